@@ -1,0 +1,592 @@
+/*
+ * http.c - the HTTP server: libmicrohttpd underneath, api.c on top.
+ *
+ * Threads. libmicrohttpd runs cfg->threads event threads (a thread pool
+ * over epoll). Fast routes run on the event thread that read the request.
+ * Slow routes (argon2id, reports; api_route_slow()) must not block an event
+ * thread: the connection is suspended, the request is queued for one of
+ * cfg->workers worker threads, the worker runs api_handle() and resumes the
+ * connection, and the event thread then queues the stored response. A full
+ * queue answers 503 server.busy at once.
+ *
+ * Each thread (event or worker) lazily opens its own store connection,
+ * closed by a pthread key destructor when the thread ends.
+ *
+ * Requests. On the first callback only the per-request context is made
+ * (answering at once would make libmicrohttpd drop keep-alive); the body is
+ * accumulated up to API_BODY_MAX (beyond it the rest is read and discarded,
+ * and the answer is 413); the answer is given on the final callback.
+ *
+ * Shutdown. SIGINT and SIGTERM are blocked in every thread and taken with
+ * sigwait() in the calling thread; then the listening socket is closed, the
+ * workers finish the queue, requests under way get a few seconds to finish,
+ * and MHD_stop_daemon() closes the rest.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "err.h"
+#include "http.h"
+#include "store.h"
+
+/* Bytes discarded past API_BODY_MAX before the connection is simply closed. */
+#define DISCARD_MAX (16 * 1024 * 1024)
+/* Slow jobs waiting per worker before the queue counts as full. */
+#define QUEUE_PER_WORKER 64
+
+static const char home_page[] =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>litecrm</title>"
+    "</head>\n<body><h1>litecrm</h1><p>The web app is not built yet. The API answers under "
+    "<a href=\"/api/v1/health\">/api/v1/health</a>.</p></body></html>\n";
+
+enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
+
+/* One request: made on the first callback, freed by request_completed(). */
+struct req {
+	struct MHD_Connection *conn;
+	const char *method, *url; /* libmicrohttpd's, valid until completion */
+	struct timespec start;
+	char *body;
+	size_t len, cap;
+	size_t discarded;
+	int too_big;
+	_Atomic int state;
+	int status; /* for the log */
+	struct api_request areq;
+	struct api_response resp; /* filled by a worker for slow routes */
+	struct req *next;	  /* in the worker queue */
+};
+
+/* The worker pool. */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct req *head, *tail;
+	size_t n, cap;
+	int stopping;
+	pthread_t *threads;
+	int nthreads;
+};
+
+static const struct http_config *g_cfg;
+static struct pool g_pool;
+static pthread_key_t g_store_key;
+static atomic_int g_in_flight;
+
+/* ---- per-thread store ---- */
+
+static void store_destroy(void *p)
+{
+	store_close(p);
+}
+
+/* thread_store returns this thread's store connection, opening it on first use; NULL on failure. */
+static struct store *thread_store(void)
+{
+	struct store *st = pthread_getspecific(g_store_key);
+	char err[256] = "";
+
+	if (st)
+		return st;
+	if (store_open(g_cfg->db, 0, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "litecrm: cannot open database '%s': %s\n", g_cfg->db, err);
+		return NULL;
+	}
+	pthread_setspecific(g_store_key, st);
+	return st;
+}
+
+/* ---- responses ---- */
+
+static int is_api(const char *url)
+{
+	return strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
+}
+
+/* queue_api_response sends r (its body is handed to libmicrohttpd) with the API headers. */
+static enum MHD_Result queue_api_response(struct req *rq, struct api_response *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len, i;
+	char *body;
+
+	body = api_response_detach_body(r, &len);
+	resp = MHD_create_response_from_buffer(
+	    len, body ? body : (void *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	if (body && r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+	rq->status = r->status;
+	ret = MHD_queue_response(rq->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result queue_text(struct req *rq, unsigned status, const char *type,
+				  const char *text)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	rq->status = (int)status;
+	ret = MHD_queue_response(rq->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result queue_api_error(struct req *rq, int status, const char *code,
+				       const char *msg)
+{
+	struct api_response r;
+	enum MHD_Result ret;
+
+	api_response_init(&r);
+	api_response_error(&r, status, code, NULL, msg);
+	ret = queue_api_response(rq, &r);
+	api_response_release(&r);
+	return ret;
+}
+
+/* ---- filling the api request ---- */
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct api_request *areq = cls;
+
+	(void)kind;
+	if (areq->nquery < API_QUERY_MAX) {
+		areq->query[areq->nquery].name = key;
+		areq->query[areq->nquery].value = value;
+		areq->nquery++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * fill_request points rq->areq at the connection's data; libmicrohttpd keeps
+ * it until the request completes, and a suspended connection does not touch it.
+ */
+static void fill_request(struct req *rq, const char *method, const char *url)
+{
+	struct api_request *a = &rq->areq;
+	struct MHD_Connection *c = rq->conn;
+
+	memset(a, 0, sizeof(*a));
+	a->method = method;
+	a->path = url;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, a);
+	a->authorization =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	a->cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+	a->if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	a->csrf_token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+	a->content_type =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	a->body = rq->body;
+	a->body_len = rq->len;
+}
+
+/* ---- the worker pool ---- */
+
+static void *worker_main(void *arg)
+{
+	struct pool *p = arg;
+	struct req *rq;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->cv, &p->mu);
+		rq = p->head;
+		if (!rq) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		p->head = rq->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->n--;
+		pthread_mutex_unlock(&p->mu);
+
+		api_handle(thread_store(), &rq->areq, &rq->resp);
+		atomic_store(&rq->state, REQ_ANSWERED);
+		MHD_resume_connection(rq->conn);
+	}
+	return NULL;
+}
+
+/*
+ * pool_submit suspends rq's connection and queues it for a worker. Returns
+ * 0, or ERR_RETRY when the queue is full or the pool is stopping (the
+ * connection is then not suspended).
+ */
+static int pool_submit(struct pool *p, struct req *rq)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->stopping || p->n >= p->cap) {
+		rc = ERR_RETRY;
+		goto out;
+	}
+	/* Suspend before a worker can see it, so its resume always follows. */
+	atomic_store(&rq->state, REQ_QUEUED);
+	MHD_suspend_connection(rq->conn);
+	rq->next = NULL;
+	if (p->tail)
+		p->tail->next = rq;
+	else
+		p->head = rq;
+	p->tail = rq;
+	p->n++;
+	pthread_cond_signal(&p->cv);
+out:
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static int pool_start(struct pool *p, int n)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->cap = (size_t)n * QUEUE_PER_WORKER;
+	p->threads = calloc((size_t)n, sizeof(*p->threads));
+	if (!p->threads)
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
+			break;
+		p->nthreads++;
+	}
+	return p->nthreads == n ? 0 : ERR_NOMEM;
+}
+
+/* pool_stop lets the workers finish every queued job, then joins them. */
+static void pool_stop(struct pool *p)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	p->stopping = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	free(p->threads);
+	p->threads = NULL;
+	p->nthreads = 0;
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+/* body_append adds data to the request body, discarding past API_BODY_MAX. */
+static int body_append(struct req *rq, const char *data, size_t size)
+{
+	if (rq->too_big || size > API_BODY_MAX - rq->len) {
+		rq->too_big = 1;
+		rq->discarded += size;
+		return rq->discarded > DISCARD_MAX ? ERR_TOOBIG : 0;
+	}
+	if (rq->len + size > rq->cap) {
+		size_t cap = rq->cap ? rq->cap : 4096;
+		char *b;
+
+		while (cap < rq->len + size + 1)
+			cap *= 2;
+		if (cap > API_BODY_MAX + 1)
+			cap = API_BODY_MAX + 1;
+		b = realloc(rq->body, cap);
+		if (!b)
+			return ERR_NOMEM;
+		rq->body = b;
+		rq->cap = cap;
+	}
+	memcpy(rq->body + rq->len, data, size);
+	rq->len += size;
+	rq->body[rq->len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct req *rq = *con_cls;
+	struct api_response r;
+	enum MHD_Result ret;
+
+	(void)cls;
+	(void)version;
+	if (!rq) {
+		/* First call: headers only. Answering now would cost keep-alive. */
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		rq->conn = conn;
+		rq->method = method;
+		rq->url = url;
+		clock_gettime(CLOCK_MONOTONIC, &rq->start);
+		atomic_fetch_add(&g_in_flight, 1);
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		int rc = body_append(rq, upload_data, *upload_data_size);
+
+		*upload_data_size = 0;
+		return rc == 0 ? MHD_YES : MHD_NO;
+	}
+	if (atomic_load(&rq->state) == REQ_ANSWERED)
+		return queue_api_response(rq, &rq->resp); /* resumed after a worker ran */
+	if (atomic_load(&rq->state) == REQ_QUEUED)
+		return MHD_YES; /* not resumed yet; should not happen */
+
+	if (g_cfg->hello_only)
+		return queue_text(rq, MHD_HTTP_OK, "text/plain; charset=utf-8", g_cfg->hello_only);
+
+	if (!is_api(url)) {
+		if (strcmp(url, "/") == 0 &&
+		    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+			return queue_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", home_page);
+		return queue_text(rq, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+				  "not found\n");
+	}
+	if (rq->too_big)
+		return queue_api_error(rq, 413, "request.too_large",
+				       "the request body is over 1 MiB");
+
+	fill_request(rq, method, url);
+	if (api_route_slow(method, url)) {
+		if (pool_submit(&g_pool, rq) == 0)
+			return MHD_YES;
+		return queue_api_error(rq, 503, "server.busy", "the server is busy, try again");
+	}
+	api_handle(thread_store(), &rq->areq, &r);
+	ret = queue_api_response(rq, &r);
+	api_response_release(&r);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+	struct timespec end;
+	double ms;
+
+	(void)cls;
+	(void)conn;
+	if (!rq)
+		return;
+	if (!g_cfg->quiet) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		ms = (double)(end.tv_sec - rq->start.tv_sec) * 1e3 +
+		     (double)(end.tv_nsec - rq->start.tv_nsec) / 1e6;
+		fprintf(stderr, "%s %s %d %.1fms%s\n", rq->method, rq->url, rq->status, ms,
+			toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	}
+	api_response_release(&rq->resp);
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&g_in_flight, 1);
+}
+
+/* ---- listening ---- */
+
+/*
+ * listen_open parses "HOST:PORT" (IPv4; "localhost", "*" or "" for any) and
+ * returns a bound, listening, non-blocking socket in *fd. On failure it
+ * prints why and returns ERR_IO or ERR_INVALID.
+ */
+static int listen_open(const char *spec, int *fd)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	long port;
+	int s = -1, one = 1, rc = 0;
+
+	if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
+		fprintf(stderr, "litecrm: cannot listen on '%s': expected HOST:PORT\n", spec);
+		return ERR_INVALID;
+	}
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 0 || port > 65535) {
+		fprintf(stderr, "litecrm: cannot listen on '%s': bad port\n", spec);
+		return ERR_INVALID;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	if (!host[0] || strcmp(host, "*") == 0) {
+		sa.sin_addr.s_addr = htonl(INADDR_ANY);
+	} else if (strcmp(host, "localhost") == 0) {
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai;
+		int gai = getaddrinfo(host, NULL, &hints, &ai);
+
+		if (gai != 0) {
+			fprintf(stderr, "litecrm: cannot listen on '%s': %s\n", spec,
+				gai_strerror(gai));
+			return ERR_INVALID;
+		}
+		sa.sin_addr = ((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
+		freeaddrinfo(ai);
+	}
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		goto fail;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(s, 1024) != 0)
+		goto fail;
+	*fd = s;
+	return 0;
+fail:
+	fprintf(stderr, "litecrm: cannot listen on '%s': %s\n", spec, strerror(errno));
+	rc = ERR_IO;
+	if (s >= 0)
+		close(s);
+	return rc;
+}
+
+/* connection_limit: what the descriptor limit leaves room for, at most 4096. */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t n = 4096;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < n + 64)
+		n = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : 64;
+	return (unsigned)n;
+}
+
+static int cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+int http_serve(const struct http_config *cfg)
+{
+	struct MHD_Daemon *d = NULL;
+	sigset_t sigs, old;
+	int fd = -1, sig, rc = 0, pool_up = 0, key_up = 0, threads, workers, waited;
+	unsigned flags;
+
+	g_cfg = cfg;
+	threads = cfg->threads > 0 ? cfg->threads : cores();
+	workers = cfg->workers > 0 ? cfg->workers : cores();
+
+	/* Every thread started from here on inherits the blocked signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = listen_open(cfg->listen, &fd);
+	if (rc != 0)
+		goto out;
+	if (pthread_key_create(&g_store_key, store_destroy) != 0) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	key_up = 1;
+	rc = pool_start(&g_pool, workers);
+	pool_up = 1;
+	if (rc != 0) {
+		fprintf(stderr, "litecrm: cannot start %d worker threads\n", workers);
+		goto out;
+	}
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+	if (!cfg->quiet)
+		flags |= MHD_USE_ERROR_LOG;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_CONNECTION_LIMIT,
+			     connection_limit(), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "litecrm: cannot listen on '%s': the HTTP server did not start\n",
+			cfg->listen);
+		rc = ERR_IO;
+		goto out;
+	}
+	printf("litecrm: serving on http://%s\n", cfg->listen);
+	fflush(stdout);
+
+	for (;;) {
+		if (sigwait(&sigs, &sig) == 0 && (sig == SIGINT || sig == SIGTERM))
+			break;
+	}
+	if (!cfg->quiet)
+		fprintf(stderr, "litecrm: stopping\n");
+
+	/* Stop accepting, let the workers drain, give requests under way a moment. */
+	fd = (int)MHD_quiesce_daemon(d);
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	pool_stop(&g_pool);
+	pool_up = 0;
+	for (waited = 0; atomic_load(&g_in_flight) > 0 && waited < 5000; waited += 10)
+		usleep(10000);
+	rc = 0;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	if (pool_up)
+		pool_stop(&g_pool);
+	if (fd >= 0)
+		close(fd);
+	if (key_up) {
+		/* The calling thread never served, but close its store if it had one. */
+		store_destroy(pthread_getspecific(g_store_key));
+		pthread_setspecific(g_store_key, NULL);
+		pthread_key_delete(g_store_key);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * repr.c - JSON shapes of litecrm's records (see repr.h and docs/API.md).
+ *
+ * Every builder returns a new reference or NULL when jansson runs out of
+ * memory (or a stored string is not valid UTF-8, which the front doors never
+ * let in). Amounts go through money_json() so that they print exactly when
+ * dumped with REPR_DUMP_FLAGS.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+#include "pipeline.h"
+#include "repr.h"
+
+/* str_or_null: a JSON string, or null when s is empty. */
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* id_or_null: a JSON integer, or null when id is 0. */
+static json_t *id_or_null(int64_t id)
+{
+	return id ? json_integer(id) : json_null();
+}
+
+static int64_t pow10i(int digits)
+{
+	int64_t r = 1;
+
+	while (digits-- > 0)
+		r *= 10;
+	return r;
+}
+
+/* currency_digits: the minor-unit digits of currency, 2 when litecrm does not know it. */
+static int currency_digits(const char *currency)
+{
+	int d = money_digits(currency);
+
+	return d < 0 ? 2 : d;
+}
+
+json_t *money_json(int64_t amount, int digits)
+{
+	int64_t scale;
+
+	if (digits < 0 || digits > 3)
+		digits = 2;
+	scale = pow10i(digits);
+	if (amount % scale == 0)
+		return json_integer(amount / scale);
+	/*
+	 * amount is at most 10^15 minor units, so the quotient has at most 15
+	 * significant digits and %.15g (REPR_DUMP_FLAGS) prints it back exactly.
+	 */
+	return json_real((double)amount / (double)scale);
+}
+
+json_t *workspace_json(const struct workspace *w)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I}", "id", (json_int_t)w->id, "slug", w->slug,
+			 "name", w->name, "currency", w->currency, "language", w->language,
+			 "members_see_all", w->members_see_all != 0, "version",
+			 (json_int_t)w->version);
+}
+
+json_t *user_json(const struct user *u)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:I,s:o}", "id", (json_int_t)u->id, "username",
+			 u->username, "display_name", u->display_name, "email", u->email, "role",
+			 role_name(u->role), "active", u->active != 0, "version",
+			 (json_int_t)u->version, "created_at", str_or_null(u->created_at));
+}
+
+json_t *stage_json(const struct stage *s)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I}", "id", (json_int_t)s->id, "key",
+			 s->key, "name_zh", s->name_zh, "name_en", s->name_en, "guidance",
+			 s->guidance, "probability", s->probability, "kind",
+			 stage_kind_name(s->kind), "position", s->position, "version",
+			 (json_int_t)s->version);
+}
+
+json_t *company_json(const struct company *c)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)c->id, "name", c->name,
+			 "website", c->website, "phone", c->phone, "version",
+			 (json_int_t)c->version, "created_at", str_or_null(c->created_at),
+			 "updated_at", str_or_null(c->updated_at));
+}
+
+json_t *contact_json(const struct contact *c)
+{
+	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)c->id,
+			 "company_id", (json_int_t)c->company_id, "name", c->name, "title",
+			 c->title, "phone", c->phone, "email", c->email, "version",
+			 (json_int_t)c->version, "created_at", str_or_null(c->created_at),
+			 "updated_at", str_or_null(c->updated_at));
+}
+
+json_t *deal_json(const struct deal *d)
+{
+	int digits = currency_digits(d->currency);
+	int prob = d->probability >= 0 ? d->probability : d->stage_probability;
+	json_t *o;
+
+	o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:I,s:s,s:s,s:i,s:o,s:o}", "id", (json_int_t)d->id,
+		      "company_id", (json_int_t)d->company_id, "company", d->company_name, "name",
+		      d->name, "amount", money_json(d->amount, digits), "currency", d->currency,
+		      "stage_id", (json_int_t)d->stage_id, "stage", d->stage_key, "status",
+		      stage_kind_name(d->stage_kind), "probability", prob, "probability_override",
+		      d->probability >= 0 ? json_integer(d->probability) : json_null(), "expected",
+		      money_json(money_expected(d->amount, prob), digits));
+	if (!o)
+		return NULL;
+	/* json_pack takes at most so many pairs readably; the rest go in a second pass. */
+	if (json_object_update_new(
+		o,
+		json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:I}", "owner_id",
+			  (json_int_t)d->owner_id, "owner", d->owner_username, "owner_name",
+			  d->owner_name, "assigned_by", id_or_null(d->assigned_by), "assigned_at",
+			  str_or_null(d->assigned_at), "close_date", str_or_null(d->close_date),
+			  "next_step", d->next_step, "created_by", id_or_null(d->created_by),
+			  "created_at", str_or_null(d->created_at), "updated_at",
+			  str_or_null(d->updated_at), "version", (json_int_t)d->version)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *stage_change_json(const struct stage_change *h)
+{
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", (json_int_t)h->id,
+			 "deal_id", (json_int_t)h->deal_id, "from_stage",
+			 h->from_stage_id ? str_or_null(h->from_key) : json_null(), "to_stage",
+			 str_or_null(h->to_key), "from_stage_id", id_or_null(h->from_stage_id),
+			 "to_stage_id", (json_int_t)h->to_stage_id, "changed_by",
+			 id_or_null(h->changed_by), "changed_by_username",
+			 str_or_null(h->by_username), "changed_at", str_or_null(h->changed_at));
+}
+
+json_t *token_json(const struct token *t)
+{
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)t->id, "name", t->name,
+			 "kind", t->kind == TOKEN_API ? "api" : "session", "created_at",
+			 str_or_null(t->created_at), "last_used_at", str_or_null(t->last_used_at),
+			 "expires_at", str_or_null(t->expires_at));
+}
+
+/* bucket_json: {"count","amount"} plus "expected" when expected >= 0. */
+static json_t *bucket_json(int64_t count, int64_t amount, int64_t expected, int digits)
+{
+	if (expected < 0)
+		return json_pack("{s:I,s:o}", "count", (json_int_t)count, "amount",
+				 money_json(amount, digits));
+	return json_pack("{s:I,s:o,s:o}", "count", (json_int_t)count, "amount",
+			 money_json(amount, digits), "expected", money_json(expected, digits));
+}
+
+json_t *summary_json(const struct summary *s, const char *lang)
+{
+	int digits = s->digits >= 0 ? s->digits : currency_digits(s->currency);
+	int en = lang && strcmp(lang, "en") == 0;
+	json_t *stages = NULL, *o = NULL;
+	size_t i;
+
+	stages = json_array();
+	if (!stages)
+		goto fail;
+	for (i = 0; i < s->stages.n; i++) {
+		const struct stage *st = &s->stages.v[i];
+		const struct stage_sum *sum = s->sums ? &s->sums[i] : NULL;
+		json_t *item;
+
+		item = json_pack("{s:I,s:s,s:s,s:i,s:s,s:I,s:o,s:o}", "id", (json_int_t)st->id,
+				 "key", st->key, "name", en ? st->name_en : st->name_zh,
+				 "probability", st->probability, "kind", stage_kind_name(st->kind),
+				 "count", (json_int_t)(sum ? sum->count : 0), "amount",
+				 money_json(sum ? sum->amount : 0, digits), "expected",
+				 money_json(sum ? sum->expected : 0, digits));
+		if (json_array_append_new(stages, item) != 0)
+			goto fail;
+	}
+	o = json_pack("{s:s,s:o,s:o,s:o,s:O}", "currency", s->currency, "won",
+		      bucket_json(s->won_count, s->won_amount, -1, digits), "lost",
+		      bucket_json(s->lost_count, s->lost_amount, -1, digits), "open",
+		      bucket_json(s->open_count, s->open_amount, s->open_expected, digits),
+		      "stages", stages);
+fail:
+	json_decref(stages);
+	return o;
+}

@@ -1,0 +1,36 @@
+/*
+ * repr.h - JSON representations of litecrm's records, shared by the HTTP API
+ * and the CLI's --json output so that both print the same shapes.
+ *
+ * Every function returns a new jansson reference (json_decref() it), or NULL
+ * when out of memory. Amounts are numbers in the currency's major unit
+ * (exact: 1234.56), written with money_json().
+ */
+#ifndef LITECRM_REPR_H
+#define LITECRM_REPR_H
+
+#include <jansson.h>
+
+#include "model.h"
+#include "store.h"
+#include "svc.h"
+
+/* Flags for json_dumps that keep amounts exact (15 significant digits). */
+#define REPR_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* money_json: an integer when the amount has no fraction, else a real. */
+json_t *money_json(int64_t amount, int digits);
+
+json_t *workspace_json(const struct workspace *w);
+json_t *user_json(const struct user *u);
+json_t *stage_json(const struct stage *s);
+json_t *company_json(const struct company *c);
+json_t *contact_json(const struct contact *c);
+/* deal_json: digits are the minor-unit digits of d->currency. */
+json_t *deal_json(const struct deal *d);
+json_t *stage_change_json(const struct stage_change *h);
+json_t *token_json(const struct token *t);
+/* summary_json: the shape of GET /api/v1/reports/summary; lang picks stage names. */
+json_t *summary_json(const struct summary *s, const char *lang);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * store.h - the persistence interface: every read and write of litecrm's data.
+ *
+ * The store knows SQL; nothing above it does. A backend (store_sqlite.c now,
+ * PostgreSQL later) fills a struct store_ops; callers call through s->ops and
+ * never see the backend. A struct store is one database
+ * connection: use it from one thread at a time (the HTTP server keeps one per
+ * thread).
+ *
+ * Rules every backend keeps:
+ *  - every statement is prepared; no SQL is built from input;
+ *  - every query is bounded by workspace_id: no call reads or writes a row of
+ *    another workspace, whatever ids it is given;
+ *  - errors come back as enum err: ERR_NOTFOUND for a missing row, ERR_CONFLICT
+ *    for a unique-key violation, ERR_STALE when an update's expected version no
+ *    longer matches, ERR_RETRY for busy/serialization, ERR_DB for the rest;
+ *  - writes happen inside store_begin(s, 1) ... store_commit(s); the caller
+ *    (svc.c) owns the transaction and calls store_rollback on any failure.
+ *
+ * Out-parameters are written only on success. Lists are returned in arrays the
+ * caller frees with the matching *_list_release().
+ */
+#ifndef LITECRM_STORE_H
+#define LITECRM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct store;
+
+/* Sort orders of deal lists. */
+enum deal_sort {
+	DEAL_SORT_ID = 0,
+	DEAL_SORT_UPDATED,
+	DEAL_SORT_CLOSE_DATE,
+	DEAL_SORT_AMOUNT,
+	DEAL_SORT_NAME,
+	DEAL_SORT_COMPANY,
+	DEAL_SORT_STAGE
+};
+
+/*
+ * A deal filter; a zero field means "no condition" except where noted. The
+ * store applies every condition with AND.
+ */
+struct deal_filter {
+	int64_t owner_id;	 /* deals owned by this user */
+	int64_t visible_to;	 /* visibility: only deals owned by this user (set by svc) */
+	int64_t stage_id;	 /* deals in this stage */
+	int status;		 /* -1 any, else enum stage_kind + 0 */
+	int64_t company_id;	 /* deals of this company */
+	char close_from[DATE_LEN]; /* close_date >= this, when non-empty */
+	char close_to[DATE_LEN];   /* close_date <= this, when non-empty */
+	int64_t amount_min;	 /* -1: no lower bound */
+	int64_t amount_max;	 /* -1: no upper bound */
+	char q[CAP_QUERY + 1];	 /* substring of the deal or company name, when non-empty */
+	enum deal_sort sort;
+	int desc;
+	int limit; /* rows to return; svc caps it */
+	int offset;
+};
+
+/* deal_filter_init sets f to "everything, newest id first, 50 rows". */
+void deal_filter_init(struct deal_filter *f);
+
+struct company_filter {
+	char q[CAP_QUERY + 1]; /* substring of the name, when non-empty */
+	int64_t visible_to;    /* only companies with a deal owned by this user (svc) */
+	int limit;
+	int offset;
+};
+
+struct deal_list {
+	struct deal *v;
+	size_t n;
+	int64_t total; /* rows matching the filter without limit/offset, or -1 if not counted */
+};
+struct stage_list {
+	struct stage *v;
+	size_t n;
+};
+struct user_list {
+	struct user *v;
+	size_t n;
+};
+struct company_list {
+	struct company *v;
+	size_t n;
+};
+struct contact_list {
+	struct contact *v;
+	size_t n;
+};
+struct workspace_list {
+	struct workspace *v;
+	size_t n;
+};
+struct history_list {
+	struct stage_change *v;
+	size_t n;
+};
+struct stage_sum_list {
+	struct stage_sum *v;
+	size_t n;
+};
+
+void deal_list_release(struct deal_list *l);
+void stage_list_release(struct stage_list *l);
+void user_list_release(struct user_list *l);
+void company_list_release(struct company_list *l);
+void contact_list_release(struct contact_list *l);
+void workspace_list_release(struct workspace_list *l);
+void history_list_release(struct history_list *l);
+void stage_sum_list_release(struct stage_sum_list *l);
+
+/* A login session or a personal API token; only the token's hash is stored. */
+enum token_kind { TOKEN_SESSION = 0, TOKEN_API = 1 };
+struct token {
+	int64_t id;
+	int64_t workspace_id;
+	int64_t user_id;
+	enum token_kind kind;
+	char name[CAP_NAME + 1]; /* API tokens: the label the user gave */
+	unsigned char hash[32];	 /* BLAKE2b-256 of the secret */
+	char created_at[TS_LEN];
+	char last_used_at[TS_LEN];
+	char expires_at[TS_LEN]; /* empty: never */
+};
+struct token_list {
+	struct token *v;
+	size_t n;
+};
+void token_list_release(struct token_list *l);
+
+/*
+ * The backend's function table. Every function returns 0 or a negative enum
+ * err. "ws" is always the workspace id bounding the call. Functions that
+ * create a row write its new id and version into the struct passed in;
+ * updates take the struct with its expected version in ->version, and on
+ * success write the new version back.
+ */
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *s);
+
+	int (*begin)(struct store *s, int write);
+	int (*commit)(struct store *s);
+	int (*rollback)(struct store *s);
+
+	int (*workspace_create)(struct store *s, struct workspace *w);
+	int (*workspace_get)(struct store *s, int64_t id, struct workspace *out);
+	int (*workspace_get_by_slug)(struct store *s, const char *slug, struct workspace *out);
+	int (*workspace_update)(struct store *s, struct workspace *w);
+	int (*workspace_list)(struct store *s, struct workspace_list *out);
+
+	/* user_create stores pw_hash (an argon2id string) alongside u. */
+	int (*user_create)(struct store *s, struct user *u, const char *pw_hash);
+	int (*user_get)(struct store *s, int64_t ws, int64_t id, struct user *out);
+	/* user_get_by_name also copies the password hash into hash (size hashsz). */
+	int (*user_get_by_name)(struct store *s, int64_t ws, const char *username,
+				struct user *out, char *hash, size_t hashsz);
+	int (*user_list)(struct store *s, int64_t ws, struct user_list *out);
+	int (*user_update)(struct store *s, struct user *u);
+	int (*user_set_password)(struct store *s, int64_t ws, int64_t id, const char *pw_hash);
+	int (*user_count)(struct store *s, int64_t ws, int64_t *out);
+
+	int (*token_create)(struct store *s, struct token *t);
+	/* token_lookup finds an unexpired token by hash, in any workspace. */
+	int (*token_lookup)(struct store *s, const unsigned char hash[32], const char *now,
+			    struct token *out);
+	int (*token_touch)(struct store *s, int64_t ws, int64_t id, const char *now);
+	int (*token_delete)(struct store *s, int64_t ws, int64_t id);
+	/* token_delete_user removes a user's tokens of one kind (-1: all kinds). */
+	int (*token_delete_user)(struct store *s, int64_t ws, int64_t user_id, int kind);
+	int (*token_list)(struct store *s, int64_t ws, int64_t user_id, struct token_list *out);
+
+	int (*stage_list)(struct store *s, int64_t ws, struct stage_list *out);
+	int (*stage_get)(struct store *s, int64_t ws, int64_t id, struct stage *out);
+	int (*stage_get_by_key)(struct store *s, int64_t ws, const char *key, struct stage *out);
+	/* stage_create appends at st->position (others shift down when needed). */
+	int (*stage_create)(struct store *s, struct stage *st);
+	int (*stage_update)(struct store *s, struct stage *st);
+	int (*stage_delete)(struct store *s, int64_t ws, int64_t id);
+	/* stage_set_positions renumbers: ids[i] gets position i+1; n must cover all stages. */
+	int (*stage_set_positions)(struct store *s, int64_t ws, const int64_t *ids, size_t n);
+	int (*stage_deal_count)(struct store *s, int64_t ws, int64_t id, int64_t *out);
+
+	int (*company_create)(struct store *s, struct company *c);
+	int (*company_get)(struct store *s, int64_t ws, int64_t id, struct company *out);
+	/* company_get_by_name matches after trimming, case-sensitively. */
+	int (*company_get_by_name)(struct store *s, int64_t ws, const char *name,
+				   struct company *out);
+	int (*company_list)(struct store *s, int64_t ws, const struct company_filter *f,
+			    struct company_list *out);
+	int (*company_update)(struct store *s, struct company *c);
+	int (*company_delete)(struct store *s, int64_t ws, int64_t id);
+	int (*company_deal_count)(struct store *s, int64_t ws, int64_t id, int64_t *out);
+
+	int (*contact_create)(struct store *s, struct contact *c);
+	int (*contact_get)(struct store *s, int64_t ws, int64_t id, struct contact *out);
+	int (*contact_list)(struct store *s, int64_t ws, int64_t company_id,
+			    struct contact_list *out);
+	int (*contact_update)(struct store *s, struct contact *c);
+	int (*contact_delete)(struct store *s, int64_t ws, int64_t id);
+
+	int (*deal_create)(struct store *s, struct deal *d);
+	int (*deal_get)(struct store *s, int64_t ws, int64_t id, struct deal *out);
+	int (*deal_list)(struct store *s, int64_t ws, const struct deal_filter *f, int count_total,
+			 struct deal_list *out);
+	int (*deal_update)(struct store *s, struct deal *d);
+	int (*deal_delete)(struct store *s, int64_t ws, int64_t id);
+
+	int (*history_add)(struct store *s, struct stage_change *h);
+	int (*history_list)(struct store *s, int64_t ws, int64_t deal_id, struct history_list *out);
+
+	/*
+	 * summary gives one struct stage_sum per stage holding matching deals
+	 * (only owner_id, visible_to, close_from and close_to of f apply);
+	 * expected is the sum of money_expected() per deal.
+	 */
+	int (*summary)(struct store *s, int64_t ws, const struct deal_filter *f,
+		       struct stage_sum_list *out);
+};
+
+struct store {
+	const struct store_ops *ops;
+	/* Set by svc_batch_begin(): svc calls join the open write transaction. */
+	int batch;
+};
+
+/*
+ * store_open opens the database named by url: a file path (SQLite) or, in a
+ * later backend, a postgresql:// URL. It creates the file when create is set,
+ * applies pending schema migrations, and on success sets *out to a store to
+ * release with store_close(). On failure it writes a message into errbuf.
+ */
+int store_open(const char *url, int create, struct store **out, char *errbuf, size_t errsz);
+
+static inline void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+/* store_now writes the current UTC time in RFC 3339 form into buf[TS_LEN]. */
+void store_now(char buf[TS_LEN]);
+
+#endif

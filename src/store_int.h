@@ -1,0 +1,22 @@
+/*
+ * store_int.h - what the backend-independent store.c needs to know of the
+ * backends. Private to the store: nothing outside store*.c includes it.
+ */
+#ifndef LITECRM_STORE_INT_H
+#define LITECRM_STORE_INT_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/*
+ * store_sqlite_open opens (or, when create is set, creates) the SQLite
+ * database file at path, applies pending schema migrations and sets *out to a
+ * store released with store_close(). Returns 0, or ERR_IO when the file does
+ * not exist and create is 0, ERR_RETRY when the database stays locked, ERR_DB
+ * for other failures; a message is then written into errbuf (size errsz,
+ * which may be 0).
+ */
+int store_sqlite_open(const char *path, int create, struct store **out, char *errbuf, size_t errsz);
+
+#endif

@@ -1,0 +1,2391 @@
+/*
+ * store_sqlite.c - the SQLite backend of the store (see store.h).
+ *
+ * One struct sqlite_store is one connection, opened with SQLITE_OPEN_NOMUTEX:
+ * a thread owns it. At open the connection is tuned (WAL, synchronous=NORMAL,
+ * a busy timeout, foreign keys on), the application function lc_expected() is
+ * registered and pending schema migrations are applied in one transaction.
+ *
+ * Every statement is a fixed string prepared once per connection, on first
+ * use, and reset after each use. The only SQL assembled at run time is the
+ * deal list and summary: they are glued from fixed fragments chosen by enum
+ * values (the sort order, whether an owner is given), never from input.
+ *
+ * Workspace isolation is kept twice: every statement filters on workspace_id,
+ * and every reference between rows is a composite foreign key (workspace_id,
+ * x_id), so no row can point into another workspace.
+ *
+ * Conventions of the rows: optional values are NULL in the database and 0,
+ * -1 or "" in the structs (deal.probability -1, deal.assigned_by 0, empty
+ * dates). Creates stamp created_at with the struct's value when it is set
+ * (imports keep their times) and with store_now() otherwise; updates always
+ * stamp updated_at with store_now(). Moving a stage (create, update, delete,
+ * reorder) bumps the version of every stage whose position changes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "money.h"
+#include "store.h"
+#include "store_int.h"
+
+/* ---- the schema ---- */
+
+/*
+ * Migration i (0-based) brings the schema from version i to i + 1. Append new
+ * migrations; never edit one that has shipped. The DDL avoids SQLite-only
+ * features except INTEGER PRIMARY KEY AUTOINCREMENT (ids are never reused,
+ * like PostgreSQL sequences).
+ */
+static const char *const migrations[] = {
+    /* 1: the initial schema. */
+    "CREATE TABLE workspace ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  language TEXT NOT NULL,"
+    "  members_see_all INTEGER NOT NULL DEFAULT 0,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL REFERENCES workspace (id),"
+    "  username TEXT NOT NULL,"
+    "  display_name TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  role INTEGER NOT NULL,"
+    "  pw_hash TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (workspace_id, username),"
+    "  UNIQUE (workspace_id, id)"
+    ");"
+    "CREATE TABLE token ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  user_id BIGINT NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL,"
+    "  last_used_at TEXT,"
+    "  expires_at TEXT,"
+    "  FOREIGN KEY (workspace_id, user_id) REFERENCES users (workspace_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX token_user ON token (workspace_id, user_id);"
+    "CREATE TABLE stage ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL REFERENCES workspace (id),"
+    "  key TEXT NOT NULL,"
+    "  name_zh TEXT NOT NULL,"
+    "  name_en TEXT NOT NULL,"
+    "  guidance TEXT NOT NULL,"
+    "  probability INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  UNIQUE (workspace_id, key),"
+    "  UNIQUE (workspace_id, id)"
+    ");"
+    "CREATE TABLE company ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL REFERENCES workspace (id),"
+    "  name TEXT NOT NULL,"
+    "  website TEXT NOT NULL,"
+    "  phone TEXT NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  UNIQUE (workspace_id, name),"
+    "  UNIQUE (workspace_id, id)"
+    ");"
+    "CREATE TABLE contact ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL REFERENCES workspace (id),"
+    "  company_id BIGINT,"
+    "  name TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  phone TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  FOREIGN KEY (workspace_id, company_id) REFERENCES company (workspace_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX contact_company ON contact (workspace_id, company_id);"
+    "CREATE TABLE deal ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  company_id BIGINT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  probability INTEGER,"
+    "  owner_id BIGINT NOT NULL,"
+    "  assigned_by BIGINT,"
+    "  assigned_at TEXT,"
+    "  close_date TEXT,"
+    "  next_step TEXT NOT NULL,"
+    "  created_by BIGINT,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  UNIQUE (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, company_id) REFERENCES company (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, stage_id) REFERENCES stage (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, owner_id) REFERENCES users (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, assigned_by) REFERENCES users (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, created_by) REFERENCES users (workspace_id, id)"
+    ");"
+    /*
+     * deal_summary covers the summary aggregate (and serves the stage
+     * foreign key); deal_owner covers it again for one owner's deals.
+     */
+    "CREATE INDEX deal_owner ON deal"
+    "  (workspace_id, owner_id, stage_id, close_date, amount, probability);"
+    "CREATE INDEX deal_summary ON deal"
+    "  (workspace_id, stage_id, owner_id, close_date, amount, probability);"
+    "CREATE INDEX deal_company ON deal (workspace_id, company_id);"
+    "CREATE INDEX deal_close ON deal (workspace_id, close_date);"
+    "CREATE TABLE stage_history ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  from_stage_id BIGINT,"
+    "  to_stage_id BIGINT NOT NULL,"
+    "  changed_by BIGINT,"
+    "  changed_at TEXT NOT NULL,"
+    "  FOREIGN KEY (workspace_id, deal_id) REFERENCES deal (workspace_id, id)"
+    "    ON DELETE CASCADE,"
+    "  FOREIGN KEY (workspace_id, changed_by) REFERENCES users (workspace_id, id)"
+    ");"
+    "CREATE INDEX stage_history_deal ON stage_history (workspace_id, deal_id);",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* ---- the statements ---- */
+
+enum stmt_id {
+	STMT_BEGIN,
+	STMT_BEGIN_WRITE,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+
+	STMT_WORKSPACE_INSERT,
+	STMT_WORKSPACE_GET,
+	STMT_WORKSPACE_GET_BY_SLUG,
+	STMT_WORKSPACE_UPDATE,
+	STMT_WORKSPACE_LIST,
+	STMT_WORKSPACE_EXISTS,
+
+	STMT_USER_INSERT,
+	STMT_USER_GET,
+	STMT_USER_GET_BY_NAME,
+	STMT_USER_LIST,
+	STMT_USER_UPDATE,
+	STMT_USER_SET_PASSWORD,
+	STMT_USER_COUNT,
+	STMT_USER_EXISTS,
+
+	STMT_TOKEN_INSERT,
+	STMT_TOKEN_LOOKUP,
+	STMT_TOKEN_TOUCH,
+	STMT_TOKEN_DELETE,
+	STMT_TOKEN_DELETE_USER,
+	STMT_TOKEN_LIST,
+
+	STMT_STAGE_LIST,
+	STMT_STAGE_GET,
+	STMT_STAGE_GET_BY_KEY,
+	STMT_STAGE_COUNT,
+	STMT_STAGE_SHIFT_DOWN,
+	STMT_STAGE_SHIFT_UP,
+	STMT_STAGE_INSERT,
+	STMT_STAGE_POSITION,
+	STMT_STAGE_UPDATE,
+	STMT_STAGE_DELETE,
+	STMT_STAGE_SET_POSITION,
+	STMT_STAGE_DEAL_COUNT,
+
+	STMT_COMPANY_INSERT,
+	STMT_COMPANY_GET,
+	STMT_COMPANY_GET_BY_NAME,
+	STMT_COMPANY_LIST,
+	STMT_COMPANY_UPDATE,
+	STMT_COMPANY_DELETE,
+	STMT_COMPANY_DEAL_COUNT,
+	STMT_COMPANY_EXISTS,
+
+	STMT_CONTACT_INSERT,
+	STMT_CONTACT_GET,
+	STMT_CONTACT_LIST,
+	STMT_CONTACT_UPDATE,
+	STMT_CONTACT_DELETE,
+	STMT_CONTACT_EXISTS,
+
+	STMT_DEAL_INSERT,
+	STMT_DEAL_GET,
+	STMT_DEAL_UPDATE,
+	STMT_DEAL_DELETE,
+	STMT_DEAL_EXISTS,
+
+	STMT_HISTORY_INSERT,
+	STMT_HISTORY_LIST,
+
+	STMT_COUNT
+};
+
+#define WORKSPACE_COLUMNS "id, slug, name, currency, language, members_see_all, version, created_at"
+#define USER_COLUMNS                                                                               \
+	"id, workspace_id, username, display_name, email, role, active, version, created_at"
+#define TOKEN_COLUMNS                                                                              \
+	"id, workspace_id, user_id, kind, name, hash, created_at, last_used_at, expires_at"
+#define STAGE_COLUMNS                                                                              \
+	"id, workspace_id, key, name_zh, name_en, guidance, probability, kind, position, version"
+#define COMPANY_COLUMNS                                                                            \
+	"c.id, c.workspace_id, c.name, c.website, c.phone, c.version, c.created_at, c.updated_at"
+#define CONTACT_COLUMNS                                                                            \
+	"id, workspace_id, company_id, name, title, phone, email, version, created_at, updated_at"
+
+/* A deal with its joined fields; row_deal() reads the columns in this order. */
+#define DEAL_SELECT                                                                                \
+	"SELECT d.id, d.workspace_id, d.company_id, d.name, d.amount, d.currency, d.stage_id,"     \
+	" d.probability, d.owner_id, d.assigned_by, d.assigned_at, d.close_date, d.next_step,"     \
+	" d.created_by, d.created_at, d.updated_at, d.version,"                                    \
+	" c.name, u.username, u.display_name, s.key, s.kind, s.probability"                        \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id"                   \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_BEGIN] = "BEGIN",
+    [STMT_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+
+    [STMT_WORKSPACE_INSERT] = "INSERT INTO workspace (slug, name, currency, language,"
+			      " members_see_all, version, created_at)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+    [STMT_WORKSPACE_GET] = "SELECT " WORKSPACE_COLUMNS " FROM workspace WHERE id = ?1",
+    [STMT_WORKSPACE_GET_BY_SLUG] = "SELECT " WORKSPACE_COLUMNS " FROM workspace WHERE slug = ?1",
+    [STMT_WORKSPACE_UPDATE] = "UPDATE workspace SET slug = ?3, name = ?4, currency = ?5,"
+			      " language = ?6, members_see_all = ?7, version = version + 1"
+			      " WHERE id = ?1 AND version = ?2",
+    [STMT_WORKSPACE_LIST] = "SELECT " WORKSPACE_COLUMNS " FROM workspace ORDER BY id",
+    [STMT_WORKSPACE_EXISTS] = "SELECT 1 FROM workspace WHERE id = ?1",
+
+    [STMT_USER_INSERT] = "INSERT INTO users (workspace_id, username, display_name, email,"
+			 " role, pw_hash, active, version, created_at)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
+    [STMT_USER_GET] = "SELECT " USER_COLUMNS " FROM users WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_USER_GET_BY_NAME] = "SELECT " USER_COLUMNS ", pw_hash FROM users"
+			      " WHERE workspace_id = ?1 AND username = ?2",
+    [STMT_USER_LIST] = "SELECT " USER_COLUMNS " FROM users WHERE workspace_id = ?1"
+		       " ORDER BY id",
+    [STMT_USER_UPDATE] = "UPDATE users SET username = ?4, display_name = ?5, email = ?6,"
+			 " role = ?7, active = ?8, version = version + 1"
+			 " WHERE workspace_id = ?1 AND id = ?2 AND version = ?3",
+    [STMT_USER_SET_PASSWORD] = "UPDATE users SET pw_hash = ?3"
+			       " WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_USER_COUNT] = "SELECT count(*) FROM users WHERE workspace_id = ?1",
+    [STMT_USER_EXISTS] = "SELECT 1 FROM users WHERE workspace_id = ?1 AND id = ?2",
+
+    [STMT_TOKEN_INSERT] = "INSERT INTO token (workspace_id, user_id, kind, name, hash,"
+			  " created_at, last_used_at, expires_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
+    [STMT_TOKEN_LOOKUP] = "SELECT " TOKEN_COLUMNS " FROM token WHERE hash = ?1"
+			  " AND (expires_at IS NULL OR expires_at > ?2)",
+    [STMT_TOKEN_TOUCH] = "UPDATE token SET last_used_at = ?3"
+			 " WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_TOKEN_DELETE] = "DELETE FROM token WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_TOKEN_DELETE_USER] = "DELETE FROM token WHERE workspace_id = ?1 AND user_id = ?2"
+			       " AND (?3 < 0 OR kind = ?3)",
+    [STMT_TOKEN_LIST] = "SELECT " TOKEN_COLUMNS " FROM token WHERE workspace_id = ?1"
+			" AND (?2 = 0 OR user_id = ?2) ORDER BY id",
+
+    [STMT_STAGE_LIST] = "SELECT " STAGE_COLUMNS " FROM stage WHERE workspace_id = ?1"
+			" ORDER BY position, id",
+    [STMT_STAGE_GET] = "SELECT " STAGE_COLUMNS " FROM stage WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_STAGE_GET_BY_KEY] = "SELECT " STAGE_COLUMNS " FROM stage"
+			      " WHERE workspace_id = ?1 AND key = ?2",
+    [STMT_STAGE_COUNT] = "SELECT count(*) FROM stage WHERE workspace_id = ?1",
+    /* Positions in [?2, ?3] move one place later, or one earlier. */
+    [STMT_STAGE_SHIFT_DOWN] = "UPDATE stage SET position = position + 1, version = version + 1"
+			      " WHERE workspace_id = ?1 AND position >= ?2 AND position <= ?3",
+    [STMT_STAGE_SHIFT_UP] = "UPDATE stage SET position = position - 1, version = version + 1"
+			    " WHERE workspace_id = ?1 AND position >= ?2 AND position <= ?3",
+    [STMT_STAGE_INSERT] = "INSERT INTO stage (workspace_id, key, name_zh, name_en, guidance,"
+			  " probability, kind, position, version)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
+    [STMT_STAGE_POSITION] = "SELECT position, version FROM stage"
+			    " WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_STAGE_UPDATE] = "UPDATE stage SET key = ?4, name_zh = ?5, name_en = ?6,"
+			  " guidance = ?7, probability = ?8, kind = ?9, position = ?10,"
+			  " version = version + 1"
+			  " WHERE workspace_id = ?1 AND id = ?2 AND version = ?3",
+    [STMT_STAGE_DELETE] = "DELETE FROM stage WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_STAGE_SET_POSITION] = "UPDATE stage SET position = ?3,"
+				" version = version + CASE WHEN position = ?3 THEN 0 ELSE 1 END"
+				" WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_STAGE_DEAL_COUNT] = "SELECT count(*) FROM deal WHERE workspace_id = ?1"
+			      " AND stage_id = ?2",
+
+    [STMT_COMPANY_INSERT] = "INSERT INTO company (workspace_id, name, website, phone, version,"
+			    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
+    [STMT_COMPANY_GET] = "SELECT " COMPANY_COLUMNS " FROM company c"
+			 " WHERE c.workspace_id = ?1 AND c.id = ?2",
+    [STMT_COMPANY_GET_BY_NAME] = "SELECT " COMPANY_COLUMNS " FROM company c"
+				 " WHERE c.workspace_id = ?1 AND c.name = ?2",
+    [STMT_COMPANY_LIST] = "SELECT " COMPANY_COLUMNS " FROM company c WHERE c.workspace_id = ?1"
+			  " AND (?2 IS NULL OR instr(lower(c.name), lower(?2)) > 0)"
+			  " AND (?3 = 0 OR EXISTS (SELECT 1 FROM deal d"
+			  "  WHERE d.workspace_id = c.workspace_id AND d.company_id = c.id"
+			  "  AND d.owner_id = ?3))"
+			  " ORDER BY lower(c.name), c.id LIMIT ?4 OFFSET ?5",
+    [STMT_COMPANY_UPDATE] = "UPDATE company SET name = ?4, website = ?5, phone = ?6,"
+			    " updated_at = ?7, version = version + 1"
+			    " WHERE workspace_id = ?1 AND id = ?2 AND version = ?3",
+    [STMT_COMPANY_DELETE] = "DELETE FROM company WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_COMPANY_DEAL_COUNT] = "SELECT count(*) FROM deal WHERE workspace_id = ?1"
+				" AND company_id = ?2",
+    [STMT_COMPANY_EXISTS] = "SELECT 1 FROM company WHERE workspace_id = ?1 AND id = ?2",
+
+    [STMT_CONTACT_INSERT] = "INSERT INTO contact (workspace_id, company_id, name, title, phone,"
+			    " email, version, created_at, updated_at)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7)",
+    [STMT_CONTACT_GET] = "SELECT " CONTACT_COLUMNS " FROM contact"
+			 " WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_CONTACT_LIST] = "SELECT " CONTACT_COLUMNS " FROM contact WHERE workspace_id = ?1"
+			  " AND (?2 = 0 OR company_id = ?2) ORDER BY lower(name), id",
+    [STMT_CONTACT_UPDATE] = "UPDATE contact SET company_id = ?4, name = ?5, title = ?6,"
+			    " phone = ?7, email = ?8, updated_at = ?9, version = version + 1"
+			    " WHERE workspace_id = ?1 AND id = ?2 AND version = ?3",
+    [STMT_CONTACT_DELETE] = "DELETE FROM contact WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_CONTACT_EXISTS] = "SELECT 1 FROM contact WHERE workspace_id = ?1 AND id = ?2",
+
+    [STMT_DEAL_INSERT] = "INSERT INTO deal (workspace_id, company_id, name, amount, currency,"
+			 " stage_id, probability, owner_id, assigned_by, assigned_at,"
+			 " close_date, next_step, created_by, created_at, updated_at, version)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+			 " ?14, ?14, 1)",
+    [STMT_DEAL_GET] = DEAL_SELECT " WHERE d.workspace_id = ?1 AND d.id = ?2",
+    [STMT_DEAL_UPDATE] = "UPDATE deal SET company_id = ?4, name = ?5, amount = ?6,"
+			 " currency = ?7, stage_id = ?8, probability = ?9, owner_id = ?10,"
+			 " assigned_by = ?11, assigned_at = ?12, close_date = ?13,"
+			 " next_step = ?14, updated_at = ?15, version = version + 1"
+			 " WHERE workspace_id = ?1 AND id = ?2 AND version = ?3",
+    [STMT_DEAL_DELETE] = "DELETE FROM deal WHERE workspace_id = ?1 AND id = ?2",
+    [STMT_DEAL_EXISTS] = "SELECT 1 FROM deal WHERE workspace_id = ?1 AND id = ?2",
+
+    [STMT_HISTORY_INSERT] = "INSERT INTO stage_history (workspace_id, deal_id, from_stage_id,"
+			    " to_stage_id, changed_by, changed_at)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [STMT_HISTORY_LIST] =
+	"SELECT h.id, h.workspace_id, h.deal_id, h.from_stage_id, h.to_stage_id,"
+	" h.changed_by, h.changed_at, f.key, t.key, u.username"
+	" FROM stage_history h"
+	" LEFT JOIN stage f ON f.workspace_id = h.workspace_id AND f.id = h.from_stage_id"
+	" LEFT JOIN stage t ON t.workspace_id = h.workspace_id AND t.id = h.to_stage_id"
+	" LEFT JOIN users u ON u.workspace_id = h.workspace_id AND u.id = h.changed_by"
+	" WHERE h.workspace_id = ?1 AND h.deal_id = ?2 ORDER BY h.changed_at, h.id",
+};
+
+/*
+ * The deal list: DEAL_SELECT, the conditions, an owner condition when an
+ * owner is given, a sort order from deal_sort_sql and the page. Parameters:
+ * ?1 workspace, ?2 owner, ?3 stage, ?4 status, ?5 company, ?6 close_from,
+ * ?7 close_to, ?8 amount_min, ?9 amount_max, ?10 q, ?11 limit, ?12 offset.
+ */
+#define DEAL_WHERE                                                                                 \
+	" WHERE d.workspace_id = ?1"                                                               \
+	" AND (?3 = 0 OR d.stage_id = ?3)"                                                         \
+	" AND (?4 < 0 OR s.kind = ?4)"                                                             \
+	" AND (?5 = 0 OR d.company_id = ?5)"                                                       \
+	" AND (?6 IS NULL OR d.close_date >= ?6)"                                                  \
+	" AND (?7 IS NULL OR d.close_date <= ?7)"                                                  \
+	" AND (?8 < 0 OR d.amount >= ?8)"                                                          \
+	" AND (?9 < 0 OR d.amount <= ?9)"                                                          \
+	" AND (?10 IS NULL OR instr(lower(d.name), lower(?10)) > 0"                                \
+	"  OR instr(lower(c.name), lower(?10)) > 0)"
+#define DEAL_OWNER " AND d.owner_id = ?2"
+#define DEAL_PAGE  " LIMIT ?11 OFFSET ?12"
+#define DEAL_COUNT                                                                                 \
+	"SELECT count(*) FROM deal d"                                                              \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+
+#define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
+
+/* ORDER BY clauses by [enum deal_sort][desc]; the deal id breaks ties. */
+static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
+    [DEAL_SORT_ID] = {" ORDER BY d.id ASC", " ORDER BY d.id DESC"},
+    [DEAL_SORT_UPDATED] = {" ORDER BY d.updated_at ASC, d.id ASC",
+			   " ORDER BY d.updated_at DESC, d.id DESC"},
+    [DEAL_SORT_CLOSE_DATE] = {" ORDER BY d.close_date ASC NULLS LAST, d.id ASC",
+			      " ORDER BY d.close_date DESC NULLS LAST, d.id DESC"},
+    [DEAL_SORT_AMOUNT] = {" ORDER BY d.amount ASC, d.id ASC", " ORDER BY d.amount DESC, d.id DESC"},
+    [DEAL_SORT_NAME] = {" ORDER BY lower(d.name) ASC, d.id ASC",
+			" ORDER BY lower(d.name) DESC, d.id DESC"},
+    [DEAL_SORT_COMPANY] = {" ORDER BY lower(c.name) ASC, d.id ASC",
+			   " ORDER BY lower(c.name) DESC, d.id DESC"},
+    [DEAL_SORT_STAGE] = {" ORDER BY s.position ASC, d.id ASC",
+			 " ORDER BY s.position DESC, d.id DESC"},
+};
+
+/*
+ * The summary. Parameters: ?1 workspace, ?2 owner, ?3 close_from,
+ * ?4 close_to. The owner condition is appended when an owner is given.
+ */
+#define SUMMARY_HEAD                                                                               \
+	"SELECT d.stage_id, count(*), sum(d.amount),"                                              \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d"                                                                             \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"                   \
+	" WHERE d.workspace_id = ?1"                                                               \
+	" AND (?3 IS NULL OR d.close_date >= ?3)"                                                  \
+	" AND (?4 IS NULL OR d.close_date <= ?4)"
+#define SUMMARY_TAIL " GROUP BY d.stage_id ORDER BY d.stage_id"
+
+struct sqlite_store {
+	struct store base; /* first: a struct store * is a struct sqlite_store * */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	sqlite3_stmt *deal_list_stmt[2][DEAL_SORT_COUNT][2]; /* [by owner][sort][desc] */
+	sqlite3_stmt *deal_count_stmt[2];		     /* [by owner] */
+	sqlite3_stmt *summary_stmt[2];			     /* [by owner] */
+};
+
+static struct sqlite_store *sq(struct store *s)
+{
+	return (struct sqlite_store *)s;
+}
+
+/* ---- errors, statements, binding and reading ---- */
+
+/*
+ * db_err translates a SQLite result code (extended codes are on) to enum
+ * err; fk_err is what a foreign-key violation means to the caller: ERR_INUSE
+ * when deleting, ERR_INVALID when inserting or updating. Unexpected failures
+ * are logged, since they end as a server error.
+ */
+static int db_err(struct sqlite_store *s, int rc, int fk_err)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_RETRY;
+	case SQLITE_NOMEM:
+		return ERR_NOMEM;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return ERR_CONFLICT;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return fk_err;
+		break;
+	}
+	fprintf(stderr, "litecrm: sqlite error %d: %s\n", rc, sqlite3_errmsg(s->db));
+	return ERR_DB;
+}
+
+/* prepare fills *slot with sql prepared once for this connection. */
+static int prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
+{
+	int rc;
+
+	if (*slot)
+		return 0;
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+	if (rc != SQLITE_OK) {
+		*slot = NULL;
+		return db_err(s, rc, ERR_DB);
+	}
+	return 0;
+}
+
+/* stmt returns the cached statement id in *out, preparing it on first use. */
+static int stmt(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
+{
+	int rc = prepare(s, &s->stmt[id], stmt_sql[id]);
+
+	if (!rc)
+		*out = s->stmt[id];
+	return rc;
+}
+
+/* stmt_done readies a used statement for its next use; st may be NULL. */
+static void stmt_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
+/*
+ * The bind helpers return a SQLite code; callers OR them together and treat
+ * any nonzero result as a failure. Text is bound SQLITE_STATIC: the caller's
+ * buffers outlive the statement's use, which ends with stmt_done().
+ */
+static int bind_i64(sqlite3_stmt *st, int i, int64_t v)
+{
+	return sqlite3_bind_int64(st, i, v);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* bind_text_null binds NULL for an empty string. */
+static int bind_text_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v || !*v)
+		return sqlite3_bind_null(st, i);
+	return bind_text(st, i, v);
+}
+
+/* bind_id_null binds NULL for id 0. */
+static int bind_id_null(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return bind_i64(st, i, v);
+}
+
+/*
+ * bind_ws_key binds the workspace as ?1 and key as ?2 when the statement has
+ * a ?2 (a list or count of the whole workspace has none; a workspace's own
+ * row is bounded by its id alone).
+ */
+static int bind_ws_key(sqlite3_stmt *st, int64_t ws, int64_t key)
+{
+	int rc = bind_i64(st, 1, ws);
+
+	if (!rc && sqlite3_bind_parameter_count(st) >= 2)
+		rc = bind_i64(st, 2, key);
+	return rc;
+}
+
+static int bind_failed(struct sqlite_store *s)
+{
+	fprintf(stderr, "litecrm: sqlite bind failed: %s\n", sqlite3_errmsg(s->db));
+	return ERR_DB;
+}
+
+/* col_text copies column i into dst (size dstsz), "" for NULL. */
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+	if (n >= dstsz)
+		n = dstsz - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+#define COL_TEXT(st, i, field) col_text((st), (i), (field), sizeof(field))
+
+static int64_t col_i64(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int64(st, i);
+}
+
+static int col_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int(st, i);
+}
+
+/* step_done runs a statement that returns no rows. */
+static int step_done(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_err(s, rc, fk_err);
+}
+
+/* step_changed is step_done that answers ERR_NOTFOUND when no row changed. */
+static int step_changed(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
+{
+	int rc = step_done(s, st, fk_err);
+
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = ERR_NOTFOUND;
+	return rc;
+}
+
+typedef void row_fn(sqlite3_stmt *st, void *out);
+
+/* fetch_one reads the single row of st into out with row, or ERR_NOTFOUND. */
+static int fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		row(st, out);
+		return 0;
+	}
+	if (rc == SQLITE_DONE)
+		return ERR_NOTFOUND;
+	return db_err(s, rc, ERR_DB);
+}
+
+/* fetch_i64 reads the single integer a statement returns (a count). */
+static int fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*out = col_i64(st, 0);
+		return 0;
+	}
+	if (rc == SQLITE_DONE)
+		return ERR_NOTFOUND;
+	return db_err(s, rc, ERR_DB);
+}
+
+/*
+ * fetch_all reads every row of st into a new array of elements of size
+ * elsize, set into *v and *n on success (the caller frees *v).
+ */
+static int fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
+		     size_t *n)
+{
+	unsigned char *a = NULL, *p;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+
+			p = realloc(a, ncap * elsize);
+			if (!p) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
+			a = p;
+			cap = ncap;
+		}
+		p = a + cnt * elsize;
+		memset(p, 0, elsize);
+		row(st, p);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	*v = a;
+	*n = cnt;
+	a = NULL;
+out:
+	free(a);
+	return rc;
+}
+
+/*
+ * update_miss explains an optimistic update that changed no row: the row
+ * (ws, id) is gone (ERR_NOTFOUND) or has another version (ERR_STALE).
+ */
+static int update_miss(struct sqlite_store *s, enum stmt_id exists, int64_t ws, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t one;
+	int rc;
+
+	rc = stmt(s, exists, &st);
+	if (rc)
+		goto out;
+	if (bind_ws_key(st, ws, id)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_i64(s, st, &one);
+	if (!rc)
+		rc = ERR_STALE;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* step_update runs an optimistic update of row (ws, id) of the table exists checks. */
+static int step_update(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t ws,
+		       int64_t id)
+{
+	int rc = step_changed(s, st, ERR_INVALID);
+
+	if (rc == ERR_NOTFOUND) {
+		stmt_done(st);
+		rc = update_miss(s, exists, ws, id);
+	}
+	return rc;
+}
+
+/* stamp sets ts to now unless it holds a time already. */
+static void stamp(char ts[TS_LEN])
+{
+	if (!ts[0])
+		store_now(ts);
+}
+
+/* ---- row readers ---- */
+
+static void row_workspace(sqlite3_stmt *st, void *out)
+{
+	struct workspace *w = out;
+
+	w->id = col_i64(st, 0);
+	COL_TEXT(st, 1, w->slug);
+	COL_TEXT(st, 2, w->name);
+	COL_TEXT(st, 3, w->currency);
+	COL_TEXT(st, 4, w->language);
+	w->members_see_all = col_int(st, 5);
+	w->version = col_i64(st, 6);
+	COL_TEXT(st, 7, w->created_at);
+}
+
+static void row_user(sqlite3_stmt *st, void *out)
+{
+	struct user *u = out;
+
+	u->id = col_i64(st, 0);
+	u->workspace_id = col_i64(st, 1);
+	COL_TEXT(st, 2, u->username);
+	COL_TEXT(st, 3, u->display_name);
+	COL_TEXT(st, 4, u->email);
+	u->role = (enum role)col_int(st, 5);
+	u->active = col_int(st, 6);
+	u->version = col_i64(st, 7);
+	COL_TEXT(st, 8, u->created_at);
+}
+
+static void row_token(sqlite3_stmt *st, void *out)
+{
+	struct token *t = out;
+	const void *h;
+
+	t->id = col_i64(st, 0);
+	t->workspace_id = col_i64(st, 1);
+	t->user_id = col_i64(st, 2);
+	t->kind = (enum token_kind)col_int(st, 3);
+	COL_TEXT(st, 4, t->name);
+	h = sqlite3_column_blob(st, 5);
+	memset(t->hash, 0, sizeof(t->hash));
+	if (h && sqlite3_column_bytes(st, 5) == (int)sizeof(t->hash))
+		memcpy(t->hash, h, sizeof(t->hash));
+	COL_TEXT(st, 6, t->created_at);
+	COL_TEXT(st, 7, t->last_used_at);
+	COL_TEXT(st, 8, t->expires_at);
+}
+
+static void row_stage(sqlite3_stmt *st, void *out)
+{
+	struct stage *g = out;
+
+	g->id = col_i64(st, 0);
+	g->workspace_id = col_i64(st, 1);
+	COL_TEXT(st, 2, g->key);
+	COL_TEXT(st, 3, g->name_zh);
+	COL_TEXT(st, 4, g->name_en);
+	COL_TEXT(st, 5, g->guidance);
+	g->probability = col_int(st, 6);
+	g->kind = (enum stage_kind)col_int(st, 7);
+	g->position = col_int(st, 8);
+	g->version = col_i64(st, 9);
+}
+
+static void row_company(sqlite3_stmt *st, void *out)
+{
+	struct company *c = out;
+
+	c->id = col_i64(st, 0);
+	c->workspace_id = col_i64(st, 1);
+	COL_TEXT(st, 2, c->name);
+	COL_TEXT(st, 3, c->website);
+	COL_TEXT(st, 4, c->phone);
+	c->version = col_i64(st, 5);
+	COL_TEXT(st, 6, c->created_at);
+	COL_TEXT(st, 7, c->updated_at);
+}
+
+static void row_contact(sqlite3_stmt *st, void *out)
+{
+	struct contact *c = out;
+
+	c->id = col_i64(st, 0);
+	c->workspace_id = col_i64(st, 1);
+	c->company_id = col_i64(st, 2);
+	COL_TEXT(st, 3, c->name);
+	COL_TEXT(st, 4, c->title);
+	COL_TEXT(st, 5, c->phone);
+	COL_TEXT(st, 6, c->email);
+	c->version = col_i64(st, 7);
+	COL_TEXT(st, 8, c->created_at);
+	COL_TEXT(st, 9, c->updated_at);
+}
+
+static void row_deal(sqlite3_stmt *st, void *out)
+{
+	struct deal *d = out;
+
+	d->id = col_i64(st, 0);
+	d->workspace_id = col_i64(st, 1);
+	d->company_id = col_i64(st, 2);
+	COL_TEXT(st, 3, d->name);
+	d->amount = col_i64(st, 4);
+	COL_TEXT(st, 5, d->currency);
+	d->stage_id = col_i64(st, 6);
+	d->probability = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : col_int(st, 7);
+	d->owner_id = col_i64(st, 8);
+	d->assigned_by = col_i64(st, 9);
+	COL_TEXT(st, 10, d->assigned_at);
+	COL_TEXT(st, 11, d->close_date);
+	COL_TEXT(st, 12, d->next_step);
+	d->created_by = col_i64(st, 13);
+	COL_TEXT(st, 14, d->created_at);
+	COL_TEXT(st, 15, d->updated_at);
+	d->version = col_i64(st, 16);
+	COL_TEXT(st, 17, d->company_name);
+	COL_TEXT(st, 18, d->owner_username);
+	COL_TEXT(st, 19, d->owner_name);
+	COL_TEXT(st, 20, d->stage_key);
+	d->stage_kind = (enum stage_kind)col_int(st, 21);
+	d->stage_probability = col_int(st, 22);
+}
+
+static void row_history(sqlite3_stmt *st, void *out)
+{
+	struct stage_change *h = out;
+
+	h->id = col_i64(st, 0);
+	h->workspace_id = col_i64(st, 1);
+	h->deal_id = col_i64(st, 2);
+	h->from_stage_id = col_i64(st, 3);
+	h->to_stage_id = col_i64(st, 4);
+	h->changed_by = col_i64(st, 5);
+	COL_TEXT(st, 6, h->changed_at);
+	COL_TEXT(st, 7, h->from_key);
+	COL_TEXT(st, 8, h->to_key);
+	COL_TEXT(st, 9, h->by_username);
+}
+
+static void row_stage_sum(sqlite3_stmt *st, void *out)
+{
+	struct stage_sum *m = out;
+
+	m->stage_id = col_i64(st, 0);
+	m->count = col_i64(st, 1);
+	m->amount = col_i64(st, 2);
+	m->expected = col_i64(st, 3);
+}
+
+/*
+ * The generic shapes of most operations: one row by (ws, id) or by (ws,
+ * text), a list by ws, a count by (ws, id), a delete by (ws, id).
+ */
+static int get_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_t key, row_fn *row,
+		     void *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+	void *tmp = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_ws_key(st, ws, key)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	tmp = calloc(1, outsz);
+	if (!tmp) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	rc = fetch_one(s, st, row, tmp);
+	if (!rc)
+		memcpy(out, tmp, outsz);
+out:
+	free(tmp);
+	stmt_done(st);
+	return rc;
+}
+
+static int get_by_text(struct sqlite_store *s, enum stmt_id id, int64_t ws, const char *key,
+		       row_fn *row, void *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+	void *tmp = NULL;
+	int rc;
+
+	if (!key)
+		return ERR_INVALID;
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_text(st, 2, key)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	tmp = calloc(1, outsz);
+	if (!tmp) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	rc = fetch_one(s, st, row, tmp);
+	if (!rc)
+		memcpy(out, tmp, outsz);
+out:
+	free(tmp);
+	stmt_done(st);
+	return rc;
+}
+
+static int list_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_t key,
+		      size_t elsize, row_fn *row, void **v, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_ws_key(st, ws, key)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_all(s, st, elsize, row, v, n);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int count_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_t key,
+		       int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_ws_key(st, ws, key)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_i64(s, st, out);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* delete_by_id deletes row (ws, key); a row still referenced gives ERR_INUSE. */
+static int delete_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_t key)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_ws_key(st, ws, key)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_changed(s, st, ERR_INUSE);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* ---- transactions ---- */
+
+static int run_stmt(struct sqlite_store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (!rc)
+		rc = step_done(s, st, ERR_DB);
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_begin(struct store *base, int write)
+{
+	return run_stmt(sq(base), write ? STMT_BEGIN_WRITE : STMT_BEGIN);
+}
+
+static int sqlite_commit(struct store *base)
+{
+	return run_stmt(sq(base), STMT_COMMIT);
+}
+
+/* Rolling back when SQLite already has (after some errors) is a no-op. */
+static int sqlite_rollback(struct store *base)
+{
+	struct sqlite_store *s = sq(base);
+
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return run_stmt(s, STMT_ROLLBACK);
+}
+
+/* ---- workspaces ---- */
+
+static int sqlite_workspace_create(struct store *base, struct workspace *w)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, w->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_WORKSPACE_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_text(st, 1, w->slug) | bind_text(st, 2, w->name) | bind_text(st, 3, w->currency) |
+	    bind_text(st, 4, w->language) | bind_i64(st, 5, w->members_see_all ? 1 : 0) |
+	    bind_text(st, 6, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	w->id = sqlite3_last_insert_rowid(s->db);
+	w->version = 1;
+	memcpy(w->created_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_workspace_get(struct store *base, int64_t id, struct workspace *out)
+{
+	return get_by_id(sq(base), STMT_WORKSPACE_GET, id, id, row_workspace, out, sizeof(*out));
+}
+
+static int sqlite_workspace_get_by_slug(struct store *base, const char *slug, struct workspace *out)
+{
+	struct sqlite_store *s = sq(base);
+	struct workspace tmp = {0};
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!slug)
+		return ERR_INVALID;
+	rc = stmt(s, STMT_WORKSPACE_GET_BY_SLUG, &st);
+	if (rc)
+		goto out;
+	if (bind_text(st, 1, slug)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_one(s, st, row_workspace, &tmp);
+	if (!rc)
+		*out = tmp;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_workspace_update(struct store *base, struct workspace *w)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, STMT_WORKSPACE_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, w->id) | bind_i64(st, 2, w->version) | bind_text(st, 3, w->slug) |
+	    bind_text(st, 4, w->name) | bind_text(st, 5, w->currency) |
+	    bind_text(st, 6, w->language) | bind_i64(st, 7, w->members_see_all ? 1 : 0)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_WORKSPACE_EXISTS, w->id, w->id);
+	if (!rc)
+		w->version++;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_workspace_list(struct store *base, struct workspace_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = stmt(s, STMT_WORKSPACE_LIST, &st);
+	if (rc)
+		goto out;
+	rc = fetch_all(s, st, sizeof(struct workspace), row_workspace, &v, &n);
+	if (rc)
+		goto out;
+	out->v = v;
+	out->n = n;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* ---- users ---- */
+
+static int sqlite_user_create(struct store *base, struct user *u, const char *pw_hash)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, u->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_USER_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, u->workspace_id) | bind_text(st, 2, u->username) |
+	    bind_text(st, 3, u->display_name) | bind_text(st, 4, u->email) |
+	    bind_i64(st, 5, u->role) | bind_text(st, 6, pw_hash ? pw_hash : "") |
+	    bind_i64(st, 7, u->active ? 1 : 0) | bind_text(st, 8, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	u->id = sqlite3_last_insert_rowid(s->db);
+	u->version = 1;
+	memcpy(u->created_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_user_get(struct store *base, int64_t ws, int64_t id, struct user *out)
+{
+	return get_by_id(sq(base), STMT_USER_GET, ws, id, row_user, out, sizeof(*out));
+}
+
+static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *username,
+				   struct user *out, char *hash, size_t hashsz)
+{
+	struct sqlite_store *s = sq(base);
+	struct user tmp = {0};
+	sqlite3_stmt *st = NULL;
+	const unsigned char *h;
+	int rc;
+
+	if (!username)
+		return ERR_INVALID;
+	rc = stmt(s, STMT_USER_GET_BY_NAME, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_text(st, 2, username)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_one(s, st, row_user, &tmp);
+	if (rc)
+		goto out;
+	if (hash && hashsz) {
+		h = sqlite3_column_text(st, 9);
+		if (h && (size_t)sqlite3_column_bytes(st, 9) >= hashsz) {
+			rc = ERR_TOOBIG;
+			goto out;
+		}
+		col_text(st, 9, hash, hashsz);
+	}
+	*out = tmp;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_user_list(struct store *base, int64_t ws, struct user_list *out)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc = list_by_id(sq(base), STMT_USER_LIST, ws, 0, sizeof(struct user), row_user, &v, &n);
+
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+static int sqlite_user_update(struct store *base, struct user *u)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, STMT_USER_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, u->workspace_id) | bind_i64(st, 2, u->id) |
+	    bind_i64(st, 3, u->version) | bind_text(st, 4, u->username) |
+	    bind_text(st, 5, u->display_name) | bind_text(st, 6, u->email) |
+	    bind_i64(st, 7, u->role) | bind_i64(st, 8, u->active ? 1 : 0)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_USER_EXISTS, u->workspace_id, u->id);
+	if (!rc)
+		u->version++;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_user_set_password(struct store *base, int64_t ws, int64_t id, const char *pw_hash)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!pw_hash)
+		return ERR_INVALID;
+	rc = stmt(s, STMT_USER_SET_PASSWORD, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id) | bind_text(st, 3, pw_hash)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_changed(s, st, ERR_INVALID);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_user_count(struct store *base, int64_t ws, int64_t *out)
+{
+	return count_by_id(sq(base), STMT_USER_COUNT, ws, 0, out);
+}
+
+/* ---- tokens ---- */
+
+static int sqlite_token_create(struct store *base, struct token *t)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, t->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_TOKEN_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, t->workspace_id) | bind_i64(st, 2, t->user_id) |
+	    bind_i64(st, 3, t->kind) | bind_text(st, 4, t->name) |
+	    sqlite3_bind_blob(st, 5, t->hash, sizeof(t->hash), SQLITE_STATIC) |
+	    bind_text(st, 6, now) | bind_text_null(st, 7, t->expires_at)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	t->id = sqlite3_last_insert_rowid(s->db);
+	memcpy(t->created_at, now, TS_LEN);
+	t->last_used_at[0] = '\0';
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_token_lookup(struct store *base, const unsigned char hash[32], const char *now,
+			       struct token *out)
+{
+	struct sqlite_store *s = sq(base);
+	struct token tmp = {0};
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!hash || !now)
+		return ERR_INVALID;
+	rc = stmt(s, STMT_TOKEN_LOOKUP, &st);
+	if (rc)
+		goto out;
+	if (sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC) | bind_text(st, 2, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_one(s, st, row_token, &tmp);
+	if (!rc)
+		*out = tmp;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_token_touch(struct store *base, int64_t ws, int64_t id, const char *now)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!now)
+		return ERR_INVALID;
+	rc = stmt(s, STMT_TOKEN_TOUCH, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id) | bind_text(st, 3, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_changed(s, st, ERR_INVALID);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_token_delete(struct store *base, int64_t ws, int64_t id)
+{
+	return delete_by_id(sq(base), STMT_TOKEN_DELETE, ws, id);
+}
+
+static int sqlite_token_delete_user(struct store *base, int64_t ws, int64_t user_id, int kind)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, STMT_TOKEN_DELETE_USER, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_i64(st, 2, user_id) | bind_i64(st, 3, kind)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INUSE);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_token_list(struct store *base, int64_t ws, int64_t user_id,
+			     struct token_list *out)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc = list_by_id(sq(base), STMT_TOKEN_LIST, ws, user_id, sizeof(struct token), row_token,
+			    &v, &n);
+
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+/* ---- stages ---- */
+
+static int sqlite_stage_list(struct store *base, int64_t ws, struct stage_list *out)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc =
+	    list_by_id(sq(base), STMT_STAGE_LIST, ws, 0, sizeof(struct stage), row_stage, &v, &n);
+
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+static int sqlite_stage_get(struct store *base, int64_t ws, int64_t id, struct stage *out)
+{
+	return get_by_id(sq(base), STMT_STAGE_GET, ws, id, row_stage, out, sizeof(*out));
+}
+
+static int sqlite_stage_get_by_key(struct store *base, int64_t ws, const char *key,
+				   struct stage *out)
+{
+	return get_by_text(sq(base), STMT_STAGE_GET_BY_KEY, ws, key, row_stage, out, sizeof(*out));
+}
+
+/* shift moves the stages at positions [from, to] of ws one place (id: SHIFT_DOWN or _UP). */
+static int shift(struct sqlite_store *s, enum stmt_id id, int64_t ws, int from, int to)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, id, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_i64(st, 2, from) | bind_i64(st, 3, to)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/*
+ * stage_create puts the new stage at st->position: 0 or past the end
+ * appends; otherwise the stages from that position on move one place later.
+ * The position used is written back.
+ */
+static int sqlite_stage_create(struct store *base, struct stage *g)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+	int pos = g->position, rc;
+
+	rc = count_by_id(s, STMT_STAGE_COUNT, g->workspace_id, 0, &n);
+	if (rc)
+		goto out;
+	if (pos <= 0 || pos > n) {
+		pos = (int)n + 1;
+	} else {
+		rc = shift(s, STMT_STAGE_SHIFT_DOWN, g->workspace_id, pos, (int)n);
+		if (rc)
+			goto out;
+	}
+	rc = stmt(s, STMT_STAGE_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, g->workspace_id) | bind_text(st, 2, g->key) |
+	    bind_text(st, 3, g->name_zh) | bind_text(st, 4, g->name_en) |
+	    bind_text(st, 5, g->guidance) | bind_i64(st, 6, g->probability) |
+	    bind_i64(st, 7, g->kind) | bind_i64(st, 8, pos)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	g->id = sqlite3_last_insert_rowid(s->db);
+	g->version = 1;
+	g->position = pos;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* stage_position reads the current position and version of stage (ws, id). */
+static int stage_position(struct sqlite_store *s, int64_t ws, int64_t id, int *pos,
+			  int64_t *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = stmt(s, STMT_STAGE_POSITION, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*pos = col_int(st, 0);
+		*version = col_i64(st, 1);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = ERR_NOTFOUND;
+	} else {
+		rc = db_err(s, rc, ERR_DB);
+	}
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/*
+ * stage_update writes every field of g. A new position (1..n; 0 keeps the
+ * current one, past the end means last) moves the stages in between by one.
+ */
+static int sqlite_stage_update(struct store *base, struct stage *g)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t n, version;
+	int old, pos = g->position, rc;
+
+	rc = stage_position(s, g->workspace_id, g->id, &old, &version);
+	if (rc)
+		goto out;
+	if (version != g->version) {
+		rc = ERR_STALE;
+		goto out;
+	}
+	rc = count_by_id(s, STMT_STAGE_COUNT, g->workspace_id, 0, &n);
+	if (rc)
+		goto out;
+	if (pos <= 0)
+		pos = old;
+	if (pos > n)
+		pos = (int)n;
+	if (pos < old)
+		rc = shift(s, STMT_STAGE_SHIFT_DOWN, g->workspace_id, pos, old - 1);
+	else if (pos > old)
+		rc = shift(s, STMT_STAGE_SHIFT_UP, g->workspace_id, old + 1, pos);
+	if (rc)
+		goto out;
+	rc = stmt(s, STMT_STAGE_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, g->workspace_id) | bind_i64(st, 2, g->id) |
+	    bind_i64(st, 3, g->version) | bind_text(st, 4, g->key) | bind_text(st, 5, g->name_zh) |
+	    bind_text(st, 6, g->name_en) | bind_text(st, 7, g->guidance) |
+	    bind_i64(st, 8, g->probability) | bind_i64(st, 9, g->kind) | bind_i64(st, 10, pos)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_STAGE_GET, g->workspace_id, g->id);
+	if (rc)
+		goto out;
+	g->version++;
+	g->position = pos;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* stage_delete refuses (ERR_INUSE) while deals are in the stage; positions stay 1..n. */
+static int sqlite_stage_delete(struct store *base, int64_t ws, int64_t id)
+{
+	struct sqlite_store *s = sq(base);
+	int64_t version;
+	int pos, rc;
+
+	rc = stage_position(s, ws, id, &pos, &version);
+	if (rc)
+		return rc;
+	rc = delete_by_id(s, STMT_STAGE_DELETE, ws, id);
+	if (rc)
+		return rc;
+	return shift(s, STMT_STAGE_SHIFT_UP, ws, pos + 1, INT32_MAX);
+}
+
+static int sqlite_stage_set_positions(struct store *base, int64_t ws, const int64_t *ids, size_t n)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t count;
+	size_t i, j;
+	int rc;
+
+	rc = count_by_id(s, STMT_STAGE_COUNT, ws, 0, &count);
+	if (rc)
+		return rc;
+	if (!ids || (int64_t)n != count)
+		return ERR_INVALID;
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (ids[i] == ids[j])
+				return ERR_INVALID;
+	rc = stmt(s, STMT_STAGE_SET_POSITION, &st);
+	if (rc)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (bind_i64(st, 1, ws) | bind_i64(st, 2, ids[i]) |
+		    bind_i64(st, 3, (int64_t)i + 1)) {
+			rc = bind_failed(s);
+			goto out;
+		}
+		rc = step_changed(s, st, ERR_INVALID);
+		if (rc == ERR_NOTFOUND)
+			rc = ERR_INVALID; /* an id of no stage of ws */
+		if (rc)
+			goto out;
+		stmt_done(st);
+	}
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_stage_deal_count(struct store *base, int64_t ws, int64_t id, int64_t *out)
+{
+	return count_by_id(sq(base), STMT_STAGE_DEAL_COUNT, ws, id, out);
+}
+
+/* ---- companies ---- */
+
+static int sqlite_company_create(struct store *base, struct company *c)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, c->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_COMPANY_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, c->workspace_id) | bind_text(st, 2, c->name) |
+	    bind_text(st, 3, c->website) | bind_text(st, 4, c->phone) | bind_text(st, 5, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	c->version = 1;
+	memcpy(c->created_at, now, TS_LEN);
+	memcpy(c->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_company_get(struct store *base, int64_t ws, int64_t id, struct company *out)
+{
+	return get_by_id(sq(base), STMT_COMPANY_GET, ws, id, row_company, out, sizeof(*out));
+}
+
+static int sqlite_company_get_by_name(struct store *base, int64_t ws, const char *name,
+				      struct company *out)
+{
+	return get_by_text(sq(base), STMT_COMPANY_GET_BY_NAME, ws, name, row_company, out,
+			   sizeof(*out));
+}
+
+/* company_list: a limit of 0 or less means no limit. */
+static int sqlite_company_list(struct store *base, int64_t ws, const struct company_filter *f,
+			       struct company_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = stmt(s, STMT_COMPANY_LIST, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, ws) | bind_text_null(st, 2, f ? f->q : NULL) |
+	    bind_i64(st, 3, f && f->visible_to > 0 ? f->visible_to : 0) |
+	    bind_i64(st, 4, f && f->limit > 0 ? f->limit : -1) |
+	    bind_i64(st, 5, f && f->offset > 0 ? f->offset : 0)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_all(s, st, sizeof(struct company), row_company, &v, &n);
+	if (rc)
+		goto out;
+	out->v = v;
+	out->n = n;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_company_update(struct store *base, struct company *c)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	store_now(now);
+	rc = stmt(s, STMT_COMPANY_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, c->workspace_id) | bind_i64(st, 2, c->id) |
+	    bind_i64(st, 3, c->version) | bind_text(st, 4, c->name) | bind_text(st, 5, c->website) |
+	    bind_text(st, 6, c->phone) | bind_text(st, 7, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_COMPANY_EXISTS, c->workspace_id, c->id);
+	if (rc)
+		goto out;
+	c->version++;
+	memcpy(c->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* company_delete removes the company's contacts with it; ERR_INUSE while it has deals. */
+static int sqlite_company_delete(struct store *base, int64_t ws, int64_t id)
+{
+	return delete_by_id(sq(base), STMT_COMPANY_DELETE, ws, id);
+}
+
+static int sqlite_company_deal_count(struct store *base, int64_t ws, int64_t id, int64_t *out)
+{
+	return count_by_id(sq(base), STMT_COMPANY_DEAL_COUNT, ws, id, out);
+}
+
+/* ---- contacts ---- */
+
+static int sqlite_contact_create(struct store *base, struct contact *c)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, c->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_CONTACT_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, c->workspace_id) | bind_id_null(st, 2, c->company_id) |
+	    bind_text(st, 3, c->name) | bind_text(st, 4, c->title) | bind_text(st, 5, c->phone) |
+	    bind_text(st, 6, c->email) | bind_text(st, 7, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	c->version = 1;
+	memcpy(c->created_at, now, TS_LEN);
+	memcpy(c->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_contact_get(struct store *base, int64_t ws, int64_t id, struct contact *out)
+{
+	return get_by_id(sq(base), STMT_CONTACT_GET, ws, id, row_contact, out, sizeof(*out));
+}
+
+/* contact_list: the contacts of company_id, or of the whole workspace for 0. */
+static int sqlite_contact_list(struct store *base, int64_t ws, int64_t company_id,
+			       struct contact_list *out)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc = list_by_id(sq(base), STMT_CONTACT_LIST, ws, company_id, sizeof(struct contact),
+			    row_contact, &v, &n);
+
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+static int sqlite_contact_update(struct store *base, struct contact *c)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	store_now(now);
+	rc = stmt(s, STMT_CONTACT_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, c->workspace_id) | bind_i64(st, 2, c->id) |
+	    bind_i64(st, 3, c->version) | bind_id_null(st, 4, c->company_id) |
+	    bind_text(st, 5, c->name) | bind_text(st, 6, c->title) | bind_text(st, 7, c->phone) |
+	    bind_text(st, 8, c->email) | bind_text(st, 9, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_CONTACT_EXISTS, c->workspace_id, c->id);
+	if (rc)
+		goto out;
+	c->version++;
+	memcpy(c->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_contact_delete(struct store *base, int64_t ws, int64_t id)
+{
+	return delete_by_id(sq(base), STMT_CONTACT_DELETE, ws, id);
+}
+
+/* ---- deals ---- */
+
+static int sqlite_deal_create(struct store *base, struct deal *d)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, d->created_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_DEAL_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, d->workspace_id) | bind_i64(st, 2, d->company_id) |
+	    bind_text(st, 3, d->name) | bind_i64(st, 4, d->amount) | bind_text(st, 5, d->currency) |
+	    bind_i64(st, 6, d->stage_id) |
+	    (d->probability < 0 ? sqlite3_bind_null(st, 7) : bind_i64(st, 7, d->probability)) |
+	    bind_i64(st, 8, d->owner_id) | bind_id_null(st, 9, d->assigned_by) |
+	    bind_text_null(st, 10, d->assigned_at) | bind_text_null(st, 11, d->close_date) |
+	    bind_text(st, 12, d->next_step) | bind_id_null(st, 13, d->created_by) |
+	    bind_text(st, 14, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	d->id = sqlite3_last_insert_rowid(s->db);
+	d->version = 1;
+	memcpy(d->created_at, now, TS_LEN);
+	memcpy(d->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_deal_get(struct store *base, int64_t ws, int64_t id, struct deal *out)
+{
+	return get_by_id(sq(base), STMT_DEAL_GET, ws, id, row_deal, out, sizeof(*out));
+}
+
+/*
+ * effective_owner folds f->owner_id and f->visible_to, both conditions on
+ * the owner, into one: 0 for none. Two different owners match nothing:
+ * *none is then set.
+ */
+static int64_t effective_owner(const struct deal_filter *f, int *none)
+{
+	*none = 0;
+	if (f->owner_id && f->visible_to && f->owner_id != f->visible_to)
+		*none = 1;
+	return f->owner_id ? f->owner_id : f->visible_to;
+}
+
+/* bind_deal_filter binds ?1-?10 of DEAL_WHERE (and DEAL_OWNER). */
+static int bind_deal_filter(sqlite3_stmt *st, int64_t ws, int64_t owner,
+			    const struct deal_filter *f)
+{
+	return bind_i64(st, 1, ws) | bind_i64(st, 2, owner) | bind_i64(st, 3, f->stage_id) |
+	       bind_i64(st, 4, f->status < 0 ? -1 : f->status) | bind_i64(st, 5, f->company_id) |
+	       bind_text_null(st, 6, f->close_from) | bind_text_null(st, 7, f->close_to) |
+	       bind_i64(st, 8, f->amount_min < 0 ? -1 : f->amount_min) |
+	       bind_i64(st, 9, f->amount_max < 0 ? -1 : f->amount_max) |
+	       bind_text_null(st, 10, f->q);
+}
+
+/* deal_list_stmt returns the list statement for one owner mode, sort and direction. */
+static int deal_list_stmt(struct sqlite_store *s, int by_owner, enum deal_sort sort, int desc,
+			  sqlite3_stmt **out)
+{
+	sqlite3_stmt **slot = &s->deal_list_stmt[by_owner][sort][desc];
+	char sql[4096];
+	int rc, len;
+
+	if (!*slot) {
+		len = snprintf(sql, sizeof(sql), "%s%s%s%s", DEAL_SELECT DEAL_WHERE,
+			       by_owner ? DEAL_OWNER : "", deal_sort_sql[sort][desc], DEAL_PAGE);
+		if (len < 0 || (size_t)len >= sizeof(sql))
+			return ERR_DB;
+		rc = prepare(s, slot, sql);
+		if (rc)
+			return rc;
+	}
+	*out = *slot;
+	return 0;
+}
+
+static int deal_count_stmt(struct sqlite_store *s, int by_owner, sqlite3_stmt **out)
+{
+	int rc = prepare(s, &s->deal_count_stmt[by_owner],
+			 by_owner ? DEAL_COUNT DEAL_OWNER : DEAL_COUNT);
+
+	if (!rc)
+		*out = s->deal_count_stmt[by_owner];
+	return rc;
+}
+
+/* deal_list: a limit of 0 or less means no limit. */
+static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_filter *f,
+			    int count_total, struct deal_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int64_t owner, total = -1;
+	int none, rc;
+
+	if (!f || (unsigned)f->sort >= DEAL_SORT_COUNT)
+		return ERR_INVALID;
+	owner = effective_owner(f, &none);
+	if (none) {
+		out->v = NULL;
+		out->n = 0;
+		out->total = count_total ? 0 : -1;
+		return 0;
+	}
+	if (count_total) {
+		rc = deal_count_stmt(s, owner != 0, &st);
+		if (rc)
+			goto out;
+		if (bind_deal_filter(st, ws, owner, f)) {
+			rc = bind_failed(s);
+			goto out;
+		}
+		rc = fetch_i64(s, st, &total);
+		if (rc)
+			goto out;
+		stmt_done(st);
+		st = NULL;
+	}
+	rc = deal_list_stmt(s, owner != 0, f->sort, f->desc ? 1 : 0, &st);
+	if (rc)
+		goto out;
+	if (bind_deal_filter(st, ws, owner, f) | bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
+	    bind_i64(st, 12, f->offset > 0 ? f->offset : 0)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_all(s, st, sizeof(struct deal), row_deal, &v, &n);
+	if (rc)
+		goto out;
+	out->v = v;
+	out->n = n;
+	out->total = total;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+static int sqlite_deal_update(struct store *base, struct deal *d)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	store_now(now);
+	rc = stmt(s, STMT_DEAL_UPDATE, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, d->workspace_id) | bind_i64(st, 2, d->id) |
+	    bind_i64(st, 3, d->version) | bind_i64(st, 4, d->company_id) |
+	    bind_text(st, 5, d->name) | bind_i64(st, 6, d->amount) | bind_text(st, 7, d->currency) |
+	    bind_i64(st, 8, d->stage_id) |
+	    (d->probability < 0 ? sqlite3_bind_null(st, 9) : bind_i64(st, 9, d->probability)) |
+	    bind_i64(st, 10, d->owner_id) | bind_id_null(st, 11, d->assigned_by) |
+	    bind_text_null(st, 12, d->assigned_at) | bind_text_null(st, 13, d->close_date) |
+	    bind_text(st, 14, d->next_step) | bind_text(st, 15, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_update(s, st, STMT_DEAL_EXISTS, d->workspace_id, d->id);
+	if (rc)
+		goto out;
+	d->version++;
+	memcpy(d->updated_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* deal_delete removes the deal's stage history with it. */
+static int sqlite_deal_delete(struct store *base, int64_t ws, int64_t id)
+{
+	return delete_by_id(sq(base), STMT_DEAL_DELETE, ws, id);
+}
+
+/* ---- history ---- */
+
+static int sqlite_history_add(struct store *base, struct stage_change *h)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int rc;
+
+	memcpy(now, h->changed_at, TS_LEN);
+	now[TS_LEN - 1] = '\0';
+	stamp(now);
+	rc = stmt(s, STMT_HISTORY_INSERT, &st);
+	if (rc)
+		goto out;
+	if (bind_i64(st, 1, h->workspace_id) | bind_i64(st, 2, h->deal_id) |
+	    bind_id_null(st, 3, h->from_stage_id) | bind_i64(st, 4, h->to_stage_id) |
+	    bind_id_null(st, 5, h->changed_by) | bind_text(st, 6, now)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = step_done(s, st, ERR_INVALID);
+	if (rc)
+		goto out;
+	h->id = sqlite3_last_insert_rowid(s->db);
+	memcpy(h->changed_at, now, TS_LEN);
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* history_list: oldest first; a deleted stage leaves its key empty. */
+static int sqlite_history_list(struct store *base, int64_t ws, int64_t deal_id,
+			       struct history_list *out)
+{
+	void *v = NULL;
+	size_t n = 0;
+	int rc = list_by_id(sq(base), STMT_HISTORY_LIST, ws, deal_id, sizeof(struct stage_change),
+			    row_history, &v, &n);
+
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+/* ---- summary ---- */
+
+static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filter *f,
+			  struct stage_sum_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int64_t owner;
+	int none, by_owner, rc;
+
+	if (!f)
+		return ERR_INVALID;
+	owner = effective_owner(f, &none);
+	if (none) {
+		out->v = NULL;
+		out->n = 0;
+		return 0;
+	}
+	by_owner = owner != 0;
+	rc = prepare(s, &s->summary_stmt[by_owner],
+		     by_owner ? SUMMARY_HEAD " AND d.owner_id = ?2" SUMMARY_TAIL
+			      : SUMMARY_HEAD SUMMARY_TAIL);
+	if (rc)
+		goto out;
+	st = s->summary_stmt[by_owner];
+	if (bind_i64(st, 1, ws) | (by_owner ? bind_i64(st, 2, owner) : 0) |
+	    bind_text_null(st, 3, f->close_from) | bind_text_null(st, 4, f->close_to)) {
+		rc = bind_failed(s);
+		goto out;
+	}
+	rc = fetch_all(s, st, sizeof(struct stage_sum), row_stage_sum, &v, &n);
+	if (rc)
+		goto out;
+	out->v = v;
+	out->n = n;
+out:
+	stmt_done(st);
+	return rc;
+}
+
+/* ---- opening and closing ---- */
+
+static void sqlite_close(struct store *base)
+{
+	struct sqlite_store *s = sq(base);
+	size_t i;
+
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	for (i = 0; i < sizeof(s->deal_list_stmt) / sizeof(sqlite3_stmt *); i++)
+		sqlite3_finalize((&s->deal_list_stmt[0][0][0])[i]);
+	for (i = 0; i < 2; i++) {
+		sqlite3_finalize(s->deal_count_stmt[i]);
+		sqlite3_finalize(s->summary_stmt[i]);
+	}
+	if (s->db) {
+		sqlite3_exec(s->db, "PRAGMA analysis_limit=400; PRAGMA optimize", NULL, NULL, NULL);
+		sqlite3_close_v2(s->db);
+	}
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sqlite_close,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .workspace_create = sqlite_workspace_create,
+    .workspace_get = sqlite_workspace_get,
+    .workspace_get_by_slug = sqlite_workspace_get_by_slug,
+    .workspace_update = sqlite_workspace_update,
+    .workspace_list = sqlite_workspace_list,
+    .user_create = sqlite_user_create,
+    .user_get = sqlite_user_get,
+    .user_get_by_name = sqlite_user_get_by_name,
+    .user_list = sqlite_user_list,
+    .user_update = sqlite_user_update,
+    .user_set_password = sqlite_user_set_password,
+    .user_count = sqlite_user_count,
+    .token_create = sqlite_token_create,
+    .token_lookup = sqlite_token_lookup,
+    .token_touch = sqlite_token_touch,
+    .token_delete = sqlite_token_delete,
+    .token_delete_user = sqlite_token_delete_user,
+    .token_list = sqlite_token_list,
+    .stage_list = sqlite_stage_list,
+    .stage_get = sqlite_stage_get,
+    .stage_get_by_key = sqlite_stage_get_by_key,
+    .stage_create = sqlite_stage_create,
+    .stage_update = sqlite_stage_update,
+    .stage_delete = sqlite_stage_delete,
+    .stage_set_positions = sqlite_stage_set_positions,
+    .stage_deal_count = sqlite_stage_deal_count,
+    .company_create = sqlite_company_create,
+    .company_get = sqlite_company_get,
+    .company_get_by_name = sqlite_company_get_by_name,
+    .company_list = sqlite_company_list,
+    .company_update = sqlite_company_update,
+    .company_delete = sqlite_company_delete,
+    .company_deal_count = sqlite_company_deal_count,
+    .contact_create = sqlite_contact_create,
+    .contact_get = sqlite_contact_get,
+    .contact_list = sqlite_contact_list,
+    .contact_update = sqlite_contact_update,
+    .contact_delete = sqlite_contact_delete,
+    .deal_create = sqlite_deal_create,
+    .deal_get = sqlite_deal_get,
+    .deal_list = sqlite_deal_list,
+    .deal_update = sqlite_deal_update,
+    .deal_delete = sqlite_deal_delete,
+    .history_add = sqlite_history_add,
+    .history_list = sqlite_history_list,
+    .summary = sqlite_summary,
+};
+
+/*
+ * lc_expected(amount, probability) is money_expected() as a SQL function, so
+ * the summary rounds each deal exactly as the rest of litecrm does. NULL in,
+ * NULL out; arguments outside money_expected()'s domain are an error.
+ */
+static void sql_expected(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int64_t amount;
+	int64_t p;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	amount = sqlite3_value_int64(argv[0]);
+	p = sqlite3_value_int64(argv[1]);
+	if (amount < -MONEY_MAX || amount > MONEY_MAX || p < 0 || p > 100) {
+		sqlite3_result_error(ctx, "lc_expected: amount or probability out of range", -1);
+		return;
+	}
+	sqlite3_result_int64(ctx, money_expected(amount, (int)p));
+}
+
+/* schema_version reads the applied version, 0 for a new database. */
+static int schema_version(struct sqlite_store *s, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM schema_version", -1,
+				&st, NULL);
+	if (rc != SQLITE_OK) {
+		/* No table yet: a database no migration has touched. */
+		*out = 0;
+		rc = 0;
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	*out = sqlite3_column_int(st, 0);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * migrate applies the migrations above the database's version in one write
+ * transaction. It looks first without locking, so opening an up-to-date
+ * database takes no write lock.
+ */
+static int migrate(struct sqlite_store *s, char *errbuf, size_t errsz)
+{
+	sqlite3_stmt *st = NULL;
+	char now[TS_LEN];
+	int version, i, rc;
+
+	rc = schema_version(s, &version);
+	if (rc)
+		goto fail;
+	if (version == MIGRATION_COUNT)
+		return 0;
+	rc = sqlite3_exec(s->db,
+			  "BEGIN IMMEDIATE;"
+			  "CREATE TABLE IF NOT EXISTS schema_version ("
+			  "  version INTEGER NOT NULL PRIMARY KEY,"
+			  "  applied_at TEXT NOT NULL)",
+			  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, rc, ERR_DB);
+		goto fail;
+	}
+	rc = schema_version(s, &version); /* another connection may have migrated meanwhile */
+	if (rc)
+		goto fail;
+	if (version > MIGRATION_COUNT) {
+		if (errsz)
+			snprintf(errbuf, errsz,
+				 "database schema version %d is newer than this litecrm knows "
+				 "(%d)",
+				 version, MIGRATION_COUNT);
+		rc = ERR_DB;
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(s->db,
+				"INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, rc, ERR_DB);
+		goto fail;
+	}
+	store_now(now);
+	for (i = version; i < MIGRATION_COUNT; i++) {
+		rc = sqlite3_exec(s->db, migrations[i], NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			rc = db_err(s, rc, ERR_DB);
+			goto fail;
+		}
+		if (bind_i64(st, 1, i + 1) | bind_text(st, 2, now)) {
+			rc = bind_failed(s);
+			goto fail;
+		}
+		rc = step_done(s, st, ERR_DB);
+		if (rc)
+			goto fail;
+		sqlite3_reset(st);
+	}
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = db_err(s, rc, ERR_DB);
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	if (errsz)
+		snprintf(errbuf, errsz, "cannot migrate the database schema: %s",
+			 sqlite3_errmsg(s->db));
+out:
+	sqlite3_finalize(st);
+	if (rc && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_sqlite_open(const char *path, int create, struct store **out, char *errbuf, size_t errsz)
+{
+	struct sqlite_store *s = NULL;
+	struct stat sb;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+
+	if (errsz)
+		errbuf[0] = '\0';
+	if (!path || !*path) {
+		if (errsz)
+			snprintf(errbuf, errsz, "no database file given");
+		return ERR_INVALID;
+	}
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	else if (strcmp(path, ":memory:") != 0 && stat(path, &sb) != 0) {
+		if (errsz)
+			snprintf(errbuf, errsz, "cannot open database '%s': %s", path,
+				 errno == ENOENT ? "no such file" : strerror(errno));
+		return ERR_IO;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		if (errsz)
+			snprintf(errbuf, errsz, "cannot open database '%s': out of memory", path);
+		return ERR_NOMEM;
+	}
+	s->base.ops = &sqlite_ops;
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (errsz)
+			snprintf(errbuf, errsz, "cannot open database '%s': %s", path,
+				 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		rc = ERR_IO;
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA foreign_keys = ON;"
+			  "PRAGMA journal_mode = WAL;"
+			  "PRAGMA synchronous = NORMAL",
+			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(s->db, "lc_expected", 2,
+						SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+						sql_expected, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		if (errsz)
+			snprintf(errbuf, errsz, "cannot open database '%s': %s", path,
+				 sqlite3_errmsg(s->db));
+		rc = (rc & 0xff) == SQLITE_BUSY ? ERR_RETRY : ERR_IO;
+		goto out;
+	}
+	rc = migrate(s, errbuf, errsz);
+	if (rc)
+		goto out;
+	*out = &s->base;
+	s = NULL;
+out:
+	if (s) {
+		sqlite3_close_v2(s->db);
+		free(s);
+	}
+	return rc;
+}

@@ -1,0 +1,772 @@
+/*
+ * svc.c - the operations shared by the API and the CLI: transactions and
+ * rights, workspaces, logins and tokens, users. Deals and reports are in
+ * svc_deal.c, the pipeline in svc_stage.c, companies and contacts in
+ * svc_company.c.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "money.h"
+#include "pipeline.h"
+#include "svc_int.h"
+#include "text.h"
+
+/* How long a login session lasts. */
+#define SESSION_SECONDS (7 * 24 * 3600)
+
+int tx_finish(struct store *st, int rc)
+{
+	if (rc == 0) {
+		rc = st->ops->commit(st);
+		if (rc == 0)
+			return 0;
+	}
+	st->ops->rollback(st);
+	return rc;
+}
+
+void tx_pause(int tries)
+{
+	struct timespec ts = {0, (long)(tries + 1) * 2000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int is_privileged(const struct actor *a)
+{
+	return a->system || a->role == ROLE_ADMIN || a->role == ROLE_MANAGER;
+}
+
+static int is_admin(const struct actor *a)
+{
+	return a->system || a->role == ROLE_ADMIN;
+}
+
+int fail_std(struct errinfo *e, int rc, const char *entity)
+{
+	char code[64];
+
+	if (rc >= 0 || (e && e->code[0]))
+		return rc;
+	switch (rc) {
+	case ERR_NOTFOUND:
+		snprintf(code, sizeof(code), "%s.not_found", entity);
+		return errinfo_set(e, rc, code, NULL, "%s not found", entity);
+	case ERR_FORBIDDEN:
+		return errinfo_set(e, rc, "auth.forbidden", NULL, "not allowed to do this");
+	case ERR_CONFLICT:
+		snprintf(code, sizeof(code), "%s.duplicate", entity);
+		return errinfo_set(e, rc, code, NULL, "such a %s already exists", entity);
+	case ERR_STALE:
+		return errinfo_set(e, rc, "request.stale", NULL,
+				   "the %s was changed by someone else; reload it", entity);
+	case ERR_INUSE:
+		snprintf(code, sizeof(code), "%s.in_use", entity);
+		return errinfo_set(e, rc, code, NULL, "the %s is still in use", entity);
+	case ERR_RETRY:
+		return errinfo_set(e, rc, "server.busy", NULL, "the database is busy; try again");
+	case ERR_UNAUTH:
+		return errinfo_set(e, rc, "auth.required", NULL, "not logged in");
+	case ERR_NOMEM:
+		return errinfo_set(e, rc, "server.error", NULL, "out of memory");
+	default:
+		return errinfo_set(e, rc, "server.error", NULL, "%s failed: %s", entity,
+				   err_str(rc));
+	}
+}
+
+int copy_text(char *dst, size_t dstsz, const char *s, const char *entity, const char *field,
+	      int required, struct errinfo *e)
+{
+	char code[64];
+	int rc = text_trim_copy(dst, dstsz, s);
+
+	if (rc == ERR_TOOBIG) {
+		snprintf(code, sizeof(code), "%s.%s_too_long", entity, field);
+		return errinfo_set(e, ERR_INVALID, code, field, "%s is longer than %zu bytes",
+				   field, dstsz - 1);
+	}
+	if (rc) {
+		snprintf(code, sizeof(code), "%s.%s_invalid", entity, field);
+		return errinfo_set(e, ERR_INVALID, code, field, "%s is not valid UTF-8", field);
+	}
+	if (required && !dst[0]) {
+		snprintf(code, sizeof(code), "%s.%s_required", entity, field);
+		return errinfo_set(e, ERR_INVALID, code, field, "%s is required", field);
+	}
+	return 0;
+}
+
+int load_ws(struct store *st, const struct actor *a, struct workspace *w, struct errinfo *e)
+{
+	return fail_std(e, st->ops->workspace_get(st, a->workspace_id, w), "workspace");
+}
+
+int deal_visible(const struct actor *a, const struct workspace *w, const struct deal *d)
+{
+	return is_privileged(a) || w->members_see_all || d->owner_id == a->user_id;
+}
+
+int deal_writable(const struct actor *a, const struct deal *d)
+{
+	return is_privileged(a) || d->owner_id == a->user_id;
+}
+
+struct actor actor_system(int64_t ws)
+{
+	struct actor a = {.workspace_id = ws, .role = ROLE_ADMIN, .system = 1};
+
+	return a;
+}
+
+int svc_batch_begin(struct store *st, struct errinfo *e)
+{
+	int rc;
+
+	if (st->batch)
+		return errinfo_set(e, ERR_INVALID, "server.error", NULL, "a batch is already open");
+	if ((rc = st->ops->begin(st, 1)))
+		return fail_std(e, rc, "batch");
+	st->batch = 1;
+	return 0;
+}
+
+int svc_batch_end(struct store *st, int rc, struct errinfo *e)
+{
+	if (!st->batch)
+		return rc;
+	st->batch = 0;
+	return fail_std(e, tx_finish(st, rc), "batch");
+}
+
+/* ---- workspaces ---- */
+
+static int workspace_find_tx(struct store *st, const char *slug, struct workspace *w,
+			     struct errinfo *e)
+{
+	struct workspace_list l = {0};
+	int rc;
+
+	if (slug && slug[0]) {
+		rc = st->ops->workspace_get_by_slug(st, slug, w);
+		if (rc == ERR_NOTFOUND)
+			return errinfo_set(e, rc, "workspace.not_found", "workspace",
+					   "no workspace '%.63s'", slug);
+		return fail_std(e, rc, "workspace");
+	}
+	if ((rc = st->ops->workspace_list(st, &l)))
+		return fail_std(e, rc, "workspace");
+	if (l.n == 0)
+		rc = errinfo_set(e, ERR_NOTFOUND, "workspace.not_found", "workspace",
+				 "the database holds no workspace yet");
+	else
+		*w = l.v[0];
+	workspace_list_release(&l);
+	return rc;
+}
+
+int svc_workspace_find(struct store *st, const char *slug, struct workspace *out,
+		       struct errinfo *e)
+{
+	struct workspace w;
+	int rc;
+
+	WITH_TX(st, 0, rc, workspace_find_tx(st, slug, &w, e));
+	if (rc == 0)
+		*out = w;
+	return rc;
+}
+
+static int slug_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return i >= 1 && i <= CAP_SLUG;
+}
+
+static int check_language(const char *s, struct errinfo *e)
+{
+	if (strcmp(s, "zh-TW") != 0 && strcmp(s, "en") != 0)
+		return errinfo_set(e, ERR_INVALID, "workspace.language_invalid", "language",
+				   "language must be 'zh-TW' or 'en', not '%s'", s);
+	return 0;
+}
+
+static int check_currency(const char *s, struct errinfo *e)
+{
+	if (money_digits(s) < 0)
+		return errinfo_set(e, ERR_INVALID, "workspace.currency_invalid", "currency",
+				   "unknown currency '%s' (ISO 4217 code expected)", s);
+	return 0;
+}
+
+static int check_password(const char *pw, struct errinfo *e)
+{
+	size_t len = strlen(pw);
+
+	if (len < 8)
+		return errinfo_set(e, ERR_INVALID, "user.password_too_short", "password",
+				   "the password needs at least 8 characters");
+	if (len > CAP_PASSWORD)
+		return errinfo_set(e, ERR_INVALID, "user.password_too_long", "password",
+				   "the password is longer than %d bytes", CAP_PASSWORD);
+	if (!utf8_valid(pw, len))
+		return errinfo_set(e, ERR_INVALID, "user.password_invalid", "password",
+				   "the password is not valid UTF-8");
+	return 0;
+}
+
+static int workspace_create_tx(struct store *st, struct workspace *w, struct user *admin,
+			       const char *hash, struct errinfo *e)
+{
+	const struct stage *def;
+	size_t n, i;
+	int rc;
+
+	rc = st->ops->workspace_create(st, w);
+	if (rc == ERR_CONFLICT)
+		return errinfo_set(e, rc, "workspace.duplicate", "slug",
+				   "workspace '%s' already exists", w->slug);
+	if (rc)
+		return fail_std(e, rc, "workspace");
+	def = pipeline_default(&n);
+	for (i = 0; i < n; i++) {
+		struct stage s = def[i];
+
+		s.workspace_id = w->id;
+		rc = st->ops->stage_create(st, &s);
+		if (rc)
+			return fail_std(e, rc, "stage");
+	}
+	admin->workspace_id = w->id;
+	rc = st->ops->user_create(st, admin, hash);
+	return fail_std(e, rc, "user");
+}
+
+int svc_workspace_create(struct store *st, struct workspace *w, const char *admin_username,
+			 const char *admin_password, struct user *admin_out, struct errinfo *e)
+{
+	struct workspace nw = *w;
+	struct user admin = {0};
+	char hash[AUTH_HASH_LEN];
+	int rc;
+
+	if (!slug_valid(w->slug))
+		return errinfo_set(e, ERR_INVALID, "workspace.slug_invalid", "slug",
+				   "workspace name '%s' must be 1-63 of a-z, 0-9 and '-'",
+				   w->slug);
+	if ((rc = copy_text(nw.name, sizeof(nw.name), w->name[0] ? w->name : w->slug,
+			    "workspace", "name", 1, e)))
+		return rc;
+	if (!nw.currency[0])
+		snprintf(nw.currency, sizeof(nw.currency), "TWD");
+	if (!nw.language[0])
+		snprintf(nw.language, sizeof(nw.language), "zh-TW");
+	if ((rc = check_currency(nw.currency, e)) || (rc = check_language(nw.language, e)))
+		return rc;
+	if (!username_valid(admin_username))
+		return errinfo_set(e, ERR_INVALID, "user.username_invalid", "username",
+				   "username '%s' must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-'",
+				   admin_username);
+	if ((rc = check_password(admin_password, e)))
+		return rc;
+	snprintf(admin.username, sizeof(admin.username), "%s", admin_username);
+	snprintf(admin.display_name, sizeof(admin.display_name), "%s", admin_username);
+	admin.role = ROLE_ADMIN;
+	admin.active = 1;
+	if (auth_password_hash(admin_password, hash))
+		return fail_std(e, ERR_NOMEM, "user");
+	WITH_TX(st, 1, rc, workspace_create_tx(st, &nw, &admin, hash, e));
+	if (rc)
+		return rc;
+	*w = nw;
+	if (admin_out)
+		*admin_out = admin;
+	return 0;
+}
+
+int svc_workspace_get(struct store *st, const struct actor *a, struct workspace *out,
+		      struct errinfo *e)
+{
+	int rc;
+
+	WITH_TX(st, 0, rc, load_ws(st, a, out, e));
+	return rc;
+}
+
+static int workspace_update_tx(struct store *st, const struct actor *a, int64_t if_version,
+			       const struct workspace_input *in, struct workspace *w,
+			       struct errinfo *e)
+{
+	int rc;
+
+	if ((rc = load_ws(st, a, w, e)))
+		return rc;
+	if (if_version && if_version != w->version)
+		return fail_std(e, ERR_STALE, "workspace");
+	if (in->set & WS_SET_NAME && (rc = copy_text(w->name, sizeof(w->name), in->name,
+						     "workspace", "name", 1, e)))
+		return rc;
+	if (in->set & WS_SET_LANGUAGE) {
+		if ((rc = check_language(in->language, e)))
+			return rc;
+		snprintf(w->language, sizeof(w->language), "%s", in->language);
+	}
+	if (in->set & WS_SET_CURRENCY && strcmp(in->currency, w->currency) != 0) {
+		struct deal_filter f;
+		struct deal_list l = {0};
+
+		if ((rc = check_currency(in->currency, e)))
+			return rc;
+		deal_filter_init(&f);
+		f.limit = 1;
+		if ((rc = st->ops->deal_list(st, w->id, &f, 0, &l)))
+			return fail_std(e, rc, "workspace");
+		rc = l.n > 0;
+		deal_list_release(&l);
+		if (rc)
+			return errinfo_set(e, ERR_CONFLICT, "workspace.currency_in_use", "currency",
+					   "the workspace has deals in %s; its currency cannot "
+					   "change",
+					   w->currency);
+		snprintf(w->currency, sizeof(w->currency), "%s", in->currency);
+	}
+	if (in->set & WS_SET_VISIBILITY)
+		w->members_see_all = in->members_see_all ? 1 : 0;
+	return fail_std(e, st->ops->workspace_update(st, w), "workspace");
+}
+
+int svc_workspace_update(struct store *st, const struct actor *a, int64_t if_version,
+			 const struct workspace_input *in, struct workspace *out,
+			 struct errinfo *e)
+{
+	struct workspace w;
+	int rc;
+
+	if (!is_admin(a))
+		return fail_std(e, ERR_FORBIDDEN, "workspace");
+	WITH_TX(st, 1, rc, workspace_update_tx(st, a, if_version, in, &w, e));
+	if (rc == 0)
+		*out = w;
+	return rc;
+}
+
+/* ---- authentication ---- */
+
+static void ts_after(char buf[TS_LEN], long seconds)
+{
+	time_t t = time(NULL) + seconds;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, TS_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int bad_login(struct errinfo *e)
+{
+	return errinfo_set(e, ERR_UNAUTH, "auth.invalid_credentials", NULL,
+			   "wrong username or password");
+}
+
+static int login_lookup_tx(struct store *st, const char *ws_slug, const char *username,
+			   struct workspace *w, struct user *u, char *hash, struct errinfo *e)
+{
+	struct errinfo ignored = {0};
+	int rc = workspace_find_tx(st, ws_slug, w, &ignored);
+
+	if (rc == ERR_NOTFOUND)
+		return bad_login(e);
+	if (rc)
+		return fail_std(e, rc, "workspace");
+	rc = st->ops->user_get_by_name(st, w->id, username, u, hash, AUTH_HASH_LEN);
+	if (rc == ERR_NOTFOUND)
+		return bad_login(e);
+	return fail_std(e, rc, "user");
+}
+
+static int token_create_tx(struct store *st, struct token *t, struct errinfo *e)
+{
+	return fail_std(e, st->ops->token_create(st, t), "token");
+}
+
+int svc_login(struct store *st, const char *ws_slug, const char *username, const char *password,
+	      char secret_out[TOKEN_TEXT_LEN], struct user *user_out, struct errinfo *e)
+{
+	struct workspace w;
+	struct user u;
+	struct token t = {0};
+	char hash[AUTH_HASH_LEN] = "", secret[AUTH_TOKEN_LEN];
+	int rc;
+
+	if (!username_valid(username) || strlen(password) > CAP_PASSWORD) {
+		auth_password_burn(password);
+		return bad_login(e);
+	}
+	WITH_TX(st, 0, rc, login_lookup_tx(st, ws_slug, username, &w, &u, hash, e));
+	if (rc == ERR_UNAUTH) {
+		auth_password_burn(password);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	if (auth_password_verify(hash, password) != 0 || !u.active)
+		return bad_login(e);
+	auth_token_new(secret, t.hash);
+	t.workspace_id = w.id;
+	t.user_id = u.id;
+	t.kind = TOKEN_SESSION;
+	ts_after(t.expires_at, SESSION_SECONDS);
+	WITH_TX(st, 1, rc, token_create_tx(st, &t, e));
+	if (rc)
+		return rc;
+	memcpy(secret_out, secret, AUTH_TOKEN_LEN);
+	if (user_out)
+		*user_out = u;
+	return 0;
+}
+
+static int authenticate_tx(struct store *st, const unsigned char *hash, struct token *t,
+			   struct user *u, struct errinfo *e)
+{
+	char now[TS_LEN];
+	int rc;
+
+	store_now(now);
+	rc = st->ops->token_lookup(st, hash, now, t);
+	if (rc == 0)
+		rc = st->ops->user_get(st, t->workspace_id, t->user_id, u);
+	if (rc == ERR_NOTFOUND || (rc == 0 && !u->active))
+		return errinfo_set(e, ERR_UNAUTH, "auth.required",
+				   NULL, "the session has ended; log in again");
+	return fail_std(e, rc, "session");
+}
+
+int svc_authenticate(struct store *st, const char *secret, struct actor *out, struct errinfo *e)
+{
+	unsigned char hash[32];
+	struct token t;
+	struct user u;
+	int rc;
+
+	if (auth_token_hash(secret, hash))
+		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
+				   "the session has ended; log in again");
+	WITH_TX(st, 0, rc, authenticate_tx(st, hash, &t, &u, e));
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->workspace_id = t.workspace_id;
+	out->user_id = u.id;
+	out->role = u.role;
+	out->token_id = t.id;
+	out->token_kind = t.kind;
+	return 0;
+}
+
+static int logout_tx(struct store *st, const struct actor *a, struct errinfo *e)
+{
+	int rc = st->ops->token_delete(st, a->workspace_id, a->token_id);
+
+	return fail_std(e, rc == ERR_NOTFOUND ? 0 : rc, "session");
+}
+
+int svc_logout(struct store *st, const struct actor *a, struct errinfo *e)
+{
+	int rc;
+
+	if (!a->token_id)
+		return 0;
+	WITH_TX(st, 1, rc, logout_tx(st, a, e));
+	return rc;
+}
+
+int svc_token_create(struct store *st, const struct actor *a, const char *name,
+		     char secret_out[TOKEN_TEXT_LEN], struct token *out, struct errinfo *e)
+{
+	struct token t = {0};
+	char secret[AUTH_TOKEN_LEN];
+	int rc;
+
+	if (a->system || !a->user_id)
+		return errinfo_set(e, ERR_INVALID, "token.user_required", NULL,
+				   "a token belongs to a user; name one");
+	if ((rc = copy_text(t.name, sizeof(t.name), name, "token", "name", 1, e)))
+		return rc;
+	auth_token_new(secret, t.hash);
+	t.workspace_id = a->workspace_id;
+	t.user_id = a->user_id;
+	t.kind = TOKEN_API;
+	WITH_TX(st, 1, rc, token_create_tx(st, &t, e));
+	if (rc)
+		return rc;
+	memcpy(secret_out, secret, AUTH_TOKEN_LEN);
+	*out = t;
+	return 0;
+}
+
+static int token_list_tx(struct store *st, const struct actor *a, struct token_list *out,
+			 struct errinfo *e)
+{
+	return fail_std(e, st->ops->token_list(st, a->workspace_id, a->user_id, out), "token");
+}
+
+int svc_token_list(struct store *st, const struct actor *a, struct token_list *out,
+		   struct errinfo *e)
+{
+	int rc;
+
+	WITH_TX(st, 0, rc, token_list_tx(st, a, out, e));
+	return rc;
+}
+
+static int token_delete_tx(struct store *st, const struct actor *a, int64_t id,
+			   struct errinfo *e)
+{
+	struct token_list l = {0};
+	int rc, found = 0;
+
+	if ((rc = st->ops->token_list(st, a->workspace_id, a->user_id, &l)))
+		return fail_std(e, rc, "token");
+	for (size_t i = 0; i < l.n; i++)
+		found |= l.v[i].id == id;
+	token_list_release(&l);
+	if (!found)
+		return fail_std(e, ERR_NOTFOUND, "token");
+	return fail_std(e, st->ops->token_delete(st, a->workspace_id, id), "token");
+}
+
+int svc_token_delete(struct store *st, const struct actor *a, int64_t id, struct errinfo *e)
+{
+	int rc;
+
+	WITH_TX(st, 1, rc, token_delete_tx(st, a, id, e));
+	return rc;
+}
+
+void svc_csrf_token(const char *secret, char out[65])
+{
+	auth_csrf(secret, out);
+}
+
+/* ---- users ---- */
+
+static int user_create_tx(struct store *st, struct user *u, const char *hash, struct errinfo *e)
+{
+	int rc = st->ops->user_create(st, u, hash);
+
+	if (rc == ERR_CONFLICT)
+		return errinfo_set(e, rc, "user.duplicate", "username",
+				   "user '%s' already exists", u->username);
+	return fail_std(e, rc, "user");
+}
+
+int svc_user_create(struct store *st, const struct actor *a, struct user *u,
+		    const char *password, struct errinfo *e)
+{
+	struct user nu = {0};
+	char hash[AUTH_HASH_LEN];
+	int rc;
+
+	if (!is_admin(a))
+		return fail_std(e, ERR_FORBIDDEN, "user");
+	if (!username_valid(u->username))
+		return errinfo_set(e, ERR_INVALID, "user.username_invalid", "username",
+				   "username '%.64s' must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-'",
+				   u->username);
+	if ((rc = check_password(password, e)))
+		return rc;
+	snprintf(nu.username, sizeof(nu.username), "%s", u->username);
+	if ((rc = copy_text(nu.display_name, sizeof(nu.display_name),
+			    u->display_name[0] ? u->display_name : u->username, "user",
+			    "display_name", 1, e)) ||
+	    (rc = copy_text(nu.email, sizeof(nu.email), u->email, "user", "email", 0, e)))
+		return rc;
+	if (u->role != ROLE_ADMIN && u->role != ROLE_MANAGER && u->role != ROLE_MEMBER)
+		return errinfo_set(e, ERR_INVALID, "user.role_invalid", "role",
+				   "role must be admin, manager or member");
+	nu.role = u->role;
+	nu.active = 1;
+	nu.workspace_id = a->workspace_id;
+	if (auth_password_hash(password, hash))
+		return fail_std(e, ERR_NOMEM, "user");
+	WITH_TX(st, 1, rc, user_create_tx(st, &nu, hash, e));
+	if (rc == 0)
+		*u = nu;
+	return rc;
+}
+
+static int user_get_tx(struct store *st, const struct actor *a, int64_t id, struct user *out,
+		       struct errinfo *e)
+{
+	return fail_std(e, st->ops->user_get(st, a->workspace_id, id, out), "user");
+}
+
+int svc_user_get(struct store *st, const struct actor *a, int64_t id, struct user *out,
+		 struct errinfo *e)
+{
+	int rc;
+
+	WITH_TX(st, 0, rc, user_get_tx(st, a, id, out, e));
+	return rc;
+}
+
+static int user_get_by_name_tx(struct store *st, const struct actor *a, const char *name,
+			       struct user *out, struct errinfo *e)
+{
+	char hash[AUTH_HASH_LEN];
+	int rc = st->ops->user_get_by_name(st, a->workspace_id, name, out, hash, sizeof(hash));
+
+	if (rc == ERR_NOTFOUND)
+		return errinfo_set(e, rc, "user.not_found", "username", "no user '%.64s'", name);
+	return fail_std(e, rc, "user");
+}
+
+int svc_user_get_by_name(struct store *st, const struct actor *a, const char *username,
+			 struct user *out, struct errinfo *e)
+{
+	int rc;
+
+	if (!username_valid(username))
+		return errinfo_set(e, ERR_NOTFOUND, "user.not_found", "username",
+				   "no user '%.64s'", username);
+	WITH_TX(st, 0, rc, user_get_by_name_tx(st, a, username, out, e));
+	return rc;
+}
+
+static int user_list_tx(struct store *st, const struct actor *a, struct user_list *out,
+			struct errinfo *e)
+{
+	return fail_std(e, st->ops->user_list(st, a->workspace_id, out), "user");
+}
+
+int svc_user_list(struct store *st, const struct actor *a, struct user_list *out,
+		  struct errinfo *e)
+{
+	int rc;
+
+	WITH_TX(st, 0, rc, user_list_tx(st, a, out, e));
+	return rc;
+}
+
+/* other_active_admins counts active admins other than id. */
+static int other_active_admins(struct store *st, int64_t ws, int64_t id, int64_t *out)
+{
+	struct user_list l = {0};
+	int rc = st->ops->user_list(st, ws, &l);
+
+	if (rc)
+		return rc;
+	*out = 0;
+	for (size_t i = 0; i < l.n; i++)
+		*out += l.v[i].id != id && l.v[i].active && l.v[i].role == ROLE_ADMIN;
+	user_list_release(&l);
+	return 0;
+}
+
+static int user_update_tx(struct store *st, const struct actor *a, int64_t id,
+			  int64_t if_version, const struct user_input *in, struct user *u,
+			  struct errinfo *e)
+{
+	int rc;
+
+	if ((rc = user_get_tx(st, a, id, u, e)))
+		return rc;
+	if (if_version && if_version != u->version)
+		return fail_std(e, ERR_STALE, "user");
+	if (in->set & USER_SET_DISPLAY &&
+	    (rc = copy_text(u->display_name, sizeof(u->display_name), in->display_name, "user",
+			    "display_name", 1, e)))
+		return rc;
+	if (in->set & USER_SET_EMAIL &&
+	    (rc = copy_text(u->email, sizeof(u->email), in->email, "user", "email", 0, e)))
+		return rc;
+	if (in->set & USER_SET_ROLE) {
+		if (in->role != ROLE_ADMIN && in->role != ROLE_MANAGER && in->role != ROLE_MEMBER)
+			return errinfo_set(e, ERR_INVALID, "user.role_invalid", "role",
+					   "role must be admin, manager or member");
+		u->role = in->role;
+	}
+	if (in->set & USER_SET_ACTIVE)
+		u->active = in->active ? 1 : 0;
+	if (u->role != ROLE_ADMIN || !u->active) {
+		int64_t others;
+
+		if ((rc = other_active_admins(st, a->workspace_id, id, &others)))
+			return fail_std(e, rc, "user");
+		if (others == 0)
+			return errinfo_set(e, ERR_CONFLICT, "user.last_admin", NULL,
+					   "the workspace needs at least one active admin");
+	}
+	if ((rc = st->ops->user_update(st, u)))
+		return fail_std(e, rc, "user");
+	if (!u->active)
+		rc = st->ops->token_delete_user(st, a->workspace_id, id, -1);
+	return fail_std(e, rc, "user");
+}
+
+int svc_user_update(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+		    const struct user_input *in, struct user *out, struct errinfo *e)
+{
+	struct user u;
+	int rc;
+
+	if (!is_admin(a) &&
+	    (a->user_id != id || (in->set & ~(unsigned)(USER_SET_DISPLAY | USER_SET_EMAIL))))
+		return fail_std(e, ERR_FORBIDDEN, "user");
+	WITH_TX(st, 1, rc, user_update_tx(st, a, id, if_version, in, &u, e));
+	if (rc == 0)
+		*out = u;
+	return rc;
+}
+
+static int passwd_read_tx(struct store *st, const struct actor *a, int64_t id, struct user *u,
+			  char *hash, struct errinfo *e)
+{
+	int rc;
+
+	if ((rc = user_get_tx(st, a, id, u, e)))
+		return rc;
+	return fail_std(e,
+			st->ops->user_get_by_name(st, a->workspace_id, u->username, u, hash,
+						  AUTH_HASH_LEN),
+			"user");
+}
+
+static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id,
+			   const char *hash, struct errinfo *e)
+{
+	int rc = st->ops->user_set_password(st, a->workspace_id, id, hash);
+
+	if (rc == 0)
+		rc = st->ops->token_delete_user(st, a->workspace_id, id, TOKEN_SESSION);
+	return fail_std(e, rc, "user");
+}
+
+int svc_user_passwd(struct store *st, const struct actor *a, int64_t id,
+		    const char *old_password, const char *new_password, struct errinfo *e)
+{
+	struct user u;
+	char hash[AUTH_HASH_LEN];
+	int rc;
+
+	if (!is_admin(a) && a->user_id != id)
+		return fail_std(e, ERR_FORBIDDEN, "user");
+	if ((rc = check_password(new_password, e)))
+		return rc;
+	WITH_TX(st, 0, rc, passwd_read_tx(st, a, id, &u, hash, e));
+	if (rc)
+		return rc;
+	if (!is_admin(a) && (!old_password || auth_password_verify(hash, old_password) != 0))
+		return errinfo_set(e, ERR_FORBIDDEN, "user.old_password_wrong", "old_password",
+				   "the current password is wrong");
+	if (auth_password_hash(new_password, hash))
+		return fail_std(e, ERR_NOMEM, "user");
+	WITH_TX(st, 1, rc, passwd_write_tx(st, a, id, hash, e));
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * svc_int.h - helpers shared by the svc_*.c files; not for the front doors.
+ */
+#ifndef LITECRM_SVC_INT_H
+#define LITECRM_SVC_INT_H
+
+#include "svc.h"
+
+/* How many times a write transaction is retried on ERR_RETRY. */
+#define TX_RETRIES 5
+
+/*
+ * WITH_TX runs `call` (an expression giving an int status) inside a
+ * transaction, committing on 0 and rolling back otherwise, and retries the
+ * whole transaction on ERR_RETRY. rc receives the final status. Inside a
+ * batch (svc_batch_begin) the call joins the batch's transaction instead.
+ */
+#define WITH_TX(st, write, rc, call)                                                        \
+	do {                                                                                \
+		if ((st)->batch) {                                                          \
+			(rc) = (call);                                                      \
+			break;                                                              \
+		}                                                                           \
+		for (int tries_ = 0;; tries_++) {                                           \
+			(rc) = (st)->ops->begin((st), (write));                             \
+			if ((rc) == 0)                                                      \
+				(rc) = tx_finish((st), (call));                             \
+			if ((rc) != ERR_RETRY || tries_ >= TX_RETRIES)                      \
+				break;                                                      \
+			tx_pause(tries_);                                                   \
+		}                                                                           \
+	} while (0)
+
+/* tx_finish commits when rc is 0, else rolls back; returns the final status. */
+int tx_finish(struct store *st, int rc);
+/* tx_pause sleeps a little longer after each failed try. */
+void tx_pause(int tries);
+
+/* is_privileged: the operator, admins and managers see and edit every deal. */
+int is_privileged(const struct actor *a);
+
+/*
+ * fail_db fills e for a status the caller has no better words for (database
+ * and retry failures) and returns rc unchanged. entity names the subject.
+ */
+int fail_std(struct errinfo *e, int rc, const char *entity);
+
+/*
+ * copy_text checks s (valid UTF-8, trimmed, at most dstsz-1 bytes) into dst.
+ * On failure it fills e with "<entity>.<field>_invalid" or "_too_long".
+ * required: an empty result is "<entity>.<field>_required".
+ */
+int copy_text(char *dst, size_t dstsz, const char *s, const char *entity, const char *field,
+	      int required, struct errinfo *e);
+
+/* load_ws reads the actor's workspace. */
+int load_ws(struct store *st, const struct actor *a, struct workspace *w, struct errinfo *e);
+
+/* deal_visible: 1 when a may read d under workspace w's setting. */
+int deal_visible(const struct actor *a, const struct workspace *w, const struct deal *d);
+/* deal_writable: 1 when a may change d. */
+int deal_writable(const struct actor *a, const struct deal *d);
+
+/* company_visible: 0 when visible, ERR_FORBIDDEN when not, or a store error. */
+int company_visible(struct store *st, const struct actor *a, const struct workspace *w,
+		    int64_t company_id);
+
+#endif
