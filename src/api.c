@@ -403,7 +403,7 @@ static int field_one(const struct api_field *f, json_t *v, char *dst, struct err
 		return 0;
 	case AF_NINT:
 		if (json_is_null(v)) {
-			*(int *)(void *)p = -1;
+			*(int *)(void *)p = PROBABILITY_NONE;
 			return 0;
 		}
 		/* fall through */

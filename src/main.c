@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
+#include "auth.h"
 #include "cli.h"
 
 #ifndef LITECRM_VERSION
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.db = env && env[0] ? env : CLI_DEFAULT_DB;
 	snprintf(c.cmd, sizeof(c.cmd), "litecrm");
-	if (sodium_init() < 0) {
+	if (auth_init() != 0) {
 		fprintf(stderr, "litecrm: cannot initialise libsodium\n");
 		return CLI_ERROR;
 	}

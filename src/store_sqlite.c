@@ -34,6 +34,7 @@
 #include "money.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_sqlite_int.h"
 
 /* ---- the schema ---- */
 
@@ -247,6 +248,7 @@ enum stmt_id {
 
 	STMT_COUNT
 };
+_Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 
 #define WORKSPACE_COLUMNS "id, slug, name, currency, language, members_see_all, version, created_at"
 #define USER_COLUMNS                                                                               \
@@ -428,7 +430,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
 
-#define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
 
 /* ORDER BY clauses by [enum deal_sort][desc]; the deal id breaks ties. */
 static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
@@ -460,18 +461,19 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" AND (?4 IS NULL OR d.close_date <= ?4)"
 #define SUMMARY_TAIL " GROUP BY d.stage_id ORDER BY d.stage_id"
 
-struct sqlite_store {
-	struct store base; /* first: a struct store * is a struct sqlite_store * */
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STMT_COUNT];
-	sqlite3_stmt *deal_list_stmt[2][DEAL_SORT_COUNT][2]; /* [by owner][sort][desc] */
-	sqlite3_stmt *deal_count_stmt[2];		     /* [by owner] */
-	sqlite3_stmt *summary_stmt[2];			     /* [by owner] */
-};
 
-static struct sqlite_store *sq(struct store *s)
+struct sqlite_store *sq(struct store *s)
 {
 	return (struct sqlite_store *)s;
+}
+
+int sq_stmt_ext(struct sqlite_store *s, int slot, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sq_prepare(s, &s->ext[slot], sql);
+
+	if (!rc)
+		*out = s->ext[slot];
+	return rc;
 }
 
 /* ---- errors, statements, binding and reading ---- */
@@ -482,7 +484,7 @@ static struct sqlite_store *sq(struct store *s)
  * when deleting, ERR_INVALID when inserting or updating. Unexpected failures
  * are logged, since they end as a server error.
  */
-static int db_err(struct sqlite_store *s, int rc, int fk_err)
+int sq_db_err(struct sqlite_store *s, int rc, int fk_err)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -502,7 +504,7 @@ static int db_err(struct sqlite_store *s, int rc, int fk_err)
 }
 
 /* prepare fills *slot with sql prepared once for this connection. */
-static int prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
+int sq_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
 {
 	int rc;
 
@@ -511,7 +513,7 @@ static int prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
 	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
 	if (rc != SQLITE_OK) {
 		*slot = NULL;
-		return db_err(s, rc, ERR_DB);
+		return sq_db_err(s, rc, ERR_DB);
 	}
 	return 0;
 }
@@ -519,7 +521,7 @@ static int prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
 /* stmt returns the cached statement id in *out, preparing it on first use. */
 static int stmt(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
 {
-	int rc = prepare(s, &s->stmt[id], stmt_sql[id]);
+	int rc = sq_prepare(s, &s->stmt[id], stmt_sql[id]);
 
 	if (!rc)
 		*out = s->stmt[id];
@@ -527,7 +529,7 @@ static int stmt(struct sqlite_store *s, enum stmt_id id, sqlite3_stmt **out)
 }
 
 /* stmt_done readies a used statement for its next use; st may be NULL. */
-static void stmt_done(sqlite3_stmt *st)
+void sq_stmt_done(sqlite3_stmt *st)
 {
 	if (st) {
 		sqlite3_reset(st);
@@ -538,32 +540,32 @@ static void stmt_done(sqlite3_stmt *st)
 /*
  * The bind helpers return a SQLite code; callers OR them together and treat
  * any nonzero result as a failure. Text is bound SQLITE_STATIC: the caller's
- * buffers outlive the statement's use, which ends with stmt_done().
+ * buffers outlive the statement's use, which ends with sq_stmt_done().
  */
-static int bind_i64(sqlite3_stmt *st, int i, int64_t v)
+int sq_bind_i64(sqlite3_stmt *st, int i, int64_t v)
 {
 	return sqlite3_bind_int64(st, i, v);
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+int sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 /* bind_text_null binds NULL for an empty string. */
-static int bind_text_null(sqlite3_stmt *st, int i, const char *v)
+int sq_bind_text_null(sqlite3_stmt *st, int i, const char *v)
 {
 	if (!v || !*v)
 		return sqlite3_bind_null(st, i);
-	return bind_text(st, i, v);
+	return sq_bind_text(st, i, v);
 }
 
 /* bind_id_null binds NULL for id 0. */
-static int bind_id_null(sqlite3_stmt *st, int i, int64_t v)
+int sq_bind_id_null(sqlite3_stmt *st, int i, int64_t v)
 {
 	if (!v)
 		return sqlite3_bind_null(st, i);
-	return bind_i64(st, i, v);
+	return sq_bind_i64(st, i, v);
 }
 
 /*
@@ -573,21 +575,21 @@ static int bind_id_null(sqlite3_stmt *st, int i, int64_t v)
  */
 static int bind_ws_key(sqlite3_stmt *st, int64_t ws, int64_t key)
 {
-	int rc = bind_i64(st, 1, ws);
+	int rc = sq_bind_i64(st, 1, ws);
 
 	if (!rc && sqlite3_bind_parameter_count(st) >= 2)
-		rc = bind_i64(st, 2, key);
+		rc = sq_bind_i64(st, 2, key);
 	return rc;
 }
 
-static int bind_failed(struct sqlite_store *s)
+int sq_bind_failed(struct sqlite_store *s)
 {
 	fprintf(stderr, "litecrm: sqlite bind failed: %s\n", sqlite3_errmsg(s->db));
 	return ERR_DB;
 }
 
 /* col_text copies column i into dst (size dstsz), "" for NULL. */
-static void col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+void sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -599,42 +601,41 @@ static void col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
 	dst[n] = '\0';
 }
 
-#define COL_TEXT(st, i, field) col_text((st), (i), (field), sizeof(field))
+#define COL_TEXT(st, i, field) sq_col_text((st), (i), (field), sizeof(field))
 
-static int64_t col_i64(sqlite3_stmt *st, int i)
+int64_t sq_col_i64(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_int64(st, i);
 }
 
-static int col_int(sqlite3_stmt *st, int i)
+int sq_col_int(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_int(st, i);
 }
 
 /* step_done runs a statement that returns no rows. */
-static int step_done(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
+int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_err(s, rc, fk_err);
+	return sq_db_err(s, rc, fk_err);
 }
 
 /* step_changed is step_done that answers ERR_NOTFOUND when no row changed. */
-static int step_changed(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
+int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
 {
-	int rc = step_done(s, st, fk_err);
+	int rc = sq_step_done(s, st, fk_err);
 
 	if (!rc && sqlite3_changes(s->db) == 0)
 		rc = ERR_NOTFOUND;
 	return rc;
 }
 
-typedef void row_fn(sqlite3_stmt *st, void *out);
 
 /* fetch_one reads the single row of st into out with row, or ERR_NOTFOUND. */
-static int fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out)
+int sq_fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out)
 {
 	int rc = sqlite3_step(st);
 
@@ -644,28 +645,28 @@ static int fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void
 	}
 	if (rc == SQLITE_DONE)
 		return ERR_NOTFOUND;
-	return db_err(s, rc, ERR_DB);
+	return sq_db_err(s, rc, ERR_DB);
 }
 
 /* fetch_i64 reads the single integer a statement returns (a count). */
-static int fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out)
+int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW) {
-		*out = col_i64(st, 0);
+		*out = sq_col_i64(st, 0);
 		return 0;
 	}
 	if (rc == SQLITE_DONE)
 		return ERR_NOTFOUND;
-	return db_err(s, rc, ERR_DB);
+	return sq_db_err(s, rc, ERR_DB);
 }
 
 /*
  * fetch_all reads every row of st into a new array of elements of size
  * elsize, set into *v and *n on success (the caller frees *v).
  */
-static int fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
+int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
 		     size_t *n)
 {
 	unsigned char *a = NULL, *p;
@@ -690,7 +691,7 @@ static int fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, ro
 		cnt++;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 		goto out;
 	}
 	rc = 0;
@@ -716,14 +717,14 @@ static int update_miss(struct sqlite_store *s, enum stmt_id exists, int64_t ws, 
 	if (rc)
 		goto out;
 	if (bind_ws_key(st, ws, id)) {
-		rc = bind_failed(s);
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_i64(s, st, &one);
+	rc = sq_fetch_i64(s, st, &one);
 	if (!rc)
 		rc = ERR_STALE;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -731,17 +732,17 @@ out:
 static int step_update(struct sqlite_store *s, sqlite3_stmt *st, enum stmt_id exists, int64_t ws,
 		       int64_t id)
 {
-	int rc = step_changed(s, st, ERR_INVALID);
+	int rc = sq_step_changed(s, st, ERR_INVALID);
 
 	if (rc == ERR_NOTFOUND) {
-		stmt_done(st);
+		sq_stmt_done(st);
 		rc = update_miss(s, exists, ws, id);
 	}
 	return rc;
 }
 
 /* stamp sets ts to now unless it holds a time already. */
-static void stamp(char ts[TS_LEN])
+void sq_stamp(char ts[TS_LEN])
 {
 	if (!ts[0])
 		store_now(ts);
@@ -753,13 +754,13 @@ static void row_workspace(sqlite3_stmt *st, void *out)
 {
 	struct workspace *w = out;
 
-	w->id = col_i64(st, 0);
+	w->id = sq_col_i64(st, 0);
 	COL_TEXT(st, 1, w->slug);
 	COL_TEXT(st, 2, w->name);
 	COL_TEXT(st, 3, w->currency);
 	COL_TEXT(st, 4, w->language);
-	w->members_see_all = col_int(st, 5);
-	w->version = col_i64(st, 6);
+	w->members_see_all = sq_col_int(st, 5);
+	w->version = sq_col_i64(st, 6);
 	COL_TEXT(st, 7, w->created_at);
 }
 
@@ -767,14 +768,14 @@ static void row_user(sqlite3_stmt *st, void *out)
 {
 	struct user *u = out;
 
-	u->id = col_i64(st, 0);
-	u->workspace_id = col_i64(st, 1);
+	u->id = sq_col_i64(st, 0);
+	u->workspace_id = sq_col_i64(st, 1);
 	COL_TEXT(st, 2, u->username);
 	COL_TEXT(st, 3, u->display_name);
 	COL_TEXT(st, 4, u->email);
-	u->role = (enum role)col_int(st, 5);
-	u->active = col_int(st, 6);
-	u->version = col_i64(st, 7);
+	u->role = (enum role)sq_col_int(st, 5);
+	u->active = sq_col_int(st, 6);
+	u->version = sq_col_i64(st, 7);
 	COL_TEXT(st, 8, u->created_at);
 }
 
@@ -783,10 +784,10 @@ static void row_token(sqlite3_stmt *st, void *out)
 	struct token *t = out;
 	const void *h;
 
-	t->id = col_i64(st, 0);
-	t->workspace_id = col_i64(st, 1);
-	t->user_id = col_i64(st, 2);
-	t->kind = (enum token_kind)col_int(st, 3);
+	t->id = sq_col_i64(st, 0);
+	t->workspace_id = sq_col_i64(st, 1);
+	t->user_id = sq_col_i64(st, 2);
+	t->kind = (enum token_kind)sq_col_int(st, 3);
 	COL_TEXT(st, 4, t->name);
 	h = sqlite3_column_blob(st, 5);
 	memset(t->hash, 0, sizeof(t->hash));
@@ -801,28 +802,28 @@ static void row_stage(sqlite3_stmt *st, void *out)
 {
 	struct stage *g = out;
 
-	g->id = col_i64(st, 0);
-	g->workspace_id = col_i64(st, 1);
+	g->id = sq_col_i64(st, 0);
+	g->workspace_id = sq_col_i64(st, 1);
 	COL_TEXT(st, 2, g->key);
 	COL_TEXT(st, 3, g->name_zh);
 	COL_TEXT(st, 4, g->name_en);
 	COL_TEXT(st, 5, g->guidance);
-	g->probability = col_int(st, 6);
-	g->kind = (enum stage_kind)col_int(st, 7);
-	g->position = col_int(st, 8);
-	g->version = col_i64(st, 9);
+	g->probability = sq_col_int(st, 6);
+	g->kind = (enum stage_kind)sq_col_int(st, 7);
+	g->position = sq_col_int(st, 8);
+	g->version = sq_col_i64(st, 9);
 }
 
 static void row_company(sqlite3_stmt *st, void *out)
 {
 	struct company *c = out;
 
-	c->id = col_i64(st, 0);
-	c->workspace_id = col_i64(st, 1);
+	c->id = sq_col_i64(st, 0);
+	c->workspace_id = sq_col_i64(st, 1);
 	COL_TEXT(st, 2, c->name);
 	COL_TEXT(st, 3, c->website);
 	COL_TEXT(st, 4, c->phone);
-	c->version = col_i64(st, 5);
+	c->version = sq_col_i64(st, 5);
 	COL_TEXT(st, 6, c->created_at);
 	COL_TEXT(st, 7, c->updated_at);
 }
@@ -831,14 +832,14 @@ static void row_contact(sqlite3_stmt *st, void *out)
 {
 	struct contact *c = out;
 
-	c->id = col_i64(st, 0);
-	c->workspace_id = col_i64(st, 1);
-	c->company_id = col_i64(st, 2);
+	c->id = sq_col_i64(st, 0);
+	c->workspace_id = sq_col_i64(st, 1);
+	c->company_id = sq_col_i64(st, 2);
 	COL_TEXT(st, 3, c->name);
 	COL_TEXT(st, 4, c->title);
 	COL_TEXT(st, 5, c->phone);
 	COL_TEXT(st, 6, c->email);
-	c->version = col_i64(st, 7);
+	c->version = sq_col_i64(st, 7);
 	COL_TEXT(st, 8, c->created_at);
 	COL_TEXT(st, 9, c->updated_at);
 }
@@ -847,41 +848,41 @@ static void row_deal(sqlite3_stmt *st, void *out)
 {
 	struct deal *d = out;
 
-	d->id = col_i64(st, 0);
-	d->workspace_id = col_i64(st, 1);
-	d->company_id = col_i64(st, 2);
+	d->id = sq_col_i64(st, 0);
+	d->workspace_id = sq_col_i64(st, 1);
+	d->company_id = sq_col_i64(st, 2);
 	COL_TEXT(st, 3, d->name);
-	d->amount = col_i64(st, 4);
+	d->amount = sq_col_i64(st, 4);
 	COL_TEXT(st, 5, d->currency);
-	d->stage_id = col_i64(st, 6);
-	d->probability = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : col_int(st, 7);
-	d->owner_id = col_i64(st, 8);
-	d->assigned_by = col_i64(st, 9);
+	d->stage_id = sq_col_i64(st, 6);
+	d->probability = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sq_col_int(st, 7);
+	d->owner_id = sq_col_i64(st, 8);
+	d->assigned_by = sq_col_i64(st, 9);
 	COL_TEXT(st, 10, d->assigned_at);
 	COL_TEXT(st, 11, d->close_date);
 	COL_TEXT(st, 12, d->next_step);
-	d->created_by = col_i64(st, 13);
+	d->created_by = sq_col_i64(st, 13);
 	COL_TEXT(st, 14, d->created_at);
 	COL_TEXT(st, 15, d->updated_at);
-	d->version = col_i64(st, 16);
+	d->version = sq_col_i64(st, 16);
 	COL_TEXT(st, 17, d->company_name);
 	COL_TEXT(st, 18, d->owner_username);
 	COL_TEXT(st, 19, d->owner_name);
 	COL_TEXT(st, 20, d->stage_key);
-	d->stage_kind = (enum stage_kind)col_int(st, 21);
-	d->stage_probability = col_int(st, 22);
+	d->stage_kind = (enum stage_kind)sq_col_int(st, 21);
+	d->stage_probability = sq_col_int(st, 22);
 }
 
 static void row_history(sqlite3_stmt *st, void *out)
 {
 	struct stage_change *h = out;
 
-	h->id = col_i64(st, 0);
-	h->workspace_id = col_i64(st, 1);
-	h->deal_id = col_i64(st, 2);
-	h->from_stage_id = col_i64(st, 3);
-	h->to_stage_id = col_i64(st, 4);
-	h->changed_by = col_i64(st, 5);
+	h->id = sq_col_i64(st, 0);
+	h->workspace_id = sq_col_i64(st, 1);
+	h->deal_id = sq_col_i64(st, 2);
+	h->from_stage_id = sq_col_i64(st, 3);
+	h->to_stage_id = sq_col_i64(st, 4);
+	h->changed_by = sq_col_i64(st, 5);
 	COL_TEXT(st, 6, h->changed_at);
 	COL_TEXT(st, 7, h->from_key);
 	COL_TEXT(st, 8, h->to_key);
@@ -892,10 +893,10 @@ static void row_stage_sum(sqlite3_stmt *st, void *out)
 {
 	struct stage_sum *m = out;
 
-	m->stage_id = col_i64(st, 0);
-	m->count = col_i64(st, 1);
-	m->amount = col_i64(st, 2);
-	m->expected = col_i64(st, 3);
+	m->stage_id = sq_col_i64(st, 0);
+	m->count = sq_col_i64(st, 1);
+	m->amount = sq_col_i64(st, 2);
+	m->expected = sq_col_i64(st, 3);
 }
 
 /*
@@ -913,7 +914,7 @@ static int get_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_
 	if (rc)
 		goto out;
 	if (bind_ws_key(st, ws, key)) {
-		rc = bind_failed(s);
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	tmp = calloc(1, outsz);
@@ -921,12 +922,12 @@ static int get_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64_
 		rc = ERR_NOMEM;
 		goto out;
 	}
-	rc = fetch_one(s, st, row, tmp);
+	rc = sq_fetch_one(s, st, row, tmp);
 	if (!rc)
 		memcpy(out, tmp, outsz);
 out:
 	free(tmp);
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -942,8 +943,8 @@ static int get_by_text(struct sqlite_store *s, enum stmt_id id, int64_t ws, cons
 	rc = stmt(s, id, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_text(st, 2, key)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_text(st, 2, key)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	tmp = calloc(1, outsz);
@@ -951,12 +952,12 @@ static int get_by_text(struct sqlite_store *s, enum stmt_id id, int64_t ws, cons
 		rc = ERR_NOMEM;
 		goto out;
 	}
-	rc = fetch_one(s, st, row, tmp);
+	rc = sq_fetch_one(s, st, row, tmp);
 	if (!rc)
 		memcpy(out, tmp, outsz);
 out:
 	free(tmp);
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -970,12 +971,12 @@ static int list_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int64
 	if (rc)
 		goto out;
 	if (bind_ws_key(st, ws, key)) {
-		rc = bind_failed(s);
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_all(s, st, elsize, row, v, n);
+	rc = sq_fetch_all(s, st, elsize, row, v, n);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -989,12 +990,12 @@ static int count_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int6
 	if (rc)
 		goto out;
 	if (bind_ws_key(st, ws, key)) {
-		rc = bind_failed(s);
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_i64(s, st, out);
+	rc = sq_fetch_i64(s, st, out);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1008,12 +1009,12 @@ static int delete_by_id(struct sqlite_store *s, enum stmt_id id, int64_t ws, int
 	if (rc)
 		goto out;
 	if (bind_ws_key(st, ws, key)) {
-		rc = bind_failed(s);
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_changed(s, st, ERR_INUSE);
+	rc = sq_step_changed(s, st, ERR_INUSE);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1026,8 +1027,8 @@ static int run_stmt(struct sqlite_store *s, enum stmt_id id)
 
 	rc = stmt(s, id, &st);
 	if (!rc)
-		rc = step_done(s, st, ERR_DB);
-	stmt_done(st);
+		rc = sq_step_done(s, st, ERR_DB);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1062,24 +1063,24 @@ static int sqlite_workspace_create(struct store *base, struct workspace *w)
 
 	memcpy(now, w->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_WORKSPACE_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_text(st, 1, w->slug) | bind_text(st, 2, w->name) | bind_text(st, 3, w->currency) |
-	    bind_text(st, 4, w->language) | bind_i64(st, 5, w->members_see_all ? 1 : 0) |
-	    bind_text(st, 6, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_text(st, 1, w->slug) | sq_bind_text(st, 2, w->name) | sq_bind_text(st, 3, w->currency) |
+	    sq_bind_text(st, 4, w->language) | sq_bind_i64(st, 5, w->members_see_all ? 1 : 0) |
+	    sq_bind_text(st, 6, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	w->id = sqlite3_last_insert_rowid(s->db);
 	w->version = 1;
 	memcpy(w->created_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1100,15 +1101,15 @@ static int sqlite_workspace_get_by_slug(struct store *base, const char *slug, st
 	rc = stmt(s, STMT_WORKSPACE_GET_BY_SLUG, &st);
 	if (rc)
 		goto out;
-	if (bind_text(st, 1, slug)) {
-		rc = bind_failed(s);
+	if (sq_bind_text(st, 1, slug)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_one(s, st, row_workspace, &tmp);
+	rc = sq_fetch_one(s, st, row_workspace, &tmp);
 	if (!rc)
 		*out = tmp;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1121,17 +1122,17 @@ static int sqlite_workspace_update(struct store *base, struct workspace *w)
 	rc = stmt(s, STMT_WORKSPACE_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, w->id) | bind_i64(st, 2, w->version) | bind_text(st, 3, w->slug) |
-	    bind_text(st, 4, w->name) | bind_text(st, 5, w->currency) |
-	    bind_text(st, 6, w->language) | bind_i64(st, 7, w->members_see_all ? 1 : 0)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, w->id) | sq_bind_i64(st, 2, w->version) | sq_bind_text(st, 3, w->slug) |
+	    sq_bind_text(st, 4, w->name) | sq_bind_text(st, 5, w->currency) |
+	    sq_bind_text(st, 6, w->language) | sq_bind_i64(st, 7, w->members_see_all ? 1 : 0)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_WORKSPACE_EXISTS, w->id, w->id);
 	if (!rc)
 		w->version++;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1146,13 +1147,13 @@ static int sqlite_workspace_list(struct store *base, struct workspace_list *out)
 	rc = stmt(s, STMT_WORKSPACE_LIST, &st);
 	if (rc)
 		goto out;
-	rc = fetch_all(s, st, sizeof(struct workspace), row_workspace, &v, &n);
+	rc = sq_fetch_all(s, st, sizeof(struct workspace), row_workspace, &v, &n);
 	if (rc)
 		goto out;
 	out->v = v;
 	out->n = n;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1167,25 +1168,25 @@ static int sqlite_user_create(struct store *base, struct user *u, const char *pw
 
 	memcpy(now, u->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_USER_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, u->workspace_id) | bind_text(st, 2, u->username) |
-	    bind_text(st, 3, u->display_name) | bind_text(st, 4, u->email) |
-	    bind_i64(st, 5, u->role) | bind_text(st, 6, pw_hash ? pw_hash : "") |
-	    bind_i64(st, 7, u->active ? 1 : 0) | bind_text(st, 8, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, u->workspace_id) | sq_bind_text(st, 2, u->username) |
+	    sq_bind_text(st, 3, u->display_name) | sq_bind_text(st, 4, u->email) |
+	    sq_bind_i64(st, 5, u->role) | sq_bind_text(st, 6, pw_hash ? pw_hash : "") |
+	    sq_bind_i64(st, 7, u->active ? 1 : 0) | sq_bind_text(st, 8, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	u->id = sqlite3_last_insert_rowid(s->db);
 	u->version = 1;
 	memcpy(u->created_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1208,11 +1209,11 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 	rc = stmt(s, STMT_USER_GET_BY_NAME, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_text(st, 2, username)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_text(st, 2, username)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_one(s, st, row_user, &tmp);
+	rc = sq_fetch_one(s, st, row_user, &tmp);
 	if (rc)
 		goto out;
 	if (hash && hashsz) {
@@ -1221,11 +1222,11 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 			rc = ERR_TOOBIG;
 			goto out;
 		}
-		col_text(st, 9, hash, hashsz);
+		sq_col_text(st, 9, hash, hashsz);
 	}
 	*out = tmp;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1251,18 +1252,18 @@ static int sqlite_user_update(struct store *base, struct user *u)
 	rc = stmt(s, STMT_USER_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, u->workspace_id) | bind_i64(st, 2, u->id) |
-	    bind_i64(st, 3, u->version) | bind_text(st, 4, u->username) |
-	    bind_text(st, 5, u->display_name) | bind_text(st, 6, u->email) |
-	    bind_i64(st, 7, u->role) | bind_i64(st, 8, u->active ? 1 : 0)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, u->workspace_id) | sq_bind_i64(st, 2, u->id) |
+	    sq_bind_i64(st, 3, u->version) | sq_bind_text(st, 4, u->username) |
+	    sq_bind_text(st, 5, u->display_name) | sq_bind_text(st, 6, u->email) |
+	    sq_bind_i64(st, 7, u->role) | sq_bind_i64(st, 8, u->active ? 1 : 0)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_USER_EXISTS, u->workspace_id, u->id);
 	if (!rc)
 		u->version++;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1277,13 +1278,13 @@ static int sqlite_user_set_password(struct store *base, int64_t ws, int64_t id, 
 	rc = stmt(s, STMT_USER_SET_PASSWORD, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id) | bind_text(st, 3, pw_hash)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id) | sq_bind_text(st, 3, pw_hash)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_changed(s, st, ERR_INVALID);
+	rc = sq_step_changed(s, st, ERR_INVALID);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1303,25 +1304,25 @@ static int sqlite_token_create(struct store *base, struct token *t)
 
 	memcpy(now, t->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_TOKEN_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, t->workspace_id) | bind_i64(st, 2, t->user_id) |
-	    bind_i64(st, 3, t->kind) | bind_text(st, 4, t->name) |
+	if (sq_bind_i64(st, 1, t->workspace_id) | sq_bind_i64(st, 2, t->user_id) |
+	    sq_bind_i64(st, 3, t->kind) | sq_bind_text(st, 4, t->name) |
 	    sqlite3_bind_blob(st, 5, t->hash, sizeof(t->hash), SQLITE_STATIC) |
-	    bind_text(st, 6, now) | bind_text_null(st, 7, t->expires_at)) {
-		rc = bind_failed(s);
+	    sq_bind_text(st, 6, now) | sq_bind_text_null(st, 7, t->expires_at)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	t->id = sqlite3_last_insert_rowid(s->db);
 	memcpy(t->created_at, now, TS_LEN);
 	t->last_used_at[0] = '\0';
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1338,15 +1339,15 @@ static int sqlite_token_lookup(struct store *base, const unsigned char hash[32],
 	rc = stmt(s, STMT_TOKEN_LOOKUP, &st);
 	if (rc)
 		goto out;
-	if (sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC) | bind_text(st, 2, now)) {
-		rc = bind_failed(s);
+	if (sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC) | sq_bind_text(st, 2, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_one(s, st, row_token, &tmp);
+	rc = sq_fetch_one(s, st, row_token, &tmp);
 	if (!rc)
 		*out = tmp;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1361,13 +1362,13 @@ static int sqlite_token_touch(struct store *base, int64_t ws, int64_t id, const 
 	rc = stmt(s, STMT_TOKEN_TOUCH, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id) | bind_text(st, 3, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id) | sq_bind_text(st, 3, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_changed(s, st, ERR_INVALID);
+	rc = sq_step_changed(s, st, ERR_INVALID);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1385,13 +1386,13 @@ static int sqlite_token_delete_user(struct store *base, int64_t ws, int64_t user
 	rc = stmt(s, STMT_TOKEN_DELETE_USER, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_i64(st, 2, user_id) | bind_i64(st, 3, kind)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, user_id) | sq_bind_i64(st, 3, kind)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INUSE);
+	rc = sq_step_done(s, st, ERR_INUSE);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1446,13 +1447,13 @@ static int shift(struct sqlite_store *s, enum stmt_id id, int64_t ws, int from, 
 	rc = stmt(s, id, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_i64(st, 2, from) | bind_i64(st, 3, to)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, from) | sq_bind_i64(st, 3, to)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1481,21 +1482,21 @@ static int sqlite_stage_create(struct store *base, struct stage *g)
 	rc = stmt(s, STMT_STAGE_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, g->workspace_id) | bind_text(st, 2, g->key) |
-	    bind_text(st, 3, g->name_zh) | bind_text(st, 4, g->name_en) |
-	    bind_text(st, 5, g->guidance) | bind_i64(st, 6, g->probability) |
-	    bind_i64(st, 7, g->kind) | bind_i64(st, 8, pos)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, g->workspace_id) | sq_bind_text(st, 2, g->key) |
+	    sq_bind_text(st, 3, g->name_zh) | sq_bind_text(st, 4, g->name_en) |
+	    sq_bind_text(st, 5, g->guidance) | sq_bind_i64(st, 6, g->probability) |
+	    sq_bind_i64(st, 7, g->kind) | sq_bind_i64(st, 8, pos)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	g->id = sqlite3_last_insert_rowid(s->db);
 	g->version = 1;
 	g->position = pos;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1509,22 +1510,22 @@ static int stage_position(struct sqlite_store *s, int64_t ws, int64_t id, int *p
 	rc = stmt(s, STMT_STAGE_POSITION, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_i64(st, 2, id)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*pos = col_int(st, 0);
-		*version = col_i64(st, 1);
+		*pos = sq_col_int(st, 0);
+		*version = sq_col_i64(st, 1);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = ERR_NOTFOUND;
 	} else {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 	}
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1562,11 +1563,11 @@ static int sqlite_stage_update(struct store *base, struct stage *g)
 	rc = stmt(s, STMT_STAGE_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, g->workspace_id) | bind_i64(st, 2, g->id) |
-	    bind_i64(st, 3, g->version) | bind_text(st, 4, g->key) | bind_text(st, 5, g->name_zh) |
-	    bind_text(st, 6, g->name_en) | bind_text(st, 7, g->guidance) |
-	    bind_i64(st, 8, g->probability) | bind_i64(st, 9, g->kind) | bind_i64(st, 10, pos)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, g->workspace_id) | sq_bind_i64(st, 2, g->id) |
+	    sq_bind_i64(st, 3, g->version) | sq_bind_text(st, 4, g->key) | sq_bind_text(st, 5, g->name_zh) |
+	    sq_bind_text(st, 6, g->name_en) | sq_bind_text(st, 7, g->guidance) |
+	    sq_bind_i64(st, 8, g->probability) | sq_bind_i64(st, 9, g->kind) | sq_bind_i64(st, 10, pos)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_STAGE_GET, g->workspace_id, g->id);
@@ -1575,7 +1576,7 @@ static int sqlite_stage_update(struct store *base, struct stage *g)
 	g->version++;
 	g->position = pos;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1616,20 +1617,20 @@ static int sqlite_stage_set_positions(struct store *base, int64_t ws, const int6
 	if (rc)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (bind_i64(st, 1, ws) | bind_i64(st, 2, ids[i]) |
-		    bind_i64(st, 3, (int64_t)i + 1)) {
-			rc = bind_failed(s);
+		if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, ids[i]) |
+		    sq_bind_i64(st, 3, (int64_t)i + 1)) {
+			rc = sq_bind_failed(s);
 			goto out;
 		}
-		rc = step_changed(s, st, ERR_INVALID);
+		rc = sq_step_changed(s, st, ERR_INVALID);
 		if (rc == ERR_NOTFOUND)
 			rc = ERR_INVALID; /* an id of no stage of ws */
 		if (rc)
 			goto out;
-		stmt_done(st);
+		sq_stmt_done(st);
 	}
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1649,16 +1650,16 @@ static int sqlite_company_create(struct store *base, struct company *c)
 
 	memcpy(now, c->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_COMPANY_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, c->workspace_id) | bind_text(st, 2, c->name) |
-	    bind_text(st, 3, c->website) | bind_text(st, 4, c->phone) | bind_text(st, 5, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_text(st, 2, c->name) |
+	    sq_bind_text(st, 3, c->website) | sq_bind_text(st, 4, c->phone) | sq_bind_text(st, 5, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	c->id = sqlite3_last_insert_rowid(s->db);
@@ -1666,7 +1667,7 @@ static int sqlite_company_create(struct store *base, struct company *c)
 	memcpy(c->created_at, now, TS_LEN);
 	memcpy(c->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1695,20 +1696,20 @@ static int sqlite_company_list(struct store *base, int64_t ws, const struct comp
 	rc = stmt(s, STMT_COMPANY_LIST, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, ws) | bind_text_null(st, 2, f ? f->q : NULL) |
-	    bind_i64(st, 3, f && f->visible_to > 0 ? f->visible_to : 0) |
-	    bind_i64(st, 4, f && f->limit > 0 ? f->limit : -1) |
-	    bind_i64(st, 5, f && f->offset > 0 ? f->offset : 0)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | sq_bind_text_null(st, 2, f ? f->q : NULL) |
+	    sq_bind_i64(st, 3, f && f->visible_to > 0 ? f->visible_to : 0) |
+	    sq_bind_i64(st, 4, f && f->limit > 0 ? f->limit : -1) |
+	    sq_bind_i64(st, 5, f && f->offset > 0 ? f->offset : 0)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_all(s, st, sizeof(struct company), row_company, &v, &n);
+	rc = sq_fetch_all(s, st, sizeof(struct company), row_company, &v, &n);
 	if (rc)
 		goto out;
 	out->v = v;
 	out->n = n;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1723,10 +1724,10 @@ static int sqlite_company_update(struct store *base, struct company *c)
 	rc = stmt(s, STMT_COMPANY_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, c->workspace_id) | bind_i64(st, 2, c->id) |
-	    bind_i64(st, 3, c->version) | bind_text(st, 4, c->name) | bind_text(st, 5, c->website) |
-	    bind_text(st, 6, c->phone) | bind_text(st, 7, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_i64(st, 2, c->id) |
+	    sq_bind_i64(st, 3, c->version) | sq_bind_text(st, 4, c->name) | sq_bind_text(st, 5, c->website) |
+	    sq_bind_text(st, 6, c->phone) | sq_bind_text(st, 7, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_COMPANY_EXISTS, c->workspace_id, c->id);
@@ -1735,7 +1736,7 @@ static int sqlite_company_update(struct store *base, struct company *c)
 	c->version++;
 	memcpy(c->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1761,17 +1762,17 @@ static int sqlite_contact_create(struct store *base, struct contact *c)
 
 	memcpy(now, c->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_CONTACT_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, c->workspace_id) | bind_id_null(st, 2, c->company_id) |
-	    bind_text(st, 3, c->name) | bind_text(st, 4, c->title) | bind_text(st, 5, c->phone) |
-	    bind_text(st, 6, c->email) | bind_text(st, 7, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_id_null(st, 2, c->company_id) |
+	    sq_bind_text(st, 3, c->name) | sq_bind_text(st, 4, c->title) | sq_bind_text(st, 5, c->phone) |
+	    sq_bind_text(st, 6, c->email) | sq_bind_text(st, 7, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	c->id = sqlite3_last_insert_rowid(s->db);
@@ -1779,7 +1780,7 @@ static int sqlite_contact_create(struct store *base, struct contact *c)
 	memcpy(c->created_at, now, TS_LEN);
 	memcpy(c->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1815,11 +1816,11 @@ static int sqlite_contact_update(struct store *base, struct contact *c)
 	rc = stmt(s, STMT_CONTACT_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, c->workspace_id) | bind_i64(st, 2, c->id) |
-	    bind_i64(st, 3, c->version) | bind_id_null(st, 4, c->company_id) |
-	    bind_text(st, 5, c->name) | bind_text(st, 6, c->title) | bind_text(st, 7, c->phone) |
-	    bind_text(st, 8, c->email) | bind_text(st, 9, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_i64(st, 2, c->id) |
+	    sq_bind_i64(st, 3, c->version) | sq_bind_id_null(st, 4, c->company_id) |
+	    sq_bind_text(st, 5, c->name) | sq_bind_text(st, 6, c->title) | sq_bind_text(st, 7, c->phone) |
+	    sq_bind_text(st, 8, c->email) | sq_bind_text(st, 9, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_CONTACT_EXISTS, c->workspace_id, c->id);
@@ -1828,7 +1829,7 @@ static int sqlite_contact_update(struct store *base, struct contact *c)
 	c->version++;
 	memcpy(c->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1848,22 +1849,22 @@ static int sqlite_deal_create(struct store *base, struct deal *d)
 
 	memcpy(now, d->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_DEAL_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, d->workspace_id) | bind_i64(st, 2, d->company_id) |
-	    bind_text(st, 3, d->name) | bind_i64(st, 4, d->amount) | bind_text(st, 5, d->currency) |
-	    bind_i64(st, 6, d->stage_id) |
-	    (d->probability < 0 ? sqlite3_bind_null(st, 7) : bind_i64(st, 7, d->probability)) |
-	    bind_i64(st, 8, d->owner_id) | bind_id_null(st, 9, d->assigned_by) |
-	    bind_text_null(st, 10, d->assigned_at) | bind_text_null(st, 11, d->close_date) |
-	    bind_text(st, 12, d->next_step) | bind_id_null(st, 13, d->created_by) |
-	    bind_text(st, 14, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, d->workspace_id) | sq_bind_i64(st, 2, d->company_id) |
+	    sq_bind_text(st, 3, d->name) | sq_bind_i64(st, 4, d->amount) | sq_bind_text(st, 5, d->currency) |
+	    sq_bind_i64(st, 6, d->stage_id) |
+	    (d->probability < 0 ? sqlite3_bind_null(st, 7) : sq_bind_i64(st, 7, d->probability)) |
+	    sq_bind_i64(st, 8, d->owner_id) | sq_bind_id_null(st, 9, d->assigned_by) |
+	    sq_bind_text_null(st, 10, d->assigned_at) | sq_bind_text_null(st, 11, d->close_date) |
+	    sq_bind_text(st, 12, d->next_step) | sq_bind_id_null(st, 13, d->created_by) |
+	    sq_bind_text(st, 14, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	d->id = sqlite3_last_insert_rowid(s->db);
@@ -1871,7 +1872,7 @@ static int sqlite_deal_create(struct store *base, struct deal *d)
 	memcpy(d->created_at, now, TS_LEN);
 	memcpy(d->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -1897,12 +1898,12 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 static int bind_deal_filter(sqlite3_stmt *st, int64_t ws, int64_t owner,
 			    const struct deal_filter *f)
 {
-	return bind_i64(st, 1, ws) | bind_i64(st, 2, owner) | bind_i64(st, 3, f->stage_id) |
-	       bind_i64(st, 4, f->status < 0 ? -1 : f->status) | bind_i64(st, 5, f->company_id) |
-	       bind_text_null(st, 6, f->close_from) | bind_text_null(st, 7, f->close_to) |
-	       bind_i64(st, 8, f->amount_min < 0 ? -1 : f->amount_min) |
-	       bind_i64(st, 9, f->amount_max < 0 ? -1 : f->amount_max) |
-	       bind_text_null(st, 10, f->q);
+	return sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner) | sq_bind_i64(st, 3, f->stage_id) |
+	       sq_bind_i64(st, 4, f->status < 0 ? -1 : f->status) | sq_bind_i64(st, 5, f->company_id) |
+	       sq_bind_text_null(st, 6, f->close_from) | sq_bind_text_null(st, 7, f->close_to) |
+	       sq_bind_i64(st, 8, f->amount_min < 0 ? -1 : f->amount_min) |
+	       sq_bind_i64(st, 9, f->amount_max < 0 ? -1 : f->amount_max) |
+	       sq_bind_text_null(st, 10, f->q);
 }
 
 /* deal_list_stmt returns the list statement for one owner mode, sort and direction. */
@@ -1918,7 +1919,7 @@ static int deal_list_stmt(struct sqlite_store *s, int by_owner, enum deal_sort s
 			       by_owner ? DEAL_OWNER : "", deal_sort_sql[sort][desc], DEAL_PAGE);
 		if (len < 0 || (size_t)len >= sizeof(sql))
 			return ERR_DB;
-		rc = prepare(s, slot, sql);
+		rc = sq_prepare(s, slot, sql);
 		if (rc)
 			return rc;
 	}
@@ -1928,7 +1929,7 @@ static int deal_list_stmt(struct sqlite_store *s, int by_owner, enum deal_sort s
 
 static int deal_count_stmt(struct sqlite_store *s, int by_owner, sqlite3_stmt **out)
 {
-	int rc = prepare(s, &s->deal_count_stmt[by_owner],
+	int rc = sq_prepare(s, &s->deal_count_stmt[by_owner],
 			 by_owner ? DEAL_COUNT DEAL_OWNER : DEAL_COUNT);
 
 	if (!rc)
@@ -1961,31 +1962,31 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		if (rc)
 			goto out;
 		if (bind_deal_filter(st, ws, owner, f)) {
-			rc = bind_failed(s);
+			rc = sq_bind_failed(s);
 			goto out;
 		}
-		rc = fetch_i64(s, st, &total);
+		rc = sq_fetch_i64(s, st, &total);
 		if (rc)
 			goto out;
-		stmt_done(st);
+		sq_stmt_done(st);
 		st = NULL;
 	}
 	rc = deal_list_stmt(s, owner != 0, f->sort, f->desc ? 1 : 0, &st);
 	if (rc)
 		goto out;
-	if (bind_deal_filter(st, ws, owner, f) | bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
-	    bind_i64(st, 12, f->offset > 0 ? f->offset : 0)) {
-		rc = bind_failed(s);
+	if (bind_deal_filter(st, ws, owner, f) | sq_bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
+	    sq_bind_i64(st, 12, f->offset > 0 ? f->offset : 0)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_all(s, st, sizeof(struct deal), row_deal, &v, &n);
+	rc = sq_fetch_all(s, st, sizeof(struct deal), row_deal, &v, &n);
 	if (rc)
 		goto out;
 	out->v = v;
 	out->n = n;
 	out->total = total;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -2000,15 +2001,15 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 	rc = stmt(s, STMT_DEAL_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, d->workspace_id) | bind_i64(st, 2, d->id) |
-	    bind_i64(st, 3, d->version) | bind_i64(st, 4, d->company_id) |
-	    bind_text(st, 5, d->name) | bind_i64(st, 6, d->amount) | bind_text(st, 7, d->currency) |
-	    bind_i64(st, 8, d->stage_id) |
-	    (d->probability < 0 ? sqlite3_bind_null(st, 9) : bind_i64(st, 9, d->probability)) |
-	    bind_i64(st, 10, d->owner_id) | bind_id_null(st, 11, d->assigned_by) |
-	    bind_text_null(st, 12, d->assigned_at) | bind_text_null(st, 13, d->close_date) |
-	    bind_text(st, 14, d->next_step) | bind_text(st, 15, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, d->workspace_id) | sq_bind_i64(st, 2, d->id) |
+	    sq_bind_i64(st, 3, d->version) | sq_bind_i64(st, 4, d->company_id) |
+	    sq_bind_text(st, 5, d->name) | sq_bind_i64(st, 6, d->amount) | sq_bind_text(st, 7, d->currency) |
+	    sq_bind_i64(st, 8, d->stage_id) |
+	    (d->probability < 0 ? sqlite3_bind_null(st, 9) : sq_bind_i64(st, 9, d->probability)) |
+	    sq_bind_i64(st, 10, d->owner_id) | sq_bind_id_null(st, 11, d->assigned_by) |
+	    sq_bind_text_null(st, 12, d->assigned_at) | sq_bind_text_null(st, 13, d->close_date) |
+	    sq_bind_text(st, 14, d->next_step) | sq_bind_text(st, 15, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
 	rc = step_update(s, st, STMT_DEAL_EXISTS, d->workspace_id, d->id);
@@ -2017,7 +2018,7 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 	d->version++;
 	memcpy(d->updated_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -2038,23 +2039,23 @@ static int sqlite_history_add(struct store *base, struct stage_change *h)
 
 	memcpy(now, h->changed_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
-	stamp(now);
+	sq_stamp(now);
 	rc = stmt(s, STMT_HISTORY_INSERT, &st);
 	if (rc)
 		goto out;
-	if (bind_i64(st, 1, h->workspace_id) | bind_i64(st, 2, h->deal_id) |
-	    bind_id_null(st, 3, h->from_stage_id) | bind_i64(st, 4, h->to_stage_id) |
-	    bind_id_null(st, 5, h->changed_by) | bind_text(st, 6, now)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, h->workspace_id) | sq_bind_i64(st, 2, h->deal_id) |
+	    sq_bind_id_null(st, 3, h->from_stage_id) | sq_bind_i64(st, 4, h->to_stage_id) |
+	    sq_bind_id_null(st, 5, h->changed_by) | sq_bind_text(st, 6, now)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_done(s, st, ERR_INVALID);
+	rc = sq_step_done(s, st, ERR_INVALID);
 	if (rc)
 		goto out;
 	h->id = sqlite3_last_insert_rowid(s->db);
 	memcpy(h->changed_at, now, TS_LEN);
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -2095,24 +2096,24 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 		return 0;
 	}
 	by_owner = owner != 0;
-	rc = prepare(s, &s->summary_stmt[by_owner],
+	rc = sq_prepare(s, &s->summary_stmt[by_owner],
 		     by_owner ? SUMMARY_HEAD " AND d.owner_id = ?2" SUMMARY_TAIL
 			      : SUMMARY_HEAD SUMMARY_TAIL);
 	if (rc)
 		goto out;
 	st = s->summary_stmt[by_owner];
-	if (bind_i64(st, 1, ws) | (by_owner ? bind_i64(st, 2, owner) : 0) |
-	    bind_text_null(st, 3, f->close_from) | bind_text_null(st, 4, f->close_to)) {
-		rc = bind_failed(s);
+	if (sq_bind_i64(st, 1, ws) | (by_owner ? sq_bind_i64(st, 2, owner) : 0) |
+	    sq_bind_text_null(st, 3, f->close_from) | sq_bind_text_null(st, 4, f->close_to)) {
+		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = fetch_all(s, st, sizeof(struct stage_sum), row_stage_sum, &v, &n);
+	rc = sq_fetch_all(s, st, sizeof(struct stage_sum), row_stage_sum, &v, &n);
 	if (rc)
 		goto out;
 	out->v = v;
 	out->n = n;
 out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return rc;
 }
 
@@ -2121,16 +2122,11 @@ out:
 static void sqlite_close(struct store *base)
 {
 	struct sqlite_store *s = sq(base);
-	size_t i;
+	sqlite3_stmt *st;
 
-	for (i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
-	for (i = 0; i < sizeof(s->deal_list_stmt) / sizeof(sqlite3_stmt *); i++)
-		sqlite3_finalize((&s->deal_list_stmt[0][0][0])[i]);
-	for (i = 0; i < 2; i++) {
-		sqlite3_finalize(s->deal_count_stmt[i]);
-		sqlite3_finalize(s->summary_stmt[i]);
-	}
+	/* Every cached statement, the feature files' included, belongs to s->db. */
+	while (s->db && (st = sqlite3_next_stmt(s->db, NULL)) != NULL)
+		sqlite3_finalize(st);
 	if (s->db) {
 		sqlite3_exec(s->db, "PRAGMA analysis_limit=400; PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close_v2(s->db);
@@ -2233,7 +2229,7 @@ static int schema_version(struct sqlite_store *s, int *out)
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 		goto out;
 	}
 	*out = sqlite3_column_int(st, 0);
@@ -2266,7 +2262,7 @@ static int migrate(struct sqlite_store *s, char *errbuf, size_t errsz)
 			  "  applied_at TEXT NOT NULL)",
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 		goto fail;
 	}
 	rc = schema_version(s, &version); /* another connection may have migrated meanwhile */
@@ -2285,28 +2281,28 @@ static int migrate(struct sqlite_store *s, char *errbuf, size_t errsz)
 				"INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 		goto fail;
 	}
 	store_now(now);
 	for (i = version; i < MIGRATION_COUNT; i++) {
 		rc = sqlite3_exec(s->db, migrations[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			rc = db_err(s, rc, ERR_DB);
+			rc = sq_db_err(s, rc, ERR_DB);
 			goto fail;
 		}
-		if (bind_i64(st, 1, i + 1) | bind_text(st, 2, now)) {
-			rc = bind_failed(s);
+		if (sq_bind_i64(st, 1, i + 1) | sq_bind_text(st, 2, now)) {
+			rc = sq_bind_failed(s);
 			goto fail;
 		}
-		rc = step_done(s, st, ERR_DB);
+		rc = sq_step_done(s, st, ERR_DB);
 		if (rc)
 			goto fail;
 		sqlite3_reset(st);
 	}
 	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		rc = db_err(s, rc, ERR_DB);
+		rc = sq_db_err(s, rc, ERR_DB);
 		goto fail;
 	}
 	rc = 0;

@@ -40,7 +40,7 @@ int is_privileged(const struct actor *a)
 	return a->system || a->role == ROLE_ADMIN || a->role == ROLE_MANAGER;
 }
 
-static int is_admin(const struct actor *a)
+int is_admin_actor(const struct actor *a)
 {
 	return a->system || a->role == ROLE_ADMIN;
 }
@@ -349,7 +349,7 @@ int svc_workspace_update(struct store *st, const struct actor *a, int64_t if_ver
 	struct workspace w;
 	int rc;
 
-	if (!is_admin(a))
+	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "workspace");
 	WITH_TX(st, 1, rc, workspace_update_tx(st, a, if_version, in, &w, e));
 	if (rc == 0)
@@ -573,7 +573,7 @@ int svc_user_create(struct store *st, const struct actor *a, struct user *u,
 	char hash[AUTH_HASH_LEN];
 	int rc;
 
-	if (!is_admin(a))
+	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "user");
 	if (!username_valid(u->username))
 		return errinfo_set(e, ERR_INVALID, "user.username_invalid", "username",
@@ -716,7 +716,7 @@ int svc_user_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	struct user u;
 	int rc;
 
-	if (!is_admin(a) &&
+	if (!is_admin_actor(a) &&
 	    (a->user_id != id || (in->set & ~(unsigned)(USER_SET_DISPLAY | USER_SET_EMAIL))))
 		return fail_std(e, ERR_FORBIDDEN, "user");
 	WITH_TX(st, 1, rc, user_update_tx(st, a, id, if_version, in, &u, e));
@@ -755,14 +755,14 @@ int svc_user_passwd(struct store *st, const struct actor *a, int64_t id,
 	char hash[AUTH_HASH_LEN];
 	int rc;
 
-	if (!is_admin(a) && a->user_id != id)
+	if (!is_admin_actor(a) && a->user_id != id)
 		return fail_std(e, ERR_FORBIDDEN, "user");
 	if ((rc = check_password(new_password, e)))
 		return rc;
 	WITH_TX(st, 0, rc, passwd_read_tx(st, a, id, &u, hash, e));
 	if (rc)
 		return rc;
-	if (!is_admin(a) && (!old_password || auth_password_verify(hash, old_password) != 0))
+	if (!is_admin_actor(a) && (!old_password || auth_password_verify(hash, old_password) != 0))
 		return errinfo_set(e, ERR_FORBIDDEN, "user.old_password_wrong", "old_password",
 				   "the current password is wrong");
 	if (auth_password_hash(new_password, hash))

@@ -179,7 +179,7 @@ struct stage_input {
 	enum stage_kind kind;
 	int position;
 };
-/* Admins and managers shape the pipeline: add, rename, re-describe, re-weight, reorder. */
+/* Admins shape the pipeline; managers may change only probabilities. */
 int svc_stage_create(struct store *st, const struct actor *a, const struct stage_input *in,
 		     struct stage *out, struct errinfo *e);
 int svc_stage_update(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
@@ -250,11 +250,14 @@ enum {
 	DEAL_SET_AMOUNT = 1 << 2,	/* amount in minor units of currency */
 	DEAL_SET_CURRENCY = 1 << 3,
 	DEAL_SET_STAGE = 1 << 4,	/* stage_id, or stage (key, zh-TW or English name) */
-	DEAL_SET_PROBABILITY = 1 << 5,	/* probability 0-100, or -1 to clear the override */
+	DEAL_SET_PROBABILITY = 1 << 5,	/* probability 0-100, or PROBABILITY_NONE to clear */
 	DEAL_SET_OWNER = 1 << 6,	/* owner_id, or owner (a username) */
 	DEAL_SET_CLOSE_DATE = 1 << 7,	/* "" clears it */
 	DEAL_SET_NEXT_STEP = 1 << 8
 };
+/* deal_input.probability that clears the deal's override (the stage's applies). */
+#define PROBABILITY_NONE (-1000)
+
 struct deal_input {
 	unsigned set;
 	int64_t company_id;

@@ -141,8 +141,10 @@ static int apply_input(struct store *st, const struct workspace *w, const struct
 			return rc;
 		d->stage_id = stage_out->id;
 	}
-	if (in->set & DEAL_SET_PROBABILITY) {
-		if (in->probability < -1 || in->probability > 100)
+	if (in->set & DEAL_SET_PROBABILITY && in->probability == PROBABILITY_NONE) {
+		d->probability = -1;
+	} else if (in->set & DEAL_SET_PROBABILITY) {
+		if (in->probability < 0 || in->probability > 100)
 			return errinfo_set(e, ERR_INVALID, "deal.probability_range", "probability",
 					   "probability must be 0-100 (or null), not %d",
 					   in->probability);

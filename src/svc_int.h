@@ -39,8 +39,11 @@ void tx_pause(int tries);
 /* is_privileged: the operator, admins and managers see and edit every deal. */
 int is_privileged(const struct actor *a);
 
+/* is_admin_actor: the operator and admins. */
+int is_admin_actor(const struct actor *a);
+
 /*
- * fail_db fills e for a status the caller has no better words for (database
+ * fail_std fills e for a status the caller has no better words for (database
  * and retry failures) and returns rc unchanged. entity names the subject.
  */
 int fail_std(struct errinfo *e, int rc, const char *entity);

@@ -138,7 +138,7 @@ int svc_stage_create(struct store *st, const struct actor *a, const struct stage
 	struct stage s = {0};
 	int rc;
 
-	if (!is_privileged(a))
+	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
 	if (!(in->set & STAGE_SET_KEY))
 		return errinfo_set(e, ERR_INVALID, "stage.key_required", "key",
@@ -226,7 +226,7 @@ int svc_stage_update(struct store *st, const struct actor *a, int64_t id, int64_
 	struct stage s;
 	int rc;
 
-	if (!is_privileged(a))
+	if (!is_admin_actor(a) && (!is_privileged(a) || in->set != STAGE_SET_PROBABILITY))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
 	WITH_TX(st, 1, rc, stage_update_tx(st, a, id, if_version, in, &s, e));
 	if (rc == 0)
@@ -267,7 +267,7 @@ int svc_stage_delete(struct store *st, const struct actor *a, int64_t id, int64_
 {
 	int rc;
 
-	if (!is_privileged(a))
+	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
 	WITH_TX(st, 1, rc, stage_delete_tx(st, a, id, if_version, e));
 	return rc;
@@ -289,7 +289,7 @@ int svc_stage_reorder(struct store *st, const struct actor *a, const int64_t *id
 {
 	int rc;
 
-	if (!is_privileged(a))
+	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)

@@ -109,7 +109,9 @@ describe('access control', () => {
 
     test('a member cannot change the owner: 403', async () => {
       const r = await srv.api('PATCH', `/deals/${amysDeal.id}`, { ...amy, ifMatch: amysDeal.version, body: { owner: 'ben' } });
-      expectStatus(r, 403, 'auth.forbidden');
+      // The table's 403 codes are examples: a specific *forbidden code is fine.
+      expectStatus(r, 403, undefined, 'member changes owner');
+      assert.match(r.json?.error?.code || '', /forbidden/, fmt(r));
       const now = await fresh(amysDeal.id);
       assert.equal(now.owner, 'amy');
       assert.equal(now.version, amysDeal.version);

@@ -2,6 +2,7 @@
 // changes nothing; the server stays up. Plus the CLI's bad input.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { expectStatus, fmt, items, stageByKey, startServer } from './helpers.mjs';
@@ -29,9 +30,11 @@ describe('bad input', () => {
   });
 
   test('malformed JSON: 400 request.malformed_json', async () => {
-    for (const body of ['{"name":', '{name: 1}', 'not json', '{"a":1}}', '']) {
+    for (const body of ['{"name":', '{name: 1}', 'not json', '{"a":1}}', '{"name":"a",}']) {
       expectStatus(await post(body), 400, 'request.malformed_json', JSON.stringify(body));
     }
+    // An empty body may be read as {} (then a required field is missing): 400 either way.
+    expectStatus(await post(''), 400, undefined, 'empty body');
   });
 
   test('a field of the wrong type: 400 request.type naming the field', async () => {
@@ -80,11 +83,17 @@ describe('bad input', () => {
   });
 
   test('probability 101 and -1: 400 deal.probability_range', async () => {
-    for (const p of [101, -1, 1000]) {
+    const wrong = [];
+    for (const p of [101, -1, 1000, -5]) {
       const r = await post({ ...GOOD, probability: p });
-      expectStatus(r, 400, 'deal.probability_range', String(p));
-      assert.equal(r.json.error.field, 'probability');
+      if (r.status === 201) {
+        // Written by mistake: remove it so that the final check tests the others.
+        await srv.api('DELETE', `/deals/${r.json.id}`, { ...admin, ifMatch: r.json.version });
+      }
+      if (r.status !== 400 || r.json?.error?.code !== 'deal.probability_range' || r.json?.error?.field !== 'probability')
+        wrong.push(`probability ${p}: ${fmt(r)}`);
     }
+    assert.deepEqual(wrong, [], 'want 400 deal.probability_range (field probability) for each');
     const vp = await stageByKey(srv, 'value_proposition', admin);
     for (const p of [101, -1]) {
       expectStatus(await srv.api('PATCH', `/stages/${vp.id}`, { ...admin, ifMatch: vp.version, body: { probability: p } }), 400, undefined, `stage probability ${p}`);
@@ -139,6 +148,61 @@ describe('bad input', () => {
     // Just under the cap but with an over-cap string: 400, not 413.
     const n = await post({ ...GOOD, next_step: 'x'.repeat(1001) });
     expectStatus(n, 400, undefined, 'next_step over 1000 bytes');
+  });
+
+  test('a chunked body over 1 MiB (no Content-Length): 413 request.too_large', async () => {
+    const r = await new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: srv.port, method: 'POST', path: '/api/v1/deals',
+          headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+        },
+      );
+      let answered = false;
+      req.on('response', () => (answered = true));
+      req.on('error', (e) => { if (!answered) setTimeout(() => reject(e), 500); });
+      req.write('{"company":"CCC營造股份有限公司","name":"big","amount":1,"next_step":"');
+      const chunk = 'y'.repeat(64 * 1024);
+      for (let i = 0; i < 18; i++) req.write(chunk);
+      req.end('"}');
+    });
+    assert.equal(r.status, 413, `HTTP ${r.status} ${r.text.slice(0, 300)}`);
+    assert.match(r.text, /request\.too_large/);
+  });
+
+  test('bad query strings: 400, never 5xx', async () => {
+    expectStatus(await srv.api('GET', `/deals?q=${'q'.repeat(201)}`, admin), 400, 'request.bad_parameter', 'q over 200 bytes');
+    const bad = await srv.api('GET', '/deals?q=%FF%FE', admin);
+    assert.equal(bad.status, 400, `invalid UTF-8 in the query: ${fmt(bad)}`);
+    const pct = await srv.api('GET', '/deals?q=%ZZ', admin);
+    assert.ok(pct.status === 200 || pct.status === 400, fmt(pct));
+    const amt = await srv.api('GET', '/deals?amount_min=abc', admin);
+    expectStatus(amt, 400, 'request.bad_parameter', 'amount_min=abc');
+    const long = await srv.request('GET', `/deals?q=${'a'.repeat(100000)}`, { headers: { authorization: `Bearer ${admin.token}` } }).catch((e) => ({ status: 'closed', text: e.message }));
+    assert.ok(long.status === 'closed' || (long.status >= 400 && long.status < 500), `a 100 KB URL: ${long.status} ${long.text?.slice(0, 200)}`);
+    expectStatus(await srv.api('GET', '/health'), 200);
+  });
+
+  test('numbers out of range and a bad PATCH change nothing', async () => {
+    expectStatus(await post('{"company":"CCC營造股份有限公司","name":"n","amount":1e400}'), 400, undefined, 'amount 1e400');
+    expectStatus(await post({ ...GOOD, amount: 12345678901234567890 }), 400, 'deal.amount_invalid', 'amount 1.2e19');
+    const deals = (await srv.api('GET', '/deals?limit=500', admin)).json.items;
+    const d = deals.find((x) => x.name === '工地管理平台');
+    const p = await srv.api('PATCH', `/deals/${d.id}`, { ...admin, ifMatch: d.version, body: { stage: 'foo', next_step: 'half' } });
+    expectStatus(p, 400, 'deal.stage_unknown');
+    const p2 = await srv.api('PATCH', `/deals/${d.id}`, { ...admin, ifMatch: d.version, body: { next_step: 'half', amount: -1 } });
+    expectStatus(p2, 400, 'deal.amount_negative');
+    const g = await srv.api('GET', `/deals/${d.id}`, admin);
+    assert.equal(g.json.version, d.version);
+    assert.equal(g.json.next_step, d.next_step);
+    assert.equal(g.json.stage, 'value_proposition');
+    const m = await srv.api('POST', `/deals/${d.id}/move`, { ...admin, ifMatch: d.version, body: { stage: 'nowhere' } });
+    expectStatus(m, 400, 'deal.stage_unknown');
+    const neg = await srv.api('GET', '/deals/-1', admin);
+    assert.ok([400, 404].includes(neg.status), fmt(neg));
   });
 
   test('duplicate company: 409 company.duplicate (after trimming)', async () => {

@@ -105,8 +105,9 @@ export async function freePort() {
 }
 
 function cleanEnv(extra = {}) {
-  const env = { ...process.env, LITECRM_DEMO_PASSWORD: DEMO_PASSWORD, ...extra };
+  const env = { ...process.env, LITECRM_DEMO_PASSWORD: DEMO_PASSWORD };
   delete env.LITECRM_DB;
+  Object.assign(env, extra);
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return env;
 }

@@ -54,4 +54,33 @@ describe('keep-alive', () => {
       ['GET', '/health'],
     ]);
   });
+
+  test('SIGTERM with an idle keep-alive connection open: exit 0 within 5 s', async () => {
+    const other = await startServer();
+    const a = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const r = await other.request('GET', '/health', { agent: a });
+      assert.equal(r.status, 200);
+      // The socket stays open and idle in the agent while the server stops.
+      await other.stop();
+    } finally {
+      a.destroy();
+    }
+  });
+
+  test('SIGTERM during a burst of requests: answers under way complete, exit 0', async () => {
+    const other = await startServer();
+    const t = (await other.login('admin')).token;
+    const burst = Array.from({ length: 40 }, () =>
+      other.api('GET', '/reports/summary', { token: t }).then(
+        (r) => r.status,
+        () => 'refused',
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    await other.stop();
+    const got = await Promise.all(burst);
+    // Each request either got a full answer or was refused at connect: never a 5xx.
+    assert.ok(got.every((x) => x === 200 || x === 'refused'), got.join(','));
+  });
 });

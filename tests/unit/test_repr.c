@@ -247,7 +247,7 @@ Test(fields, every_type_reads)
 	cr_expect_eq(set, 255u);
 	cr_expect_str_eq(s.name, "Acme");
 	cr_expect_eq(s.n, 3);
-	cr_expect_eq(s.opt, -1);
+	cr_expect_eq(s.opt, PROBABILITY_NONE);
 	cr_expect_eq(s.id, INT64_C(9000000000));
 	cr_expect_eq(s.flag, 1);
 	cr_expect_str_eq(s.amount, "1234.56");

@@ -1,0 +1,98 @@
+/*
+ * store_sqlite_int.h - what the SQLite backend's files share: the connection
+ * struct and the statement, binding and reading helpers of store_sqlite.c.
+ *
+ * A feature keeps its SQL in its own file (store_sqlite_<feature>.c) and its
+ * prepared statements in s->ext[], from the slot range reserved for it below;
+ * sq_stmt_ext() prepares a statement once per connection, and closing the
+ * connection finalizes every statement. Its tables come from migrations
+ * appended to the list in store_sqlite.c.
+ */
+#ifndef LITECRM_STORE_SQLITE_INT_H
+#define LITECRM_STORE_SQLITE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Statement slots of s->ext[], one range per feature file. */
+enum {
+	SQ_EXT_NOTE = 0,     /* store_sqlite_note.c */
+	SQ_EXT_REPORT = 48,  /* store_sqlite_report.c */
+	SQ_EXT_VIEW = 96,    /* store_sqlite_view.c */
+	SQ_EXT_IO = 120,     /* store_sqlite_io.c */
+	SQ_EXT_COUNT = 160
+};
+
+#define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
+
+/* The number of statements of store_sqlite.c's own table. */
+#define SQ_STMT_COUNT 96
+
+struct sqlite_store {
+	struct store base; /* first: a struct store * is a struct sqlite_store * */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[SQ_STMT_COUNT];
+	sqlite3_stmt *deal_list_stmt[2][DEAL_SORT_COUNT][2]; /* [by owner][sort][desc] */
+	sqlite3_stmt *deal_count_stmt[2];		     /* [by owner] */
+	sqlite3_stmt *summary_stmt[2];			     /* [by owner] */
+	sqlite3_stmt *ext[SQ_EXT_COUNT];		     /* the feature files' statements */
+};
+
+/* sq returns the SQLite connection behind a struct store. */
+struct sqlite_store *sq(struct store *s);
+
+/* sq_stmt_ext returns in *out the statement sql cached in s->ext[slot]. */
+int sq_stmt_ext(struct sqlite_store *s, int slot, const char *sql, sqlite3_stmt **out);
+
+/* sq_prepare fills *slot with sql prepared once for this connection. */
+int sq_prepare(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql);
+
+/*
+ * sq_db_err translates a SQLite result code to enum err; fk_err is what a
+ * foreign-key violation means to the caller (ERR_INUSE on deletes,
+ * ERR_INVALID on inserts). Unexpected failures are logged.
+ */
+int sq_db_err(struct sqlite_store *s, int rc, int fk_err);
+
+/* sq_stmt_done resets a used statement and clears its bindings; st may be NULL. */
+void sq_stmt_done(sqlite3_stmt *st);
+
+/*
+ * Binding: each returns a SQLite code; OR them and treat nonzero as failure
+ * (then return sq_bind_failed(s)). Text is bound SQLITE_STATIC: keep the
+ * buffer alive until sq_stmt_done().
+ */
+int sq_bind_i64(sqlite3_stmt *st, int i, int64_t v);
+int sq_bind_text(sqlite3_stmt *st, int i, const char *v);
+int sq_bind_text_null(sqlite3_stmt *st, int i, const char *v); /* NULL for "" */
+int sq_bind_id_null(sqlite3_stmt *st, int i, int64_t v);	 /* NULL for 0 */
+int sq_bind_failed(struct sqlite_store *s);
+
+/* Reading columns: text is copied into dst ("" for NULL), cut to dstsz - 1. */
+void sq_col_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
+int64_t sq_col_i64(sqlite3_stmt *st, int i);
+int sq_col_int(sqlite3_stmt *st, int i);
+#define COL_TEXT(st, i, field) sq_col_text((st), (i), (field), sizeof(field))
+
+/* sq_step_done runs a statement returning no rows; sq_step_changed also wants a change. */
+int sq_step_done(struct sqlite_store *s, sqlite3_stmt *st, int fk_err);
+int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st, int fk_err);
+
+typedef void row_fn(sqlite3_stmt *st, void *out);
+
+/* sq_fetch_one reads the one row of st with row into out, or ERR_NOTFOUND. */
+int sq_fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out);
+/* sq_fetch_i64 reads the one integer st returns. */
+int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out);
+/* sq_fetch_all reads every row into a new array (*v, *n) the caller frees. */
+int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
+		 size_t *n);
+
+/* sq_stamp writes store_now() into ts when ts is empty. */
+void sq_stamp(char ts[TS_LEN]);
+
+#endif
