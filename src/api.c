@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "api_int.h"
 #include "money.h"
 #include "pipeline.h"
 #include "repr.h"
@@ -513,51 +514,19 @@ out:
 	return rc;
 }
 
-/* ---- the call a handler serves ---- */
-
-struct call {
-	struct store *st;
-	const struct api_request *req;
-	struct api_response *resp;
-	const struct route *route;
-	struct actor actor;
-	char secret[128]; /* the credential used */
-	int by_cookie;
-	int64_t id;	    /* {id} of the path */
-	int64_t if_version; /* from If-Match; 0 when absent */
-	json_t *body;	    /* the request object ({} when empty) */
-	struct errinfo e;
-};
-
-typedef int (*handler_fn)(struct call *c);
-
-enum {
-	R_AUTH = 1 << 0,     /* a user credential is needed */
-	R_SLOW = 1 << 1,     /* runs on the worker pool */
-	R_IF_MATCH = 1 << 2, /* If-Match required */
-	R_BODY = 1 << 3	     /* the handler reads the body; others accept only {} */
-};
-
-struct route {
-	const char *method;
-	const char *pattern; /* after API_PREFIX; "{id}" matches a positive integer */
-	handler_fn fn;
-	unsigned flags;
-};
-
 /* reply fills the response with o (a reference taken) and status. */
-static int reply(struct call *c, int status, json_t *o)
+int api_reply(struct call *c, int status, json_t *o)
 {
 	return set_body_json(c->resp, status, o);
 }
 
-/* reply_record is reply() plus ETag: "<version>". */
-static int reply_record(struct call *c, int status, json_t *o, int64_t version)
+/* reply_record is api_reply() plus ETag: "<version>". */
+int api_reply_record(struct call *c, int status, json_t *o, int64_t version)
 {
 	char etag[32];
 	int rc;
 
-	rc = reply(c, status, o);
+	rc = api_reply(c, status, o);
 	if (rc == 0) {
 		snprintf(etag, sizeof(etag), "\"%" PRId64 "\"", version);
 		api_response_add_header(c->resp, "ETag", etag);
@@ -565,21 +534,21 @@ static int reply_record(struct call *c, int status, json_t *o, int64_t version)
 	return rc;
 }
 
-static int reply_empty(struct call *c)
+int api_reply_empty(struct call *c)
 {
 	c->resp->status = 204;
 	return 0;
 }
 
 /* items_reply answers {"items":[...]} with an array it takes. */
-static int reply_items(struct call *c, json_t *arr)
+int api_reply_items(struct call *c, json_t *arr)
 {
 	if (!arr)
 		return ERR_NOMEM;
-	return reply(c, 200, json_pack("{s:o}", "items", arr));
+	return api_reply(c, 200, json_pack("{s:o}", "items", arr));
 }
 
-static int parse_body(struct call *c, const char *entity, const struct api_field *fields, void *dst,
+int api_parse_body(struct call *c, const char *entity, const struct api_field *fields, void *dst,
 		      unsigned *set)
 {
 	return api_fields_parse(entity, fields, c->body, dst, set, &c->e);
@@ -587,14 +556,14 @@ static int parse_body(struct call *c, const char *entity, const struct api_field
 
 /* ---- query helpers ---- */
 
-static int bad_param(struct call *c, const char *name, const char *why)
+int api_bad_param(struct call *c, const char *name, const char *why)
 {
 	return errinfo_set(&c->e, ERR_INVALID, "request.bad_parameter", name, "parameter '%s' %s",
 			   name, why);
 }
 
 /* query_int reads integer parameter name within [lo, hi] into *out (unchanged when absent). */
-static int query_int(struct call *c, const char *name, int64_t lo, int64_t hi, int64_t *out)
+int api_query_int(struct call *c, const char *name, int64_t lo, int64_t hi, int64_t *out)
 {
 	const char *s = api_query_get(c->req, name);
 	int64_t v;
@@ -606,26 +575,26 @@ static int query_int(struct call *c, const char *name, int64_t lo, int64_t hi, i
 
 		snprintf(why, sizeof(why), "must be an integer from %" PRId64 " to %" PRId64, lo,
 			 hi);
-		return bad_param(c, name, why);
+		return api_bad_param(c, name, why);
 	}
 	*out = v;
 	return 0;
 }
 
-static int query_date(struct call *c, const char *name, char out[DATE_LEN])
+int api_query_date(struct call *c, const char *name, char out[DATE_LEN])
 {
 	const char *s = api_query_get(c->req, name);
 
 	if (!s || !s[0])
 		return 0;
 	if (strlen(s) >= DATE_LEN || !date_valid(s))
-		return bad_param(c, name, "must be a date YYYY-MM-DD");
+		return api_bad_param(c, name, "must be a date YYYY-MM-DD");
 	snprintf(out, DATE_LEN, "%s", s);
 	return 0;
 }
 
 /* query_owner resolves parameter owner (a username) into *id. */
-static int query_owner(struct call *c, int64_t *id)
+int api_query_owner(struct call *c, int64_t *id)
 {
 	const char *s = api_query_get(c->req, "owner");
 	struct user u;
@@ -634,10 +603,10 @@ static int query_owner(struct call *c, int64_t *id)
 	if (!s || !s[0])
 		return 0;
 	if (strlen(s) > CAP_USERNAME)
-		return bad_param(c, "owner", "is not a known username");
+		return api_bad_param(c, "owner", "is not a known username");
 	rc = svc_user_get_by_name(c->st, &c->actor, s, &u, &c->e);
 	if (rc == ERR_NOTFOUND)
-		return bad_param(c, "owner", "is not a known username");
+		return api_bad_param(c, "owner", "is not a known username");
 	if (rc != 0)
 		return rc;
 	*id = u.id;
@@ -648,7 +617,7 @@ static int query_owner(struct call *c, int64_t *id)
 
 static int h_health(struct call *c)
 {
-	return reply(c, 200, json_pack("{s:b}", "ok", 1));
+	return api_reply(c, 200, json_pack("{s:b}", "ok", 1));
 }
 
 static const char cookie_attrs[] = "SameSite=Lax; Path=/";
@@ -678,7 +647,7 @@ static int h_login(struct call *c)
 	unsigned set = 0;
 	int rc;
 
-	rc = parse_body(c, "login", login_fields, &in, &set);
+	rc = api_parse_body(c, "login", login_fields, &in, &set);
 	if (rc != 0)
 		return rc;
 	if (!(set & LOGIN_USERNAME))
@@ -700,7 +669,7 @@ static int h_login(struct call *c)
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
 	snprintf(cookie, sizeof(cookie), "litecrm_csrf=%s; %s", csrf, cookie_attrs);
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
-	return reply(c, 200,
+	return api_reply(c, 200,
 		     json_pack("{s:s,s:s,s:o,s:o}", "token", secret, "csrf_token", csrf, "user",
 			       user_json(&u), "workspace", workspace_json(&w)));
 }
@@ -717,7 +686,7 @@ static int h_logout(struct call *c)
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
 	snprintf(cookie, sizeof(cookie), "litecrm_csrf=; %s; Max-Age=0", cookie_attrs);
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
-	return reply_empty(c);
+	return api_reply_empty(c);
 }
 
 static int h_me(struct call *c)
@@ -731,7 +700,7 @@ static int h_me(struct call *c)
 		rc = svc_workspace_get(c->st, &c->actor, &w, &c->e);
 	if (rc != 0)
 		return rc;
-	return reply(
+	return api_reply(
 	    c, 200, json_pack("{s:o,s:o}", "user", user_json(&u), "workspace", workspace_json(&w)));
 }
 
@@ -752,7 +721,7 @@ static int h_token_list(struct call *c)
 			arr = NULL;
 		}
 	token_list_release(&l);
-	return reply_items(c, arr);
+	return api_reply_items(c, arr);
 }
 
 struct token_body {
@@ -772,7 +741,7 @@ static int h_token_create(struct call *c)
 	json_t *o;
 	int rc;
 
-	rc = parse_body(c, "token", token_fields, &in, &set);
+	rc = api_parse_body(c, "token", token_fields, &in, &set);
 	if (rc != 0)
 		return rc;
 	rc = svc_token_create(c->st, &c->actor, in.name, secret, &t, &c->e);
@@ -783,14 +752,14 @@ static int h_token_create(struct call *c)
 		json_decref(o);
 		o = NULL;
 	}
-	return reply(c, 201, o);
+	return api_reply(c, 201, o);
 }
 
 static int h_token_delete(struct call *c)
 {
 	int rc = svc_token_delete(c->st, &c->actor, c->id, &c->e);
 
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 /* ---- workspace ---- */
@@ -800,7 +769,7 @@ static int h_workspace_get(struct call *c)
 	struct workspace w;
 	int rc = svc_workspace_get(c->st, &c->actor, &w, &c->e);
 
-	return rc != 0 ? rc : reply_record(c, 200, workspace_json(&w), w.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, workspace_json(&w), w.version);
 }
 
 static const struct api_field workspace_fields[] = {
@@ -818,10 +787,10 @@ static int h_workspace_update(struct call *c)
 	struct workspace w;
 	int rc;
 
-	rc = parse_body(c, "workspace", workspace_fields, &in, &in.set);
+	rc = api_parse_body(c, "workspace", workspace_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_workspace_update(c->st, &c->actor, c->if_version, &in, &w, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, workspace_json(&w), w.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, workspace_json(&w), w.version);
 }
 
 /* ---- users ---- */
@@ -843,7 +812,7 @@ static int h_user_list(struct call *c)
 			arr = NULL;
 		}
 	user_list_release(&l);
-	return reply_items(c, arr);
+	return api_reply_items(c, arr);
 }
 
 static int h_user_get(struct call *c)
@@ -851,7 +820,7 @@ static int h_user_get(struct call *c)
 	struct user u;
 	int rc = svc_user_get(c->st, &c->actor, c->id, &u, &c->e);
 
-	return rc != 0 ? rc : reply_record(c, 200, user_json(&u), u.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, user_json(&u), u.version);
 }
 
 struct user_body {
@@ -877,7 +846,7 @@ static int h_user_create(struct call *c)
 	unsigned set = 0;
 	int rc;
 
-	rc = parse_body(c, "user", user_create_fields, &in, &set);
+	rc = api_parse_body(c, "user", user_create_fields, &in, &set);
 	if (rc != 0)
 		return rc;
 	u.workspace_id = c->actor.workspace_id;
@@ -887,7 +856,7 @@ static int h_user_create(struct call *c)
 	u.role = in.role;
 	u.active = 1;
 	rc = svc_user_create(c->st, &c->actor, &u, in.password, &c->e);
-	return rc != 0 ? rc : reply_record(c, 201, user_json(&u), u.version);
+	return rc != 0 ? rc : api_reply_record(c, 201, user_json(&u), u.version);
 }
 
 static const struct api_field user_update_fields[] = {
@@ -905,10 +874,10 @@ static int h_user_update(struct call *c)
 	struct user u;
 	int rc;
 
-	rc = parse_body(c, "user", user_update_fields, &in, &in.set);
+	rc = api_parse_body(c, "user", user_update_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_user_update(c->st, &c->actor, c->id, c->if_version, &in, &u, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, user_json(&u), u.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, user_json(&u), u.version);
 }
 
 struct passwd_body {
@@ -930,7 +899,7 @@ static int h_user_passwd(struct call *c)
 	unsigned set = 0;
 	int rc;
 
-	rc = parse_body(c, "user", passwd_fields, &in, &set);
+	rc = api_parse_body(c, "user", passwd_fields, &in, &set);
 	if (rc != 0)
 		return rc;
 	if (!(set & PW_NEW))
@@ -938,7 +907,7 @@ static int h_user_passwd(struct call *c)
 				   "new_password is required");
 	rc = svc_user_passwd(c->st, &c->actor, c->id, (set & PW_OLD) ? in.old_password : NULL,
 			     in.new_password, &c->e);
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 /* ---- stages ---- */
@@ -960,7 +929,7 @@ static int reply_stages(struct call *c)
 			arr = NULL;
 		}
 	stage_list_release(&l);
-	return reply_items(c, arr);
+	return api_reply_items(c, arr);
 }
 
 static int h_stage_list(struct call *c)
@@ -976,7 +945,7 @@ static int h_stage_get(struct call *c)
 
 	snprintf(ref, sizeof(ref), "%" PRId64, c->id);
 	rc = svc_stage_find(c->st, &c->actor, ref, &s, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, stage_json(&s), s.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, stage_json(&s), s.version);
 }
 
 static const struct api_field stage_fields[] = {
@@ -998,10 +967,10 @@ static int h_stage_create(struct call *c)
 	struct stage s;
 	int rc;
 
-	rc = parse_body(c, "stage", stage_fields, &in, &in.set);
+	rc = api_parse_body(c, "stage", stage_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_stage_create(c->st, &c->actor, &in, &s, &c->e);
-	return rc != 0 ? rc : reply_record(c, 201, stage_json(&s), s.version);
+	return rc != 0 ? rc : api_reply_record(c, 201, stage_json(&s), s.version);
 }
 
 static int h_stage_update(struct call *c)
@@ -1010,17 +979,17 @@ static int h_stage_update(struct call *c)
 	struct stage s;
 	int rc;
 
-	rc = parse_body(c, "stage", stage_fields, &in, &in.set);
+	rc = api_parse_body(c, "stage", stage_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_stage_update(c->st, &c->actor, c->id, c->if_version, &in, &s, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, stage_json(&s), s.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, stage_json(&s), s.version);
 }
 
 static int h_stage_delete(struct call *c)
 {
 	int rc = svc_stage_delete(c->st, &c->actor, c->id, c->if_version, &c->e);
 
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 struct order_body {
@@ -1037,7 +1006,7 @@ static int h_stage_reorder(struct call *c)
 	unsigned set = 0;
 	int rc;
 
-	rc = parse_body(c, "stage", order_fields, &in, &set);
+	rc = api_parse_body(c, "stage", order_fields, &in, &set);
 	if (rc != 0)
 		return rc;
 	if (!(set & 1)) {
@@ -1065,13 +1034,13 @@ static int h_company_list(struct call *c)
 	size_t i;
 	int rc;
 
-	rc = query_int(c, "limit", 1, 500, &limit);
+	rc = api_query_int(c, "limit", 1, 500, &limit);
 	if (rc == 0)
-		rc = query_int(c, "offset", 0, INT32_MAX, &offset);
+		rc = api_query_int(c, "offset", 0, INT32_MAX, &offset);
 	if (rc != 0)
 		return rc;
 	if (q && strlen(q) > CAP_QUERY)
-		return bad_param(c, "q", "is longer than 200 bytes");
+		return api_bad_param(c, "q", "is longer than 200 bytes");
 	if (q)
 		snprintf(f.q, sizeof(f.q), "%s", q);
 	f.limit = (int)limit;
@@ -1088,7 +1057,7 @@ static int h_company_list(struct call *c)
 	company_list_release(&l);
 	if (!arr)
 		return ERR_NOMEM;
-	return reply(c, 200,
+	return api_reply(c, 200,
 		     json_pack("{s:o,s:I,s:I}", "items", arr, "limit", (json_int_t)limit, "offset",
 			       (json_int_t)offset));
 }
@@ -1107,10 +1076,10 @@ static int h_company_create(struct call *c)
 	struct company co;
 	int rc;
 
-	rc = parse_body(c, "company", company_fields, &in, &in.set);
+	rc = api_parse_body(c, "company", company_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_company_create(c->st, &c->actor, &in, &co, &c->e);
-	return rc != 0 ? rc : reply_record(c, 201, company_json(&co), co.version);
+	return rc != 0 ? rc : api_reply_record(c, 201, company_json(&co), co.version);
 }
 
 static int h_company_get(struct call *c)
@@ -1118,7 +1087,7 @@ static int h_company_get(struct call *c)
 	struct company co;
 	int rc = svc_company_get(c->st, &c->actor, c->id, &co, &c->e);
 
-	return rc != 0 ? rc : reply_record(c, 200, company_json(&co), co.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, company_json(&co), co.version);
 }
 
 static int h_company_update(struct call *c)
@@ -1127,17 +1096,17 @@ static int h_company_update(struct call *c)
 	struct company co;
 	int rc;
 
-	rc = parse_body(c, "company", company_fields, &in, &in.set);
+	rc = api_parse_body(c, "company", company_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_company_update(c->st, &c->actor, c->id, c->if_version, &in, &co, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, company_json(&co), co.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, company_json(&co), co.version);
 }
 
 static int h_company_delete(struct call *c)
 {
 	int rc = svc_company_delete(c->st, &c->actor, c->id, c->if_version, &c->e);
 
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 static int h_company_contacts(struct call *c)
@@ -1157,7 +1126,7 @@ static int h_company_contacts(struct call *c)
 			arr = NULL;
 		}
 	contact_list_release(&l);
-	return reply_items(c, arr);
+	return api_reply_items(c, arr);
 }
 
 static const struct api_field contact_fields[] = {
@@ -1176,10 +1145,10 @@ static int h_contact_create(struct call *c)
 	struct contact ct;
 	int rc;
 
-	rc = parse_body(c, "contact", contact_fields, &in, &in.set);
+	rc = api_parse_body(c, "contact", contact_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_contact_create(c->st, &c->actor, &in, &ct, &c->e);
-	return rc != 0 ? rc : reply_record(c, 201, contact_json(&ct), ct.version);
+	return rc != 0 ? rc : api_reply_record(c, 201, contact_json(&ct), ct.version);
 }
 
 static int h_contact_get(struct call *c)
@@ -1187,7 +1156,7 @@ static int h_contact_get(struct call *c)
 	struct contact ct;
 	int rc = svc_contact_get(c->st, &c->actor, c->id, &ct, &c->e);
 
-	return rc != 0 ? rc : reply_record(c, 200, contact_json(&ct), ct.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, contact_json(&ct), ct.version);
 }
 
 static int h_contact_update(struct call *c)
@@ -1196,17 +1165,17 @@ static int h_contact_update(struct call *c)
 	struct contact ct;
 	int rc;
 
-	rc = parse_body(c, "contact", contact_fields, &in, &in.set);
+	rc = api_parse_body(c, "contact", contact_fields, &in, &in.set);
 	if (rc == 0)
 		rc = svc_contact_update(c->st, &c->actor, c->id, c->if_version, &in, &ct, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, contact_json(&ct), ct.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, contact_json(&ct), ct.version);
 }
 
 static int h_contact_delete(struct call *c)
 {
 	int rc = svc_contact_delete(c->st, &c->actor, c->id, c->if_version, &c->e);
 
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 /* ---- deals ---- */
@@ -1276,12 +1245,12 @@ static int h_deal_create(struct call *c)
 	struct deal d;
 	int rc;
 
-	rc = parse_body(c, "deal", deal_fields, &b, &b.in.set);
+	rc = api_parse_body(c, "deal", deal_fields, &b, &b.in.set);
 	if (rc == 0)
 		rc = deal_amount(c, &b, 0);
 	if (rc == 0)
 		rc = svc_deal_create(c->st, &c->actor, &b.in, &d, &c->e);
-	return rc != 0 ? rc : reply_record(c, 201, deal_json(&d), d.version);
+	return rc != 0 ? rc : api_reply_record(c, 201, deal_json(&d), d.version);
 }
 
 static int h_deal_get(struct call *c)
@@ -1289,7 +1258,7 @@ static int h_deal_get(struct call *c)
 	struct deal d;
 	int rc = svc_deal_get(c->st, &c->actor, c->id, &d, &c->e);
 
-	return rc != 0 ? rc : reply_record(c, 200, deal_json(&d), d.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, deal_json(&d), d.version);
 }
 
 static int h_deal_update(struct call *c)
@@ -1298,12 +1267,12 @@ static int h_deal_update(struct call *c)
 	struct deal d;
 	int rc;
 
-	rc = parse_body(c, "deal", deal_fields, &b, &b.in.set);
+	rc = api_parse_body(c, "deal", deal_fields, &b, &b.in.set);
 	if (rc == 0)
 		rc = deal_amount(c, &b, 1);
 	if (rc == 0)
 		rc = svc_deal_update(c->st, &c->actor, c->id, c->if_version, &b.in, &d, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, deal_json(&d), d.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, deal_json(&d), d.version);
 }
 
 /* h_deal_move: POST /deals/{id}/move {"stage"}; If-Match is optional here (checked when sent). */
@@ -1313,21 +1282,21 @@ static int h_deal_move(struct call *c)
 	struct deal d;
 	int rc;
 
-	rc = parse_body(c, "deal", move_fields, &b, &b.in.set);
+	rc = api_parse_body(c, "deal", move_fields, &b, &b.in.set);
 	if (rc != 0)
 		return rc;
 	if (!(b.in.set & DEAL_SET_STAGE))
 		return errinfo_set(&c->e, ERR_INVALID, "deal.stage_required", "stage",
 				   "stage is required");
 	rc = svc_deal_update(c->st, &c->actor, c->id, c->if_version, &b.in, &d, &c->e);
-	return rc != 0 ? rc : reply_record(c, 200, deal_json(&d), d.version);
+	return rc != 0 ? rc : api_reply_record(c, 200, deal_json(&d), d.version);
 }
 
 static int h_deal_delete(struct call *c)
 {
 	int rc = svc_deal_delete(c->st, &c->actor, c->id, c->if_version, &c->e);
 
-	return rc != 0 ? rc : reply_empty(c);
+	return rc != 0 ? rc : api_reply_empty(c);
 }
 
 static int h_deal_history(struct call *c)
@@ -1347,7 +1316,7 @@ static int h_deal_history(struct call *c)
 			arr = NULL;
 		}
 	history_list_release(&l);
-	return reply_items(c, arr);
+	return api_reply_items(c, arr);
 }
 
 static const struct {
@@ -1372,7 +1341,7 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 	int rc;
 
 	deal_filter_init(f);
-	rc = query_owner(c, &f->owner_id);
+	rc = api_query_owner(c, &f->owner_id);
 	if (rc != 0)
 		return rc;
 	s = api_query_get(c->req, "stage");
@@ -1380,10 +1349,10 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 		struct stage st;
 
 		if (strlen(s) > CAP_NAME)
-			return bad_param(c, "stage", "is not a stage");
+			return api_bad_param(c, "stage", "is not a stage");
 		rc = svc_stage_find(c->st, &c->actor, s, &st, &c->e);
 		if (rc == ERR_NOTFOUND || rc == ERR_INVALID)
-			return bad_param(c, "stage", "is not a stage");
+			return api_bad_param(c, "stage", "is not a stage");
 		if (rc != 0)
 			return rc;
 		f->stage_id = st.id;
@@ -1393,17 +1362,17 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 		enum stage_kind k;
 
 		if (stage_kind_parse(s, &k) != 0)
-			return bad_param(c, "status", "must be open, won or lost");
+			return api_bad_param(c, "status", "must be open, won or lost");
 		f->status = (int)k;
 	}
 	v = 0;
-	rc = query_int(c, "company", 1, INT64_MAX / 2, &v);
+	rc = api_query_int(c, "company", 1, INT64_MAX / 2, &v);
 	if (rc != 0)
 		return rc;
 	f->company_id = v;
-	rc = query_date(c, "close_from", f->close_from);
+	rc = api_query_date(c, "close_from", f->close_from);
 	if (rc == 0)
-		rc = query_date(c, "close_to", f->close_to);
+		rc = api_query_date(c, "close_to", f->close_to);
 	if (rc != 0)
 		return rc;
 	if ((api_query_get(c->req, "amount_min") && api_query_get(c->req, "amount_min")[0]) ||
@@ -1423,7 +1392,7 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 			if (!s || !s[0])
 				continue;
 			if (money_parse(s, digits, &v) != 0 || v < 0)
-				return bad_param(c, names[i], "must be a non-negative amount");
+				return api_bad_param(c, names[i], "must be a non-negative amount");
 			if (i == 0)
 				f->amount_min = v;
 			else
@@ -1433,7 +1402,7 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 	s = api_query_get(c->req, "q");
 	if (s) {
 		if (strlen(s) > CAP_QUERY)
-			return bad_param(c, "q", "is longer than 200 bytes");
+			return api_bad_param(c, "q", "is longer than 200 bytes");
 		snprintf(f->q, sizeof(f->q), "%s", s);
 	}
 	s = api_query_get(c->req, "sort");
@@ -1442,7 +1411,7 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 			if (strcmp(deal_sorts[i].name, s) == 0)
 				break;
 		if (i == sizeof(deal_sorts) / sizeof(deal_sorts[0]))
-			return bad_param(c, "sort",
+			return api_bad_param(c, "sort",
 					 "must be id, updated, close_date, amount, name, company "
 					 "or stage");
 		f->sort = deal_sorts[i].sort;
@@ -1454,20 +1423,20 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 		else if (strcmp(s, "desc") == 0)
 			f->desc = 1;
 		else
-			return bad_param(c, "order", "must be asc or desc");
+			return api_bad_param(c, "order", "must be asc or desc");
 	}
 	v = 50;
-	rc = query_int(c, "limit", 1, 500, &v);
+	rc = api_query_int(c, "limit", 1, 500, &v);
 	if (rc != 0)
 		return rc;
 	f->limit = (int)v;
 	v = 0;
-	rc = query_int(c, "offset", 0, INT32_MAX, &v);
+	rc = api_query_int(c, "offset", 0, INT32_MAX, &v);
 	if (rc != 0)
 		return rc;
 	f->offset = (int)v;
 	v = 0;
-	rc = query_int(c, "total", 0, 1, &v);
+	rc = api_query_int(c, "total", 0, 1, &v);
 	if (rc != 0)
 		return rc;
 	*total = (int)v;
@@ -1500,7 +1469,7 @@ static int h_deal_list(struct call *c)
 		o = NULL;
 	}
 	deal_list_release(&l);
-	return reply(c, 200, o);
+	return api_reply(c, 200, o);
 }
 
 /* ---- reports ---- */
@@ -1515,16 +1484,16 @@ static int h_summary(struct call *c)
 	int rc;
 
 	deal_filter_init(&f);
-	rc = query_owner(c, &f.owner_id);
+	rc = api_query_owner(c, &f.owner_id);
 	if (rc == 0)
-		rc = query_date(c, "close_from", f.close_from);
+		rc = api_query_date(c, "close_from", f.close_from);
 	if (rc == 0)
-		rc = query_date(c, "close_to", f.close_to);
+		rc = api_query_date(c, "close_to", f.close_to);
 	if (rc != 0)
 		return rc;
 	if (lang && lang[0]) {
 		if (strcmp(lang, "en") != 0 && strcmp(lang, "zh-TW") != 0)
-			return bad_param(c, "lang", "must be zh-TW or en");
+			return api_bad_param(c, "lang", "must be zh-TW or en");
 	} else {
 		rc = svc_workspace_get(c->st, &c->actor, &w, &c->e);
 		if (rc != 0)
@@ -1536,7 +1505,7 @@ static int h_summary(struct call *c)
 		return rc;
 	o = summary_json(&s, lang);
 	summary_release(&s);
-	return reply(c, 200, o);
+	return api_reply(c, 200, o);
 }
 
 /* ---- the route table ---- */
@@ -1544,7 +1513,7 @@ static int h_summary(struct call *c)
 #define AUTH   R_AUTH
 #define AUTH_B (R_AUTH | R_BODY)
 #define WRITE  (R_AUTH | R_BODY | R_IF_MATCH)
-static const struct route routes[] = {
+static const struct route core_routes[] = {
     {"GET", "/health", h_health, 0},
     {"POST", "/login", h_login, R_SLOW | R_BODY},
     {"POST", "/logout", h_logout, AUTH},
@@ -1596,6 +1565,16 @@ static const struct route routes[] = {
 #undef AUTH_B
 #undef WRITE
 
+/* Every route table: the core's, then one per feature file (api_<feature>.c). */
+#define TABLE(t) {t, sizeof(t) / sizeof(t[0])}
+static const struct {
+	const struct route *v;
+	size_t n;
+} route_tables[] = {
+    TABLE(core_routes),
+};
+#undef TABLE
+
 /*
  * path_match compares path (after the prefix) with pattern; "{id}" matches
  * 1-18 digits naming a positive integer, stored in *id.
@@ -1640,21 +1619,25 @@ static const struct route *route_find(const char *method, const char *path, int6
 	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
 		return NULL;
 	path += strlen(API_PREFIX);
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int64_t v = 0;
+	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		const struct route *routes = route_tables[t].v;
 
-		if (!path_match(routes[i].pattern, path, &v))
-			continue;
-		if (strcmp(routes[i].method, method) == 0) {
-			*id = v;
-			return &routes[i];
-		}
-		*path_known = 1;
-		if (allow && used < allowsz) {
-			int n = snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "",
-					 routes[i].method);
-			if (n > 0)
-				used += (size_t)n;
+		for (i = 0; i < route_tables[t].n; i++) {
+			int64_t v = 0;
+
+			if (!path_match(routes[i].pattern, path, &v))
+				continue;
+			if (strcmp(routes[i].method, method) == 0) {
+				*id = v;
+				return &routes[i];
+			}
+			*path_known = 1;
+			if (allow && used < allowsz) {
+				int n = snprintf(allow + used, allowsz - used, "%s%s",
+						 used ? ", " : "", routes[i].method);
+				if (n > 0)
+					used += (size_t)n;
+			}
 		}
 	}
 	return NULL;

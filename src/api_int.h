@@ -1,0 +1,79 @@
+/*
+ * api_int.h - what the files of the HTTP API share: the call a handler
+ * serves, the route table entry, and the reply and query helpers of api.c.
+ *
+ * A feature keeps its handlers in api_<feature>.c with a route table
+ * `const struct route api_<feature>_routes[]` and its size
+ * `const size_t api_<feature>_nroutes`, declared below and listed in
+ * route_tables[] in api.c. Handlers return 0 with the response filled, or a
+ * negative enum err with c->e filled.
+ */
+#ifndef LITECRM_API_INT_H
+#define LITECRM_API_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "model.h"
+#include "svc.h"
+
+
+struct call {
+	struct store *st;
+	const struct api_request *req;
+	struct api_response *resp;
+	const struct route *route;
+	struct actor actor;
+	char secret[128]; /* the credential used */
+	int by_cookie;
+	int64_t id;	    /* {id} of the path */
+	int64_t if_version; /* from If-Match; 0 when absent */
+	json_t *body;	    /* the request object ({} when empty) */
+	struct errinfo e;
+};
+
+typedef int (*handler_fn)(struct call *c);
+
+enum {
+	R_AUTH = 1 << 0,     /* a user credential is needed */
+	R_SLOW = 1 << 1,     /* runs on the worker pool */
+	R_IF_MATCH = 1 << 2, /* If-Match required */
+	R_BODY = 1 << 3	     /* the handler reads the body; others accept only {} */
+};
+
+struct route {
+	const char *method;
+	const char *pattern; /* after API_PREFIX; "{id}" matches a positive integer */
+	handler_fn fn;
+	unsigned flags;
+};
+
+/* api_reply fills the response with o (a reference taken) and status. */
+int api_reply(struct call *c, int status, json_t *o);
+/* api_reply_record is api_reply() plus ETag: "<version>". */
+int api_reply_record(struct call *c, int status, json_t *o, int64_t version);
+/* api_reply_empty answers 204. */
+int api_reply_empty(struct call *c);
+/* api_reply_items answers {"items":[...]} with an array it takes. */
+int api_reply_items(struct call *c, json_t *arr);
+/* api_parse_body reads the request object into dst by its field list. */
+int api_parse_body(struct call *c, const char *entity, const struct api_field *fields, void *dst,
+		   unsigned *set);
+/* api_bad_param fills c->e with 400 request.bad_parameter for parameter name. */
+int api_bad_param(struct call *c, const char *name, const char *why);
+/* api_query_int reads integer parameter name within [lo, hi] into *out (unchanged when absent). */
+int api_query_int(struct call *c, const char *name, int64_t lo, int64_t hi, int64_t *out);
+/* api_query_date reads date parameter name into out (unchanged when absent). */
+int api_query_date(struct call *c, const char *name, char out[DATE_LEN]);
+/* api_query_owner resolves parameter owner (a username) into *id. */
+int api_query_owner(struct call *c, int64_t *id);
+
+/* Route flags for the tables of feature files. */
+#define API_AUTH   R_AUTH
+#define API_AUTH_B (R_AUTH | R_BODY)
+#define API_WRITE  (R_AUTH | R_BODY | R_IF_MATCH)
+
+#endif
