@@ -1746,6 +1746,16 @@ void api_handle(struct store *st, const struct api_request *req, struct api_resp
 		reply_error(&c, ERR_DB);
 		return;
 	}
+	for (size_t i = 0; i < req->nquery; i++) {
+		const char *v = req->query[i].value ? req->query[i].value : "";
+
+		if (!utf8_valid(req->query[i].name, strlen(req->query[i].name)) ||
+		    !utf8_valid(v, strlen(v))) {
+			api_response_error(resp, 400, "request.invalid_utf8", NULL,
+					   "a query parameter is not valid UTF-8");
+			return;
+		}
+	}
 	rc = api_json_parse(req->body ? req->body : "", req->body_len, &c.body, &c.e);
 	if (rc != 0)
 		goto out;

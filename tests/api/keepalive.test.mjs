@@ -73,14 +73,16 @@ describe('keep-alive', () => {
     const t = (await other.login('admin')).token;
     const burst = Array.from({ length: 40 }, () =>
       other.api('GET', '/reports/summary', { token: t }).then(
-        (r) => r.status,
+        (r) => (r.status === 503 ? `503 ${r.json?.error?.code}` : r.status),
         () => 'refused',
       ),
     );
     await new Promise((r) => setTimeout(r, 5));
     await other.stop();
     const got = await Promise.all(burst);
-    // Each request either got a full answer or was refused at connect: never a 5xx.
-    assert.ok(got.every((x) => x === 200 || x === 'refused'), got.join(','));
+    // Each request got a full answer, or was refused/reset, or (read after the
+    // shutdown began) a clean 503 server.busy: never a hang, a 500 or a half answer.
+    assert.ok(got.every((x) => x === 200 || x === 'refused' || x === '503 server.busy'), got.join(','));
+    assert.ok(got.includes(200), `some requests under way finish: ${got.join(',')}`);
   });
 });
