@@ -8,7 +8,7 @@
 #   make SANITIZE=address,undefined   a sanitizer build in build-san/
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers \
@@ -29,10 +29,15 @@ SRCS    := $(sort $(wildcard src/*.c))
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
 OBJS    := $(SRCS:src/%.c=$(BUILD)/%.o)
 LIBOBJS := $(LIBSRCS:src/%.c=$(BUILD)/%.o)
+# The web app: web/ and the pinned npm libraries, embedded by scripts/embed-web.mjs.
+WEBSRCS := $(shell find web -type f 2>/dev/null) scripts/embed-web.mjs
+WEBOBJ  := $(BUILD)/web_assets.o
+OBJS    += $(WEBOBJ)
+LIBOBJS += $(WEBOBJ)
 UNITSRC := $(sort $(wildcard tests/unit/*.c))
 UNITBIN := $(BUILD)/unit-tests
 
-.PHONY: all run test test-unit test-api test-san bench clean fmt deps
+.PHONY: all run test test-unit test-api test-browser test-pg test-san bench bench-reports clean fmt deps
 
 all: $(BIN)
 
@@ -44,6 +49,16 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 
 $(BUILD):
 	@mkdir -p $@
+
+# npm ci installs package-lock.json's pinned packages when node_modules is missing or old.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(BUILD)/web_assets.c: $(WEBSRCS) node_modules/.package-lock.json | $(BUILD)
+	node scripts/embed-web.mjs $@
+
+$(WEBOBJ): $(BUILD)/web_assets.c
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 $(BIN): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -62,13 +77,29 @@ test-unit: $(UNITBIN)
 test-api: $(BIN)
 	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/
 
-# The whole suite, then again under the sanitizers.
+# The web app in Debian's chromium, headless (playwright-core); screenshots
+# go to tests/out/screenshots/. Not repeated under the sanitizers (slow there).
+test-browser: $(BIN) node_modules/.package-lock.json
+	LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/
+
+# The whole suite, then again under the sanitizers, then against PostgreSQL.
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-api
+	@$(MAKE) --no-print-directory test-unit test-api test-browser
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-api
+	@$(MAKE) --no-print-directory test-pg
+
+# PostgreSQL: the store's PostgreSQL unit tests and the whole black-box suite,
+# against a throw-away cluster scripts/pg-test-cluster.sh starts and stops.
+test-pg: $(BIN) $(UNITBIN)
+	./scripts/pg-test-cluster.sh run sh -c '$(UNITBIN) --filter "store_pg/*" && \
+		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/'
 
 bench: all
 	./bench/run
+
+# The sales-cycle reports over 1,000,000 deals (see bench/README.md, "Reports").
+bench-reports: all
+	./bench/reports
 
 fmt:
 	clang-format -i src/*.c src/*.h tests/unit/*.c

@@ -5,12 +5,18 @@
 set -eu
 
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-libsodium-dev libcsv-dev libxlsxwriter-dev libpq-dev libcriterion-dev nodejs wrk curl"
+libsodium-dev libcsv-dev libxlsxwriter-dev libpq-dev libcriterion-dev nodejs wrk curl
+postgresql
+npm chromium fonts-noto-cjk"
 
 missing=""
 for p in $PKGS; do
 	# nodejs may come from another repository; an installed node is enough.
 	if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then
+		continue
+	fi
+	# npm comes with some node builds; chromium drives the browser tests (web app).
+	if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
 		continue
 	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -958,6 +958,9 @@ static const struct api_field stage_fields[] = {
      sizeof(int)},
     {"kind", AF_KIND, STAGE_SET_KIND, offsetof(struct stage_input, kind), sizeof(enum stage_kind)},
     {"position", AF_INT, STAGE_SET_POSITION, offsetof(struct stage_input, position), sizeof(int)},
+    /* reports and history: "stalled after N days"; null clears it */
+    {"stalled_days", AF_NINT, STAGE_SET_STALLED, offsetof(struct stage_input, stalled_days),
+     sizeof(int)},
     {NULL},
 };
 
@@ -1572,6 +1575,9 @@ static const struct {
 	size_t n;
 } route_tables[] = {
     TABLE(core_routes),
+    TABLE(api_view_routes), /* saved views */
+    TABLE(api_report_routes), /* reports and history */
+    TABLE(api_note_routes), /* notes and search */
 };
 #undef TABLE
 

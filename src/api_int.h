@@ -71,6 +71,21 @@ int api_query_date(struct call *c, const char *name, char out[DATE_LEN]);
 /* api_query_owner resolves parameter owner (a username) into *id. */
 int api_query_owner(struct call *c, int64_t *id);
 
+/* Saved views (api_view.c); the size is in the declaration so route_tables[] can count it. */
+#define API_VIEW_NROUTES 5
+extern const struct route api_view_routes[API_VIEW_NROUTES];
+extern const size_t api_view_nroutes;
+
+/* Reports and history (api_report.c): GET /reports/..., GET /deals/{id}/changes. */
+#define API_REPORT_NROUTES 10
+extern const struct route api_report_routes[API_REPORT_NROUTES];
+extern const size_t api_report_nroutes;
+
+/* Notes and search (api_note.c). */
+#define API_NOTE_NROUTES 10
+extern const struct route api_note_routes[API_NOTE_NROUTES];
+extern const size_t api_note_nroutes;
+
 /* Route flags for the tables of feature files. */
 #define API_AUTH   R_AUTH
 #define API_AUTH_B (R_AUTH | R_BODY)

@@ -179,6 +179,24 @@ int cli_db_exists(const struct cli *c)
 	return access(c->db, F_OK) == 0;
 }
 
+int cli_db_is_new(const struct cli *c)
+{
+	struct workspace_list l = {0};
+	struct store *st = NULL;
+	char errbuf[256];
+	int empty;
+
+	if (!strstr(c->db, "://"))
+		return !cli_db_exists(c);
+	/* A server that cannot be reached is "not new": the next open says why. */
+	if (store_open(c->db, 0, &st, errbuf, sizeof(errbuf)) != 0)
+		return 0;
+	empty = st->ops->workspace_list(st, &l) == 0 && l.n == 0;
+	workspace_list_release(&l);
+	store_close(st);
+	return empty;
+}
+
 int cli_open_store(struct cli *c, int create)
 {
 	char errbuf[256] = "";

@@ -107,6 +107,12 @@ void cli_close(struct cli *c);
 /* cli_db_exists: 1 when the database c->db exists (URLs are taken to exist). */
 int cli_db_exists(const struct cli *c);
 
+/*
+ * cli_db_is_new: 1 when c->db holds nothing yet - a file that does not exist,
+ * or a database URL (PostgreSQL) whose database has no workspace.
+ */
+int cli_db_is_new(const struct cli *c);
+
 /* cli_workspace_find finds the workspace slug (NULL or "": the first). */
 int cli_workspace_find(struct store *st, const char *slug, struct workspace *out);
 
@@ -158,5 +164,18 @@ int cmd_company(struct cli *c, int argc, char **argv);
 int cmd_deal(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
+/* migrating to another database (cli_migrate.c) */
+int cmd_migrate(struct cli *c, int argc, char **argv);
+/* notes and search (cli_note.c) */
+int cmd_note(struct cli *c, int argc, char **argv);
+int cmd_search(struct cli *c, int argc, char **argv);
+
+/* reports and history (cli_report.c): `import history`, and `deal show`'s field changes. */
+int cli_import_history(struct cli *c, int argc, char **argv);
+/*
+ * cli_deal_changes prints deal d's field changes, or with j sets j["changes"]
+ * to them. Returns 0 or CLI_ERROR after saying why.
+ */
+int cli_deal_changes(struct cli *c, const struct deal *d, json_t *j);
 
 #endif

@@ -345,8 +345,8 @@ out:
 static const char show_usage[] =
     "usage: litecrm deal show ID [--json]\n"
     "\n"
-    "Shows a deal and its stage history. With --json: the deal as the\n"
-    "API gives it, plus \"history\".\n";
+    "Shows a deal, its stage history and its field changes. With --json: the\n"
+    "deal as the API gives it, plus \"history\" and \"changes\".\n";
 
 static void print_deal(const struct deal *d, const struct history_list *h)
 {
@@ -407,11 +407,15 @@ static int deal_show(struct cli *c, int argc, char **argv)
 		if (j && arr && json_object_set_new(j, "history", arr) == 0)
 			arr = NULL;
 		json_decref(arr);
+		if (j && (rc = cli_deal_changes(c, &d, j))) { /* reports and history */
+			json_decref(j);
+			goto out;
+		}
 		rc = cli_print_json(j);
 		goto out;
 	}
 	print_deal(&d, &h);
-	rc = CLI_OK;
+	rc = cli_deal_changes(c, &d, NULL) ? CLI_ERROR : CLI_OK; /* reports and history */
 out:
 	history_list_release(&h);
 	cli_close(c);
@@ -607,6 +611,7 @@ out:
 
 static const struct cli_command import_commands[] = {
     {"deals", import_deals, "import deals from a CSV file"},
+    {"history", cli_import_history, "import deals' stage history from a CSV file"},
 };
 
 int cmd_import(struct cli *c, int argc, char **argv)

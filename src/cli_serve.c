@@ -189,7 +189,7 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(c, argc, argv, NULL, demo_usage, NULL, 0, 0, NULL)) >= 0)
 		return rc;
-	if (cli_db_exists(c)) {
+	if (!cli_db_is_new(c)) {
 		printf("using existing database '%s'; log in as the admin you created (password "
 		       "printed when it was created)\n",
 		       c->db);

@@ -83,6 +83,7 @@ out:
 
 struct stage_args {
 	const char *probability, *name_zh, *name_en, *guidance, *position, *kind, *key;
+	const char *stalled_days; /* reports and history: N, or "none" */
 	int json;
 };
 
@@ -134,6 +135,14 @@ static int fill_input(struct cli *c, const struct stage_args *a, struct stage_in
 		snprintf(in->key, sizeof(in->key), "%s", a->key);
 		in->set |= STAGE_SET_KEY;
 	}
+	/* reports and history: "stalled after N days"; "none" clears it. */
+	if (a->stalled_days) {
+		if (strcmp(a->stalled_days, "none") == 0)
+			in->stalled_days = -1;
+		else if (cli_int(c, "--stalled-days", a->stalled_days, 1, 3650, &in->stalled_days))
+			return CLI_USAGE;
+		in->set |= STAGE_SET_STALLED;
+	}
 	return 0;
 }
 
@@ -152,10 +161,11 @@ static int print_stage(const struct stage *s, int json)
 static const char set_usage[] =
     "usage: litecrm stage set STAGE [--probability N] [--name-zh NAME] [--name-en NAME]\n"
     "                         [--guidance TEXT] [--position N] [--kind open|won|lost]\n"
-    "                         [--key KEY] [--json]\n"
+    "                         [--key KEY] [--stalled-days N|none] [--json]\n"
     "\n"
     "Changes a stage, named by key, zh-TW name or English name. Managers may change\n"
-    "only the probability.\n";
+    "only the probability. --stalled-days N marks its deals stalled after N days in\n"
+    "it (reports, board); none clears it.\n";
 
 static int stage_set(struct cli *c, int argc, char **argv)
 {
@@ -168,6 +178,7 @@ static int stage_set(struct cli *c, int argc, char **argv)
 	    {"position", CLI_OPT_STRING, &a.position},
 	    {"kind", CLI_OPT_STRING, &a.kind},
 	    {"key", CLI_OPT_STRING, &a.key},
+	    {"stalled-days", CLI_OPT_STRING, &a.stalled_days},
 	    {"json", CLI_OPT_FLAG, &a.json},
 	    {NULL, 0, NULL},
 	};

@@ -44,16 +44,12 @@
 #include "err.h"
 #include "http.h"
 #include "store.h"
+#include "web.h"
 
 /* Bytes discarded past API_BODY_MAX before the connection is simply closed. */
 #define DISCARD_MAX (16 * 1024 * 1024)
 /* Slow jobs waiting per worker before the queue counts as full. */
 #define QUEUE_PER_WORKER 64
-
-static const char home_page[] =
-    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>litecrm</title>"
-    "</head>\n<body><h1>litecrm</h1><p>The web app is not built yet. The API answers under "
-    "<a href=\"/api/v1/health\">/api/v1/health</a>.</p></body></html>\n";
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -159,6 +155,45 @@ static enum MHD_Result queue_text(struct req *rq, unsigned status, const char *t
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	rq->status = (int)status;
 	ret = MHD_queue_response(rq->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* queue_web answers a path of the web app from the embedded files (web.c). */
+static enum MHD_Result queue_web(struct req *rq, const char *method, const char *url)
+{
+	struct MHD_Connection *c = rq->conn;
+	struct MHD_Response *resp;
+	struct web_reply w;
+	enum MHD_Result ret;
+
+	web_lookup(method, url,
+		   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING),
+		   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+		   &w);
+	resp = MHD_create_response_from_buffer(w.status == 304 ? 0 : w.len, (void *)w.body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	if (w.status != 304)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, w.type);
+	if (w.etag) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, w.etag);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, w.cache_control);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	}
+	if (w.gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (w.page) {
+		MHD_add_response_header(resp, "Content-Security-Policy", WEB_CSP);
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	}
+	if (w.status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", WEB_REFERRER_POLICY);
+	rq->status = w.status;
+	ret = MHD_queue_response(c, (unsigned)w.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -379,13 +414,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (g_cfg->hello_only)
 		return queue_text(rq, MHD_HTTP_OK, "text/plain; charset=utf-8", g_cfg->hello_only);
 
-	if (!is_api(url)) {
-		if (strcmp(url, "/") == 0 &&
-		    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
-			return queue_text(rq, MHD_HTTP_OK, "text/html; charset=utf-8", home_page);
-		return queue_text(rq, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-				  "not found\n");
-	}
+	if (!is_api(url))
+		return queue_web(rq, method, url); /* the web app (web.c) */
 	if (rq->too_big)
 		return queue_api_error(rq, 413, "request.too_large",
 				       "the request body is over 1 MiB");

@@ -25,8 +25,11 @@ static const struct cli_command commands[] = {
     {"stage", cmd_stage, "list and edit the pipeline's stages"},
     {"company", cmd_company, "add and list companies"},
     {"deal", cmd_deal, "add, list, show, move and assign deals"},
-    {"import", cmd_import, "import deals from a CSV file"},
-    {"report", cmd_report, "the pipeline summary: won, lost, open, per stage"},
+    {"import", cmd_import, "import deals, or their stage history, from CSV"},
+    {"report", cmd_report, "the pipeline summary and the sales-cycle reports"},
+    {"note", cmd_note, "add, list, show and cite notes about customers"},
+    {"search", cmd_search, "search companies, contacts, deals and notes"},
+    {"migrate", cmd_migrate, "copy a workspace to another database (SQLite to PostgreSQL)"},
 };
 
 static void usage(FILE *f)

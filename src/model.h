@@ -69,6 +69,7 @@ struct stage {
 	enum stage_kind kind;
 	int position; /* 1-based order in the pipeline */
 	int64_t version;
+	int stalled_days; /* reports: a deal in it longer than this is stalled; 0: never */
 };
 
 struct company {
@@ -143,6 +144,35 @@ struct stage_sum {
 	int64_t count;
 	int64_t amount;
 	int64_t expected;
+};
+
+/* ---- notes (the customer notebook; svc_note.c, store_sqlite_note.c) ---- */
+
+#define CAP_NOTE_BODY 20000 /* bytes of a note's body (plain text or Markdown) */
+#define CAP_TAG	      64    /* bytes of one tag */
+#define NOTE_TAGS_MAX 10    /* tags on one note */
+
+/*
+ * A note about a company; deals cite notes (deal_note rows). The body is
+ * kept as written: Markdown is not rendered here.
+ */
+struct note {
+	int64_t id;
+	int64_t workspace_id;
+	int64_t company_id;
+	int64_t author_id; /* 0 for the operator */
+	char title[CAP_NAME + 1];
+	char body[CAP_NOTE_BODY + 1];
+	char tags[NOTE_TAGS_MAX][CAP_TAG + 1];
+	int ntags;
+	int64_t version;
+	char created_at[TS_LEN];
+	char updated_at[TS_LEN];
+
+	/* Joined, read-only. */
+	char company_name[CAP_NAME + 1];
+	char author_username[CAP_USERNAME + 1];
+	char author_name[CAP_NAME + 1];
 };
 
 #endif

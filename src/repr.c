@@ -76,11 +76,13 @@ json_t *user_json(const struct user *u)
 
 json_t *stage_json(const struct stage *s)
 {
-	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I}", "id", (json_int_t)s->id, "key",
-			 s->key, "name_zh", s->name_zh, "name_en", s->name_en, "guidance",
+	/* stalled_days (reports and history): null when the stage never stalls. */
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:o}", "id", (json_int_t)s->id,
+			 "key", s->key, "name_zh", s->name_zh, "name_en", s->name_en, "guidance",
 			 s->guidance, "probability", s->probability, "kind",
 			 stage_kind_name(s->kind), "position", s->position, "version",
-			 (json_int_t)s->version);
+			 (json_int_t)s->version, "stalled_days",
+			 s->stalled_days > 0 ? json_integer(s->stalled_days) : json_null());
 }
 
 json_t *company_json(const struct company *c)

@@ -24,11 +24,8 @@ int store_open(const char *url, int create, struct store **out, char *errbuf, si
 			snprintf(errbuf, errsz, "no database given");
 		return ERR_INVALID;
 	}
-	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://")) {
-		if (errsz)
-			snprintf(errbuf, errsz, "the PostgreSQL backend is not built yet");
-		return ERR_INVALID;
-	}
+	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
+		return store_pg_open(url, create, out, errbuf, errsz);
 	return store_sqlite_open(url, create, out, errbuf, errsz);
 }
 

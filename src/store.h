@@ -134,6 +134,118 @@ struct token_list {
 };
 void token_list_release(struct token_list *l);
 
+/* ---- saved views ---- */
+
+/* The longest filter a saved view keeps (a JSON object of deal-list parameters). */
+#define CAP_VIEW_FILTER 2000
+
+/* A saved view: a named deal-list filter, private to its owner or shared with the workspace. */
+struct saved_view {
+	int64_t id;
+	int64_t workspace_id;
+	int64_t owner_id;
+	char name[CAP_NAME + 1];
+	int shared;
+	char filter[CAP_VIEW_FILTER + 1];
+	int64_t version;
+	char created_at[TS_LEN];
+	char updated_at[TS_LEN];
+	char owner_username[CAP_USERNAME + 1]; /* joined, read-only */
+};
+struct saved_view_list {
+	struct saved_view *v;
+	size_t n;
+};
+void saved_view_list_release(struct saved_view_list *l);
+
+/* ---- reports and history (store_sqlite_report.c) ---- */
+
+/*
+ * A change of one deal field other than the stage (those are in
+ * stage_history): field is "amount" (minor units), "probability" (the
+ * override; "" when none), "owner" (a user id) or "close_date" ("" when
+ * unset). Values are text; "" stands for NULL.
+ */
+#define CAP_CHANGE_VALUE 31
+struct deal_change {
+	int64_t id;
+	int64_t workspace_id;
+	int64_t deal_id;
+	char field[16];
+	char old_value[CAP_CHANGE_VALUE + 1];
+	char new_value[CAP_CHANGE_VALUE + 1];
+	int64_t changed_by;
+	char changed_at[TS_LEN];
+	char by_username[CAP_USERNAME + 1]; /* joined, read-only */
+};
+struct deal_change_list {
+	struct deal_change *v;
+	size_t n;
+};
+void deal_change_list_release(struct deal_change_list *l);
+
+/* The report inputs (report.h): deals, their stage history as spans, old values. */
+struct report_deal;
+struct report_span;
+struct report_change;
+struct report_deal_list {
+	struct report_deal *v;
+	size_t n;
+};
+/* History rows by deal, then time: deal_id[i] entered spans[i].stage_id at spans[i].from. */
+struct report_span_list {
+	int64_t *deal_id;
+	struct report_span *v;
+	size_t n;
+};
+struct report_change_list {
+	struct report_change *v;
+	size_t n;
+};
+void report_deal_list_release(struct report_deal_list *l);
+void report_span_list_release(struct report_span_list *l);
+void report_change_list_release(struct report_change_list *l);
+
+/* ---- notes and search (store_sqlite_note.c) ---- */
+
+struct note_filter {
+	int64_t company_id; /* notes of this company; 0: any */
+	int64_t author_id;  /* notes by this user; 0: any */
+	int64_t visible_to; /* visibility (set by svc): only notes on companies this member sees */
+	int limit;
+	int offset;
+};
+struct note_list {
+	struct note *v;
+	size_t n;
+};
+void note_list_release(struct note_list *l);
+struct id_list {
+	int64_t *v;
+	size_t n;
+};
+void id_list_release(struct id_list *l);
+
+struct search_query; /* search.h */
+/*
+ * A note search: the parsed query (author: and company: atoms carry the ids
+ * they resolved to), the visibility bound, and the page wanted. The backend
+ * must find exactly the notes search_doc_match() accepts.
+ */
+struct note_search {
+	const struct search_query *q;
+	int64_t visible_to; /* as in struct note_filter */
+	int limit;
+	int offset;
+};
+/* The page of matching note ids, best first, and how many match in all. */
+struct note_hits {
+	int64_t *id;
+	size_t n;
+	int64_t total;
+};
+void note_hits_release(struct note_hits *h);
+
 /*
  * The backend's function table. Every function returns 0 or a negative enum
  * err. "ws" is always the workspace id bounding the call. Functions that
@@ -222,6 +334,64 @@ struct store_ops {
 	 */
 	int (*summary)(struct store *s, int64_t ws, const struct deal_filter *f,
 		       struct stage_sum_list *out);
+
+	/* saved views (store_sqlite_view.c) */
+	int (*view_create)(struct store *s, struct saved_view *v);
+	int (*view_get)(struct store *s, int64_t ws, int64_t id, struct saved_view *out);
+	/* view_list gives the views user_id owns and every shared view, by name. */
+	int (*view_list)(struct store *s, int64_t ws, int64_t user_id, struct saved_view_list *out);
+	int (*view_update)(struct store *s, struct saved_view *v);
+	int (*view_delete)(struct store *s, int64_t ws, int64_t id);
+
+	/* ---- reports and history (store_sqlite_report.c) ---- */
+	/*
+	 * report_deals reads every deal of ws (only owner's when owner > 0) as
+	 * report facts, by id; times are seconds since the epoch.
+	 */
+	int (*report_deals)(struct store *s, int64_t ws, int64_t owner, struct report_deal_list *out);
+	/* report_spans reads the stage history of those deals, by deal, time and id. */
+	int (*report_spans)(struct store *s, int64_t ws, int64_t owner, struct report_span_list *out);
+	/*
+	 * report_changes reads the amount and probability changes made at or
+	 * after since (RFC 3339), by deal and time, as values held before them.
+	 */
+	int (*report_changes)(struct store *s, int64_t ws, int64_t owner, const char *since,
+			      struct report_change_list *out);
+	/* deal_change_add records c (its changed_at stamped when empty); writes c->id. */
+	int (*deal_change_add)(struct store *s, struct deal_change *c);
+	/* deal_change_list gives a deal's field changes, oldest first. */
+	int (*deal_change_list)(struct store *s, int64_t ws, int64_t deal_id,
+				struct deal_change_list *out);
+	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump. */
+	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);
+	/*
+	 * history_reset removes a deal's stage history and field changes and
+	 * sets its created_at, before an import writes the history anew.
+	 */
+	int (*history_reset)(struct store *s, int64_t ws, int64_t deal_id, const char *created_at);
+
+	/* ---- notes and search (store_sqlite_note.c) ---- */
+	/* note_create writes n and its tags; sets n->id, version 1 and the times. */
+	int (*note_create)(struct store *s, struct note *n);
+	int (*note_get)(struct store *s, int64_t ws, int64_t id, struct note *out);
+	/* note_list: newest update first. */
+	int (*note_list)(struct store *s, int64_t ws, const struct note_filter *f,
+			 struct note_list *out);
+	/* note_update replaces title, body, company and tags; citations stay. */
+	int (*note_update)(struct store *s, struct note *n);
+	int (*note_delete)(struct store *s, int64_t ws, int64_t id);
+	/* note_cite records that deal_id cites note_id (again: no change). */
+	int (*note_cite)(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id,
+			 int64_t by);
+	/* note_uncite removes the citation; ERR_NOTFOUND when there was none. */
+	int (*note_uncite)(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id);
+	/* deal_note_ids: the notes a deal cites, in citation order. */
+	int (*deal_note_ids)(struct store *s, int64_t ws, int64_t deal_id, struct id_list *out);
+	/* note_deal_ids: the deals citing a note, by deal id. */
+	int (*note_deal_ids)(struct store *s, int64_t ws, int64_t note_id, struct id_list *out);
+	/* note_search finds the notes of a query (struct note_search). */
+	int (*note_search)(struct store *s, int64_t ws, const struct note_search *q,
+			   struct note_hits *out);
 };
 
 struct store {

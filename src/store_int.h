@@ -19,4 +19,14 @@
  */
 int store_sqlite_open(const char *path, int create, struct store **out, char *errbuf, size_t errsz);
 
+/*
+ * store_pg_open connects to the PostgreSQL database named by url (a
+ * postgresql:// or postgres:// URL, libpq's syntax), checks that it is UTF-8,
+ * applies pending schema migrations and sets *out to a store released with
+ * store_close(). create is ignored: the database must exist. Returns 0, or
+ * ERR_IO when the server cannot be reached or refuses the login, ERR_DB for
+ * other failures; a message is then written into errbuf.
+ */
+int store_pg_open(const char *url, int create, struct store **out, char *errbuf, size_t errsz);
+
 #endif

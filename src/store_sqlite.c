@@ -173,6 +173,104 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (workspace_id, changed_by) REFERENCES users (workspace_id, id)"
     ");"
     "CREATE INDEX stage_history_deal ON stage_history (workspace_id, deal_id);",
+    /* saved views: named deal-list filters, private or shared (store_sqlite_view.c). */
+    "CREATE TABLE saved_view ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  shared INTEGER NOT NULL DEFAULT 0,"
+    "  filter TEXT NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  UNIQUE (workspace_id, owner_id, name),"
+    "  FOREIGN KEY (workspace_id, owner_id) REFERENCES users (workspace_id, id)"
+    ");"
+    "CREATE INDEX saved_view_shared ON saved_view (workspace_id, shared);",
+    /*
+     * reports and history (store_sqlite_report.c): "stalled after N days" per
+     * stage, changes of deal fields other than the stage, and the index the
+     * reports read the stage history in order with.
+     */
+    "ALTER TABLE stage ADD COLUMN stalled_days INTEGER;"
+    "CREATE TABLE deal_change ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  old_value TEXT,"
+    "  new_value TEXT,"
+    "  changed_by BIGINT,"
+    "  changed_at TEXT NOT NULL,"
+    "  FOREIGN KEY (workspace_id, deal_id) REFERENCES deal (workspace_id, id)"
+    "    ON DELETE CASCADE,"
+    "  FOREIGN KEY (workspace_id, changed_by) REFERENCES users (workspace_id, id)"
+    ");"
+    "CREATE INDEX deal_change_deal ON deal_change (workspace_id, deal_id, changed_at);"
+    "CREATE INDEX stage_history_span ON stage_history"
+    "  (workspace_id, deal_id, changed_at, id, to_stage_id);",
+    /*
+     * notes and search (store_sqlite_note.c): notes on companies, their tags,
+     * deals citing notes, and the FTS5 index of titles and bodies (tokenizer
+     * "litecrm", registered per connection by sq_note_register).
+     */
+    "CREATE TABLE note ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  company_id BIGINT NOT NULL,"
+    "  author_id BIGINT,"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  UNIQUE (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, company_id) REFERENCES company (workspace_id, id),"
+    "  FOREIGN KEY (workspace_id, author_id) REFERENCES users (workspace_id, id)"
+    ");"
+    "CREATE INDEX note_company ON note (workspace_id, company_id, updated_at);"
+    "CREATE INDEX note_author ON note (workspace_id, author_id);"
+    "CREATE INDEX note_updated ON note (workspace_id, updated_at);"
+    "CREATE TABLE note_tag ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  note_id BIGINT NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  tag TEXT NOT NULL,"
+    "  tag_norm TEXT NOT NULL,"
+    "  PRIMARY KEY (note_id, position),"
+    "  FOREIGN KEY (workspace_id, note_id) REFERENCES note (workspace_id, id)"
+    "    ON DELETE CASCADE"
+    ");"
+    "CREATE INDEX note_tag_norm ON note_tag (workspace_id, tag_norm, note_id);"
+    "CREATE TABLE deal_note ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  note_id BIGINT NOT NULL,"
+    "  cited_by BIGINT,"
+    "  cited_at TEXT NOT NULL,"
+    "  PRIMARY KEY (deal_id, note_id),"
+    "  FOREIGN KEY (workspace_id, deal_id) REFERENCES deal (workspace_id, id)"
+    "    ON DELETE CASCADE,"
+    "  FOREIGN KEY (workspace_id, note_id) REFERENCES note (workspace_id, id)"
+    "    ON DELETE CASCADE,"
+    "  FOREIGN KEY (workspace_id, cited_by) REFERENCES users (workspace_id, id)"
+    ");"
+    "CREATE INDEX deal_note_note ON deal_note (workspace_id, note_id);"
+    "CREATE VIRTUAL TABLE note_fts USING fts5(title, body, content='note',"
+    "  content_rowid='id', tokenize='litecrm');"
+    "CREATE TRIGGER note_fts_insert AFTER INSERT ON note BEGIN"
+    "  INSERT INTO note_fts (rowid, title, body) VALUES (new.id, new.title, new.body);"
+    " END;"
+    "CREATE TRIGGER note_fts_delete AFTER DELETE ON note BEGIN"
+    "  INSERT INTO note_fts (note_fts, rowid, title, body)"
+    "    VALUES ('delete', old.id, old.title, old.body);"
+    " END;"
+    "CREATE TRIGGER note_fts_update AFTER UPDATE OF title, body ON note BEGIN"
+    "  INSERT INTO note_fts (note_fts, rowid, title, body)"
+    "    VALUES ('delete', old.id, old.title, old.body);"
+    "  INSERT INTO note_fts (rowid, title, body) VALUES (new.id, new.title, new.body);"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -256,7 +354,8 @@ _Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 #define TOKEN_COLUMNS                                                                              \
 	"id, workspace_id, user_id, kind, name, hash, created_at, last_used_at, expires_at"
 #define STAGE_COLUMNS                                                                              \
-	"id, workspace_id, key, name_zh, name_en, guidance, probability, kind, position, version"
+	"id, workspace_id, key, name_zh, name_en, guidance, probability, kind, position, version,"  \
+	" stalled_days"
 #define COMPANY_COLUMNS                                                                            \
 	"c.id, c.workspace_id, c.name, c.website, c.phone, c.version, c.created_at, c.updated_at"
 #define CONTACT_COLUMNS                                                                            \
@@ -412,24 +511,30 @@ static const char *const stmt_sql[STMT_COUNT] = {
  * ?1 workspace, ?2 owner, ?3 stage, ?4 status, ?5 company, ?6 close_from,
  * ?7 close_to, ?8 amount_min, ?9 amount_max, ?10 q, ?11 limit, ?12 offset.
  */
-#define DEAL_WHERE                                                                                 \
-	" WHERE d.workspace_id = ?1"                                                               \
-	" AND (?3 = 0 OR d.stage_id = ?3)"                                                         \
-	" AND (?4 < 0 OR s.kind = ?4)"                                                             \
-	" AND (?5 = 0 OR d.company_id = ?5)"                                                       \
-	" AND (?6 IS NULL OR d.close_date >= ?6)"                                                  \
-	" AND (?7 IS NULL OR d.close_date <= ?7)"                                                  \
-	" AND (?8 < 0 OR d.amount >= ?8)"                                                          \
-	" AND (?9 < 0 OR d.amount <= ?9)"                                                          \
-	" AND (?10 IS NULL OR instr(lower(d.name), lower(?10)) > 0"                                \
-	"  OR instr(lower(c.name), lower(?10)) > 0)"
-#define DEAL_OWNER " AND d.owner_id = ?2"
+#define DEAL_WHERE " WHERE d.workspace_id = ?1"
 #define DEAL_PAGE  " LIMIT ?11 OFFSET ?12"
 #define DEAL_COUNT                                                                                 \
 	"SELECT count(*) FROM deal d"                                                              \
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
 
+/*
+ * The conditions of a deal filter, one fixed fragment per field; a list
+ * statement holds only those of the fields set, so that the planner sees
+ * plain equalities and uses the indexes (a "?3 = 0 OR ..." form defeats them).
+ */
+static const char *const deal_cond_sql[] = {
+    " AND d.owner_id = ?2",
+    " AND d.stage_id = ?3",
+    " AND s.kind = ?4",
+    " AND d.company_id = ?5",
+    " AND d.close_date >= ?6",
+    " AND d.close_date <= ?7",
+    " AND d.amount >= ?8",
+    " AND d.amount <= ?9",
+    " AND (instr(lower(d.name), lower(?10)) > 0 OR instr(lower(c.name), lower(?10)) > 0)",
+};
+#define DEAL_COND_COUNT (sizeof(deal_cond_sql) / sizeof(deal_cond_sql[0]))
 
 /* ORDER BY clauses by [enum deal_sort][desc]; the deal id breaks ties. */
 static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
@@ -812,6 +917,7 @@ static void row_stage(sqlite3_stmt *st, void *out)
 	g->kind = (enum stage_kind)sq_col_int(st, 7);
 	g->position = sq_col_int(st, 8);
 	g->version = sq_col_i64(st, 9);
+	g->stalled_days = sq_col_int(st, 10); /* reports: NULL reads as 0 */
 }
 
 static void row_company(sqlite3_stmt *st, void *out)
@@ -1894,47 +2000,78 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 	return f->owner_id ? f->owner_id : f->visible_to;
 }
 
-/* bind_deal_filter binds ?1-?10 of DEAL_WHERE (and DEAL_OWNER). */
-static int bind_deal_filter(sqlite3_stmt *st, int64_t ws, int64_t owner,
+/* deal_cond_mask: bit i set when condition deal_cond_sql[i] applies. */
+static unsigned deal_cond_mask(const struct deal_filter *f, int64_t owner)
+{
+	return (owner != 0) << 0 | (f->stage_id != 0) << 1 | (f->status >= 0) << 2 |
+	       (f->company_id != 0) << 3 | (f->close_from[0] != 0) << 4 |
+	       (f->close_to[0] != 0) << 5 | (f->amount_min >= 0) << 6 | (f->amount_max >= 0) << 7 |
+	       (f->q[0] != 0) << 8;
+}
+
+/* bind_deal_filter binds ?1 and the parameters of the conditions in mask. */
+static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t owner,
 			    const struct deal_filter *f)
 {
-	return sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner) | sq_bind_i64(st, 3, f->stage_id) |
-	       sq_bind_i64(st, 4, f->status < 0 ? -1 : f->status) | sq_bind_i64(st, 5, f->company_id) |
-	       sq_bind_text_null(st, 6, f->close_from) | sq_bind_text_null(st, 7, f->close_to) |
-	       sq_bind_i64(st, 8, f->amount_min < 0 ? -1 : f->amount_min) |
-	       sq_bind_i64(st, 9, f->amount_max < 0 ? -1 : f->amount_max) |
-	       sq_bind_text_null(st, 10, f->q);
-}
+	int rc = sq_bind_i64(st, 1, ws);
 
-/* deal_list_stmt returns the list statement for one owner mode, sort and direction. */
-static int deal_list_stmt(struct sqlite_store *s, int by_owner, enum deal_sort sort, int desc,
-			  sqlite3_stmt **out)
-{
-	sqlite3_stmt **slot = &s->deal_list_stmt[by_owner][sort][desc];
-	char sql[4096];
-	int rc, len;
-
-	if (!*slot) {
-		len = snprintf(sql, sizeof(sql), "%s%s%s%s", DEAL_SELECT DEAL_WHERE,
-			       by_owner ? DEAL_OWNER : "", deal_sort_sql[sort][desc], DEAL_PAGE);
-		if (len < 0 || (size_t)len >= sizeof(sql))
-			return ERR_DB;
-		rc = sq_prepare(s, slot, sql);
-		if (rc)
-			return rc;
-	}
-	*out = *slot;
-	return 0;
-}
-
-static int deal_count_stmt(struct sqlite_store *s, int by_owner, sqlite3_stmt **out)
-{
-	int rc = sq_prepare(s, &s->deal_count_stmt[by_owner],
-			 by_owner ? DEAL_COUNT DEAL_OWNER : DEAL_COUNT);
-
-	if (!rc)
-		*out = s->deal_count_stmt[by_owner];
+	if (mask & 1u << 0)
+		rc |= sq_bind_i64(st, 2, owner);
+	if (mask & 1u << 1)
+		rc |= sq_bind_i64(st, 3, f->stage_id);
+	if (mask & 1u << 2)
+		rc |= sq_bind_i64(st, 4, f->status);
+	if (mask & 1u << 3)
+		rc |= sq_bind_i64(st, 5, f->company_id);
+	if (mask & 1u << 4)
+		rc |= sq_bind_text(st, 6, f->close_from);
+	if (mask & 1u << 5)
+		rc |= sq_bind_text(st, 7, f->close_to);
+	if (mask & 1u << 6)
+		rc |= sq_bind_i64(st, 8, f->amount_min);
+	if (mask & 1u << 7)
+		rc |= sq_bind_i64(st, 9, f->amount_max);
+	if (mask & 1u << 8)
+		rc |= sq_bind_text(st, 10, f->q);
 	return rc;
+}
+
+/*
+ * deal_list_stmt returns the statement for a condition mask, a sort and a
+ * direction (count: the count statement, sort ignored). Statements are
+ * cached per connection in a small direct-mapped table keyed by all three.
+ */
+static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort sort, int desc,
+			  int count, sqlite3_stmt **out)
+{
+	unsigned key = count ? (mask << 5 | 1u << 4) + 1 : (mask << 5 | (unsigned)sort << 1 | desc) + 1;
+	size_t slot = (key * 2654435761u >> 8) % DEAL_STMT_CACHE;
+	char sql[4096];
+	size_t len;
+	int rc;
+
+	if (s->deal_stmt_key[slot] == key) {
+		*out = s->deal_stmt[slot];
+		return 0;
+	}
+	len = (size_t)snprintf(sql, sizeof(sql), "%s", count ? DEAL_COUNT : DEAL_SELECT DEAL_WHERE);
+	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
+		if (mask & 1u << i)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", deal_cond_sql[i]);
+	if (!count)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s",
+					deal_sort_sql[sort][desc], DEAL_PAGE);
+	if (len >= sizeof(sql))
+		return ERR_DB;
+	sqlite3_finalize(s->deal_stmt[slot]);
+	s->deal_stmt[slot] = NULL;
+	s->deal_stmt_key[slot] = 0;
+	rc = sq_prepare(s, &s->deal_stmt[slot], sql);
+	if (rc)
+		return rc;
+	s->deal_stmt_key[slot] = key;
+	*out = s->deal_stmt[slot];
+	return 0;
 }
 
 /* deal_list: a limit of 0 or less means no limit. */
@@ -1946,11 +2083,13 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 	void *v = NULL;
 	size_t n = 0;
 	int64_t owner, total = -1;
+	unsigned mask;
 	int none, rc;
 
 	if (!f || (unsigned)f->sort >= DEAL_SORT_COUNT)
 		return ERR_INVALID;
 	owner = effective_owner(f, &none);
+	mask = deal_cond_mask(f, owner);
 	if (none) {
 		out->v = NULL;
 		out->n = 0;
@@ -1958,10 +2097,10 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		return 0;
 	}
 	if (count_total) {
-		rc = deal_count_stmt(s, owner != 0, &st);
+		rc = deal_list_stmt(s, mask, f->sort, 0, 1, &st);
 		if (rc)
 			goto out;
-		if (bind_deal_filter(st, ws, owner, f)) {
+		if (bind_deal_filter(st, mask, ws, owner, f)) {
 			rc = sq_bind_failed(s);
 			goto out;
 		}
@@ -1971,10 +2110,10 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		sq_stmt_done(st);
 		st = NULL;
 	}
-	rc = deal_list_stmt(s, owner != 0, f->sort, f->desc ? 1 : 0, &st);
+	rc = deal_list_stmt(s, mask, f->sort, f->desc ? 1 : 0, 0, &st);
 	if (rc)
 		goto out;
-	if (bind_deal_filter(st, ws, owner, f) | sq_bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
+	if (bind_deal_filter(st, mask, ws, owner, f) | sq_bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
 	    sq_bind_i64(st, 12, f->offset > 0 ? f->offset : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
@@ -2122,11 +2261,20 @@ out:
 static void sqlite_close(struct store *base)
 {
 	struct sqlite_store *s = sq(base);
-	sqlite3_stmt *st;
 
-	/* Every cached statement, the feature files' included, belongs to s->db. */
-	while (s->db && (st = sqlite3_next_stmt(s->db, NULL)) != NULL)
-		sqlite3_finalize(st);
+	/*
+	 * Finalize the statements this struct caches, the feature files'
+	 * included; not every statement of s->db: virtual tables (FTS5) own
+	 * statements of their own and finalize them when they disconnect.
+	 */
+	for (size_t i = 0; i < sizeof(s->stmt) / sizeof(s->stmt[0]); i++)
+		sqlite3_finalize(s->stmt[i]);
+	for (size_t i = 0; i < sizeof(s->deal_stmt) / sizeof(s->deal_stmt[0]); i++)
+		sqlite3_finalize(s->deal_stmt[i]);
+	for (size_t i = 0; i < sizeof(s->summary_stmt) / sizeof(s->summary_stmt[0]); i++)
+		sqlite3_finalize(s->summary_stmt[i]);
+	for (size_t i = 0; i < sizeof(s->ext) / sizeof(s->ext[0]); i++)
+		sqlite3_finalize(s->ext[i]);
 	if (s->db) {
 		sqlite3_exec(s->db, "PRAGMA analysis_limit=400; PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close_v2(s->db);
@@ -2186,6 +2334,31 @@ static const struct store_ops sqlite_ops = {
     .history_add = sqlite_history_add,
     .history_list = sqlite_history_list,
     .summary = sqlite_summary,
+    /* saved views */
+    .view_create = sqlite_view_create,
+    .view_get = sqlite_view_get,
+    .view_list = sqlite_view_list,
+    .view_update = sqlite_view_update,
+    .view_delete = sqlite_view_delete,
+    /* reports and history */
+    .report_deals = sqlite_report_deals,
+    .report_spans = sqlite_report_spans,
+    .report_changes = sqlite_report_changes,
+    .deal_change_add = sqlite_deal_change_add,
+    .deal_change_list = sqlite_deal_change_list,
+    .stage_set_stalled = sqlite_stage_set_stalled,
+    .history_reset = sqlite_history_reset,
+    /* notes and search */
+    .note_create = sqlite_note_create,
+    .note_get = sqlite_note_get,
+    .note_list = sqlite_note_list,
+    .note_update = sqlite_note_update,
+    .note_delete = sqlite_note_delete,
+    .note_cite = sqlite_note_cite,
+    .note_uncite = sqlite_note_uncite,
+    .deal_note_ids = sqlite_deal_note_ids,
+    .note_deal_ids = sqlite_note_deal_ids,
+    .note_search = sqlite_note_search,
 };
 
 /*
@@ -2366,6 +2539,8 @@ int store_sqlite_open(const char *path, int create, struct store **out, char *er
 		rc = sqlite3_create_function_v2(s->db, "lc_expected", 2,
 						SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 						sql_expected, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sq_note_register(s->db); /* notes and search: before migrations */
 	if (rc != SQLITE_OK) {
 		if (errsz)
 			snprintf(errbuf, errsz, "cannot open database '%s': %s", path,

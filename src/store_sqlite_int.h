@@ -28,6 +28,8 @@ enum {
 };
 
 #define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
+/* Deal list statements cached per connection. */
+#define DEAL_STMT_CACHE 64
 
 /* The number of statements of store_sqlite.c's own table. */
 #define SQ_STMT_COUNT 96
@@ -36,8 +38,8 @@ struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_COUNT];
-	sqlite3_stmt *deal_list_stmt[2][DEAL_SORT_COUNT][2]; /* [by owner][sort][desc] */
-	sqlite3_stmt *deal_count_stmt[2];		     /* [by owner] */
+	sqlite3_stmt *deal_stmt[DEAL_STMT_CACHE];	     /* deal lists and counts by filter */
+	unsigned deal_stmt_key[DEAL_STMT_CACHE];
 	sqlite3_stmt *summary_stmt[2];			     /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT];		     /* the feature files' statements */
 };
@@ -94,5 +96,43 @@ int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn
 
 /* sq_stamp writes store_now() into ts when ts is empty. */
 void sq_stamp(char ts[TS_LEN]);
+
+/* ---- saved views (store_sqlite_view.c), for sqlite_ops ---- */
+int sqlite_view_create(struct store *base, struct saved_view *v);
+int sqlite_view_get(struct store *base, int64_t ws, int64_t id, struct saved_view *out);
+int sqlite_view_list(struct store *base, int64_t ws, int64_t user_id,
+		     struct saved_view_list *out);
+int sqlite_view_update(struct store *base, struct saved_view *v);
+int sqlite_view_delete(struct store *base, int64_t ws, int64_t id);
+
+/* ---- reports and history (store_sqlite_report.c), for sqlite_ops ---- */
+int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner,
+			struct report_deal_list *out);
+int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner,
+			struct report_span_list *out);
+int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
+			  struct report_change_list *out);
+int sqlite_deal_change_add(struct store *base, struct deal_change *c);
+int sqlite_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
+			    struct deal_change_list *out);
+int sqlite_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days);
+int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
+
+/* ---- notes and search (store_sqlite_note.c), for sqlite_ops ---- */
+/* sq_note_register registers the FTS5 tokenizer "litecrm" on db; a SQLite code. */
+int sq_note_register(sqlite3 *db);
+int sqlite_note_create(struct store *base, struct note *n);
+int sqlite_note_get(struct store *base, int64_t ws, int64_t id, struct note *out);
+int sqlite_note_list(struct store *base, int64_t ws, const struct note_filter *f,
+		     struct note_list *out);
+int sqlite_note_update(struct store *base, struct note *n);
+int sqlite_note_delete(struct store *base, int64_t ws, int64_t id);
+int sqlite_note_cite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id,
+		     int64_t by);
+int sqlite_note_uncite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id);
+int sqlite_deal_note_ids(struct store *base, int64_t ws, int64_t deal_id, struct id_list *out);
+int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id, struct id_list *out);
+int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *q,
+		       struct note_hits *out);
 
 #endif

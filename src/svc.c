@@ -741,10 +741,16 @@ static int passwd_read_tx(struct store *st, const struct actor *a, int64_t id, s
 static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id,
 			   const char *hash, struct errinfo *e)
 {
+	struct token_list l = {0};
 	int rc = st->ops->user_set_password(st, a->workspace_id, id, hash);
 
+	/* End the user's sessions, except the one making the change. */
 	if (rc == 0)
-		rc = st->ops->token_delete_user(st, a->workspace_id, id, TOKEN_SESSION);
+		rc = st->ops->token_list(st, a->workspace_id, id, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++)
+		if (l.v[i].kind == TOKEN_SESSION && l.v[i].id != a->token_id)
+			rc = st->ops->token_delete(st, a->workspace_id, l.v[i].id);
+	token_list_release(&l);
 	return fail_std(e, rc, "user");
 }
 

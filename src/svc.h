@@ -167,7 +167,8 @@ enum {
 	STAGE_SET_GUIDANCE = 1 << 3,
 	STAGE_SET_PROBABILITY = 1 << 4,
 	STAGE_SET_KIND = 1 << 5,
-	STAGE_SET_POSITION = 1 << 6
+	STAGE_SET_POSITION = 1 << 6,
+	STAGE_SET_STALLED = 1 << 7 /* reports: stalled_days 1-3650; -1 or PROBABILITY_NONE clear */
 };
 struct stage_input {
 	unsigned set;
@@ -178,6 +179,7 @@ struct stage_input {
 	int probability;
 	enum stage_kind kind;
 	int position;
+	int stalled_days; /* reports and history */
 };
 /* Admins shape the pipeline; managers may change only probabilities. */
 int svc_stage_create(struct store *st, const struct actor *a, const struct stage_input *in,
@@ -319,5 +321,33 @@ struct summary {
 int svc_summary(struct store *st, const struct actor *a, const struct deal_filter *f,
 		struct summary *out, struct errinfo *e);
 void summary_release(struct summary *s);
+
+/* ---- saved views (svc_view.c) ---- */
+
+/*
+ * A saved view is a named deal-list filter. Its owner sees and edits it; a
+ * shared view is visible to everyone in the workspace, and managers and
+ * admins may also edit or delete it. Names are unique per owner
+ * (view.duplicate). filter is the caller's text (the API keeps a JSON object
+ * of deal-list parameters there); svc only checks its length.
+ */
+enum { VIEW_SET_NAME = 1 << 0, VIEW_SET_SHARED = 1 << 1, VIEW_SET_FILTER = 1 << 2 };
+struct view_input {
+	unsigned set;
+	char name[CAP_NAME + 1];
+	int shared;
+	char filter[CAP_VIEW_FILTER + 1];
+};
+int svc_view_create(struct store *st, const struct actor *a, const struct view_input *in,
+		    struct saved_view *out, struct errinfo *e);
+int svc_view_get(struct store *st, const struct actor *a, int64_t id, struct saved_view *out,
+		 struct errinfo *e);
+/* svc_view_list gives the actor's own views and every shared view; release the list. */
+int svc_view_list(struct store *st, const struct actor *a, struct saved_view_list *out,
+		  struct errinfo *e);
+int svc_view_update(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+		    const struct view_input *in, struct saved_view *out, struct errinfo *e);
+int svc_view_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+		    struct errinfo *e);
 
 #endif

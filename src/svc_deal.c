@@ -13,6 +13,7 @@
 #include "money.h"
 #include "pipeline.h"
 #include "svc_int.h"
+#include "svc_report.h"
 #include "text.h"
 
 #define DEAL_LIMIT_DEFAULT 50
@@ -314,6 +315,7 @@ static int deal_update_tx(struct store *st, const struct actor *a, int64_t id,
 	struct workspace w;
 	struct stage stage;
 	int64_t old_stage;
+	struct deal before; /* reports and history: the fields as they were */
 	int rc;
 
 	if ((rc = read_deal(st, a, id, 1, &w, d, e)))
@@ -321,6 +323,7 @@ static int deal_update_tx(struct store *st, const struct actor *a, int64_t id,
 	if (if_version && if_version != d->version)
 		return fail_std(e, ERR_STALE, "deal");
 	old_stage = d->stage_id;
+	before = *d;
 	if ((rc = apply_input(st, &w, in, d, &stage, e)))
 		return rc;
 	if (in->set & DEAL_SET_OWNER) {
@@ -340,6 +343,9 @@ static int deal_update_tx(struct store *st, const struct actor *a, int64_t id,
 	if ((rc = st->ops->deal_update(st, d)))
 		return fail_std(e, rc, "deal");
 	if (d->stage_id != old_stage && (rc = add_history(st, a, d, old_stage, e)))
+		return rc;
+	/* reports and history: amount, probability, owner and close date changes. */
+	if ((rc = svc_deal_record_changes(st, a, &before, d, e)))
 		return rc;
 	return fail_std(e, st->ops->deal_get(st, w.id, d->id, d), "deal");
 }

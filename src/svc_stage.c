@@ -102,6 +102,17 @@ static int apply_input(struct stage *s, const struct stage_input *in, struct err
 	if (in->set & STAGE_SET_POSITION && in->position < 1)
 		return errinfo_set(e, ERR_INVALID, "stage.position_invalid", "position",
 				   "position must be 1 or more");
+	/* reports and history: "stalled after N days"; -1 or JSON null clears it. */
+	if (in->set & STAGE_SET_STALLED) {
+		int clear = in->stalled_days == -1 || in->stalled_days == PROBABILITY_NONE;
+
+		if (!clear && (in->stalled_days < 1 || in->stalled_days > 3650))
+			return errinfo_set(e, ERR_INVALID, "stage.stalled_days_range",
+					   "stalled_days",
+					   "stalled_days must be 1-3650 (or null), not %d",
+					   in->stalled_days);
+		s->stalled_days = clear ? 0 : in->stalled_days;
+	}
 	return 0;
 }
 
@@ -129,6 +140,10 @@ static int stage_create_tx(struct store *st, struct stage *s, struct errinfo *e)
 
 	if (rc)
 		return stage_conflict(e, rc, s->key);
+	/* reports and history: the stalled setting is its own column. */
+	if (s->stalled_days && st->ops->stage_set_stalled &&
+	    (rc = st->ops->stage_set_stalled(st, s->workspace_id, s->id, s->stalled_days)))
+		return fail_std(e, rc, "stage");
 	return fail_std(e, st->ops->stage_get(st, s->workspace_id, s->id, s), "stage");
 }
 
@@ -210,6 +225,10 @@ static int stage_update_tx(struct store *st, const struct actor *a, int64_t id,
 		rc = stage_conflict(e, rc, s->key);
 		goto out;
 	}
+	/* reports and history: the stalled setting is its own column. */
+	if (in->set & STAGE_SET_STALLED && st->ops->stage_set_stalled &&
+	    (rc = st->ops->stage_set_stalled(st, a->workspace_id, id, s->stalled_days)))
+		goto out;
 	if (in->set & STAGE_SET_POSITION && in->position != s->position) {
 		if ((rc = move_position(st, a->workspace_id, &l, id, in->position)))
 			goto out;

@@ -205,7 +205,7 @@ describe('auth', () => {
     expectStatus(await srv.api('GET', '/me', { token: s.token }), 200);
   });
 
-  test('the session token is not accepted as a CSRF token and vice versa', async () => {
+  test('the CSRF token is not a bearer credential', async () => {
     const s = await srv.login('ben');
     expect401(await srv.api('GET', '/me', { token: s.csrf }), 'csrf token used as bearer');
   });

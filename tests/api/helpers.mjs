@@ -13,7 +13,7 @@
 // repository root. Nothing here needs an npm package.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -264,9 +264,31 @@ export function cookiesOf(headers) {
 // startServer makes a temp dir, creates the database (demo by default, or
 // init({cli}) for a custom set-up), starts `litecrm serve` on a free port and
 // waits for /health. Returns the context described at the top of this file.
+// ---- PostgreSQL (make test-pg): begin ----
+// When LITECRM_TEST_PG_URL names a PostgreSQL server's maintenance database
+// (scripts/pg-test-cluster.sh sets it), every startServer() gets a fresh
+// database of its own on that server instead of a SQLite file.
+export const PG_URL = process.env.LITECRM_TEST_PG_URL || '';
+let pgSeq = 0;
+export function pgFreshDb() {
+  const name = `t_${process.pid}_${Date.now().toString(36)}_${pgSeq++}`;
+  const r = spawnSync('psql', [PG_URL, '-qAtc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `CREATE DATABASE ${name}: ${r.stderr || r.error}`);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+// sqlExec runs one SQL statement straight on a test database, file or URL,
+// for tests that set up what no command can; returns spawnSync's result.
+export function sqlExec(db, sql) {
+  if (db.includes('://')) return spawnSync('psql', [db, '-qAtc', sql], { encoding: 'utf8' });
+  return spawnSync('sqlite3', [db, sql], { encoding: 'utf8' });
+}
+// ---- PostgreSQL (make test-pg): end ----
+
 export async function startServer({ demo = true, init, serveArgs = [], env = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'litecrm-test-'));
-  const db = path.join(dir, 'crm.db');
+  const db = PG_URL ? pgFreshDb() : path.join(dir, 'crm.db'); // PostgreSQL: see above
   const ctx = { dir, db };
   ctx.cli = (args, o = {}) => runCli(['--db', db, ...args], { cwd: dir, ...o, env: { ...env, ...(o.env || {}) } });
   ctx.cliJson = (args, o) => cliJson(ctx.cli, args, o);

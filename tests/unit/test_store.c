@@ -175,15 +175,20 @@ Test(store, open_missing_file_without_create)
 			      "such file");
 }
 
-Test(store, open_postgres_url_not_built)
+Test(store, open_postgres_url_unreachable)
 {
 	struct store *s = NULL;
 	char err[256] = "";
 
-	cr_assert_eq(store_open("postgresql://localhost/crm", 1, &s, err, sizeof(err)),
-		     ERR_INVALID);
-	cr_assert_str_eq(err, "the PostgreSQL backend is not built yet");
-	cr_assert_eq(store_open("postgres://localhost/crm", 1, &s, err, sizeof(err)), ERR_INVALID);
+	/* postgresql:// URLs go to the PostgreSQL backend (tests/unit/test_store_pg.c). */
+	cr_assert_eq(store_open("postgresql:///crm?host=/tmp/litecrm-test-no-such-dir&port=1", 1,
+				&s, err, sizeof(err)),
+		     ERR_IO);
+	cr_assert_null(s);
+	cr_assert_neq(err[0], '\0');
+	cr_assert_eq(store_open("postgres:///crm?host=/tmp/litecrm-test-no-such-dir&port=1", 1, &s,
+				err, sizeof(err)),
+		     ERR_IO);
 	cr_assert_null(s);
 }
 

@@ -1,0 +1,553 @@
+/*
+ * cli_note.c - `litecrm note add|list|show|cite|import` and `litecrm search`.
+ *
+ * The same svc_note.h calls as the API; --json prints the API's shapes.
+ * `note import` is the bulk path: JSON lines, committed every
+ * IMPORT_CHUNK notes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "repr.h"
+#include "repr_note.h"
+#include "svc_note.h"
+
+/* Notes committed per transaction by note import. */
+#define IMPORT_CHUNK 5000
+/* The longest line note import reads (a note's JSON). */
+#define IMPORT_LINE_MAX (CAP_NOTE_BODY * 7 + 4096)
+
+static int copy_opt(const char *what, const char *v, char *dst, size_t dstsz)
+{
+	if (strlen(v) >= dstsz)
+		return cli_error("%s is longer than %zu bytes", what, dstsz - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+/* split_tags reads "a,b,c" into in->tags. */
+static int split_tags(const char *s, struct note_input *in)
+{
+	in->set |= NOTE_SET_TAGS;
+	in->ntags = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+
+		if (in->ntags == NOTE_TAGS_MAX)
+			return cli_error("a note has at most %d tags", NOTE_TAGS_MAX);
+		if (n > CAP_TAG)
+			return cli_error("a tag is longer than %d bytes", CAP_TAG);
+		memcpy(in->tags[in->ntags], s, n);
+		in->tags[in->ntags][n] = '\0';
+		in->ntags++;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, char *dst, size_t dstsz)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t n;
+
+	if (!f)
+		return cli_error("cannot open '%s'", path);
+	n = fread(dst, 1, dstsz, f);
+	if (f != stdin)
+		fclose(f);
+	if (n >= dstsz)
+		return cli_error("'%s' is longer than %zu bytes", path, dstsz - 1);
+	dst[n] = '\0';
+	return 0;
+}
+
+static void print_note(const struct note *n)
+{
+	printf("note %lld: %s\n", (long long)n->id, n->title);
+	printf("company: %s (id %lld)\n", n->company_name, (long long)n->company_id);
+	printf("author:  %s\n", n->author_username[0] ? n->author_username : "(operator)");
+	printf("updated: %s (version %lld)\n", n->updated_at, (long long)n->version);
+	if (n->ntags) {
+		printf("tags:   ");
+		for (int i = 0; i < n->ntags; i++)
+			printf(" %s", n->tags[i]);
+		printf("\n");
+	}
+	if (n->body[0])
+		printf("\n%s\n", n->body);
+}
+
+/* ---- note add ---- */
+
+static const char add_usage[] =
+    "usage: litecrm note add --company NAME|ID --title TITLE [--body TEXT | --body-file FILE]\n"
+    "                        [--tags A,B] [--json]\n"
+    "\n"
+    "Adds a note about a company. The body is plain text or Markdown, kept as written.\n";
+
+static int note_add(struct cli *c, int argc, char **argv)
+{
+	const char *company = NULL, *title = NULL, *body = NULL, *body_file = NULL, *tags = NULL;
+	int json = 0, rc;
+	const struct cli_opt opts[] = {
+	    {"company", CLI_OPT_STRING, &company}, {"title", CLI_OPT_STRING, &title},
+	    {"body", CLI_OPT_STRING, &body},	   {"body-file", CLI_OPT_STRING, &body_file},
+	    {"tags", CLI_OPT_STRING, &tags},	   {"json", CLI_OPT_FLAG, &json},
+	    {NULL, 0, NULL},
+	};
+	struct note_input *in = NULL;
+	struct note *n = NULL;
+	struct errinfo e = {0};
+
+	if ((rc = cli_parse(c, argc, argv, opts, add_usage, NULL, 0, 0, NULL)) >= 0)
+		return rc;
+	if (!company || !title)
+		return cli_usage_error(c, "--company and --title are required");
+	in = calloc(1, sizeof(*in));
+	n = calloc(1, sizeof(*n));
+	if (!in || !n) {
+		rc = cli_error("out of memory");
+		goto done;
+	}
+	in->set = NOTE_SET_COMPANY | NOTE_SET_TITLE;
+	if (strspn(company, "0123456789") == strlen(company) && company[0])
+		in->company_id = strtoll(company, NULL, 10);
+	else if ((rc = copy_opt("--company", company, in->company, sizeof(in->company))))
+		goto done;
+	if ((rc = copy_opt("--title", title, in->title, sizeof(in->title))))
+		goto done;
+	if (body || body_file) {
+		in->set |= NOTE_SET_BODY;
+		rc = body ? copy_opt("--body", body, in->body, sizeof(in->body))
+			  : read_file(body_file, in->body, sizeof(in->body));
+		if (rc)
+			goto done;
+	}
+	if (tags && (rc = split_tags(tags, in)))
+		goto done;
+	if ((rc = cli_open(c)))
+		goto done;
+	if ((rc = svc_note_create(c->st, &c->actor, in, n, &e)))
+		rc = cli_fail(&e, rc);
+	else if (json)
+		rc = cli_print_json(note_json(n));
+	else
+		printf("added note %lld to '%s'\n", (long long)n->id, n->company_name);
+	cli_close(c);
+done:
+	free(in);
+	free(n);
+	return rc;
+}
+
+/* ---- note list ---- */
+
+static const char list_usage[] =
+    "usage: litecrm note list [--company ID] [--limit N] [--json]\n"
+    "\n"
+    "Lists notes, most recently updated first.\n";
+
+static int note_list_cmd(struct cli *c, int argc, char **argv)
+{
+	const char *company = NULL, *limit = NULL;
+	int json = 0, rc, lim = 50;
+	const struct cli_opt opts[] = {
+	    {"company", CLI_OPT_STRING, &company},
+	    {"limit", CLI_OPT_STRING, &limit},
+	    {"json", CLI_OPT_FLAG, &json},
+	    {NULL, 0, NULL},
+	};
+	struct note_filter f = {0};
+	struct note_list l = {0};
+	struct errinfo e = {0};
+
+	if ((rc = cli_parse(c, argc, argv, opts, list_usage, NULL, 0, 0, NULL)) >= 0)
+		return rc;
+	if (company && (rc = cli_id(c, "--company", company, &f.company_id)))
+		return rc;
+	if (limit && (rc = cli_int(c, "--limit", limit, 1, 500, &lim)))
+		return rc;
+	f.limit = lim;
+	if ((rc = cli_open(c)))
+		return rc;
+	if ((rc = svc_note_list(c->st, &c->actor, &f, &l, &e))) {
+		rc = cli_fail(&e, rc);
+		goto out;
+	}
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; arr && i < l.n; i++)
+			json_array_append_new(arr, note_json(&l.v[i]));
+		rc = cli_print_json(cli_items_json(arr));
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		printf("%6lld  %-20.20s  %s  %s\n", (long long)l.v[i].id, l.v[i].updated_at,
+		       l.v[i].company_name, l.v[i].title);
+	rc = CLI_OK;
+out:
+	note_list_release(&l);
+	cli_close(c);
+	return rc;
+}
+
+/* ---- note show ---- */
+
+static const char show_usage[] = "usage: litecrm note show ID [--json]\n"
+				 "\n"
+				 "Shows a note and the deals citing it.\n";
+
+static int note_show(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1];
+	int json = 0, rc;
+	const struct cli_opt opts[] = {{"json", CLI_OPT_FLAG, &json}, {NULL, 0, NULL}};
+	struct note *n = NULL;
+	struct deal_list dl = {0};
+	struct errinfo e = {0};
+	int64_t id;
+
+	if ((rc = cli_parse(c, argc, argv, opts, show_usage, pos, 1, 1, NULL)) >= 0)
+		return rc;
+	if ((rc = cli_id(c, "ID", pos[0], &id)))
+		return rc;
+	if (!(n = calloc(1, sizeof(*n))))
+		return cli_error("out of memory");
+	if ((rc = cli_open(c))) {
+		free(n);
+		return rc;
+	}
+	if ((rc = svc_note_get(c->st, &c->actor, id, n, &e)) ||
+	    (rc = svc_note_deals(c->st, &c->actor, id, &dl, &e))) {
+		rc = cli_fail(&e, rc);
+		goto out;
+	}
+	if (json) {
+		json_t *o = note_json(n), *arr = json_array();
+
+		for (size_t i = 0; arr && i < dl.n; i++)
+			json_array_append_new(arr, deal_json(&dl.v[i]));
+		if (o && arr)
+			json_object_set_new(o, "cited_by", arr);
+		rc = cli_print_json(o);
+		goto out;
+	}
+	print_note(n);
+	if (dl.n) {
+		printf("\ncited by:\n");
+		for (size_t i = 0; i < dl.n; i++)
+			printf("  deal %lld  %s / %s\n", (long long)dl.v[i].id, dl.v[i].company_name,
+			       dl.v[i].name);
+	}
+	rc = CLI_OK;
+out:
+	deal_list_release(&dl);
+	cli_close(c);
+	free(n);
+	return rc;
+}
+
+/* ---- note cite ---- */
+
+static const char cite_usage[] = "usage: litecrm note cite DEAL_ID NOTE_ID [--remove]\n"
+				 "\n"
+				 "Makes a deal cite a note (or, with --remove, stop citing it).\n";
+
+static int note_cite(struct cli *c, int argc, char **argv)
+{
+	const char *pos[2];
+	int remove = 0, rc;
+	const struct cli_opt opts[] = {{"remove", CLI_OPT_FLAG, &remove}, {NULL, 0, NULL}};
+	struct errinfo e = {0};
+	int64_t deal, note;
+
+	if ((rc = cli_parse(c, argc, argv, opts, cite_usage, pos, 2, 2, NULL)) >= 0)
+		return rc;
+	if ((rc = cli_id(c, "DEAL_ID", pos[0], &deal)) || (rc = cli_id(c, "NOTE_ID", pos[1], &note)))
+		return rc;
+	if ((rc = cli_open(c)))
+		return rc;
+	rc = remove ? svc_note_uncite(c->st, &c->actor, deal, note, &e)
+		    : svc_note_cite(c->st, &c->actor, deal, note, &e);
+	if (rc)
+		rc = cli_fail(&e, rc);
+	else
+		printf("deal %lld %s note %lld\n", (long long)deal, remove ? "no longer cites" : "cites",
+		       (long long)note);
+	cli_close(c);
+	return rc;
+}
+
+/* ---- note import ---- */
+
+static const char import_usage[] =
+    "usage: litecrm note import FILE\n"
+    "\n"
+    "Adds notes from FILE ('-': standard input), one JSON object a line:\n"
+    "  {\"company\": NAME or \"company_id\": ID, \"title\", \"body\", \"tags\": [...],\n"
+    "   \"author\": USERNAME, \"created_at\": RFC 3339}\n"
+    "Notes are committed every 5,000; a bad line stops the import there.\n";
+
+static int line_note(json_t *o, struct note_input *in)
+{
+	const char *key;
+	json_t *v;
+
+	memset(in, 0, sizeof(*in));
+	json_object_foreach(o, key, v)
+	{
+		const char *s = json_string_value(v);
+
+		if (!strcmp(key, "company_id") && json_is_integer(v)) {
+			in->company_id = json_integer_value(v);
+			in->set |= NOTE_SET_COMPANY;
+		} else if (!strcmp(key, "tags") && json_is_array(v)) {
+			size_t i;
+			json_t *t;
+
+			in->set |= NOTE_SET_TAGS;
+			json_array_foreach(v, i, t)
+			{
+				if (!json_is_string(t) || i >= NOTE_TAGS_MAX ||
+				    json_string_length(t) > CAP_TAG)
+					return -1;
+				memcpy(in->tags[i], json_string_value(t), json_string_length(t) + 1);
+				in->ntags = (int)i + 1;
+			}
+		} else if (!s) {
+			return -1;
+		} else if (!strcmp(key, "company") && strlen(s) <= CAP_NAME) {
+			memcpy(in->company, s, strlen(s) + 1);
+			in->set |= NOTE_SET_COMPANY;
+		} else if (!strcmp(key, "title") && strlen(s) <= CAP_NAME) {
+			memcpy(in->title, s, strlen(s) + 1);
+			in->set |= NOTE_SET_TITLE;
+		} else if (!strcmp(key, "body") && strlen(s) <= CAP_NOTE_BODY) {
+			memcpy(in->body, s, strlen(s) + 1);
+			in->set |= NOTE_SET_BODY;
+		} else if (!strcmp(key, "author") && strlen(s) <= CAP_USERNAME) {
+			memcpy(in->author, s, strlen(s) + 1);
+			in->set |= NOTE_SET_AUTHOR;
+		} else if (!strcmp(key, "created_at") && strlen(s) < TS_LEN) {
+			memcpy(in->created_at, s, strlen(s) + 1);
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int note_import(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1];
+	int rc, open_batch = 0;
+	struct note_input *in = NULL;
+	struct note *n = NULL;
+	struct errinfo e = {0};
+	char *line = NULL;
+	FILE *f = NULL;
+	long long count = 0, lineno = 0;
+	struct timespec t0, t1;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, import_usage, pos, 1, 1, NULL)) >= 0)
+		return rc;
+	f = strcmp(pos[0], "-") ? fopen(pos[0], "rb") : stdin;
+	if (!f)
+		return cli_error("cannot open '%s'", pos[0]);
+	in = malloc(sizeof(*in));
+	n = malloc(sizeof(*n));
+	line = malloc(IMPORT_LINE_MAX);
+	if (!in || !n || !line) {
+		rc = cli_error("out of memory");
+		goto done;
+	}
+	if ((rc = cli_open(c)))
+		goto done;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (fgets(line, IMPORT_LINE_MAX, f)) {
+		json_error_t je;
+		json_t *o;
+
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		o = json_loads(line, JSON_REJECT_DUPLICATES, &je);
+		if (!o || !json_is_object(o) || line_note(o, in)) {
+			json_decref(o);
+			rc = cli_error("'%s' line %lld: not a note object", pos[0], lineno);
+			goto fail;
+		}
+		json_decref(o);
+		if (!open_batch) {
+			if ((rc = svc_batch_begin(c->st, &e))) {
+				rc = cli_fail(&e, rc);
+				goto fail;
+			}
+			open_batch = 1;
+		}
+		if ((rc = svc_note_create(c->st, &c->actor, in, n, &e))) {
+			fprintf(stderr, "litecrm: '%s' line %lld: ", pos[0], lineno);
+			rc = cli_fail(&e, rc);
+			goto fail;
+		}
+		if (++count % IMPORT_CHUNK == 0) {
+			open_batch = 0;
+			if ((rc = svc_batch_end(c->st, 0, &e))) {
+				rc = cli_fail(&e, rc);
+				goto fail;
+			}
+		}
+	}
+	if (open_batch) {
+		open_batch = 0;
+		if ((rc = svc_batch_end(c->st, 0, &e))) {
+			rc = cli_fail(&e, rc);
+			goto fail;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		printf("imported %lld notes in %.2f s (%.0f notes/s)\n", count, s,
+		       s > 0 ? (double)count / s : 0.0);
+	}
+	rc = CLI_OK;
+fail:
+	if (open_batch)
+		svc_batch_end(c->st, ERR_INVALID, &e);
+	cli_close(c);
+done:
+	if (f && f != stdin)
+		fclose(f);
+	free(in);
+	free(n);
+	free(line);
+	return rc;
+}
+
+static const struct cli_command note_commands[] = {
+    {"add", note_add, "add a note about a company"},
+    {"list", note_list_cmd, "list notes"},
+    {"show", note_show, "show a note and the deals citing it"},
+    {"cite", note_cite, "make a deal cite a note (--remove: stop)"},
+    {"import", note_import, "add notes in bulk from JSON lines"},
+};
+
+int cmd_note(struct cli *c, int argc, char **argv)
+{
+	return cli_dispatch(c, "note", note_commands,
+			    sizeof(note_commands) / sizeof(note_commands[0]), argc, argv);
+}
+
+/* ---- search ---- */
+
+static const char search_usage[] =
+    "usage: litecrm search QUERY [--kind company,contact,deal,note] [--limit N] [--offset N]\n"
+    "                      [--json]\n"
+    "\n"
+    "Searches companies, contacts, deals and notes. Plain words must all match (in\n"
+    "titles or bodies); \"a phrase\", a OR b, -excluded, title:, body:, author:, tag:\n"
+    "and company: work as in the API (docs/API.md, Search). Chinese terms of any\n"
+    "length match exactly; Latin words ignore case; full-width letters match.\n";
+
+static unsigned kinds_of(const char *s)
+{
+	unsigned k = 0;
+
+	if (strstr(s, "company"))
+		k |= SEARCH_KIND_COMPANY;
+	if (strstr(s, "contact"))
+		k |= SEARCH_KIND_CONTACT;
+	if (strstr(s, "deal"))
+		k |= SEARCH_KIND_DEAL;
+	if (strstr(s, "note"))
+		k |= SEARCH_KIND_NOTE;
+	if (strstr(s, "all"))
+		k |= SEARCH_KIND_ALL;
+	return k;
+}
+
+/* print_marked prints a marked text with the matches in [brackets]. */
+static void print_marked(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == SEARCH_MARK_ON[0])
+			fputs("[", stdout);
+		else if (*s == SEARCH_MARK_OFF[0])
+			fputs("]", stdout);
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			fputc(' ', stdout);
+		else
+			fputc(*s, stdout);
+	}
+}
+
+int cmd_search(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1], *kind = NULL, *limit = NULL, *offset = NULL;
+	int json = 0, rc, lim = 20, off = 0;
+	const struct cli_opt opts[] = {
+	    {"kind", CLI_OPT_STRING, &kind},	 {"limit", CLI_OPT_STRING, &limit},
+	    {"offset", CLI_OPT_STRING, &offset}, {"json", CLI_OPT_FLAG, &json},
+	    {NULL, 0, NULL},
+	};
+	struct search_result r = {0};
+	struct errinfo e = {0};
+	unsigned kinds = SEARCH_KIND_ALL;
+
+	if ((rc = cli_parse(c, argc, argv, opts, search_usage, pos, 1, 1, NULL)) >= 0)
+		return rc;
+	if (kind && !(kinds = kinds_of(kind)))
+		return cli_usage_error(c, "--kind takes company, contact, deal, note or all");
+	if (limit && (rc = cli_int(c, "--limit", limit, 1, 1000, &lim)))
+		return rc;
+	if (offset && (rc = cli_int(c, "--offset", offset, 0, 1000000000, &off)))
+		return rc;
+	if ((rc = cli_open(c)))
+		return rc;
+	if ((rc = svc_search(c->st, &c->actor, pos[0], kinds, lim, off, &r, &e))) {
+		rc = cli_fail(&e, rc);
+		goto out;
+	}
+	if (json) {
+		json_t *arr = json_array(), *tot = json_object();
+
+		for (size_t i = 0; arr && i < r.n; i++)
+			json_array_append_new(arr, search_hit_json(&r.v[i]));
+		for (int k = 0; tot && k < 4; k++)
+			if (kinds & (1u << k))
+				json_object_set_new(tot,
+						    search_kind_name((enum search_kind)(1u << k)),
+						    json_integer(r.total[k]));
+		rc = cli_print_json(json_pack("{s:o,s:o}", "items", arr, "total", tot));
+		goto out;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		const struct search_hit *h = &r.v[i];
+
+		printf("%-7s %6lld  ", search_kind_name(h->kind), (long long)h->id);
+		print_marked(h->title);
+		if (h->company[0] && h->kind != SEARCH_KIND_COMPANY)
+			printf("  (%s)", h->company);
+		printf("\n");
+		if (h->snippet[0]) {
+			printf("                ");
+			print_marked(h->snippet);
+			printf("\n");
+		}
+	}
+	if (r.n == 0)
+		printf("no results\n");
+	rc = CLI_OK;
+out:
+	search_result_release(&r);
+	cli_close(c);
+	return rc;
+}

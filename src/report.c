@@ -1,0 +1,872 @@
+/*
+ * report.c - the arithmetic of the sales-cycle reports (see report.h).
+ *
+ * Everything works on plain arrays built by svc_report.c: no SQL, no clock.
+ * Grouped figures sort a small array of (key, deal) pairs and walk its runs;
+ * statistics sort a scratch array of durations. Times are seconds since the
+ * epoch, converted from and to text here with the proleptic Gregorian
+ * calendar (no time zones: every stored time is UTC).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "money.h"
+#include "report.h"
+
+/* ---- time ---- */
+
+/* days_from_civil: days since 1970-01-01 of y-m-d (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* digits reads n decimal digits at s into *out; 0 when they are not all digits. */
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+int report_time_parse(const char *s, int64_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	size_t i;
+
+	if (!s || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d))
+		return ERR_INVALID;
+	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || y < 1900)
+		return ERR_INVALID;
+	if (s[10] != '\0') {
+		if ((s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2, &h) || s[13] != ':' ||
+		    !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+			return ERR_INVALID;
+		if (h > 23 || mi > 59 || se > 60)
+			return ERR_INVALID;
+		i = 19;
+		if (s[i] == '.')
+			for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+				;
+		if (strcmp(s + i, "Z") != 0 && strcmp(s + i, "+00:00") != 0)
+			return ERR_INVALID;
+	}
+	*out = days_from_civil(y, mo, d) * REPORT_DAY + h * 3600 + mi * 60 + se;
+	return 0;
+}
+
+void report_time_format(int64_t t, char out[TS_LEN])
+{
+	int64_t days = t >= 0 ? t / REPORT_DAY : -((-t + REPORT_DAY - 1) / REPORT_DAY);
+	int64_t rem = t - days * REPORT_DAY, y;
+	char buf[80];
+	size_t n;
+	int m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)(y % 10000), m, d,
+		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	n = strlen(buf);
+	if (n >= TS_LEN)
+		n = TS_LEN - 1;
+	memcpy(out, buf, n);
+	out[n] = '\0';
+}
+
+int report_date_end(const char *date, int64_t *out)
+{
+	int64_t t;
+
+	if (!date || strlen(date) != 10 || report_time_parse(date, &t))
+		return ERR_INVALID;
+	*out = t + REPORT_DAY;
+	return 0;
+}
+
+/* ---- periods ---- */
+
+static int64_t period_code(int64_t y, int m, enum report_group g)
+{
+	return g == REPORT_GROUP_QUARTER ? y * 10 + (m - 1) / 3 + 1 : y * 100 + m;
+}
+
+int64_t report_period_of(int64_t t, enum report_group g)
+{
+	int64_t days = t >= 0 ? t / REPORT_DAY : -((-t + REPORT_DAY - 1) / REPORT_DAY), y;
+	int m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	return period_code(y, m, g);
+}
+
+int64_t report_period_of_date(const char *date, enum report_group g)
+{
+	int64_t t;
+
+	if (!date || !date[0] || report_time_parse(date, &t))
+		return 0;
+	return report_period_of(t, g);
+}
+
+void report_period_name(int64_t code, enum report_group g, char out[16])
+{
+	if (g == REPORT_GROUP_QUARTER)
+		snprintf(out, 16, "%04d-Q%d", (int)(code / 10 % 100000), (int)(code % 10));
+	else
+		snprintf(out, 16, "%04d-%02d", (int)(code / 100 % 100000), (int)(code % 100));
+}
+
+int64_t report_period_next(int64_t code, enum report_group g)
+{
+	if (g == REPORT_GROUP_QUARTER)
+		return code % 10 == 4 ? (code / 10 + 1) * 10 + 1 : code + 1;
+	return code % 100 == 12 ? (code / 100 + 1) * 100 + 1 : code + 1;
+}
+
+/* ---- numbers ---- */
+
+int64_t report_div_round(int64_t num, int64_t den)
+{
+	__int128 n = num, dd = den, q;
+
+	if (dd < 0) {
+		n = -n;
+		dd = -dd;
+	}
+	q = n >= 0 ? (2 * n + dd) / (2 * dd) : -((-2 * n + dd) / (2 * dd));
+	return (int64_t)q;
+}
+
+int64_t report_days100(int64_t seconds)
+{
+	return report_div_round(seconds * 100, REPORT_DAY);
+}
+
+int64_t report_rate_bp(int64_t num, int64_t den)
+{
+	if (den == 0)
+		return -1;
+	return (int64_t)report_div_round(num * 10000, den);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void report_stats_of(int64_t *v, size_t n, struct report_stats *out)
+{
+	int64_t sum = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->mean = out->median = -1;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	out->count = (int64_t)n;
+	out->sum = sum;
+	out->mean = report_div_round(sum, (int64_t)n);
+	out->median = n % 2 ? v[n / 2] : report_div_round(v[n / 2 - 1] + v[n / 2], 2);
+}
+
+/* ---- the input ---- */
+
+void report_history_spans(const int64_t *dids, struct report_span *sp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sp[i].to = i + 1 < n && dids[i + 1] == dids[i] ? sp[i + 1].from : REPORT_OPEN_END;
+}
+
+const struct report_stage *report_stage_find(const struct report_input *in, int64_t id)
+{
+	for (size_t i = 0; i < in->nstages; i++)
+		if (in->stages[i].id == id)
+			return &in->stages[i];
+	return NULL;
+}
+
+void report_input_link(struct report_input *in)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < in->ndeals; i++) {
+		struct report_deal *d = &in->deals[i];
+		const struct report_stage *s = report_stage_find(in, d->stage_id);
+
+		while (j < in->nspans && in->span_deal[j] < d->id)
+			j++;
+		d->span0 = j;
+		while (j < in->nspans && in->span_deal[j] == d->id)
+			j++;
+		d->nspans = j - d->span0;
+		d->kind = s ? s->kind : STAGE_OPEN;
+		d->entered = d->nspans ? in->spans[j - 1].from : d->created;
+	}
+}
+
+/*
+ * spans_of returns the deal's spans, or one made up in *tmp for a deal
+ * without history: its current stage since its creation.
+ */
+static const struct report_span *spans_of(const struct report_input *in,
+					  const struct report_deal *d, struct report_span *tmp,
+					  size_t *n)
+{
+	if (d->nspans) {
+		*n = d->nspans;
+		return in->spans + d->span0;
+	}
+	tmp->stage_id = d->stage_id;
+	tmp->from = d->created;
+	tmp->to = REPORT_OPEN_END;
+	*n = 1;
+	return tmp;
+}
+
+void report_keep_reached(struct report_input *in, int64_t stage_id)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		struct report_span tmp;
+		size_t n;
+		const struct report_span *sp = spans_of(in, d, &tmp, &n);
+		int keep = d->stage_id == stage_id;
+
+		for (size_t k = 0; k < n && !keep; k++)
+			keep = sp[k].stage_id == stage_id;
+		if (keep)
+			in->deals[o++] = *d;
+	}
+	in->ndeals = o;
+}
+
+int64_t report_stage_at(const struct report_input *in, const struct report_deal *d, int64_t t)
+{
+	struct report_span tmp;
+	size_t n;
+	const struct report_span *sp = spans_of(in, d, &tmp, &n);
+
+	if (d->created >= t)
+		return 0;
+	for (size_t k = n; k-- > 0;)
+		if (sp[k].from < t)
+			return sp[k].stage_id;
+	/* History that starts after the creation: the first stage known. */
+	return sp[0].stage_id;
+}
+
+int64_t report_closed_at(const struct report_deal *d)
+{
+	return d->kind == STAGE_OPEN ? -1 : d->entered;
+}
+
+static int64_t cycle_of(const struct report_deal *d)
+{
+	int64_t s = d->entered - d->created;
+
+	return s < 0 ? 0 : s;
+}
+
+/* ---- grouping ---- */
+
+struct keyed {
+	int64_t key;
+	size_t deal;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->deal < y->deal ? -1 : x->deal > y->deal;
+}
+
+static int in_range(int64_t t, int64_t from, int64_t to)
+{
+	return t >= from && t < to;
+}
+
+int report_closed_by(const struct report_input *in, int64_t from, int64_t to, enum report_by by,
+		     enum report_group g, struct report_closed **out, size_t *n)
+{
+	struct keyed *k = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*k));
+	int64_t *won = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*won));
+	int64_t *lost = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*lost));
+	struct report_closed *v = NULL;
+	size_t nk = 0, nv = 0, i, j;
+	int rc = ERR_NOMEM;
+
+	if (!k || !won || !lost)
+		goto out;
+	for (i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		int64_t at = report_closed_at(d);
+
+		if (at < 0 || !in_range(at, from, to))
+			continue;
+		k[nk].key = by == REPORT_BY_OWNER    ? d->owner_id
+			    : by == REPORT_BY_PERIOD ? report_period_of(at, g)
+						     : 0;
+		k[nk++].deal = i;
+	}
+	qsort(k, nk, sizeof(*k), cmp_keyed);
+	v = calloc(nk ? nk : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (i = 0; i < nk || (by == REPORT_BY_ALL && nv == 0);) {
+		struct report_closed *r = &v[nv++];
+		size_t nw = 0, nl = 0;
+
+		r->key = i < nk ? k[i].key : 0;
+		for (j = i; j < nk && k[j].key == r->key; j++) {
+			const struct report_deal *d = &in->deals[k[j].deal];
+
+			if (d->kind == STAGE_WON) {
+				r->won++;
+				r->won_amount += d->amount;
+				won[nw++] = cycle_of(d);
+			} else {
+				r->lost++;
+				r->lost_amount += d->amount;
+				lost[nl++] = cycle_of(d);
+			}
+		}
+		report_stats_of(won, nw, &r->won_cycle);
+		report_stats_of(lost, nl, &r->lost_cycle);
+		if (j == i)
+			break; /* the empty BY_ALL row */
+		i = j;
+	}
+	*out = v;
+	*n = nv;
+	v = NULL;
+	rc = 0;
+out:
+	free(k);
+	free(won);
+	free(lost);
+	free(v);
+	return rc;
+}
+
+/* ---- time in stage ---- */
+
+/* open_index returns the position of stage id among the open stages, or -1. */
+static int open_index(const struct report_input *in, int64_t id)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < in->nstages; i++) {
+		if (in->stages[i].kind != STAGE_OPEN)
+			continue;
+		if (in->stages[i].id == id)
+			return k;
+		k++;
+	}
+	return -1;
+}
+
+static size_t open_count(const struct report_input *in)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < in->nstages; i++)
+		k += in->stages[i].kind == STAGE_OPEN;
+	return k;
+}
+
+int report_time_in_stage(const struct report_input *in, int64_t from, int64_t to,
+			 struct report_stage_time **out, size_t *n)
+{
+	size_t no = open_count(in), i, s;
+	struct report_stage_time *v = calloc(no ? no : 1, sizeof(*v));
+	int64_t *acc = calloc(no ? no : 1, sizeof(*acc));
+	int64_t *vals = NULL;
+	size_t *nvals = calloc(no ? no : 1, sizeof(*nvals));
+	char *seen = calloc(no ? no : 1, 1);
+	int rc = ERR_NOMEM;
+
+	/* vals holds, per open stage, one value per deal: no x ndeals. */
+	if (!v || !acc || !nvals || !seen)
+		goto out;
+	vals = malloc((no ? no : 1) * (in->ndeals ? in->ndeals : 1) * sizeof(*vals));
+	if (!vals)
+		goto out;
+	for (i = 0, s = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	for (i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		struct report_span tmp;
+		size_t ns;
+		const struct report_span *sp;
+
+		if (d->kind == STAGE_OPEN) {
+			int oi = open_index(in, d->stage_id);
+
+			if (oi >= 0)
+				v[oi].current++;
+		}
+		if (!in_range(d->created, from, to))
+			continue;
+		sp = spans_of(in, d, &tmp, &ns);
+		memset(acc, 0, no * sizeof(*acc));
+		memset(seen, 0, no);
+		for (size_t k = 0; k < ns; k++) {
+			int oi = open_index(in, sp[k].stage_id);
+			int64_t end = sp[k].to < in->now ? sp[k].to : in->now;
+
+			if (oi < 0 || sp[k].from >= in->now)
+				continue;
+			seen[oi] = 1;
+			acc[oi] += end - sp[k].from;
+		}
+		for (s = 0; s < no; s++)
+			if (seen[s])
+				vals[s * in->ndeals + nvals[s]++] = acc[s];
+	}
+	for (s = 0; s < no; s++)
+		report_stats_of(vals + s * in->ndeals, nvals[s], &v[s].stay);
+	*out = v;
+	*n = no;
+	v = NULL;
+	rc = 0;
+out:
+	free(v);
+	free(acc);
+	free(vals);
+	free(nvals);
+	free(seen);
+	return rc;
+}
+
+int report_bottleneck(const struct report_stage_time *v, size_t n)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].stay.count == 0)
+			continue;
+		if (best < 0 || v[i].stay.median > v[best].stay.median ||
+		    (v[i].stay.median == v[best].stay.median && v[i].stay.mean > v[best].stay.mean))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* ---- the funnel ---- */
+
+int report_funnel(const struct report_input *in, int64_t from, int64_t to,
+		  struct report_funnel **out, size_t *n)
+{
+	size_t no = open_count(in), i, s;
+	struct report_funnel *v = calloc(no ? no : 1, sizeof(*v));
+
+	if (!v)
+		return ERR_NOMEM;
+	for (i = 0, s = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	for (i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		struct report_span tmp;
+		size_t ns;
+		const struct report_span *sp;
+		int furthest = -1; /* open index; (int)no when won */
+
+		if (!in_range(d->created, from, to))
+			continue;
+		sp = spans_of(in, d, &tmp, &ns);
+		for (size_t k = 0; k < ns; k++) {
+			const struct report_stage *st = report_stage_find(in, sp[k].stage_id);
+			int oi = open_index(in, sp[k].stage_id);
+
+			if (st && st->kind == STAGE_WON)
+				oi = (int)no;
+			if (oi > furthest)
+				furthest = oi;
+		}
+		if (d->kind == STAGE_WON)
+			furthest = (int)no;
+		for (s = 0; s < no && (int)s <= furthest; s++) {
+			v[s].reached++;
+			if ((int)s < furthest)
+				v[s].advanced++;
+			if (d->kind == STAGE_WON)
+				v[s].won++;
+		}
+		if (furthest >= 0 && furthest < (int)no) {
+			if (d->kind == STAGE_LOST)
+				v[furthest].lost++;
+			else if (d->kind == STAGE_OPEN)
+				v[furthest].open++;
+		}
+	}
+	*out = v;
+	*n = no;
+	return 0;
+}
+
+/* ---- stalled deals ---- */
+
+static int cmp_stalled(const void *a, const void *b)
+{
+	const struct report_stalled *x = a, *y = b;
+
+	if (x->seconds != y->seconds)
+		return x->seconds > y->seconds ? -1 : 1;
+	return x->deal < y->deal ? -1 : x->deal > y->deal;
+}
+
+int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n)
+{
+	struct report_stalled *v = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*v));
+	size_t nv = 0;
+
+	if (!v)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		const struct report_stage *st = report_stage_find(in, d->stage_id);
+		int64_t secs = in->now - d->entered;
+
+		if (d->kind != STAGE_OPEN || !st || st->stalled_days <= 0)
+			continue;
+		if (secs <= (int64_t)st->stalled_days * REPORT_DAY)
+			continue;
+		v[nv].deal = i;
+		v[nv].seconds = secs;
+		v[nv++].stalled_days = st->stalled_days;
+	}
+	qsort(v, nv, sizeof(*v), cmp_stalled);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+/* ---- velocity ---- */
+
+void report_velocity_of(struct report_velocity *v)
+{
+	__int128 num, den;
+
+	if (v->won == 0 || v->won_cycle_sum <= 0) {
+		v->velocity = -1;
+		return;
+	}
+	num = (__int128)v->open * v->won_amount * v->won * REPORT_DAY;
+	den = (__int128)(v->won + v->lost) * v->won_cycle_sum;
+	v->velocity = (int64_t)((2 * num + den) / (2 * den));
+}
+
+/* stage_open_at: 1 when d was open (created, in an open stage) at moment t. */
+static int stage_open_at(const struct report_input *in, const struct report_deal *d, int64_t t)
+{
+	int64_t id = report_stage_at(in, d, t);
+	const struct report_stage *st;
+
+	if (!id)
+		return 0;
+	st = report_stage_find(in, id);
+	return st && st->kind == STAGE_OPEN;
+}
+
+int report_velocity(const struct report_input *in, int64_t from, int64_t to, enum report_group g,
+		    struct report_velocity **out, size_t *n)
+{
+	struct report_closed *c = NULL;
+	struct report_closed *all = NULL;
+	size_t nc = 0, nall = 0, i;
+	struct report_velocity *v = NULL;
+	int rc;
+
+	if ((rc = report_closed_by(in, from, to, REPORT_BY_PERIOD, g, &c, &nc)))
+		return rc;
+	if ((rc = report_closed_by(in, from, to, REPORT_BY_ALL, g, &all, &nall)))
+		goto out;
+	v = calloc(nc + 1, sizeof(*v));
+	rc = ERR_NOMEM;
+	if (!v)
+		goto out;
+	for (i = 0; i <= nc; i++) {
+		const struct report_closed *r = i == 0 ? &all[0] : &c[i - 1];
+		struct report_velocity *w = &v[i];
+		int64_t end = in->now;
+
+		w->key = i == 0 ? 0 : r->key;
+		w->won = r->won;
+		w->lost = r->lost;
+		w->won_amount = r->won_amount;
+		w->won_cycle_sum = r->won_cycle.sum;
+		if (i > 0) {
+			/* The end of the period: the first moment of the next one. */
+			int64_t nx = report_period_next(r->key, g), y, e;
+			int m = g == REPORT_GROUP_QUARTER ? (int)((nx % 10) - 1) * 3 + 1
+							  : (int)(nx % 100);
+
+			y = g == REPORT_GROUP_QUARTER ? nx / 10 : nx / 100;
+			e = days_from_civil(y, m, 1) * REPORT_DAY;
+			if (e < end)
+				end = e;
+		}
+		for (size_t k = 0; k < in->ndeals; k++)
+			w->open += i == 0 ? in->deals[k].kind == STAGE_OPEN
+					  : stage_open_at(in, &in->deals[k], end);
+		report_velocity_of(w);
+	}
+	*out = v;
+	*n = nc + 1;
+	v = NULL;
+	rc = 0;
+out:
+	free(c);
+	free(all);
+	free(v);
+	return rc;
+}
+
+/* ---- the pipeline at a past moment ---- */
+
+/*
+ * value_at returns the value field of deal id held at moment t: the old
+ * value of the first change at or after t, else current.
+ */
+static int64_t value_at(const struct report_input *in, size_t *cur, int64_t id,
+			enum report_field field, int64_t t, int64_t current)
+{
+	size_t i;
+
+	while (*cur < in->nchanges && in->changes[*cur].deal_id < id)
+		(*cur)++;
+	for (i = *cur; i < in->nchanges && in->changes[i].deal_id == id; i++)
+		if (in->changes[i].field == field && in->changes[i].at >= t)
+			return in->changes[i].old;
+	return current;
+}
+
+int report_as_of(const struct report_input *in, int64_t t, struct report_asof **out, size_t *n)
+{
+	size_t no = open_count(in), i, s, cur = 0;
+	struct report_asof *v = calloc(no + 1, sizeof(*v));
+
+	if (!v)
+		return ERR_NOMEM;
+	for (i = 0, s = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	for (i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		int64_t id = report_stage_at(in, d, t), amount, prob;
+		const struct report_stage *st;
+		int oi;
+
+		if (!id || (oi = open_index(in, id)) < 0)
+			continue;
+		st = report_stage_find(in, id);
+		amount = value_at(in, &cur, d->id, REPORT_FIELD_AMOUNT, t, d->amount);
+		prob = value_at(in, &cur, d->id, REPORT_FIELD_PROBABILITY, t, d->probability);
+		if (prob < 0 || prob > 100)
+			prob = st->probability;
+		v[oi].count++;
+		v[oi].amount += amount;
+		v[oi].expected += money_expected(amount, (int)prob);
+	}
+	for (s = 0; s < no; s++) {
+		v[no].count += v[s].count;
+		v[no].amount += v[s].amount;
+		v[no].expected += v[s].expected;
+	}
+	*out = v;
+	*n = no + 1;
+	return 0;
+}
+
+/* ---- the leaderboard ---- */
+
+static int64_t deal_expected(const struct report_input *in, const struct report_deal *d)
+{
+	const struct report_stage *st = report_stage_find(in, d->stage_id);
+	int p = d->probability >= 0 ? d->probability : st ? st->probability : 0;
+
+	return money_expected(d->amount, p);
+}
+
+static int cmp_leader(const void *a, const void *b)
+{
+	const struct report_leader *x = a, *y = b;
+
+	if (x->won_amount != y->won_amount)
+		return x->won_amount > y->won_amount ? -1 : 1;
+	if (x->won != y->won)
+		return x->won > y->won ? -1 : 1;
+	return x->owner_id < y->owner_id ? -1 : x->owner_id > y->owner_id;
+}
+
+int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
+		       struct report_leader **out, size_t *n)
+{
+	struct keyed *k = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*k));
+	int64_t *won = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*won));
+	struct report_leader *v = NULL;
+	size_t nv = 0, i, j;
+	int rc = ERR_NOMEM;
+
+	if (!k || !won)
+		goto out;
+	for (i = 0; i < in->ndeals; i++) {
+		k[i].key = in->deals[i].owner_id;
+		k[i].deal = i;
+	}
+	qsort(k, in->ndeals, sizeof(*k), cmp_keyed);
+	v = calloc(in->ndeals ? in->ndeals : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (i = 0; i < in->ndeals; i = j) {
+		struct report_leader *r = &v[nv++];
+		size_t nw = 0;
+
+		r->owner_id = k[i].key;
+		for (j = i; j < in->ndeals && k[j].key == r->owner_id; j++) {
+			const struct report_deal *d = &in->deals[k[j].deal];
+			int64_t at = report_closed_at(d);
+
+			if (d->kind == STAGE_OPEN) {
+				r->open++;
+				r->open_amount += d->amount;
+				r->open_expected += deal_expected(in, d);
+			} else if (in_range(at, from, to) && d->kind == STAGE_WON) {
+				r->won++;
+				r->won_amount += d->amount;
+				won[nw++] = cycle_of(d);
+			} else if (in_range(at, from, to)) {
+				r->lost++;
+				r->lost_amount += d->amount;
+			}
+		}
+		report_stats_of(won, nw, &r->won_cycle);
+	}
+	qsort(v, nv, sizeof(*v), cmp_leader);
+	*out = v;
+	*n = nv;
+	v = NULL;
+	rc = 0;
+out:
+	free(k);
+	free(won);
+	free(v);
+	return rc;
+}
+
+/* ---- the forecast ---- */
+
+int report_forecast(const struct report_input *in, struct report_month **out, size_t *n)
+{
+	struct keyed *k = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*k));
+	struct report_month *v = NULL;
+	size_t nk = 0, nv = 0, i, j;
+	int rc = ERR_NOMEM;
+
+	if (!k)
+		goto out;
+	for (i = 0; i < in->ndeals; i++) {
+		const struct report_deal *d = &in->deals[i];
+		int64_t key;
+
+		if (d->kind == STAGE_LOST)
+			continue;
+		key = report_period_of_date(d->close_date, REPORT_GROUP_MONTH);
+		k[nk].key = key ? key : INT64_MAX; /* no close date: last */
+		k[nk++].deal = i;
+	}
+	qsort(k, nk, sizeof(*k), cmp_keyed);
+	v = calloc(nk ? nk : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (i = 0; i < nk; i = j) {
+		struct report_month *r = &v[nv++];
+
+		r->key = k[i].key == INT64_MAX ? 0 : k[i].key;
+		for (j = i; j < nk && k[j].key == k[i].key; j++) {
+			const struct report_deal *d = &in->deals[k[j].deal];
+
+			if (d->kind == STAGE_WON) {
+				r->won++;
+				r->won_amount += d->amount;
+			} else {
+				r->open++;
+				r->open_amount += d->amount;
+				r->expected += deal_expected(in, d);
+			}
+		}
+	}
+	*out = v;
+	*n = nv;
+	v = NULL;
+	rc = 0;
+out:
+	free(k);
+	free(v);
+	return rc;
+}
+
+void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
+		       struct report_month *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].key || v[i].key < first || v[i].key > last)
+			continue;
+		out->open += v[i].open;
+		out->open_amount += v[i].open_amount;
+		out->expected += v[i].expected;
+		out->won += v[i].won;
+		out->won_amount += v[i].won_amount;
+	}
+}

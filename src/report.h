@@ -1,0 +1,259 @@
+/*
+ * report.h - the arithmetic of the sales-cycle reports: statistics, periods,
+ * time in stage, the funnel, win rates, velocity and the pipeline as it stood
+ * on a date. Pure domain code: it knows no SQL, no HTTP and no files.
+ *
+ * The input is a struct report_input that svc_report.c fills from the store:
+ * the pipeline's stages in order, the deals the caller may see (already
+ * filtered by owner), and each deal's stage history as spans. Every time is
+ * an int64_t count of seconds since 1970-01-01T00:00:00Z read from a stored
+ * timestamp, so every figure is exact and reproducible; "now" is part of the
+ * input, never read from a clock here.
+ *
+ * The state of a deal "at moment T" is the state after every recorded event
+ * strictly before T (an event at exactly T has not happened yet). Durations
+ * are seconds; docs/API.md ("Reports") defines every figure in words.
+ */
+#ifndef LITECRM_REPORT_H
+#define LITECRM_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define REPORT_DAY 86400
+/* The end of a span that has not ended (the deal's current stage). */
+#define REPORT_OPEN_END INT64_MAX
+
+enum report_group { REPORT_GROUP_MONTH = 0, REPORT_GROUP_QUARTER = 1 };
+
+/*
+ * report_time_parse reads "YYYY-MM-DDTHH:MM:SSZ" (fraction of a second
+ * ignored) or a date "YYYY-MM-DD" (its 00:00:00Z) into seconds since the
+ * epoch. Returns 0, or ERR_INVALID for anything else.
+ */
+int report_time_parse(const char *s, int64_t *out);
+/* report_time_format writes t as "YYYY-MM-DDTHH:MM:SSZ" into out. */
+void report_time_format(int64_t t, char out[TS_LEN]);
+/* report_date_end returns the end of date "YYYY-MM-DD" (the next day's 00:00:00Z). */
+int report_date_end(const char *date, int64_t *out);
+
+/*
+ * report_period_of returns the period code of moment t: year * 100 + month
+ * (202603) for REPORT_GROUP_MONTH, year * 10 + quarter (20261) for quarters.
+ * report_period_of_date does the same for "YYYY-MM-DD" (0 for "").
+ */
+int64_t report_period_of(int64_t t, enum report_group g);
+int64_t report_period_of_date(const char *date, enum report_group g);
+/* report_period_name writes "2026-03" or "2026-Q1" for a period code. */
+void report_period_name(int64_t code, enum report_group g, char out[16]);
+/* report_period_next returns the period after code. */
+int64_t report_period_next(int64_t code, enum report_group g);
+
+/* report_days100 converts seconds to hundredths of a day, rounded half away from zero. */
+int64_t report_days100(int64_t seconds);
+/*
+ * report_rate_bp returns num / den in basis points (1/100 of a percent),
+ * rounded half away from zero, or -1 when den is 0.
+ */
+int64_t report_rate_bp(int64_t num, int64_t den);
+/* report_div_round divides rounding half away from zero (den != 0). */
+int64_t report_div_round(int64_t num, int64_t den);
+
+/* Count, sum, mean and median of a sample (mean and median -1 when empty). */
+struct report_stats {
+	int64_t count;
+	int64_t sum;
+	int64_t mean;	/* rounded half away from zero */
+	int64_t median; /* the middle value; for an even count the mean of the two middle ones */
+};
+/* report_stats_of sorts v[0..n) in place and summarises it into out. */
+void report_stats_of(int64_t *v, size_t n, struct report_stats *out);
+
+/* ---- the input ---- */
+
+struct report_stage {
+	int64_t id;
+	int position;
+	enum stage_kind kind;
+	int probability;
+	int stalled_days; /* 0: never stalls */
+};
+
+/* One stay of a deal in a stage: [from, to); to is REPORT_OPEN_END for the current one. */
+struct report_span {
+	int64_t stage_id;
+	int64_t from, to;
+};
+
+struct report_deal {
+	int64_t id;
+	int64_t owner_id;
+	int64_t stage_id; /* the current stage */
+	int64_t amount;
+	int probability; /* the override, or -1 when the stage's applies */
+	char close_date[DATE_LEN];
+	int64_t created;
+	/* Set by report_input_link(): */
+	size_t span0, nspans; /* the deal's spans in report_input.spans */
+	enum stage_kind kind; /* of the current stage */
+	int64_t entered;      /* when it entered its current stage (created without history) */
+};
+
+/* A recorded value before a change: what the field held until `at`. */
+enum report_field { REPORT_FIELD_AMOUNT = 0, REPORT_FIELD_PROBABILITY = 1 };
+struct report_change {
+	int64_t deal_id;
+	enum report_field field;
+	int64_t at;
+	int64_t old; /* amount, or probability override (-1: none) */
+};
+
+struct report_input {
+	const struct report_stage *stages; /* the pipeline, in order */
+	size_t nstages;
+	struct report_deal *deals; /* sorted by id */
+	size_t ndeals;
+	struct report_span *spans; /* sorted by deal, then time */
+	size_t nspans;
+	const int64_t *span_deal; /* span_deal[i]: the deal id of spans[i] */
+	struct report_change *changes;
+	size_t nchanges;
+	int64_t now;
+};
+
+/*
+ * report_history_spans closes the spans of history rows (deal dids[i]
+ * entered sp[i].stage_id at sp[i].from, sorted by deal then time): each
+ * ends when the next row of the same deal begins; a deal's last is open.
+ */
+void report_history_spans(const int64_t *dids, struct report_span *sp, size_t n);
+
+/*
+ * report_input_link points each deal at its spans and sets its kind and
+ * entry time into its current stage. A deal with no history is taken to have
+ * been in its current stage since its creation.
+ */
+void report_input_link(struct report_input *in);
+
+/* report_stage_find returns the stage with id, or NULL. */
+const struct report_stage *report_stage_find(const struct report_input *in, int64_t id);
+
+/*
+ * report_keep_reached drops from in->deals those that never entered stage
+ * stage_id (per their history or their current stage); links stay valid.
+ */
+void report_keep_reached(struct report_input *in, int64_t stage_id);
+
+/* report_stage_at returns the stage deal d was in at moment t (0: not created yet). */
+int64_t report_stage_at(const struct report_input *in, const struct report_deal *d, int64_t t);
+
+/* report_closed_at returns when a closed deal closed (entered its won/lost stage), else -1. */
+int64_t report_closed_at(const struct report_deal *d);
+
+/* ---- the reports; every "out" array is malloc'd: free() it ---- */
+
+enum report_by { REPORT_BY_ALL = 0, REPORT_BY_OWNER, REPORT_BY_PERIOD };
+
+/*
+ * Closed deals of one group: those whose close moment lies in [from, to).
+ * key is 0 (all), the owner id, or the period code.
+ */
+struct report_closed {
+	int64_t key;
+	int64_t won, lost;
+	int64_t won_amount, lost_amount;
+	struct report_stats won_cycle, lost_cycle; /* seconds from creation to close */
+};
+/*
+ * report_closed_by groups the closed deals (win rate, cycle length). BY_ALL
+ * always gives one row; the others one row per owner (by id) or period (in
+ * order) that has a closed deal. Returns 0 or ERR_NOMEM.
+ */
+int report_closed_by(const struct report_input *in, int64_t from, int64_t to, enum report_by by,
+		     enum report_group g, struct report_closed **out, size_t *n);
+
+/* Time in one open stage, over the deals created in [from, to). */
+struct report_stage_time {
+	int64_t stage_id;
+	struct report_stats stay; /* per deal: its seconds in the stage, every visit, up to now */
+	int64_t current;	  /* deals in it now */
+};
+/* report_time_in_stage gives one row per open stage, in pipeline order. */
+int report_time_in_stage(const struct report_input *in, int64_t from, int64_t to,
+			 struct report_stage_time **out, size_t *n);
+/*
+ * report_bottleneck returns the index of the row with the longest median
+ * stay (ties: the longer mean, then the earlier stage), or -1 when no stage
+ * has a stay.
+ */
+int report_bottleneck(const struct report_stage_time *v, size_t n);
+
+/* The funnel row of one open stage, over the deals created in [from, to). */
+struct report_funnel {
+	int64_t stage_id;
+	int64_t reached;  /* entered this stage or a later one (won counts as later) */
+	int64_t advanced; /* entered a later stage */
+	int64_t won;	  /* reached it and are won now */
+	int64_t lost;	  /* lost now, with this stage the furthest they reached */
+	int64_t open;	  /* open now, with this stage the furthest they reached */
+};
+int report_funnel(const struct report_input *in, int64_t from, int64_t to,
+		  struct report_funnel **out, size_t *n);
+
+/* A stalled deal: open, in a stage with stalled_days, for longer than that. */
+struct report_stalled {
+	size_t deal; /* index into in->deals */
+	int64_t seconds;
+	int stalled_days;
+};
+/* report_stalled lists stalled deals, longest first (then by id). */
+int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n);
+
+/* Pipeline velocity of a period (key 0: the whole range, open counted now). */
+struct report_velocity {
+	int64_t key;
+	int64_t open; /* deals open at the end of the period (or now, if earlier) */
+	int64_t won, lost, won_amount;
+	int64_t won_cycle_sum; /* seconds */
+	int64_t velocity;      /* minor units per day; -1 when no deal was won */
+};
+/* report_velocity gives the whole range first, then each period with a close in [from, to). */
+int report_velocity(const struct report_input *in, int64_t from, int64_t to, enum report_group g,
+		    struct report_velocity **out, size_t *n);
+/* report_velocity_of computes v->velocity from its other fields. */
+void report_velocity_of(struct report_velocity *v);
+
+/* The open pipeline at moment t, per open stage; the last row (stage_id 0) is the total. */
+struct report_asof {
+	int64_t stage_id;
+	int64_t count, amount, expected;
+};
+/* report_as_of needs in->changes sorted by deal, then time. */
+int report_as_of(const struct report_input *in, int64_t t, struct report_asof **out, size_t *n);
+
+/* One owner's line of the leaderboard. */
+struct report_leader {
+	int64_t owner_id;
+	int64_t won, lost, won_amount, lost_amount;
+	int64_t open, open_amount, open_expected;
+	struct report_stats won_cycle;
+};
+/* report_leaderboard: closes in [from, to), open deals now; by won amount, won count, owner. */
+int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
+		       struct report_leader **out, size_t *n);
+
+/* One month of target close dates (key 0: deals without one, last). */
+struct report_month {
+	int64_t key;
+	int64_t open, open_amount, expected;
+	int64_t won, won_amount;
+};
+/* report_forecast groups open and won deals by the month of their close_date. */
+int report_forecast(const struct report_input *in, struct report_month **out, size_t *n);
+/* report_months_sum adds the months of v whose key is in [first, last] into out (key 0). */
+void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
+		       struct report_month *out);
+
+#endif

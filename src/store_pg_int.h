@@ -1,0 +1,118 @@
+/*
+ * store_pg_int.h - what the PostgreSQL backend's files share: the connection
+ * struct, the parameter list and the statement and reading helpers of
+ * store_pg.c.
+ *
+ * A feature keeps its SQL in its own file (store_pg_<feature>.c) and names its
+ * statements by a slot of the range reserved for it below; pg_exec_ext()
+ * prepares a statement once per connection (PQprepare) and runs it with text
+ * parameters (PQexecPrepared). Every parameter is sent as text: write each
+ * one in the SQL with its cast ($1::bigint, $2::text), since PostgreSQL
+ * infers nothing from a parameter declared as text. Its tables come from
+ * migrations appended to the list in store_pg.c.
+ *
+ * Only the store_pg*.c files include this header (and so <libpq-fe.h>).
+ */
+#ifndef LITECRM_STORE_PG_INT_H
+#define LITECRM_STORE_PG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+
+/* Statement slots of the feature files, one range per file. */
+enum {
+	PG_EXT_NOTE = 0,    /* store_pg_note.c */
+	PG_EXT_REPORT = 48, /* store_pg_report.c */
+	PG_EXT_VIEW = 96,   /* store_pg_view.c */
+	PG_EXT_IO = 120,    /* store_pg_io.c */
+	PG_EXT_COUNT = 160
+};
+
+/* The number of statements of store_pg.c's own table. */
+#define PG_STMT_COUNT 160
+
+struct pg_store {
+	struct store base; /* first: a struct store * is a struct pg_store * */
+	PGconn *conn;
+	unsigned char prepared[PG_STMT_COUNT];
+	unsigned char ext_prepared[PG_EXT_COUNT];
+};
+
+/* The most parameters a statement takes. */
+#define PG_MAX_PARAMS 24
+
+/*
+ * struct pgp is the parameter list of one statement: values point either at
+ * the caller's strings (which must outlive the call) or at num[], where the
+ * integer helpers format their value.
+ */
+struct pgp {
+	const char *v[PG_MAX_PARAMS];
+	char num[PG_MAX_PARAMS][24];
+	int n;
+};
+
+void pgp_i64(struct pgp *p, int64_t v);
+void pgp_text(struct pgp *p, const char *s);	  /* "" stays "" */
+void pgp_text_null(struct pgp *p, const char *s); /* NULL for "" */
+void pgp_id_null(struct pgp *p, int64_t v);	  /* NULL for 0 */
+void pgp_null(struct pgp *p);
+
+/* pg returns the PostgreSQL connection behind a struct store. */
+struct pg_store *pg(struct store *s);
+
+/*
+ * pg_exec_ext runs statement sql, cached as slot of the feature range, with
+ * params p. On success *out (when out is not NULL) holds the result, which
+ * the caller frees with PQclear; otherwise it is cleared here. fk_err is
+ * what a foreign-key violation means (ERR_INUSE on deletes, ERR_INVALID on
+ * writes). Returns 0 or an enum err.
+ */
+int pg_exec_ext(struct pg_store *s, int slot, const char *sql, const struct pgp *p, PGresult **out,
+		int fk_err);
+
+/* Reading a result: text is copied into dst ("" for NULL), cut to dstsz - 1. */
+void pg_col_text(const PGresult *r, int row, int col, char *dst, size_t dstsz);
+int64_t pg_col_i64(const PGresult *r, int row, int col); /* 0 for NULL */
+int pg_col_null(const PGresult *r, int row, int col);
+#define PG_TEXT(r, row, col, field) pg_col_text((r), (row), (col), (field), sizeof(field))
+
+typedef void pg_row_fn(const PGresult *r, int row, void *out);
+
+/* pg_rows_new copies every row of r into a new array (*v, *n) the caller frees. */
+int pg_rows_new(const PGresult *r, size_t elsize, pg_row_fn *row, void **v, size_t *n);
+
+/* pg_changed: the number of rows an INSERT, UPDATE or DELETE touched. */
+int64_t pg_changed(const PGresult *r);
+
+/* The feature files' ops (store_pg_view.c, store_pg_report.c), for store_pg.c's table. */
+int pg_view_create(struct store *base, struct saved_view *v);
+int pg_view_get(struct store *base, int64_t ws, int64_t id, struct saved_view *out);
+int pg_view_list(struct store *base, int64_t ws, int64_t user_id, struct saved_view_list *out);
+int pg_view_update(struct store *base, struct saved_view *v);
+int pg_view_delete(struct store *base, int64_t ws, int64_t id);
+int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out);
+int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out);
+int pg_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
+		      struct report_change_list *out);
+int pg_deal_change_add(struct store *base, struct deal_change *c);
+int pg_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
+			struct deal_change_list *out);
+int pg_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days);
+int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
+int pg_note_create(struct store *s, struct note *n);
+int pg_note_get(struct store *s, int64_t ws, int64_t id, struct note *out);
+int pg_note_list(struct store *s, int64_t ws, const struct note_filter *f, struct note_list *out);
+int pg_note_update(struct store *s, struct note *n);
+int pg_note_delete(struct store *s, int64_t ws, int64_t id);
+int pg_note_cite(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id, int64_t by);
+int pg_note_uncite(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id);
+int pg_deal_note_ids(struct store *s, int64_t ws, int64_t deal_id, struct id_list *out);
+int pg_note_deal_ids(struct store *s, int64_t ws, int64_t note_id, struct id_list *out);
+int pg_note_search(struct store *s, int64_t ws, const struct note_search *q, struct note_hits *out);
+
+#endif

@@ -1,0 +1,318 @@
+/*
+ * store_pg_report.c - the PostgreSQL statements of the sales-cycle reports
+ * and of the field-change history: store_sqlite_report.c's statements and
+ * semantics (see store.h, "reports and history"). The reports read plain
+ * rows and leave the arithmetic to report.c; timestamps are parsed to seconds
+ * here, once, with report_time_parse(). Statements are prepared in the
+ * PG_EXT_REPORT slot range.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "report.h"
+#include "store_pg_int.h"
+
+enum {
+	RQ_DEALS = PG_EXT_REPORT,
+	RQ_DEALS_OWNER,
+	RQ_SPANS,
+	RQ_SPANS_OWNER,
+	RQ_CHANGES,
+	RQ_CHANGE_INSERT,
+	RQ_CHANGE_LIST,
+	RQ_STAGE_STALLED,
+	RQ_RESET_HISTORY,
+	RQ_RESET_CHANGES,
+	RQ_RESET_CREATED,
+	RQ_END
+};
+_Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
+
+#define DEAL_FACTS                                                                                 \
+	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
+	" d.created_at FROM deal d WHERE d.workspace_id = $1::bigint"
+
+static const char *const rq_sql[] = {
+    [RQ_DEALS - PG_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
+    [RQ_DEALS_OWNER - PG_EXT_REPORT] = DEAL_FACTS " AND d.owner_id = $2::bigint ORDER BY d.id",
+    [RQ_SPANS - PG_EXT_REPORT] = "SELECT h.deal_id, h.to_stage_id, h.changed_at"
+				 " FROM stage_history h WHERE h.workspace_id = $1::bigint"
+				 " ORDER BY h.deal_id, h.changed_at, h.id",
+    [RQ_SPANS_OWNER - PG_EXT_REPORT] =
+	"SELECT h.deal_id, h.to_stage_id, h.changed_at"
+	" FROM deal d JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
+	" WHERE d.workspace_id = $1::bigint AND d.owner_id = $2::bigint"
+	" ORDER BY h.deal_id, h.changed_at, h.id",
+    [RQ_CHANGES - PG_EXT_REPORT] =
+	"SELECT c.deal_id, c.field, c.old_value, c.changed_at FROM deal_change c"
+	" WHERE c.workspace_id = $1::bigint AND c.changed_at >= $3::text"
+	" AND c.field IN ('amount', 'probability')"
+	" AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM deal d"
+	"  WHERE d.workspace_id = c.workspace_id AND d.id = c.deal_id AND d.owner_id = $2::bigint))"
+	" ORDER BY c.deal_id, c.changed_at, c.id",
+    [RQ_CHANGE_INSERT - PG_EXT_REPORT] =
+	"INSERT INTO deal_change (workspace_id, deal_id, field, old_value, new_value,"
+	" changed_by, changed_at) VALUES ($1::bigint, $2::bigint, $3, $4, $5, $6::bigint, $7)"
+	" RETURNING id",
+    [RQ_CHANGE_LIST - PG_EXT_REPORT] =
+	"SELECT c.id, c.workspace_id, c.deal_id, c.field, c.old_value, c.new_value,"
+	" c.changed_by, c.changed_at, u.username FROM deal_change c"
+	" LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = c.changed_by"
+	" WHERE c.workspace_id = $1::bigint AND c.deal_id = $2::bigint"
+	" ORDER BY c.changed_at, c.id",
+    [RQ_STAGE_STALLED - PG_EXT_REPORT] = "UPDATE stage SET stalled_days = $3::int"
+					 " WHERE workspace_id = $1::bigint AND id = $2::bigint",
+    [RQ_RESET_HISTORY - PG_EXT_REPORT] =
+	"DELETE FROM stage_history"
+	" WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
+    [RQ_RESET_CHANGES - PG_EXT_REPORT] =
+	"DELETE FROM deal_change"
+	" WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
+    [RQ_RESET_CREATED - PG_EXT_REPORT] = "UPDATE deal SET created_at = $3"
+					 " WHERE workspace_id = $1::bigint AND id = $2::bigint",
+};
+
+/* rq runs report statement id with p; *out gets the result. */
+static int rq(struct pg_store *s, int id, const struct pgp *p, PGresult **out, int fk_err)
+{
+	return pg_exec_ext(s, id, rq_sql[id - PG_EXT_REPORT], p, out, fk_err);
+}
+
+/* col_time reads a timestamp column as seconds; unreadable or NULL gives 0. */
+static int64_t col_time(const PGresult *r, int i, int c)
+{
+	int64_t v = 0;
+
+	if (PQgetisnull(r, i, c) || report_time_parse(PQgetvalue(r, i, c), &v) != 0)
+		v = 0;
+	return v;
+}
+
+static void ws_owner(struct pgp *p, int64_t ws, int64_t owner)
+{
+	p->n = 0;
+	pgp_i64(p, ws);
+	if (owner > 0)
+		pgp_i64(p, owner);
+}
+
+int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
+{
+	struct pgp p;
+	PGresult *r = NULL;
+	struct report_deal *v;
+	int n, i, rc;
+
+	ws_owner(&p, ws, owner);
+	rc = rq(pg(base), owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &p, &r, ERR_DB);
+	if (rc)
+		return rc;
+	n = PQntuples(r);
+	v = calloc(n ? (size_t)n : 1, sizeof(*v));
+	if (!v) {
+		PQclear(r);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct report_deal *d = &v[i];
+
+		d->id = pg_col_i64(r, i, 0);
+		d->owner_id = pg_col_i64(r, i, 1);
+		d->stage_id = pg_col_i64(r, i, 2);
+		d->amount = pg_col_i64(r, i, 3);
+		d->probability = pg_col_null(r, i, 4) ? -1 : (int)pg_col_i64(r, i, 4);
+		PG_TEXT(r, i, 5, d->close_date);
+		d->created = col_time(r, i, 6);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out)
+{
+	struct pgp p;
+	PGresult *r = NULL;
+	struct report_span *v;
+	int64_t *ids;
+	int n, i, rc;
+
+	ws_owner(&p, ws, owner);
+	rc = rq(pg(base), owner > 0 ? RQ_SPANS_OWNER : RQ_SPANS, &p, &r, ERR_DB);
+	if (rc)
+		return rc;
+	n = PQntuples(r);
+	v = calloc(n ? (size_t)n : 1, sizeof(*v));
+	ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
+	if (!v || !ids) {
+		free(v);
+		free(ids);
+		PQclear(r);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ids[i] = pg_col_i64(r, i, 0);
+		v[i].stage_id = pg_col_i64(r, i, 1);
+		v[i].from = col_time(r, i, 2);
+		v[i].to = REPORT_OPEN_END;
+	}
+	PQclear(r);
+	out->v = v;
+	out->deal_id = ids;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
+		      struct report_change_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	struct report_change *v;
+	int n, i, rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	pgp_text(&p, since ? since : "");
+	rc = rq(pg(base), RQ_CHANGES, &p, &r, ERR_DB);
+	if (rc)
+		return rc;
+	n = PQntuples(r);
+	v = calloc(n ? (size_t)n : 1, sizeof(*v));
+	if (!v) {
+		PQclear(r);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const char *field = PQgetvalue(r, i, 1);
+
+		v[i].deal_id = pg_col_i64(r, i, 0);
+		v[i].field =
+		    strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT : REPORT_FIELD_PROBABILITY;
+		v[i].old = pg_col_null(r, i, 2) ? -1 : pg_col_i64(r, i, 2);
+		v[i].at = col_time(r, i, 3);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_deal_change_add(struct store *base, struct deal_change *c)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	if (!c->changed_at[0])
+		store_now(c->changed_at);
+	pgp_i64(&p, c->workspace_id);
+	pgp_i64(&p, c->deal_id);
+	pgp_text(&p, c->field);
+	pgp_text_null(&p, c->old_value);
+	pgp_text_null(&p, c->new_value);
+	pgp_id_null(&p, c->changed_by);
+	pgp_text(&p, c->changed_at);
+	rc = rq(pg(base), RQ_CHANGE_INSERT, &p, &r, ERR_INVALID);
+	if (rc)
+		return rc;
+	c->id = pg_col_i64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static void row_change(const PGresult *r, int i, void *out)
+{
+	struct deal_change *c = out;
+
+	c->id = pg_col_i64(r, i, 0);
+	c->workspace_id = pg_col_i64(r, i, 1);
+	c->deal_id = pg_col_i64(r, i, 2);
+	PG_TEXT(r, i, 3, c->field);
+	PG_TEXT(r, i, 4, c->old_value);
+	PG_TEXT(r, i, 5, c->new_value);
+	c->changed_by = pg_col_i64(r, i, 6);
+	PG_TEXT(r, i, 7, c->changed_at);
+	PG_TEXT(r, i, 8, c->by_username);
+}
+
+int pg_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
+			struct deal_change_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, deal_id);
+	rc = rq(pg(base), RQ_CHANGE_LIST, &p, &r, ERR_DB);
+	if (rc)
+		return rc;
+	rc = pg_rows_new(r, sizeof(struct deal_change), row_change, &v, &n);
+	PQclear(r);
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+	return rc;
+}
+
+/* run_ws_id runs statement id with $1 ws, $2 key and $3 text (when given). */
+static int run_ws_id(struct pg_store *s, int id, int64_t ws, int64_t key, const char *text,
+		     int want_change)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, key);
+	if (text)
+		pgp_text(&p, text);
+	rc = rq(s, id, &p, &r, ERR_INVALID);
+	if (rc)
+		return rc;
+	if (want_change && pg_changed(r) == 0)
+		rc = ERR_NOTFOUND;
+	PQclear(r);
+	return rc;
+}
+
+int pg_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, id);
+	if (days > 0)
+		pgp_i64(&p, days);
+	else
+		pgp_null(&p);
+	rc = rq(pg(base), RQ_STAGE_STALLED, &p, &r, ERR_INVALID);
+	if (rc)
+		return rc;
+	if (pg_changed(r) == 0)
+		rc = ERR_NOTFOUND;
+	PQclear(r);
+	return rc;
+}
+
+int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at)
+{
+	struct pg_store *s = pg(base);
+	int rc;
+
+	if (!created_at || !created_at[0])
+		return ERR_INVALID;
+	if ((rc = run_ws_id(s, RQ_RESET_HISTORY, ws, deal_id, NULL, 0)))
+		return rc;
+	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
+		return rc;
+	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+}

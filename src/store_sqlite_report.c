@@ -1,0 +1,367 @@
+/*
+ * store_sqlite_report.c - the SQLite statements of the sales-cycle reports
+ * and of the field-change history (see store.h, "reports and history").
+ *
+ * The reports read plain rows - each deal's facts, its stage history in
+ * order, old values of amounts and probabilities - and leave the arithmetic
+ * to report.c, so that every backend answers with the same few portable
+ * SELECTs. The readers step the statements directly into growing arrays
+ * (one allocation per doubling): a report over a million deals reads a
+ * million rows, and the usual row callbacks would copy each one twice.
+ * Timestamps are parsed to seconds here, once, with report_time_parse().
+ *
+ * Statements live in s->ext[] from SQ_EXT_REPORT on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "report.h"
+#include "store_sqlite_int.h"
+
+enum {
+	RQ_DEALS = SQ_EXT_REPORT,
+	RQ_DEALS_OWNER,
+	RQ_SPANS,
+	RQ_SPANS_OWNER,
+	RQ_CHANGES,
+	RQ_CHANGE_INSERT,
+	RQ_CHANGE_LIST,
+	RQ_STAGE_STALLED,
+	RQ_RESET_HISTORY,
+	RQ_RESET_CHANGES,
+	RQ_RESET_CREATED,
+	RQ_END
+};
+_Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
+
+#define DEAL_FACTS                                                                                 \
+	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
+	" d.created_at FROM deal d WHERE d.workspace_id = ?1"
+
+static const char *const rq_sql[] = {
+    [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
+    [RQ_DEALS_OWNER - SQ_EXT_REPORT] = DEAL_FACTS " AND d.owner_id = ?2 ORDER BY d.id",
+    [RQ_SPANS - SQ_EXT_REPORT] = "SELECT h.deal_id, h.to_stage_id, h.changed_at"
+				 " FROM stage_history h WHERE h.workspace_id = ?1"
+				 " ORDER BY h.deal_id, h.changed_at, h.id",
+    [RQ_SPANS_OWNER - SQ_EXT_REPORT] =
+	"SELECT h.deal_id, h.to_stage_id, h.changed_at"
+	" FROM deal d JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
+	" WHERE d.workspace_id = ?1 AND d.owner_id = ?2"
+	" ORDER BY h.deal_id, h.changed_at, h.id",
+    [RQ_CHANGES - SQ_EXT_REPORT] =
+	"SELECT c.deal_id, c.field, c.old_value, c.changed_at FROM deal_change c"
+	" WHERE c.workspace_id = ?1 AND c.changed_at >= ?3"
+	" AND c.field IN ('amount', 'probability')"
+	" AND (?2 = 0 OR EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = c.workspace_id"
+	"  AND d.id = c.deal_id AND d.owner_id = ?2))"
+	" ORDER BY c.deal_id, c.changed_at, c.id",
+    [RQ_CHANGE_INSERT - SQ_EXT_REPORT] =
+	"INSERT INTO deal_change (workspace_id, deal_id, field, old_value, new_value,"
+	" changed_by, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [RQ_CHANGE_LIST - SQ_EXT_REPORT] =
+	"SELECT c.id, c.workspace_id, c.deal_id, c.field, c.old_value, c.new_value,"
+	" c.changed_by, c.changed_at, u.username FROM deal_change c"
+	" LEFT JOIN users u ON u.workspace_id = c.workspace_id AND u.id = c.changed_by"
+	" WHERE c.workspace_id = ?1 AND c.deal_id = ?2 ORDER BY c.changed_at, c.id",
+    [RQ_STAGE_STALLED - SQ_EXT_REPORT] = "UPDATE stage SET stalled_days = ?3"
+					 " WHERE workspace_id = ?1 AND id = ?2",
+    [RQ_RESET_HISTORY - SQ_EXT_REPORT] = "DELETE FROM stage_history"
+					 " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_RESET_CHANGES - SQ_EXT_REPORT] = "DELETE FROM deal_change"
+					 " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_RESET_CREATED - SQ_EXT_REPORT] = "UPDATE deal SET created_at = ?3"
+					 " WHERE workspace_id = ?1 AND id = ?2",
+};
+
+static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
+{
+	return sq_stmt_ext(s, id, rq_sql[id - SQ_EXT_REPORT], out);
+}
+
+/* grow makes room for one more element of size el in *v (capacity *cap). */
+static int grow(void **v, size_t n, size_t *cap, size_t el)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 1024;
+	p = realloc(*v, ncap * el);
+	if (!p)
+		return ERR_NOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* col_time reads a timestamp column as seconds; unreadable or NULL gives 0. */
+static int64_t col_time(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	int64_t v = 0;
+
+	if (t && report_time_parse(t, &v) != 0)
+		v = 0;
+	return v;
+}
+
+int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_deal *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = rq(s, owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | (owner > 0 ? sq_bind_i64(st, 2, owner) : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_deal *d;
+
+		if (grow((void **)&v, n, &cap, sizeof(*v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		d = &v[n++];
+		memset(d, 0, sizeof(*d));
+		d->id = sq_col_i64(st, 0);
+		d->owner_id = sq_col_i64(st, 1);
+		d->stage_id = sq_col_i64(st, 2);
+		d->amount = sq_col_i64(st, 3);
+		d->probability = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sq_col_int(st, 4);
+		COL_TEXT(st, 5, d->close_date);
+		d->created = col_time(st, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->n = n;
+	v = NULL;
+out:
+	free(v);
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_span *v = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0, cap2 = 0;
+	int rc;
+
+	rc = rq(s, owner > 0 ? RQ_SPANS_OWNER : RQ_SPANS, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | (owner > 0 ? sq_bind_i64(st, 2, owner) : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, n, &cap, sizeof(*v)) ||
+		    grow((void **)&ids, n, &cap2, sizeof(*ids))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		ids[n] = sq_col_i64(st, 0);
+		v[n].stage_id = sq_col_i64(st, 1);
+		v[n].from = col_time(st, 2);
+		v[n].to = REPORT_OPEN_END;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->deal_id = ids;
+	out->n = n;
+	v = NULL;
+	ids = NULL;
+out:
+	free(v);
+	free(ids);
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
+			  struct report_change_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_change *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = rq(s, RQ_CHANGES, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_text(st, 3, since)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *field = (const char *)sqlite3_column_text(st, 1);
+		struct report_change *c;
+
+		if (grow((void **)&v, n, &cap, sizeof(*v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		c = &v[n++];
+		c->deal_id = sq_col_i64(st, 0);
+		c->field = field && strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT
+								 : REPORT_FIELD_PROBABILITY;
+		c->old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sq_col_i64(st, 2);
+		c->at = col_time(st, 3);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->n = n;
+	v = NULL;
+out:
+	free(v);
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_deal_change_add(struct store *base, struct deal_change *c)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	sq_stamp(c->changed_at);
+	rc = rq(s, RQ_CHANGE_INSERT, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_i64(st, 2, c->deal_id) |
+	    sq_bind_text(st, 3, c->field) | sq_bind_text_null(st, 4, c->old_value) |
+	    sq_bind_text_null(st, 5, c->new_value) | sq_bind_id_null(st, 6, c->changed_by) |
+	    sq_bind_text(st, 7, c->changed_at)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_step_done(s, st, ERR_INVALID);
+	if (!rc)
+		c->id = sqlite3_last_insert_rowid(s->db);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+static void row_change(sqlite3_stmt *st, void *out)
+{
+	struct deal_change *c = out;
+
+	c->id = sq_col_i64(st, 0);
+	c->workspace_id = sq_col_i64(st, 1);
+	c->deal_id = sq_col_i64(st, 2);
+	COL_TEXT(st, 3, c->field);
+	COL_TEXT(st, 4, c->old_value);
+	COL_TEXT(st, 5, c->new_value);
+	c->changed_by = sq_col_i64(st, 6);
+	COL_TEXT(st, 7, c->changed_at);
+	COL_TEXT(st, 8, c->by_username);
+}
+
+int sqlite_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
+			    struct deal_change_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = rq(s, RQ_CHANGE_LIST, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, deal_id)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_fetch_all(s, st, sizeof(struct deal_change), row_change, &v, &n);
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, RQ_STAGE_STALLED, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id) |
+	    (days > 0 ? sq_bind_i64(st, 3, days) : sqlite3_bind_null(st, 3))) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_step_changed(s, st, ERR_INVALID);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+/* run_ws_id runs statement id with ?1 ws, ?2 key and ?3 text (when given). */
+static int run_ws_id(struct sqlite_store *s, int id, int64_t ws, int64_t key, const char *text,
+		     int want_change)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, id, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, key) |
+	    (text ? sq_bind_text(st, 3, text) : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = want_change ? sq_step_changed(s, st, ERR_INVALID) : sq_step_done(s, st, ERR_INVALID);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at)
+{
+	struct sqlite_store *s = sq(base);
+	int rc;
+
+	if (!created_at || !created_at[0])
+		return ERR_INVALID;
+	if ((rc = run_ws_id(s, RQ_RESET_HISTORY, ws, deal_id, NULL, 0)))
+		return rc;
+	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
+		return rc;
+	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+}

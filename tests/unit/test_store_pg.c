@@ -1,0 +1,195 @@
+/*
+ * test_store_pg.c - the PostgreSQL store against a real server: the rounding
+ * of lc_expected() equals money_expected() deal by deal, workspace isolation,
+ * the error mapping (conflict, stale, in use) and text matching that ignores
+ * the server's locale. Every test is skipped unless LITECRM_TEST_PG_URL names
+ * a database (make test-pg sets it); each test works in workspaces of its own.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "model.h"
+#include "money.h"
+#include "store.h"
+
+static struct store *db;
+static struct workspace ws1, ws2;
+static struct user u1, u2;
+static struct stage st1, st2;
+static struct company co1, co2;
+
+static void make_ws(struct workspace *w, struct user *u, struct stage *g, struct company *c,
+		    const char *tag)
+{
+	static int seq;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->slug, sizeof(w->slug), "%s-%d-%ld-%d", tag, (int)getpid(), (long)time(NULL),
+		 seq++);
+	snprintf(w->name, sizeof(w->name), "W %s", tag);
+	strcpy(w->currency, "TWD");
+	strcpy(w->language, "en");
+	cr_assert_eq(db->ops->workspace_create(db, w), 0);
+	memset(u, 0, sizeof(*u));
+	u->workspace_id = w->id;
+	strcpy(u->username, "alice");
+	u->role = ROLE_ADMIN;
+	u->active = 1;
+	cr_assert_eq(db->ops->user_create(db, u, "$argon2id$x"), 0);
+	memset(g, 0, sizeof(*g));
+	g->workspace_id = w->id;
+	strcpy(g->key, "open");
+	g->probability = 10;
+	g->kind = STAGE_OPEN;
+	cr_assert_eq(db->ops->stage_create(db, g), 0);
+	memset(c, 0, sizeof(*c));
+	c->workspace_id = w->id;
+	strcpy(c->name, "Acme");
+	cr_assert_eq(db->ops->company_create(db, c), 0);
+}
+
+static void setup(void)
+{
+	const char *url = getenv("LITECRM_TEST_PG_URL");
+	char err[256] = "";
+
+	if (!url || !*url)
+		cr_skip_test("LITECRM_TEST_PG_URL is not set (make test-pg sets it)");
+	cr_assert_eq(store_open(url, 0, &db, err, sizeof(err)), 0, "store_open: %s", err);
+	make_ws(&ws1, &u1, &st1, &co1, "one");
+	make_ws(&ws2, &u2, &st2, &co2, "two");
+}
+
+static void teardown(void)
+{
+	store_close(db);
+	db = NULL;
+}
+
+TestSuite(store_pg, .init = setup, .fini = teardown);
+
+static int64_t deal_in(const struct workspace *w, const struct user *u, const struct stage *g,
+		       const struct company *c, const char *name, int64_t amount, int prob,
+		       const char *close)
+{
+	struct deal d;
+
+	memset(&d, 0, sizeof(d));
+	d.workspace_id = w->id;
+	d.company_id = c->id;
+	d.stage_id = g->id;
+	d.owner_id = u->id;
+	d.created_by = u->id;
+	d.amount = amount;
+	d.probability = prob;
+	strcpy(d.currency, "TWD");
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(d.close_date, sizeof(d.close_date), "%s", close ? close : "");
+	cr_assert_eq(db->ops->deal_create(db, &d), 0, "deal_create %s", name);
+	return d.id;
+}
+
+Test(store_pg, lc_expected_rounds_as_money_expected)
+{
+	static const int64_t amounts[] = {-MONEY_MAX, -1000000000000001,
+					  -151,	      -150,
+					  -50,	      -49,
+					  -1,	      0,
+					  1,	      49,
+					  50,	      51,
+					  149,	      150,
+					  250,	      12345,
+					  999999999,  MONEY_MAX};
+	static const int probs[] = {0, 1, 10, 33, 49, 50, 51, 67, 75, 99, 100};
+	struct deal_filter f;
+	struct stage_sum_list l = {0};
+	char date[DATE_LEN];
+	size_t i, j;
+	unsigned k = 0;
+
+	for (i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+		for (j = 0; j < sizeof(probs) / sizeof(probs[0]); j++, k++) {
+			/* One close date per deal: the summary of that date is that deal. */
+			snprintf(date, sizeof(date), "%04u-01-01", (1000 + k) % 10000);
+			deal_in(&ws1, &u1, &st1, &co1, "r", amounts[i], probs[j], date);
+			deal_filter_init(&f);
+			strcpy(f.close_from, date);
+			strcpy(f.close_to, date);
+			cr_assert_eq(db->ops->summary(db, ws1.id, &f, &l), 0);
+			cr_assert_eq(l.n, 1);
+			cr_assert_eq(l.v[0].expected, money_expected(amounts[i], probs[j]),
+				     "amount %lld x %d%%: sql %lld, C %lld", (long long)amounts[i],
+				     probs[j], (long long)l.v[0].expected,
+				     (long long)money_expected(amounts[i], probs[j]));
+			stage_sum_list_release(&l);
+		}
+	}
+}
+
+Test(store_pg, workspaces_are_isolated)
+{
+	struct deal d;
+	int64_t id = deal_in(&ws1, &u1, &st1, &co1, "mine", 100, -1, NULL);
+
+	cr_assert_eq(db->ops->deal_get(db, ws2.id, id, &d), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->deal_get(db, ws1.id, id, &d), 0);
+	cr_assert_eq(d.probability, -1);
+	cr_assert_str_eq(d.close_date, "");
+	cr_assert_str_eq(d.company_name, "Acme");
+	/* A deal of ws2 cannot point at ws1's company. */
+	d.workspace_id = ws2.id;
+	d.stage_id = st2.id;
+	d.owner_id = u2.id;
+	d.created_by = u2.id;
+	d.company_id = co1.id;
+	cr_assert_eq(db->ops->deal_create(db, &d), ERR_INVALID);
+}
+
+Test(store_pg, errors_map_to_enum_err)
+{
+	struct company c = co1;
+	struct deal d;
+	int64_t id = deal_in(&ws1, &u1, &st1, &co1, "x", 100, -1, NULL);
+
+	c.id = 0;
+	cr_assert_eq(db->ops->company_create(db, &c), ERR_CONFLICT);
+	cr_assert_eq(db->ops->deal_get(db, ws1.id, id, &d), 0);
+	d.amount = 5;
+	cr_assert_eq(db->ops->deal_update(db, &d), 0);
+	cr_assert_eq(d.version, 2);
+	d.version = 1;
+	cr_assert_eq(db->ops->deal_update(db, &d), ERR_STALE);
+	d.id = id + 1000000;
+	cr_assert_eq(db->ops->deal_update(db, &d), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->stage_delete(db, ws1.id, st1.id), ERR_INUSE);
+	cr_assert_eq(db->ops->company_delete(db, ws1.id, co1.id), ERR_INUSE);
+}
+
+Test(store_pg, text_matching_ignores_the_locale)
+{
+	struct deal_filter f;
+	struct deal_list l = {0};
+
+	deal_in(&ws1, &u1, &st1, &co1, "雲端遷移 Cloud", 1, -1, NULL);
+	deal_in(&ws1, &u1, &st1, &co1, "ÉCOLE", 1, -1, NULL);
+	deal_filter_init(&f);
+	strcpy(f.q, "端");
+	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.total, 1);
+	deal_list_release(&l);
+	strcpy(f.q, "cLOUD");
+	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
+	cr_assert_eq(l.n, 1);
+	deal_list_release(&l);
+	/* Like SQLite's lower(): ASCII only, so "école" does not match "ÉCOLE". */
+	strcpy(f.q, "école");
+	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
+	cr_assert_eq(l.n, 0);
+	deal_list_release(&l);
+}

@@ -1,0 +1,276 @@
+// app.js - the shell of the web app: session, navigation, routes.
+//
+// Routes live in the URL hash (#/board?view=3, #/deal/7), so a reload keeps
+// the page and the server only ever serves one page. Each page module
+// exports render(main, ctx, route) and draws into main with dom.js.
+import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
+import { h, mount, toast } from './dom.js';
+import { lang, setLang, t } from './i18n.js';
+import * as board from './board.js';
+import * as deals from './deals.js';
+import * as deal from './deal.js';
+import * as dashboard from './dashboard.js';
+import * as settings from './settings.js';
+
+const app = document.getElementById('app');
+const PAGES = { board, deals, deal, company: deal, dashboard, settings };
+
+// ctx: what every page needs; loaded after login.
+export const ctx = {
+  me: null,
+  ws: null,
+  stages: [],
+  users: [],
+  views: [],
+  privileged: false,
+  async reloadViews() {
+    ctx.views = (await get('/views')).items;
+    drawSide();
+  },
+  async reloadStages() {
+    ctx.stages = (await get('/stages')).items;
+  },
+  async reloadUsers() {
+    ctx.users = (await get('/users')).items;
+  },
+  go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+  userName(id) {
+    const u = ctx.users.find((x) => x.id === id);
+    return u ? u.display_name || u.username : '';
+  },
+};
+
+export function parseRoute() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [p, q = ''] = raw.split('?');
+  const parts = p.split('/').filter(Boolean);
+  return { page: parts[0] || '', id: parts[1] ? Number(parts[1]) : 0, params: new URLSearchParams(q), hash: location.hash };
+}
+
+function landing() {
+  return ctx.privileged ? '#/board' : `#/deals?owner=${encodeURIComponent(ctx.me.username)}`;
+}
+
+// ---- login ----
+
+function loginForm(onDone, { overlay = false } = {}) {
+  const err = h('p', { class: 'form-error', role: 'alert' });
+  const user = h('input', { name: 'username', autocomplete: 'username', required: true, value: ctx.me?.username || '' });
+  const pass = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = h(
+    'form',
+    {
+      class: 'login-form',
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          err.textContent = '';
+          try {
+            const r = await api('POST', '/login', { body: { username: user.value.trim(), password: pass.value } });
+            sessionStorage.setItem('csrf', r.csrf_token);
+            await onDone(r);
+          } catch (e) {
+            err.textContent = e.status === 401 ? t('loginFailed') : e.message;
+          }
+        },
+      },
+    },
+    h('h1', null, overlay ? t('login') : t('loginTitle')),
+    overlay ? h('p', { class: 'muted' }, t('sessionExpired')) : null,
+    h('label', null, t('username'), user),
+    h('label', null, t('password'), pass),
+    err,
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('login')),
+    overlay ? null : langSwitch(),
+  );
+  setTimeout(() => (user.value ? pass : user).focus(), 0);
+  return form;
+}
+
+// firstScreen marks when the first screen is drawn (the browser tests read it).
+function firstScreen() {
+  if (!performance.getEntriesByName('litecrm:first-screen').length) performance.mark('litecrm:first-screen');
+}
+
+function showLogin() {
+  ctx.me = null;
+  mount(app, h('div', { class: 'login-page' }, h('div', { class: 'brand-big' }, brandMark(), 'litecrm'), loginForm(async () => {
+    await loadContext();
+    const r = parseRoute();
+    if (!r.page || r.page === 'login') location.hash = landing();
+    shell();
+    route();
+  })));
+  firstScreen();
+}
+
+// An expired session on a page: log in over the page, keeping what was typed.
+let overlayOpen = false;
+function showLoginOverlay() {
+  if (overlayOpen || !ctx.me) return showLogin();
+  overlayOpen = true;
+  const back = h('div', { class: 'modal-back' });
+  back.append(h('div', { class: 'modal' }, loginForm(async () => {
+    overlayOpen = false;
+    back.remove();
+    toast(t('saved'));
+  }, { overlay: true })));
+  document.body.append(back);
+}
+
+setUnauthorizedHandler(() => {
+  if (ctx.me) showLoginOverlay();
+});
+
+// ---- the shell ----
+
+function brandMark() {
+  return h('span', { class: 'brand-mark', 'aria-hidden': 'true' });
+}
+
+function langSwitch() {
+  return h(
+    'button',
+    {
+      class: 'btn btn-ghost lang-switch',
+      type: 'button',
+      'data-testid': 'lang-switch',
+      title: t('language'),
+      on: {
+        click: () => {
+          setLang(lang === 'zh-TW' ? 'en' : 'zh-TW');
+          if (ctx.me) {
+            shell();
+            route();
+          } else showLogin();
+        },
+      },
+    },
+    lang === 'zh-TW' ? 'English' : '中文',
+  );
+}
+
+let main;
+let side;
+let topNav;
+
+function shell() {
+  const nav = [
+    ['board', t('board')],
+    ['deals', t('deals')],
+    ['dashboard', t('dashboard')],
+  ];
+  if (ctx.privileged) nav.push(['settings', t('settings')]);
+  topNav = h(
+    'nav',
+    { class: 'top-nav', 'aria-label': 'main' },
+    nav.map(([p, label]) => h('a', { href: `#/${p}`, dataset: { page: p } }, label)),
+  );
+  side = h('aside', { class: 'side', 'aria-label': t('views') });
+  main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
+  mount(
+    app,
+    h(
+      'header',
+      { class: 'top' },
+      h('a', { class: 'brand', href: landing() }, brandMark(), h('span', null, ctx.ws.name || 'litecrm')),
+      topNav,
+      h('div', { class: 'top-right' }, langSwitch(), h('span', { class: 'who', title: ctx.me.role }, ctx.me.display_name || ctx.me.username),
+        h('button', { class: 'btn btn-ghost', type: 'button', on: { click: logout } }, t('logout'))),
+    ),
+    h('div', { class: 'body' }, side, main),
+  );
+  drawSide();
+}
+
+function drawSide() {
+  if (!side) return;
+  const r = parseRoute();
+  const mine = `#/deals?owner=${encodeURIComponent(ctx.me.username)}`;
+  const link = (href, label, extra) =>
+    h('a', { href, class: r.hash === href ? 'active' : null }, label, extra || null);
+  mount(
+    side,
+    h('div', { class: 'side-group' },
+      link(mine, t('myDeals')),
+      link('#/deals', t('allDeals'))),
+    h('div', { class: 'side-title' }, t('views')),
+    h('div', { class: 'side-group', 'data-testid': 'view-list' },
+      ctx.views.map((v) => {
+        const active = r.params.get('view') === String(v.id);
+        return h('div', { class: `side-view${active ? ' active' : ''}` },
+          h('a', { href: `#/deals?view=${v.id}`, title: t('asList') }, v.name,
+            v.shared ? h('span', { class: 'badge', title: t('shared') }, '⇄') : null),
+          h('a', { class: 'side-board', href: `#/board?view=${v.id}`, title: t('onBoard'), 'aria-label': `${t('onBoard')}: ${v.name}` }, '▦'));
+      })),
+  );
+}
+
+async function logout() {
+  try {
+    await api('POST', '/logout');
+  } catch {
+    /* the session may be gone already */
+  }
+  sessionStorage.removeItem('csrf');
+  ctx.me = null;
+  location.hash = '';
+  showLogin();
+}
+
+async function loadContext() {
+  // One round trip: everything the shell and the first page need, in parallel.
+  const [me, stages, users, views] = await Promise.all([get('/me'), get('/stages'), get('/users'), get('/views')]);
+  ctx.me = me.user;
+  ctx.ws = me.workspace;
+  ctx.privileged = me.user.role === 'admin' || me.user.role === 'manager';
+  ctx.stages = stages.items;
+  ctx.users = users.items;
+  ctx.views = views.items;
+}
+
+// route draws the page the hash names.
+export async function route() {
+  if (!ctx.me) return;
+  const r = parseRoute();
+  if (!r.page || r.page === 'login') {
+    location.replace(landing());
+    return;
+  }
+  const page = PAGES[r.page];
+  for (const a of topNav.querySelectorAll('a'))
+    a.classList.toggle('active', a.dataset.page === r.page || (r.page === 'deal' && a.dataset.page === 'deals'));
+  drawSide();
+  if (!page) {
+    mount(main, h('p', { class: 'empty' }, t('notFound')));
+    return;
+  }
+  const token = (route.token = (route.token || 0) + 1);
+  try {
+    await page.render(main, ctx, r, () => token === route.token);
+  } catch (e) {
+    if (token !== route.token) return;
+    if (e instanceof ApiError && e.status === 401) return;
+    mount(main, h('p', { class: 'empty error' }, e instanceof ApiError && e.status === 404 ? t('notFound') : e.message));
+  }
+}
+
+window.addEventListener('hashchange', route);
+
+async function start() {
+  try {
+    await loadContext();
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return showLogin();
+    mount(app, h('p', { class: 'empty error' }, e.message));
+    return;
+  }
+  shell();
+  await route();
+  firstScreen();
+}
+
+start();
