@@ -8,7 +8,7 @@
 #   make SANITIZE=address,undefined   a sanitizer build in build-san/
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq xlsxwriter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers \
@@ -38,6 +38,7 @@ UNITSRC := $(sort $(wildcard tests/unit/*.c))
 UNITBIN := $(BUILD)/unit-tests
 
 .PHONY: all run test test-unit test-api test-browser test-pg test-san bench bench-reports clean fmt deps
+.PHONY: test-fuzz fuzz fuzz-run
 
 all: $(BIN)
 
@@ -84,8 +85,8 @@ test-browser: $(BIN) node_modules/.package-lock.json
 
 # The whole suite, then again under the sanitizers, then against PostgreSQL.
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-api test-browser
-	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-api
+	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-fuzz test-api
 	@$(MAKE) --no-print-directory test-pg
 
 # PostgreSQL: the store's PostgreSQL unit tests and the whole black-box suite,
@@ -101,10 +102,46 @@ bench: all
 bench-reports: all
 	./bench/reports
 
+# ---- security (issue 9): fuzzing; see SECURITY.md ----
+# Each fuzz/fuzz_<target>.c defines LLVMFuzzerTestOneInput. `make test-fuzz`
+# (part of `make test`) links it with fuzz/replay.c using $(CC) and replays the
+# committed corpus fuzz/corpus/<target>/; `make fuzz FUZZ_SECONDS=60` builds
+# it with clang -fsanitize=fuzzer,address,undefined in build-fuzz/ and runs
+# libFuzzer for that long per target (new inputs go to build-fuzz/corpus-<target>/).
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_SECONDS ?= 60
+
+ifdef FUZZ_ENGINE
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-error
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+$(BUILD)/fuzz-%: fuzz/fuzz_%.c fuzz/replay.c fuzz/fuzz.h $(LIBOBJS)
+	$(CC) $(CFLAGS) -Isrc -Ifuzz $(LDFLAGS) -o $@ $< fuzz/replay.c $(LIBOBJS) $(LDLIBS)
+
+test-fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do $(BUILD)/fuzz-$$t fuzz/corpus/$$t || exit 1; done
+
+$(BUILD)/libfuzzer-%: fuzz/fuzz_%.c fuzz/fuzz.h $(LIBOBJS)
+	$(CC) $(CFLAGS) -Isrc -Ifuzz -fsanitize=fuzzer,address,undefined -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz BIN=build-fuzz/litecrm CC=clang FUZZ_ENGINE=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/libfuzzer-%)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/corpus-$$t; \
+		echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		$(BUILD)/libfuzzer-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-max_len=65536 $(BUILD)/corpus-$$t fuzz/corpus/$$t 2>&1 | \
+			grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|==.*ERROR|SUMMARY)|cov:" | tail -4 \
+			|| exit 1; \
+	done
+
 fmt:
-	clang-format -i src/*.c src/*.h tests/unit/*.c
+	clang-format -i src/*.c src/*.h tests/unit/*.c fuzz/*.c fuzz/*.h
 
 clean:
-	rm -rf build build-san litecrm
+	rm -rf build build-san build-fuzz litecrm
 
 -include $(OBJS:.o=.d)

@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "repr.h"
 #include "svc.h"
+#include "svc_sec.h"
 #include "text.h"
 
 #define API_PREFIX "/api/v1"
@@ -125,6 +126,8 @@ static const struct {
     {ERR_TOOBIG, 413, "request.too_large"},
     {ERR_PRECOND, 428, "request.if_match_required"},
     {ERR_THROTTLED, 429, "auth.throttled"},
+    {ERR_READONLY, 503, "server.read_only"}, /* reads keep answering */
+    {ERR_FULL, 507, "server.disk_full"},
     {ERR_RETRY, 503, "server.busy"},
 };
 
@@ -549,7 +552,7 @@ int api_reply_items(struct call *c, json_t *arr)
 }
 
 int api_parse_body(struct call *c, const char *entity, const struct api_field *fields, void *dst,
-		      unsigned *set)
+		   unsigned *set)
 {
 	return api_fields_parse(entity, fields, c->body, dst, set, &c->e);
 }
@@ -622,6 +625,12 @@ static int h_health(struct call *c)
 
 static const char cookie_attrs[] = "SameSite=Lax; Path=/";
 
+/* secure_attr: cookies set over TLS (or behind a trusted TLS proxy) are Secure. */
+static const char *secure_attr(const struct call *c)
+{
+	return c->req->secure ? "; Secure" : "";
+}
+
 struct login_body {
 	char workspace[CAP_SLUG + 1];
 	char username[CAP_USERNAME + 1];
@@ -656,7 +665,8 @@ static int h_login(struct call *c)
 	if (!(set & LOGIN_PASSWORD))
 		return errinfo_set(&c->e, ERR_INVALID, "login.password_required", "password",
 				   "password is required");
-	rc = svc_login(c->st, in.workspace, in.username, in.password, secret, &u, &c->e);
+	rc = svc_login_from(c->st, in.workspace, in.username, in.password, c->req->client_addr,
+			    secret, &u, &c->retry_after, &c->e);
 	if (rc != 0)
 		return rc;
 	rc = svc_authenticate(c->st, secret, &a, &c->e);
@@ -665,13 +675,15 @@ static int h_login(struct call *c)
 	if (rc != 0)
 		return rc;
 	svc_csrf_token(secret, csrf);
-	snprintf(cookie, sizeof(cookie), "litecrm_session=%s; HttpOnly; %s", secret, cookie_attrs);
+	snprintf(cookie, sizeof(cookie), "litecrm_session=%s; HttpOnly; %s%s", secret, cookie_attrs,
+		 secure_attr(c));
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
-	snprintf(cookie, sizeof(cookie), "litecrm_csrf=%s; %s", csrf, cookie_attrs);
+	snprintf(cookie, sizeof(cookie), "litecrm_csrf=%s; %s%s", csrf, cookie_attrs,
+		 secure_attr(c));
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
 	return api_reply(c, 200,
-		     json_pack("{s:s,s:s,s:o,s:o}", "token", secret, "csrf_token", csrf, "user",
-			       user_json(&u), "workspace", workspace_json(&w)));
+			 json_pack("{s:s,s:s,s:o,s:o}", "token", secret, "csrf_token", csrf, "user",
+				   user_json(&u), "workspace", workspace_json(&w)));
 }
 
 static int h_logout(struct call *c)
@@ -682,9 +694,11 @@ static int h_logout(struct call *c)
 	rc = svc_logout(c->st, &c->actor, &c->e);
 	if (rc != 0)
 		return rc;
-	snprintf(cookie, sizeof(cookie), "litecrm_session=; HttpOnly; %s; Max-Age=0", cookie_attrs);
+	snprintf(cookie, sizeof(cookie), "litecrm_session=; HttpOnly; %s; Max-Age=0%s",
+		 cookie_attrs, secure_attr(c));
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
-	snprintf(cookie, sizeof(cookie), "litecrm_csrf=; %s; Max-Age=0", cookie_attrs);
+	snprintf(cookie, sizeof(cookie), "litecrm_csrf=; %s; Max-Age=0%s", cookie_attrs,
+		 secure_attr(c));
 	api_response_add_header(c->resp, "Set-Cookie", cookie);
 	return api_reply_empty(c);
 }
@@ -1061,8 +1075,8 @@ static int h_company_list(struct call *c)
 	if (!arr)
 		return ERR_NOMEM;
 	return api_reply(c, 200,
-		     json_pack("{s:o,s:I,s:I}", "items", arr, "limit", (json_int_t)limit, "offset",
-			       (json_int_t)offset));
+			 json_pack("{s:o,s:I,s:I}", "items", arr, "limit", (json_int_t)limit,
+				   "offset", (json_int_t)offset));
 }
 
 static const struct api_field company_fields[] = {
@@ -1414,9 +1428,10 @@ static int deal_query(struct call *c, struct deal_filter *f, int *total)
 			if (strcmp(deal_sorts[i].name, s) == 0)
 				break;
 		if (i == sizeof(deal_sorts) / sizeof(deal_sorts[0]))
-			return api_bad_param(c, "sort",
-					 "must be id, updated, close_date, amount, name, company "
-					 "or stage");
+			return api_bad_param(
+			    c, "sort",
+			    "must be id, updated, close_date, amount, name, company "
+			    "or stage");
 		f->sort = deal_sorts[i].sort;
 	}
 	s = api_query_get(c->req, "order");
@@ -1517,67 +1532,70 @@ static int h_summary(struct call *c)
 #define AUTH_B (R_AUTH | R_BODY)
 #define WRITE  (R_AUTH | R_BODY | R_IF_MATCH)
 static const struct route core_routes[] = {
-    {"GET", "/health", h_health, 0},
-    {"POST", "/login", h_login, R_SLOW | R_BODY},
-    {"POST", "/logout", h_logout, AUTH},
-    {"GET", "/me", h_me, AUTH},
+    {"GET", "/health", h_health, 0, "public"},
+    {"POST", "/login", h_login, R_SLOW | R_BODY, "public"},
+    {"POST", "/logout", h_logout, AUTH, "user"},
+    {"GET", "/me", h_me, AUTH, "user"},
 
-    {"GET", "/tokens", h_token_list, AUTH},
-    {"POST", "/tokens", h_token_create, AUTH_B},
-    {"DELETE", "/tokens/{id}", h_token_delete, AUTH},
+    {"GET", "/tokens", h_token_list, AUTH, "user"},
+    {"POST", "/tokens", h_token_create, AUTH_B, "user"},
+    {"DELETE", "/tokens/{id}", h_token_delete, AUTH, "token_owner"},
 
-    {"GET", "/workspace", h_workspace_get, AUTH},
-    {"PATCH", "/workspace", h_workspace_update, WRITE},
+    {"GET", "/workspace", h_workspace_get, AUTH, "user"},
+    {"PATCH", "/workspace", h_workspace_update, WRITE, "admin"},
 
-    {"GET", "/users", h_user_list, AUTH},
-    {"POST", "/users", h_user_create, AUTH_B | R_SLOW},
-    {"GET", "/users/{id}", h_user_get, AUTH},
-    {"PATCH", "/users/{id}", h_user_update, WRITE},
-    {"POST", "/users/{id}/password", h_user_passwd, AUTH_B | R_SLOW},
+    {"GET", "/users", h_user_list, AUTH, "user"},
+    {"POST", "/users", h_user_create, AUTH_B | R_SLOW, "admin"},
+    {"GET", "/users/{id}", h_user_get, AUTH, "user"},
+    {"PATCH", "/users/{id}", h_user_update, WRITE, "self_or_admin"},
+    {"POST", "/users/{id}/password", h_user_passwd, AUTH_B | R_SLOW, "self_or_admin"},
 
-    {"GET", "/stages", h_stage_list, AUTH},
-    {"POST", "/stages", h_stage_create, AUTH_B},
-    {"PUT", "/stages/order", h_stage_reorder, AUTH_B},
-    {"GET", "/stages/{id}", h_stage_get, AUTH},
-    {"PATCH", "/stages/{id}", h_stage_update, WRITE},
-    {"DELETE", "/stages/{id}", h_stage_delete, R_AUTH | R_IF_MATCH},
+    {"GET", "/stages", h_stage_list, AUTH, "user"},
+    {"POST", "/stages", h_stage_create, AUTH_B, "admin"},
+    {"PUT", "/stages/order", h_stage_reorder, AUTH_B, "admin"},
+    {"GET", "/stages/{id}", h_stage_get, AUTH, "user"},
+    {"PATCH", "/stages/{id}", h_stage_update, WRITE, "stage_probability"},
+    {"DELETE", "/stages/{id}", h_stage_delete, R_AUTH | R_IF_MATCH, "admin"},
 
-    {"GET", "/companies", h_company_list, AUTH},
-    {"POST", "/companies", h_company_create, AUTH_B},
-    {"GET", "/companies/{id}", h_company_get, AUTH},
-    {"PATCH", "/companies/{id}", h_company_update, WRITE},
-    {"DELETE", "/companies/{id}", h_company_delete, R_AUTH | R_IF_MATCH},
-    {"GET", "/companies/{id}/contacts", h_company_contacts, AUTH},
+    {"GET", "/companies", h_company_list, AUTH, "user"},
+    {"POST", "/companies", h_company_create, AUTH_B, "user"},
+    {"GET", "/companies/{id}", h_company_get, AUTH, "company_member"},
+    {"PATCH", "/companies/{id}", h_company_update, WRITE, "manager"},
+    {"DELETE", "/companies/{id}", h_company_delete, R_AUTH | R_IF_MATCH, "manager"},
+    {"GET", "/companies/{id}/contacts", h_company_contacts, AUTH, "company_member"},
 
-    {"POST", "/contacts", h_contact_create, AUTH_B},
-    {"GET", "/contacts/{id}", h_contact_get, AUTH},
-    {"PATCH", "/contacts/{id}", h_contact_update, WRITE},
-    {"DELETE", "/contacts/{id}", h_contact_delete, R_AUTH | R_IF_MATCH},
+    {"POST", "/contacts", h_contact_create, AUTH_B, "company_member"},
+    {"GET", "/contacts/{id}", h_contact_get, AUTH, "company_member"},
+    {"PATCH", "/contacts/{id}", h_contact_update, WRITE, "company_member"},
+    {"DELETE", "/contacts/{id}", h_contact_delete, R_AUTH | R_IF_MATCH, "company_member"},
 
-    {"GET", "/deals", h_deal_list, AUTH},
-    {"POST", "/deals", h_deal_create, AUTH_B},
-    {"GET", "/deals/{id}", h_deal_get, AUTH},
-    {"PATCH", "/deals/{id}", h_deal_update, WRITE},
-    {"DELETE", "/deals/{id}", h_deal_delete, R_AUTH | R_IF_MATCH},
-    {"POST", "/deals/{id}/move", h_deal_move, AUTH_B},
-    {"GET", "/deals/{id}/history", h_deal_history, AUTH},
+    {"GET", "/deals", h_deal_list, AUTH, "user"},
+    {"POST", "/deals", h_deal_create, AUTH_B, "user"},
+    {"GET", "/deals/{id}", h_deal_get, AUTH, "deal_owner"},
+    {"PATCH", "/deals/{id}", h_deal_update, WRITE, "deal_owner"},
+    {"DELETE", "/deals/{id}", h_deal_delete, R_AUTH | R_IF_MATCH, "deal_owner"},
+    {"POST", "/deals/{id}/move", h_deal_move, AUTH_B, "deal_owner"},
+    {"GET", "/deals/{id}/history", h_deal_history, AUTH, "deal_owner"},
 
-    {"GET", "/reports/summary", h_summary, AUTH | R_SLOW},
+    {"GET", "/reports/summary", h_summary, AUTH | R_SLOW, "user"},
 };
 #undef AUTH
 #undef AUTH_B
 #undef WRITE
 
 /* Every route table: the core's, then one per feature file (api_<feature>.c). */
-#define TABLE(t) {t, sizeof(t) / sizeof(t[0])}
+#define TABLE(t)                                                                                   \
+	{                                                                                          \
+		t, sizeof(t) / sizeof(t[0])                                                        \
+	}
 static const struct {
 	const struct route *v;
 	size_t n;
 } route_tables[] = {
-    TABLE(core_routes),
-    TABLE(api_view_routes), /* saved views */
-    TABLE(api_report_routes), /* reports and history */
-    TABLE(api_note_routes), /* notes and search */
+    TABLE(core_routes), TABLE(api_view_routes), /* saved views */
+    TABLE(api_report_routes),			/* reports and history */
+    TABLE(api_note_routes),			/* notes and search */
+    TABLE(api_export_routes),			/* export downloads (issue 7) */
 };
 #undef TABLE
 
@@ -1659,6 +1677,40 @@ int api_route_slow(const char *method, const char *path)
 	return r && (r->flags & R_SLOW);
 }
 
+/* ---- the route table for the access-control matrix (security, issue 9) ---- */
+
+json_t *api_routes_json(void)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} flag_names[] = {
+	    {R_AUTH, "auth"}, {R_SLOW, "slow"}, {R_IF_MATCH, "if_match"}, {R_BODY, "body"}};
+	json_t *arr = json_array();
+
+	for (size_t t = 0; arr && t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		for (size_t i = 0; arr && i < route_tables[t].n; i++) {
+			const struct route *r = &route_tables[t].v[i];
+			json_t *flags = json_array(), *o;
+
+			for (size_t k = 0; flags && k < sizeof(flag_names) / sizeof(flag_names[0]);
+			     k++)
+				if ((r->flags & flag_names[k].bit) &&
+				    json_array_append_new(flags, json_string(flag_names[k].name)))
+					flags = NULL;
+			o = flags ? json_pack("{s:s,s:s+,s:o,s:o}", "method", r->method, "pattern",
+					      API_PREFIX, r->pattern, "flags", flags, "access",
+					      r->access ? json_string(r->access) : json_null())
+				  : NULL;
+			if (!o || json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
+	}
+	return arr;
+}
+
 /* authenticate resolves the request's credential into c->actor, checking CSRF for cookies. */
 static int authenticate(struct call *c)
 {
@@ -1723,6 +1775,12 @@ static void reply_error(struct call *c, int rc)
 		msg = "internal server error";
 	}
 	api_response_error(c->resp, status, code, status == 500 ? NULL : c->e.field, msg);
+	if (rc == ERR_THROTTLED && c->retry_after > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", c->retry_after);
+		api_response_add_header(c->resp, "Retry-After", secs);
+	}
 }
 
 void api_handle(struct store *st, const struct api_request *req, struct api_response *resp)

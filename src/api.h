@@ -23,8 +23,8 @@
 #define API_JSON_DEPTH_MAX 32
 /* Query parameters kept per request; more are ignored. */
 #define API_QUERY_MAX 32
-/* Extra response headers (Set-Cookie, ETag, Allow). */
-#define API_HEADERS_MAX 6
+/* Extra response headers (Set-Cookie, ETag, Allow, Retry-After). */
+#define API_HEADERS_MAX 8
 
 struct api_param {
 	const char *name;
@@ -47,6 +47,9 @@ struct api_request {
 	const char *content_type;
 	const char *body;
 	size_t body_len;
+	/* security (issue 9): where the request came from, and whether over TLS */
+	const char *client_addr; /* the peer's IP address as text ("" when unknown) */
+	int secure;		 /* 1 over TLS (or behind a trusted TLS proxy): cookies get Secure */
 };
 
 struct api_header {
@@ -92,6 +95,13 @@ const char *api_query_get(const struct api_request *req, const char *name);
  * report), else 0 (also for unknown routes).
  */
 int api_route_slow(const char *method, const char *path);
+
+/*
+ * api_routes_json describes every route of every table for the access-control
+ * matrix test (`litecrm routes --json`): a new array of
+ * {"method","pattern","flags":[...],"access":rule|null}. NULL when out of memory.
+ */
+json_t *api_routes_json(void);
 
 /*
  * api_handle answers req into resp (initialised here; release it with

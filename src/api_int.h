@@ -33,6 +33,7 @@ struct call {
 	int64_t if_version; /* from If-Match; 0 when absent */
 	json_t *body;	    /* the request object ({} when empty) */
 	struct errinfo e;
+	int retry_after; /* security: seconds for Retry-After with 429 auth.throttled */
 };
 
 typedef int (*handler_fn)(struct call *c);
@@ -49,6 +50,13 @@ struct route {
 	const char *pattern; /* after API_PREFIX; "{id}" matches a positive integer */
 	handler_fn fn;
 	unsigned flags;
+	/*
+	 * The access rule, by name (docs/SECURITY-MATRIX in SECURITY.md): who may
+	 * call the route. Every route must carry one; `litecrm routes --json`
+	 * prints them and tests/api/matrix.test.mjs checks each against every
+	 * role, failing for a route without a rule.
+	 */
+	const char *access;
 };
 
 /* api_reply fills the response with o (a reference taken) and status. */
@@ -85,6 +93,11 @@ extern const size_t api_report_nroutes;
 #define API_NOTE_NROUTES 10
 extern const struct route api_note_routes[API_NOTE_NROUTES];
 extern const size_t api_note_nroutes;
+
+/* Export downloads (api_export.c): GET /export/deals.csv|.xlsx, /export/summary.csv|.xlsx. */
+#define API_EXPORT_NROUTES 4
+extern const struct route api_export_routes[API_EXPORT_NROUTES];
+extern const size_t api_export_nroutes;
 
 /* Route flags for the tables of feature files. */
 #define API_AUTH   R_AUTH

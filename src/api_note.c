@@ -299,15 +299,15 @@ static int h_search(struct call *c)
 }
 
 const struct route api_note_routes[API_NOTE_NROUTES] = {
-    {"GET", "/notes", h_note_list, API_AUTH},
-    {"POST", "/notes", h_note_create, API_AUTH_B},
-    {"GET", "/notes/{id}", h_note_get, API_AUTH},
-    {"PATCH", "/notes/{id}", h_note_update, API_WRITE},
-    {"DELETE", "/notes/{id}", h_note_delete, R_AUTH | R_IF_MATCH},
-    {"GET", "/notes/{id}/deals", h_note_deals, API_AUTH},
-    {"GET", "/deals/{id}/notes", h_deal_notes, API_AUTH},
-    {"POST", "/deals/{id}/notes", h_deal_cite, API_AUTH_B},
-    {"DELETE", "/deals/{id}/notes", h_deal_uncite, R_AUTH},
-    {"GET", "/search", h_search, API_AUTH},
+    {"GET", "/notes", h_note_list, API_AUTH, "user"},
+    {"POST", "/notes", h_note_create, API_AUTH_B, "company_member"},
+    {"GET", "/notes/{id}", h_note_get, API_AUTH, "company_member"},
+    {"PATCH", "/notes/{id}", h_note_update, API_WRITE, "note_author"},
+    {"DELETE", "/notes/{id}", h_note_delete, R_AUTH | R_IF_MATCH, "note_author"},
+    {"GET", "/notes/{id}/deals", h_note_deals, API_AUTH, "company_member"},
+    {"GET", "/deals/{id}/notes", h_deal_notes, API_AUTH, "deal_owner"},
+    {"POST", "/deals/{id}/notes", h_deal_cite, API_AUTH_B, "deal_owner"},
+    {"DELETE", "/deals/{id}/notes", h_deal_uncite, R_AUTH, "deal_owner"},
+    {"GET", "/search", h_search, API_AUTH, "user"},
 };
 const size_t api_note_nroutes = API_NOTE_NROUTES;

@@ -138,16 +138,16 @@ static int h_deal_changes(struct call *c)
 
 #define SLOW (API_AUTH | R_SLOW)
 const struct route api_report_routes[API_REPORT_NROUTES] = {
-    {"GET", REPORTS_PREFIX "forecast", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "win-rate", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "cycle-length", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "time-in-stage", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "funnel", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "stalled", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "velocity", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "pipeline-as-of", h_report, SLOW},
-    {"GET", REPORTS_PREFIX "leaderboard", h_report, SLOW},
-    {"GET", "/deals/{id}/changes", h_deal_changes, API_AUTH},
+    {"GET", REPORTS_PREFIX "forecast", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "win-rate", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "cycle-length", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "time-in-stage", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "funnel", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "stalled", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "velocity", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "pipeline-as-of", h_report, SLOW, "user"},
+    {"GET", REPORTS_PREFIX "leaderboard", h_report, SLOW, "user"},
+    {"GET", "/deals/{id}/changes", h_deal_changes, API_AUTH, "deal_owner"},
 };
 #undef SLOW
 const size_t api_report_nroutes = API_REPORT_NROUTES;

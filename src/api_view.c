@@ -191,10 +191,10 @@ static int h_view_delete(struct call *c)
 }
 
 const struct route api_view_routes[API_VIEW_NROUTES] = {
-    {"GET", "/views", h_view_list, API_AUTH},
-    {"POST", "/views", h_view_create, API_AUTH_B},
-    {"GET", "/views/{id}", h_view_get, API_AUTH},
-    {"PATCH", "/views/{id}", h_view_update, API_WRITE},
-    {"DELETE", "/views/{id}", h_view_delete, R_AUTH | R_IF_MATCH},
+    {"GET", "/views", h_view_list, API_AUTH, "user"},
+    {"POST", "/views", h_view_create, API_AUTH_B, "user"},
+    {"GET", "/views/{id}", h_view_get, API_AUTH, "view_owner"},
+    {"PATCH", "/views/{id}", h_view_update, API_WRITE, "view_owner"},
+    {"DELETE", "/views/{id}", h_view_delete, R_AUTH | R_IF_MATCH, "view_owner"},
 };
 const size_t api_view_nroutes = sizeof(api_view_routes) / sizeof(api_view_routes[0]);

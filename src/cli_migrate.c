@@ -85,8 +85,9 @@ int cmd_migrate(struct cli *c, int argc, char **argv)
 		rc = cli_error("migrate: %s", e.message[0] ? e.message : err_str(rc));
 		goto out;
 	}
-	printf("copied workspace '%s' from '%s' to '%s' in %.2f s\n\n", rep.slug, from, to,
-	       seconds_since(&t0));
+	printf("copied workspace '%s' from '%s' to '%s' in %.2f s (copy %.2f s, verification "
+	       "%.2f s)\n\n",
+	       rep.slug, from, to, seconds_since(&t0), rep.copy_seconds, rep.verify_seconds);
 	printf("%-16s %12s %12s\n", "table", "source", "target");
 	for (i = 0; i < rep.ncounts; i++) {
 		const struct migrate_count *k = &rep.counts[i];

@@ -16,7 +16,7 @@
 #include "svc_note.h"
 
 /* Notes committed per transaction by note import. */
-#define IMPORT_CHUNK 5000
+#define IMPORT_CHUNK 20000
 /* The longest line note import reads (a note's JSON). */
 #define IMPORT_LINE_MAX (CAP_NOTE_BODY * 7 + 4096)
 
@@ -95,9 +95,12 @@ static int note_add(struct cli *c, int argc, char **argv)
 	const char *company = NULL, *title = NULL, *body = NULL, *body_file = NULL, *tags = NULL;
 	int json = 0, rc;
 	const struct cli_opt opts[] = {
-	    {"company", CLI_OPT_STRING, &company}, {"title", CLI_OPT_STRING, &title},
-	    {"body", CLI_OPT_STRING, &body},	   {"body-file", CLI_OPT_STRING, &body_file},
-	    {"tags", CLI_OPT_STRING, &tags},	   {"json", CLI_OPT_FLAG, &json},
+	    {"company", CLI_OPT_STRING, &company},
+	    {"title", CLI_OPT_STRING, &title},
+	    {"body", CLI_OPT_STRING, &body},
+	    {"body-file", CLI_OPT_STRING, &body_file},
+	    {"tags", CLI_OPT_STRING, &tags},
+	    {"json", CLI_OPT_FLAG, &json},
 	    {NULL, 0, NULL},
 	};
 	struct note_input *in = NULL;
@@ -147,10 +150,9 @@ done:
 
 /* ---- note list ---- */
 
-static const char list_usage[] =
-    "usage: litecrm note list [--company ID] [--limit N] [--json]\n"
-    "\n"
-    "Lists notes, most recently updated first.\n";
+static const char list_usage[] = "usage: litecrm note list [--company ID] [--limit N] [--json]\n"
+				 "\n"
+				 "Lists notes, most recently updated first.\n";
 
 static int note_list_cmd(struct cli *c, int argc, char **argv)
 {
@@ -242,8 +244,8 @@ static int note_show(struct cli *c, int argc, char **argv)
 	if (dl.n) {
 		printf("\ncited by:\n");
 		for (size_t i = 0; i < dl.n; i++)
-			printf("  deal %lld  %s / %s\n", (long long)dl.v[i].id, dl.v[i].company_name,
-			       dl.v[i].name);
+			printf("  deal %lld  %s / %s\n", (long long)dl.v[i].id,
+			       dl.v[i].company_name, dl.v[i].name);
 	}
 	rc = CLI_OK;
 out:
@@ -269,7 +271,8 @@ static int note_cite(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(c, argc, argv, opts, cite_usage, pos, 2, 2, NULL)) >= 0)
 		return rc;
-	if ((rc = cli_id(c, "DEAL_ID", pos[0], &deal)) || (rc = cli_id(c, "NOTE_ID", pos[1], &note)))
+	if ((rc = cli_id(c, "DEAL_ID", pos[0], &deal)) ||
+	    (rc = cli_id(c, "NOTE_ID", pos[1], &note)))
 		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
@@ -278,8 +281,8 @@ static int note_cite(struct cli *c, int argc, char **argv)
 	if (rc)
 		rc = cli_fail(&e, rc);
 	else
-		printf("deal %lld %s note %lld\n", (long long)deal, remove ? "no longer cites" : "cites",
-		       (long long)note);
+		printf("deal %lld %s note %lld\n", (long long)deal,
+		       remove ? "no longer cites" : "cites", (long long)note);
 	cli_close(c);
 	return rc;
 }
@@ -292,7 +295,7 @@ static const char import_usage[] =
     "Adds notes from FILE ('-': standard input), one JSON object a line:\n"
     "  {\"company\": NAME or \"company_id\": ID, \"title\", \"body\", \"tags\": [...],\n"
     "   \"author\": USERNAME, \"created_at\": RFC 3339}\n"
-    "Notes are committed every 5,000; a bad line stops the import there.\n";
+    "Notes are committed every 20,000; a bad line stops the import there.\n";
 
 static int line_note(json_t *o, struct note_input *in)
 {
@@ -317,7 +320,8 @@ static int line_note(json_t *o, struct note_input *in)
 				if (!json_is_string(t) || i >= NOTE_TAGS_MAX ||
 				    json_string_length(t) > CAP_TAG)
 					return -1;
-				memcpy(in->tags[i], json_string_value(t), json_string_length(t) + 1);
+				memcpy(in->tags[i], json_string_value(t),
+				       json_string_length(t) + 1);
 				in->ntags = (int)i + 1;
 			}
 		} else if (!s) {
@@ -346,9 +350,9 @@ static int line_note(json_t *o, struct note_input *in)
 static int note_import(struct cli *c, int argc, char **argv)
 {
 	const char *pos[1];
-	int rc, open_batch = 0;
+	int rc;
 	struct note_input *in = NULL;
-	struct note *n = NULL;
+	struct note_bulk *bulk = NULL;
 	struct errinfo e = {0};
 	char *line = NULL;
 	FILE *f = NULL;
@@ -361,9 +365,8 @@ static int note_import(struct cli *c, int argc, char **argv)
 	if (!f)
 		return cli_error("cannot open '%s'", pos[0]);
 	in = malloc(sizeof(*in));
-	n = malloc(sizeof(*n));
 	line = malloc(IMPORT_LINE_MAX);
-	if (!in || !n || !line) {
+	if (!in || !line) {
 		rc = cli_error("out of memory");
 		goto done;
 	}
@@ -384,50 +387,49 @@ static int note_import(struct cli *c, int argc, char **argv)
 			goto fail;
 		}
 		json_decref(o);
-		if (!open_batch) {
-			if ((rc = svc_batch_begin(c->st, &e))) {
-				rc = cli_fail(&e, rc);
-				goto fail;
-			}
-			open_batch = 1;
+		if (!bulk && (rc = svc_note_bulk_begin(c->st, &c->actor, &bulk, &e))) {
+			rc = cli_fail(&e, rc);
+			goto fail;
 		}
-		if ((rc = svc_note_create(c->st, &c->actor, in, n, &e))) {
+		if ((rc = svc_note_bulk_add(bulk, in, NULL, &e))) {
 			fprintf(stderr, "litecrm: '%s' line %lld: ", pos[0], lineno);
 			rc = cli_fail(&e, rc);
 			goto fail;
 		}
 		if (++count % IMPORT_CHUNK == 0) {
-			open_batch = 0;
-			if ((rc = svc_batch_end(c->st, 0, &e))) {
+			rc = svc_note_bulk_end(bulk, 0, &e);
+			bulk = NULL;
+			if (rc) {
 				rc = cli_fail(&e, rc);
 				goto fail;
 			}
 		}
 	}
-	if (open_batch) {
-		open_batch = 0;
-		if ((rc = svc_batch_end(c->st, 0, &e))) {
+	if (bulk) {
+		rc = svc_note_bulk_end(bulk, 0, &e);
+		bulk = NULL;
+		if (rc) {
 			rc = cli_fail(&e, rc);
 			goto fail;
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	{
-		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double s =
+		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 		printf("imported %lld notes in %.2f s (%.0f notes/s)\n", count, s,
 		       s > 0 ? (double)count / s : 0.0);
 	}
 	rc = CLI_OK;
 fail:
-	if (open_batch)
-		svc_batch_end(c->st, ERR_INVALID, &e);
+	if (bulk)
+		svc_note_bulk_end(bulk, ERR_INVALID, &e);
 	cli_close(c);
 done:
 	if (f && f != stdin)
 		fclose(f);
 	free(in);
-	free(n);
 	free(line);
 	return rc;
 }
@@ -449,13 +451,17 @@ int cmd_note(struct cli *c, int argc, char **argv)
 /* ---- search ---- */
 
 static const char search_usage[] =
-    "usage: litecrm search QUERY [--kind company,contact,deal,note] [--limit N] [--offset N]\n"
-    "                      [--json]\n"
+    "usage: litecrm search (QUERY | --batch FILE) [--kind company,contact,deal,note] [--limit N]\n"
+    "                      [--offset N] [--json]\n"
     "\n"
     "Searches companies, contacts, deals and notes. Plain words must all match (in\n"
     "titles or bodies); \"a phrase\", a OR b, -excluded, title:, body:, author:, tag:\n"
     "and company: work as in the API (docs/API.md, Search). Chinese terms of any\n"
-    "length match exactly; Latin words ignore case; full-width letters match.\n";
+    "length match exactly; Latin words ignore case; full-width letters match.\n"
+    "\n"
+    "  --batch FILE  run every line of FILE ('-': standard input) as a query and\n"
+    "                print one JSON line each: {\"total\": {...}, \"ids\": [...]} with\n"
+    "                the ids of every hit (all pages), or {\"error\": CODE}.\n";
 
 static unsigned kinds_of(const char *s)
 {
@@ -489,21 +495,83 @@ static void print_marked(const char *s)
 	}
 }
 
+/* search_batch runs each line of f as a query; one JSON line out each (see --batch). */
+static int search_batch(struct cli *c, FILE *f, unsigned kinds, int lim)
+{
+	char line[CAP_QUERY * 4 + 8];
+	struct search_result r = {0};
+
+	while (fgets(line, sizeof(line), f)) {
+		json_t *ids = json_array(), *tot = json_object(), *o;
+		struct errinfo e = {0};
+		size_t n = strcspn(line, "\r\n");
+		int rc = 0, more = 1;
+
+		line[n] = '\0';
+		for (int off = 0; more && rc == 0; off += lim) {
+			int per[4] = {0};
+
+			if ((rc = svc_search(c->st, &c->actor, line, kinds, lim, off, &r, &e)))
+				break;
+			for (size_t i = 0; i < r.n; i++) {
+				json_array_append_new(ids, json_integer(r.v[i].id));
+				for (int k = 0; k < 4; k++)
+					if (r.v[i].kind == (enum search_kind)(1u << k))
+						per[k]++;
+			}
+			more = 0;
+			for (int k = 0; k < 4; k++) {
+				if (!(kinds & (1u << k)))
+					continue;
+				if (off == 0)
+					json_object_set_new(
+					    tot, search_kind_name((enum search_kind)(1u << k)),
+					    json_integer(r.total[k]));
+				more |= per[k] == lim;
+			}
+			search_result_release(&r);
+		}
+		o = rc ? json_pack("{s:s}", "error", e.code[0] ? e.code : "server.error")
+		       : json_pack("{s:o,s:o}", "total", tot, "ids", ids);
+		if (rc) {
+			json_decref(ids);
+			json_decref(tot);
+		}
+		if (!o)
+			return cli_error("out of memory");
+		{
+			char *text = json_dumps(o, JSON_COMPACT);
+
+			json_decref(o);
+			if (!text)
+				return cli_error("out of memory");
+			puts(text);
+			free(text);
+		}
+	}
+	return CLI_OK;
+}
+
 int cmd_search(struct cli *c, int argc, char **argv)
 {
-	const char *pos[1], *kind = NULL, *limit = NULL, *offset = NULL;
+	const char *pos[1] = {NULL}, *kind = NULL, *limit = NULL, *offset = NULL, *batch = NULL;
 	int json = 0, rc, lim = 20, off = 0;
 	const struct cli_opt opts[] = {
-	    {"kind", CLI_OPT_STRING, &kind},	 {"limit", CLI_OPT_STRING, &limit},
-	    {"offset", CLI_OPT_STRING, &offset}, {"json", CLI_OPT_FLAG, &json},
+	    {"batch", CLI_OPT_STRING, &batch},
+	    {"kind", CLI_OPT_STRING, &kind},
+	    {"limit", CLI_OPT_STRING, &limit},
+	    {"offset", CLI_OPT_STRING, &offset},
+	    {"json", CLI_OPT_FLAG, &json},
 	    {NULL, 0, NULL},
 	};
 	struct search_result r = {0};
 	struct errinfo e = {0};
 	unsigned kinds = SEARCH_KIND_ALL;
 
-	if ((rc = cli_parse(c, argc, argv, opts, search_usage, pos, 1, 1, NULL)) >= 0)
+	if ((rc = cli_parse(c, argc, argv, opts, search_usage, pos, 0, 1, NULL)) >= 0)
 		return rc;
+	if (!batch == !pos[0])
+		return cli_usage_error(c, "give a QUERY or --batch FILE");
 	if (kind && !(kinds = kinds_of(kind)))
 		return cli_usage_error(c, "--kind takes company, contact, deal, note or all");
 	if (limit && (rc = cli_int(c, "--limit", limit, 1, 1000, &lim)))
@@ -512,6 +580,14 @@ int cmd_search(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = cli_open(c)))
 		return rc;
+	if (batch) {
+		FILE *f = strcmp(batch, "-") ? fopen(batch, "rb") : stdin;
+
+		rc = f ? search_batch(c, f, kinds, lim) : cli_error("cannot open '%s'", batch);
+		if (f && f != stdin)
+			fclose(f);
+		goto out;
+	}
 	if ((rc = svc_search(c->st, &c->actor, pos[0], kinds, lim, off, &r, &e))) {
 		rc = cli_fail(&e, rc);
 		goto out;

@@ -601,6 +601,22 @@ out:
 	return rc ? cli_fail(&e, rc) : 0;
 }
 
+/* report_rebuild recomputes the stored report aggregates (svc_report_rebuild). */
+static int report_rebuild(struct cli *c, int argc, char **argv)
+{
+	const struct cli_opt opts[] = {{NULL, 0, NULL}};
+	struct errinfo e = {0};
+	int rc;
+
+	if ((rc = cli_parse(c, argc, argv, opts, "usage: litecrm report rebuild\n", NULL, 0, 0,
+			    NULL)) >= 0)
+		return rc;
+	if ((rc = cli_open(c)))
+		return rc;
+	rc = svc_report_rebuild(c->st, &c->actor, &e);
+	return rc ? cli_fail(&e, rc) : 0;
+}
+
 static const struct cli_command report_commands[] = {
     {"summary", report_summary, "won, lost and open totals, and each stage's"},
     {"forecast", report_cycle, "open, expected and won amounts by month of close date"},
@@ -612,6 +628,7 @@ static const struct cli_command report_commands[] = {
     {"velocity", report_cycle, "open x win rate x average won / cycle length"},
     {"pipeline-as-of", report_cycle, "the open pipeline as it stood on a date"},
     {"leaderboard", report_cycle, "per owner: won, open, expected, win rate, cycle"},
+    {"rebuild", report_rebuild, "recompute the stored summary sums from the deals"},
 };
 
 int cmd_report(struct cli *c, int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "import.h"
 #include "repr.h"
+#include "svc_sec.h"
 
 /* unlink_db removes a database file this run created and could not finish. */
 static void unlink_db(const char *db)
@@ -224,18 +225,40 @@ static const char serve_usage[] =
     "  --threads N         event threads (default: one per core)\n"
     "  --workers N         worker threads for slow calls (default: one per core)\n"
     "  --quiet             no request log\n"
-    "  --hello TEXT        benchmark: answer every request with TEXT\n";
+    "  --hello TEXT        benchmark: answer every request with TEXT\n"
+    "\n"
+    "security (see SECURITY.md):\n"
+    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
+    "  --tls-key FILE      and this PEM private key\n"
+    "  --trust-proxy       behind a reverse proxy: the client address is the last\n"
+    "                      X-Forwarded-For entry, HTTPS is X-Forwarded-Proto\n"
+    "  --session-idle D    end login sessions unused for D (default 12h; 0: never)\n"
+    "  --session-max D     end login sessions D after login (default 7d)\n"
+    "  --client-timeout S  close connections idle or slow for S seconds (default 30)\n"
+    "                      (durations: 90, 90s, 15m, 12h, 7d)\n";
 
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:8080", *threads = NULL, *workers = NULL, *hello = NULL;
-	int quiet = 0, rc;
+	const char *tls_cert = NULL, *tls_key = NULL, *idle = NULL, *max = NULL, *timeout = NULL;
+	int quiet = 0, trust_proxy = 0, rc;
 	const struct cli_opt opts[] = {
-	    {"listen", CLI_OPT_STRING, &listen},   {"threads", CLI_OPT_STRING, &threads},
-	    {"workers", CLI_OPT_STRING, &workers}, {"quiet", CLI_OPT_FLAG, &quiet},
-	    {"hello", CLI_OPT_STRING, &hello},	   {NULL, 0, NULL},
+	    {"listen", CLI_OPT_STRING, &listen},
+	    {"threads", CLI_OPT_STRING, &threads},
+	    {"workers", CLI_OPT_STRING, &workers},
+	    {"quiet", CLI_OPT_FLAG, &quiet},
+	    {"hello", CLI_OPT_STRING, &hello},
+	    /* security */
+	    {"tls-cert", CLI_OPT_STRING, &tls_cert},
+	    {"tls-key", CLI_OPT_STRING, &tls_key},
+	    {"trust-proxy", CLI_OPT_FLAG, &trust_proxy},
+	    {"session-idle", CLI_OPT_STRING, &idle},
+	    {"session-max", CLI_OPT_STRING, &max},
+	    {"client-timeout", CLI_OPT_STRING, &timeout},
+	    {NULL, 0, NULL},
 	};
 	struct http_config cfg;
+	struct auth_policy pol = *svc_auth_policy();
 
 	if ((rc = cli_parse(c, argc, argv, opts, serve_usage, NULL, 0, 0, NULL)) >= 0)
 		return rc;
@@ -250,6 +273,19 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	cfg.listen = listen;
 	cfg.quiet = quiet;
 	cfg.hello_only = hello;
+	/* security */
+	if (!tls_cert != !tls_key)
+		return cli_usage_error(c, "--tls-cert and --tls-key go together");
+	cfg.tls_cert = tls_cert;
+	cfg.tls_key = tls_key;
+	cfg.trust_proxy = trust_proxy;
+	if (idle && svc_duration_parse(idle, &pol.session_idle))
+		return cli_usage_error(c, "--session-idle: '%s' is not a duration", idle);
+	if (max && (svc_duration_parse(max, &pol.session_max) || pol.session_max < 1))
+		return cli_usage_error(c, "--session-max: '%s' is not a duration", max);
+	if (timeout && cli_int(c, "--client-timeout", timeout, 1, 3600, &cfg.client_timeout))
+		return CLI_USAGE;
+	svc_auth_policy_set(&pol);
 	if (!hello) {
 		/* Fail here, plainly, rather than on every request. */
 		if ((rc = cli_open(c)))

@@ -40,6 +40,10 @@ const char *err_str(int rc)
 		return "precondition required";
 	case ERR_THROTTLED:
 		return "too many attempts";
+	case ERR_READONLY:
+		return "the database is read-only";
+	case ERR_FULL:
+		return "the disk is full";
 	}
 	return "unknown error";
 }

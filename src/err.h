@@ -24,7 +24,9 @@ enum err {
 	ERR_IO = -11,       /* a file could not be read or written */
 	ERR_INUSE = -12,    /* the row is still referenced (a stage holding deals) */
 	ERR_PRECOND = -13,  /* a required precondition (If-Match) is missing */
-	ERR_THROTTLED = -14 /* too many attempts; try later */
+	ERR_THROTTLED = -14, /* too many attempts; try later */
+	ERR_READONLY = -15,  /* the database is read-only (file mode, mount): reads still work */
+	ERR_FULL = -16	     /* the disk (or the database's size limit) is full */
 };
 
 /* err_str returns a short English phrase for rc ("not found"); never NULL. */

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -65,6 +66,7 @@ struct req {
 	_Atomic int state;
 	int status; /* for the log */
 	struct api_request areq;
+	char addr[64];		  /* the client address as text (security) */
 	struct api_response resp; /* filled by a worker for slow routes */
 	struct req *next;	  /* in the worker queue */
 };
@@ -115,6 +117,23 @@ static int is_api(const char *url)
 	return strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
 }
 
+/*
+ * add_security_headers adds what every answer carries (security, issue 9):
+ * nosniff, no framing, the referrer policy, a CSP (for API answers one that
+ * allows nothing at all, since JSON is never a page), and HSTS over TLS.
+ */
+static void add_security_headers(struct MHD_Response *resp, int api)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", WEB_REFERRER_POLICY);
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				api ? "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+				    : WEB_CSP);
+	if (g_cfg->tls_cert)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
 /* queue_api_response sends r (its body is handed to libmicrohttpd) with the API headers. */
 static enum MHD_Result queue_api_response(struct req *rq, struct api_response *r)
 {
@@ -132,7 +151,7 @@ static enum MHD_Result queue_api_response(struct req *rq, struct api_response *r
 	}
 	if (body && r->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	add_security_headers(resp, 1);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	for (i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
@@ -152,7 +171,7 @@ static enum MHD_Result queue_text(struct req *rq, unsigned status, const char *t
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	add_security_headers(resp, 1);
 	rq->status = (int)status;
 	ret = MHD_queue_response(rq->conn, status, resp);
 	MHD_destroy_response(resp);
@@ -184,14 +203,10 @@ static enum MHD_Result queue_web(struct req *rq, const char *method, const char 
 	}
 	if (w.gzip)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	if (w.page) {
-		MHD_add_response_header(resp, "Content-Security-Policy", WEB_CSP);
-		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	}
+	/* The page's CSP (no inline script) is on every web answer, page or asset. */
+	add_security_headers(resp, 0);
 	if (w.status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", WEB_REFERRER_POLICY);
 	rq->status = w.status;
 	ret = MHD_queue_response(c, (unsigned)w.status, resp);
 	MHD_destroy_response(resp);
@@ -227,6 +242,58 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* addr_text_ok: s looks like an IPv4 or IPv6 address (what X-Forwarded-For may give). */
+static int addr_text_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len >= 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!strchr("0123456789abcdefABCDEF.:", s[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * client_address writes the client's address into rq->addr: the peer of the
+ * connection, or, with --trust-proxy, the rightmost X-Forwarded-For entry
+ * (the one the trusted proxy appended) when it is a well-formed address.
+ */
+static void client_address(struct req *rq)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	rq->addr[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			  rq->addr, sizeof(rq->addr));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  rq->addr, sizeof(rq->addr));
+	if (g_cfg->trust_proxy) {
+		const char *xff =
+		    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+		const char *last, *end;
+
+		if (!xff)
+			return;
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ' || *last == '\t')
+			last++;
+		end = last + strlen(last);
+		while (end > last && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (addr_text_ok(last, (size_t)(end - last))) {
+			memcpy(rq->addr, last, (size_t)(end - last));
+			rq->addr[end - last] = '\0';
+		}
+	}
+}
+
 /*
  * fill_request points rq->areq at the connection's data; libmicrohttpd keeps
  * it until the request completes, and a suspended connection does not touch it.
@@ -249,6 +316,16 @@ static void fill_request(struct req *rq, const char *method, const char *url)
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	a->body = rq->body;
 	a->body_len = rq->len;
+	client_address(rq);
+	a->client_addr = rq->addr;
+	a->secure = g_cfg->tls_cert != NULL;
+	if (g_cfg->trust_proxy) {
+		const char *proto =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+
+		if (proto && strcasecmp(proto, "https") == 0)
+			a->secure = 1;
+	}
 }
 
 /* ---- the worker pool ---- */
@@ -518,6 +595,39 @@ fail:
 	return rc;
 }
 
+/*
+ * read_pem reads a PEM file of at most 1 MiB into a new NUL-terminated string
+ * (*out, freed by the caller). On failure it prints why and returns ERR_IO.
+ */
+static int read_pem(const char *path, const char *opt, char **out)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t n;
+
+	if (!path) {
+		fprintf(stderr, "litecrm: %s is needed for HTTPS\n", opt);
+		return ERR_INVALID;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "litecrm: cannot read %s '%s': %s\n", opt, path, strerror(errno));
+		return ERR_IO;
+	}
+	buf = malloc(1024 * 1024 + 1);
+	n = buf ? fread(buf, 1, 1024 * 1024, f) : 0;
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	if (!buf || n == 0 || n == 1024 * 1024 || !strstr(buf, "-----BEGIN")) {
+		fprintf(stderr, "litecrm: %s '%s' is not a PEM file\n", opt, path);
+		free(buf);
+		return ERR_IO;
+	}
+	*out = buf;
+	return 0;
+}
+
 /* connection_limit: what the descriptor limit leaves room for, at most 4096. */
 static unsigned connection_limit(void)
 {
@@ -543,6 +653,9 @@ int http_serve(const struct http_config *cfg)
 	sigset_t sigs, old;
 	int fd = -1, sig, rc = 0, pool_up = 0, key_up = 0, threads, workers, waited;
 	unsigned flags;
+	char *cert = NULL, *key = NULL;
+	struct MHD_OptionItem tls[3] = {
+	    {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 
 	g_cfg = cfg;
 	threads = cfg->threads > 0 ? cfg->threads : cores();
@@ -573,18 +686,34 @@ int http_serve(const struct http_config *cfg)
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	if (!cfg->quiet)
 		flags |= MHD_USE_ERROR_LOG;
-	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_CONNECTION_LIMIT,
-			     connection_limit(), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			     MHD_OPTION_END);
+	if (cfg->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "litecrm: this libmicrohttpd was built without TLS; use a "
+					"reverse proxy for HTTPS (see SECURITY.md)\n");
+			rc = ERR_INVALID;
+			goto out;
+		}
+		if ((rc = read_pem(cfg->tls_cert, "--tls-cert", &cert)) ||
+		    (rc = read_pem(cfg->tls_key, "--tls-key", &key)))
+			goto out;
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+	}
+	d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(cfg->client_timeout > 0 ? cfg->client_timeout : 30),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEAD_MAX, MHD_OPTION_CONNECTION_LIMIT,
+	    connection_limit(), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY,
+	    tls, MHD_OPTION_END);
 	if (!d) {
-		fprintf(stderr, "litecrm: cannot listen on '%s': the HTTP server did not start\n",
-			cfg->listen);
+		fprintf(stderr, "litecrm: cannot listen on '%s': the HTTP server did not start%s\n",
+			cfg->listen, cfg->tls_cert ? " (check the TLS certificate and key)" : "");
 		rc = ERR_IO;
 		goto out;
 	}
-	printf("litecrm: serving on http://%s\n", cfg->listen);
+	printf("litecrm: serving on %s://%s\n", cfg->tls_cert ? "https" : "http", cfg->listen);
 	fflush(stdout);
 
 	for (;;) {
@@ -618,5 +747,10 @@ out:
 		pthread_key_delete(g_store_key);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(cert);
+	if (key) {
+		memset(key, 0, strlen(key));
+		free(key);
+	}
 	return rc;
 }

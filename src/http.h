@@ -12,7 +12,16 @@ struct http_config {
 	int workers;		/* worker threads for slow calls; 0: number of cores */
 	int quiet;		/* no request log */
 	const char *hello_only; /* bench: when set, answer every request with this text */
+	/* security (issue 9) */
+	const char *tls_cert; /* PEM certificate (chain) file: serve HTTPS; NULL: HTTP */
+	const char *tls_key;  /* PEM private key file, with tls_cert */
+	int trust_proxy;      /* take the client address from X-Forwarded-For (rightmost) and
+				 TLS from X-Forwarded-Proto: only behind a proxy that sets them */
+	int client_timeout;   /* seconds a connection may stay idle or slow; 0: 30 */
 };
+
+/* The largest request head (request line and headers) accepted; over it is 431. */
+#define HTTP_HEAD_MAX (32 * 1024)
 
 /*
  * http_serve runs the server until SIGINT or SIGTERM, then stops accepting,

@@ -1,14 +1,20 @@
 /*
- * import.c - CSV import of deals: a strict, bounded CSV reader (libcsv) that
- * maps the header and hands out rows, and the importer that checks every row
- * and then creates the deals through svc.
+ * import.c - CSV import (import.h): the encoding step (iconv), a strict,
+ * bounded CSV reader (libcsv) that maps the header and hands out rows, and
+ * the importer that checks every row and then writes the records through
+ * svc in one batch.
  *
- * The reader works on the whole file in memory (capped at IMPORT_MAX_BYTES)
- * and keeps only the current record: a two-pass import parses twice rather
- * than storing every row.
+ * The reader works on the whole file in memory and keeps only the current
+ * record: a two-pass import parses twice rather than storing every row. The
+ * importer keeps what every row needs (workspace, stages, users, and the
+ * companies by normalised name in a hash table) for the whole import, so a
+ * row costs its own inserts and little else.
  */
 #include <csv.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +23,144 @@
 #include "import.h"
 #include "money.h"
 #include "pipeline.h"
+#include "svc_import.h"
 #include "text.h"
-
-static const char *const col_names[IMPORT_NCOLS] = {
-    [IMPORT_COL_COMPANY] = "company",	    [IMPORT_COL_DEAL] = "deal",
-    [IMPORT_COL_STAGE] = "stage",	    [IMPORT_COL_AMOUNT] = "amount",
-    [IMPORT_COL_CURRENCY] = "currency",	    [IMPORT_COL_OWNER] = "owner",
-    [IMPORT_COL_CLOSE_DATE] = "close_date", [IMPORT_COL_PROBABILITY] = "probability",
-    [IMPORT_COL_NEXT_STEP] = "next_step",
-};
 
 const char *import_column_name(enum import_col c)
 {
-	return (unsigned)c < IMPORT_NCOLS ? col_names[c] : "?";
+	return csvfmt_column_name((int)c);
+}
+
+int import_kind_parse(const char *s, enum import_kind *out)
+{
+	if (!strcmp(s, "deals"))
+		*out = IMPORT_DEALS;
+	else if (!strcmp(s, "companies"))
+		*out = IMPORT_COMPANIES;
+	else if (!strcmp(s, "contacts"))
+		*out = IMPORT_CONTACTS;
+	else
+		return ERR_INVALID;
+	return 0;
+}
+
+/* col_allowed: 1 when column c belongs to an import of kind k. */
+static int col_allowed(enum import_kind k, int c)
+{
+	switch (k) {
+	case IMPORT_DEALS:
+		return c <= IMPORT_COL_EXTERNAL_ID;
+	case IMPORT_COMPANIES:
+		return c == IMPORT_COL_COMPANY || c == IMPORT_COL_WEBSITE || c == IMPORT_COL_PHONE;
+	case IMPORT_CONTACTS:
+		return c == IMPORT_COL_COMPANY || c == IMPORT_COL_NAME || c == IMPORT_COL_TITLE ||
+		       c == IMPORT_COL_PHONE || c == IMPORT_COL_EMAIL;
+	}
+	return 0;
+}
+
+/* ---- encodings ---- */
+
+/* convert runs iconv from enc over data into a new UTF-8 buffer. */
+static int convert(const char *data, size_t len, const char *enc, char **out, size_t *outlen,
+		   struct errinfo *e)
+{
+	iconv_t cd = iconv_open("UTF-8", enc);
+	size_t cap = len * 2 + 16, inleft = len, outleft;
+	char *buf = NULL, *in = (char *)data, *o;
+	int rc = 0;
+
+	if (cd == (iconv_t)-1)
+		return errinfo_set(e, ERR_INVALID, "import.encoding", "encoding",
+				   "unknown encoding '%.32s'", enc);
+	if (cap > (size_t)IMPORT_MAX_BYTES * 2)
+		cap = (size_t)IMPORT_MAX_BYTES * 2;
+	buf = malloc(cap);
+	if (!buf) {
+		rc = errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+		goto out;
+	}
+	o = buf;
+	outleft = cap;
+	while (inleft > 0) {
+		if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+			if (errno == E2BIG) {
+				rc = errinfo_set(e, ERR_TOOBIG, "import.file_too_big", NULL,
+						 "the file is too large once converted to UTF-8");
+			} else {
+				rc = errinfo_set(e, ERR_INVALID, "import.encoding", "encoding",
+						 "the file is not %s text (byte %zu); name its "
+						 "encoding with --encoding",
+						 enc, len - inleft + 1);
+			}
+			goto out;
+		}
+	}
+	*outlen = cap - outleft;
+	*out = buf;
+	buf = NULL;
+out:
+	free(buf);
+	iconv_close(cd);
+	return rc;
+}
+
+int import_decode(const char *data, size_t len, const char *enc, char **out, size_t *outlen,
+		  char name[16], struct errinfo *e)
+{
+	const unsigned char *u = (const unsigned char *)data;
+	size_t zeros_even = 0, zeros_odd = 0, i, n;
+
+	*out = NULL;
+	*outlen = len;
+	if (enc && enc[0] && strcasecmp(enc, "auto") != 0) {
+		if (!strcasecmp(enc, "utf-8") || !strcasecmp(enc, "utf8")) {
+			snprintf(name, 16, "UTF-8");
+			return 0;
+		}
+		snprintf(name, 16, "%s", !strcasecmp(enc, "big5") ? "CP950" : enc);
+		if (len >= 2 &&
+		    ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)) &&
+		    !strncasecmp(enc, "utf-16", 6))
+			return convert(data, len, "UTF-16", out, outlen, e);
+		return convert(data, len, name, out, outlen, e);
+	}
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+		snprintf(name, 16, "UTF-8");
+		return 0;
+	}
+	if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+		snprintf(name, 16, "UTF-16LE");
+		return convert(data + 2, len - 2, "UTF-16LE", out, outlen, e);
+	}
+	if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+		snprintf(name, 16, "UTF-16BE");
+		return convert(data + 2, len - 2, "UTF-16BE", out, outlen, e);
+	}
+	if (utf8_valid(data, len)) {
+		snprintf(name, 16, "UTF-8");
+		return 0;
+	}
+	/* UTF-16 without a BOM: ASCII text leaves every other byte zero. */
+	n = len < 4096 ? len : 4096;
+	for (i = 0; i < n; i++)
+		if (u[i] == 0 && i % 2)
+			zeros_odd++;
+		else if (u[i] == 0)
+			zeros_even++;
+	if (n >= 8 && zeros_odd > n / 4 && zeros_even == 0) {
+		snprintf(name, 16, "UTF-16LE");
+		return convert(data, len, "UTF-16LE", out, outlen, e);
+	}
+	if (n >= 8 && zeros_even > n / 4 && zeros_odd == 0) {
+		snprintf(name, 16, "UTF-16BE");
+		return convert(data, len, "UTF-16BE", out, outlen, e);
+	}
+	if (memchr(data, 0, len))
+		return errinfo_set(e, ERR_INVALID, "import.encoding", "encoding",
+				   "the file is not text (it holds zero bytes): not a CSV file");
+	snprintf(name, 16, "CP950");
+	return convert(data, len, "CP950", out, outlen, e);
 }
 
 /* ---- the CSV reader ---- */
@@ -39,6 +170,7 @@ struct reader {
 	import_row_fn fn;
 	void *ctx;
 	struct errinfo *e;
+	struct import_header_opts *h;
 	int rc;	       /* first failure; callbacks do nothing once set */
 	size_t record; /* records completed (header included) */
 	size_t rows;   /* data rows handed to fn */
@@ -46,6 +178,7 @@ struct reader {
 	char *buf;
 	size_t len, cap;
 	size_t off[IMPORT_MAX_COLUMNS];
+	const char *field[IMPORT_MAX_COLUMNS];
 	size_t nfields;
 	/* The header: colmap[i] is the column of field i, or -1. */
 	int colmap[IMPORT_MAX_COLUMNS];
@@ -117,76 +250,131 @@ static void on_field(void *s, size_t n, void *data)
 	r->len += n + 1;
 }
 
-/* header_match maps a header cell to a column: case-insensitive, ' ' and '-' as '_'. */
-static int header_match(const char *cell)
+/*
+ * map_lookup finds header cell in the --map text: returns 1 with *col set
+ * (-1 to ignore) when the map names it, 0 when not, or -1 after failing r
+ * on a bad map.
+ */
+static int map_lookup(struct reader *r, const char *cell, int *col)
 {
-	char norm[32];
-	size_t i, n;
+	const char *p = r->h->map;
+	char want[256], left[256], right[64], msg[200];
 
-	while (*cell == ' ' || *cell == '\t')
-		cell++;
-	n = strlen(cell);
-	while (n && (cell[n - 1] == ' ' || cell[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= sizeof(norm))
-		return -1;
-	for (i = 0; i < n; i++) {
-		char c = cell[i];
+	if (!p || !*p)
+		return 0;
+	csvfmt_norm(cell, 1, want, sizeof(want));
+	while (*p) {
+		const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		char tmp[256];
+		size_t ln;
 
-		norm[i] = (c == ' ' || c == '-') ? '_' : (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+		if (!eq || (size_t)(eq - p) >= sizeof(tmp) || (size_t)(end - eq) > sizeof(right)) {
+			snprintf(msg, sizeof(msg), "--map: '%.*s' is not 'Header=column'",
+				 (int)((end - p) > 60 ? 60 : end - p), p);
+			fail(r, ERR_INVALID, "import.map_invalid", "map", msg);
+			return -1;
+		}
+		ln = (size_t)(eq - p);
+		memcpy(tmp, p, ln);
+		tmp[ln] = '\0';
+		csvfmt_norm(tmp, 1, left, sizeof(left));
+		memcpy(right, eq + 1, (size_t)(end - eq - 1));
+		right[end - eq - 1] = '\0';
+		if (strcmp(left, want) == 0) {
+			if (!strcmp(right, "-") || !strcmp(right, "ignore")) {
+				*col = -1;
+				return 1;
+			}
+			*col = csvfmt_column_parse(right);
+			if (*col < 0 || !col_allowed(r->h->kind, *col)) {
+				snprintf(msg, sizeof(msg), "--map: '%.40s' is not a column here",
+					 right);
+				fail(r, ERR_INVALID, "import.map_invalid", "map", msg);
+				return -1;
+			}
+			return 1;
+		}
+		p = comma ? comma + 1 : end;
 	}
-	norm[n] = '\0';
-	for (i = 0; i < IMPORT_NCOLS; i++)
-		if (strcmp(norm, col_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return 0;
 }
 
 /* map_header reads the current record as the header row. */
 static void map_header(struct reader *r)
 {
 	char msg[256];
-	int seen[IMPORT_NCOLS] = {0};
-	size_t i, known = 0, o = 0;
+	int seen[IMPORT_NCOLS] = {0}, mapped[IMPORT_MAX_COLUMNS] = {0}, foreign = 0;
+	size_t i, known = 0, unknown = 0, o = 0, ig = 0;
+	enum csvfmt_source src = CSVFMT_LITECRM;
 
 	r->ncols = r->nfields;
+	r->h->ignored[0] = '\0';
 	for (i = 0; i < r->nfields; i++) {
-		int c = header_match(r->buf + r->off[i]);
+		const char *cell = r->buf + r->off[i];
+		enum csvfmt_source s = CSVFMT_LITECRM;
+		int c, m = map_lookup(r, cell, &c);
 
+		if (m < 0)
+			return;
+		if (m == 0) {
+			c = csvfmt_header(cell, &s);
+			if (c >= 0 && !col_allowed(r->h->kind, c))
+				c = -1;
+		} else {
+			mapped[i] = 1;
+		}
+		if (c >= 0 && s != CSVFMT_LITECRM) {
+			foreign = 1;
+			src = s;
+		}
 		r->colmap[i] = c;
-		if (c < 0)
+		if (c < 0) {
+			if (!mapped[i])
+				unknown++;
 			continue;
+		}
 		known++;
 		if (seen[c]) {
 			snprintf(msg, sizeof(msg), "row 1: column '%s' appears twice",
-				 col_names[c]);
-			fail(r, ERR_INVALID, "import.duplicate_column", col_names[c], msg);
+				 csvfmt_column_name(c));
+			fail(r, ERR_INVALID, "import.duplicate_column", csvfmt_column_name(c), msg);
 			return;
 		}
 		seen[c] = 1;
 	}
+	r->h->source = src;
 	if (known == 0) {
 		fail(r, ERR_INVALID, "import.no_header", NULL,
 		     "row 1: no header row (expected columns company, deal, stage, amount, "
 		     "currency, owner, close_date)");
 		return;
 	}
-	if (known < r->nfields) {
+	if (unknown && !foreign) {
 		o = (size_t)snprintf(msg, sizeof(msg), "row 1: unknown column%s",
-				     r->nfields - known > 1 ? "s" : "");
+				     unknown > 1 ? "s" : "");
 		for (i = 0; i < r->nfields && o < sizeof(msg); i++)
-			if (r->colmap[i] < 0)
+			if (r->colmap[i] < 0 && !mapped[i])
 				o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s'%.40s'",
 						      o > 22 ? ", " : " ", r->buf + r->off[i]);
 		fail(r, ERR_INVALID, "import.unknown_column", NULL, msg);
 		return;
 	}
+	for (i = 0; i < r->nfields && ig < sizeof(r->h->ignored); i++)
+		if (r->colmap[i] < 0)
+			ig += (size_t)snprintf(r->h->ignored + ig, sizeof(r->h->ignored) - ig,
+					       "%s'%.40s'", ig ? ", " : "", r->buf + r->off[i]);
 	for (i = 0; i < IMPORT_NCOLS; i++) {
-		if (i != IMPORT_COL_COMPANY && i != IMPORT_COL_DEAL)
-			continue;
-		if (!seen[i]) {
-			snprintf(msg, sizeof(msg), "row 1: missing column '%s'", col_names[i]);
-			fail(r, ERR_INVALID, "import.missing_column", col_names[i], msg);
+		int need = r->h->kind == IMPORT_DEALS
+			       ? (i == IMPORT_COL_COMPANY || i == IMPORT_COL_DEAL)
+			   : r->h->kind == IMPORT_COMPANIES ? i == IMPORT_COL_COMPANY
+							    : i == IMPORT_COL_NAME;
+
+		if (need && !seen[i]) {
+			snprintf(msg, sizeof(msg), "row 1: missing column '%s'",
+				 csvfmt_column_name((int)i));
+			fail(r, ERR_INVALID, "import.missing_column", csvfmt_column_name((int)i),
+			     msg);
 			return;
 		}
 	}
@@ -225,10 +413,15 @@ static void on_record(int c, void *data)
 		fail(r, ERR_TOOBIG, "import.too_many_rows", NULL, msg);
 		goto next;
 	}
-	memset(&row, 0, sizeof(row));
+	memset(row.v, 0, sizeof(row.v));
 	row.row = r->record;
-	for (i = 0; i < r->nfields; i++)
-		row.v[r->colmap[i]] = r->buf + r->off[i];
+	for (i = 0; i < r->nfields; i++) {
+		r->field[i] = r->buf + r->off[i];
+		if (r->colmap[i] >= 0)
+			row.v[r->colmap[i]] = r->field[i];
+	}
+	row.field = r->field;
+	row.nfield = r->nfields;
 	r->rows++;
 	r->rc = r->fn ? r->fn(&row, r->ctx, r->e) : 0;
 next:
@@ -247,8 +440,27 @@ static size_t line_at(const char *data, size_t off)
 	return line;
 }
 
-int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, size_t *rows,
-		     struct errinfo *e)
+/* first_line_delim: '\t' when the header line has tabs and no commas, else ','. */
+static unsigned char first_line_delim(const char *data, size_t len)
+{
+	int tabs = 0, commas = 0;
+
+	for (size_t i = 0; i < len && data[i] != '\n'; i++) {
+		tabs += data[i] == '\t';
+		commas += data[i] == ',';
+	}
+	return tabs && !commas ? '\t' : ',';
+}
+
+/* A progress hook for the chunks of one parse. */
+struct parse_progress {
+	void (*fn)(void *ctx, size_t done, size_t total);
+	void *ctx;
+	size_t base, total;
+};
+
+static int parse_csv(const char *data, size_t len, struct import_header_opts *h, import_row_fn fn,
+		     void *ctx, size_t *rows, const struct parse_progress *pp, struct errinfo *e)
 {
 	struct csv_parser p;
 	struct reader r;
@@ -260,6 +472,7 @@ int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, 
 	r.fn = fn;
 	r.ctx = ctx;
 	r.e = e;
+	r.h = h;
 	if (len > IMPORT_MAX_BYTES) {
 		rc = errinfo_set(e, ERR_TOOBIG, "import.file_too_big", NULL,
 				 "the file is larger than %u MiB", IMPORT_MAX_BYTES >> 20);
@@ -273,6 +486,7 @@ int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, 
 	}
 	parser = 1;
 	csv_set_realloc_func(&p, capped_realloc);
+	csv_set_delim(&p, first_line_delim(data + pos, len - pos));
 	while (pos < len && !r.rc) {
 		size_t chunk = len - pos > 65536 ? 65536 : len - pos;
 
@@ -295,6 +509,8 @@ int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, 
 			}
 		}
 		pos += chunk;
+		if (pp && pp->fn && (pos & ((1u << 20) - 1)) < 65536)
+			pp->fn(pp->ctx, pp->base + pos, pp->total);
 	}
 	if (!r.rc && csv_fini(&p, on_field, on_record, &r) != 0 && !r.rc) {
 		snprintf(msg, sizeof(msg), "row %zu: malformed CSV at the end (an unclosed quote)",
@@ -314,17 +530,128 @@ out:
 	return rc;
 }
 
+int import_csv_parse_opts(const char *data, size_t len, struct import_header_opts *h,
+			  import_row_fn fn, void *ctx, size_t *rows, struct errinfo *e)
+{
+	return parse_csv(data, len, h, fn, ctx, rows, NULL, e);
+}
+
+int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, size_t *rows,
+		     struct errinfo *e)
+{
+	struct import_header_opts h;
+
+	memset(&h, 0, sizeof(h));
+	h.kind = IMPORT_DEALS;
+	return parse_csv(data, len, &h, fn, ctx, rows, NULL, e);
+}
+
+/* ---- companies by normalised name ---- */
+
+/* An open-addressing table from csvfmt_norm(name) to a company id. */
+struct name_table {
+	char **key;
+	int64_t *id;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void names_free(struct name_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->key[i]);
+	free(t->key);
+	free(t->id);
+	memset(t, 0, sizeof(*t));
+}
+
+/* names_slot returns the slot of key: its own, or the empty one where it would go. */
+static size_t names_slot(const struct name_table *t, const char *key)
+{
+	size_t i = hash_str(key) & (t->cap - 1);
+
+	while (t->key[i] && strcmp(t->key[i], key) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static int64_t names_get(const struct name_table *t, const char *key)
+{
+	size_t i;
+
+	if (!t->cap)
+		return 0;
+	i = names_slot(t, key);
+	return t->key[i] ? t->id[i] : 0;
+}
+
+/* names_put adds key -> id (first one wins); 0 or ERR_NOMEM. */
+static int names_put(struct name_table *t, const char *key, int64_t id)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		struct name_table nt = {0};
+
+		nt.cap = t->cap ? t->cap * 2 : 1024;
+		nt.key = calloc(nt.cap, sizeof(*nt.key));
+		nt.id = calloc(nt.cap, sizeof(*nt.id));
+		if (!nt.key || !nt.id) {
+			free(nt.key);
+			free(nt.id);
+			return ERR_NOMEM;
+		}
+		for (i = 0; i < t->cap; i++) {
+			if (t->key[i]) {
+				size_t j = names_slot(&nt, t->key[i]);
+
+				nt.key[j] = t->key[i];
+				nt.id[j] = t->id[i];
+				nt.n++;
+			}
+		}
+		free(t->key);
+		free(t->id);
+		*t = nt;
+	}
+	i = names_slot(t, key);
+	if (t->key[i])
+		return 0;
+	t->key[i] = strdup(key);
+	if (!t->key[i])
+		return ERR_NOMEM;
+	t->id[i] = id;
+	t->n++;
+	return 0;
+}
+
 /* ---- the importer ---- */
+
+/* A company id that stands for "created by this import when written". */
+#define COMPANY_PENDING (-1)
 
 struct importer {
 	struct store *st;
 	const struct actor *a;
+	const struct import_opts *o;
 	struct workspace ws;
 	int digits;
 	struct stage_list stages;
 	struct user_list users;
+	struct name_table companies;
 	struct import_result *res;
 	int create;
+	/* Pass 1 under skip_bad: the rows that failed, in order, for pass 2 to skip. */
+	size_t *bad;
+	size_t nbad, badcap, badnext;
 };
 
 /* row_fail fills e with "row N, column 'c': ..." and records row and column in res. */
@@ -340,10 +667,11 @@ row_fail(struct importer *im, struct errinfo *e, const struct import_row *r, int
 	va_end(ap);
 	im->res->error_row = r->row;
 	snprintf(im->res->error_column, sizeof(im->res->error_column), "%s",
-		 col >= 0 ? col_names[col] : "");
+		 col >= 0 ? csvfmt_column_name(col) : "");
 	if (col >= 0)
-		return errinfo_set(e, ERR_INVALID, code, col_names[col], "row %zu, column '%s': %s",
-				   r->row, col_names[col], detail);
+		return errinfo_set(e, ERR_INVALID, code, csvfmt_column_name(col),
+				   "row %zu, column '%s': %s", r->row, csvfmt_column_name(col),
+				   detail);
 	return errinfo_set(e, ERR_INVALID, code, NULL, "row %zu: %s", r->row, detail);
 }
 
@@ -363,97 +691,147 @@ static int get_text(struct importer *im, struct errinfo *e, const struct import_
 	return 0;
 }
 
-/*
- * ungroup copies an amount, dropping thousands separators when they are
- * placed as such ("1,234,567.5"); anything else is copied as is, for
- * money_parse to judge.
- */
-static void ungroup(const char *s, char *dst, size_t dstsz)
+/* find_owner finds the user named by username, display name or e-mail; -1 when none. */
+static int find_owner(const struct user_list *users, const char *s)
 {
-	const char *p = s;
-	size_t o = 0, run = 0;
-	int ok = strchr(s, ',') != NULL, commas = 0;
+	size_t i;
 
-	if (*p == '-')
-		p++;
-	for (; ok && *p && *p != '.'; p++) {
-		if (*p >= '0' && *p <= '9') {
-			run++;
-		} else if (*p == ',') {
-			ok = run > 0 && (commas ? run == 3 : run <= 3);
-			commas++;
-			run = 0;
-		} else {
-			ok = 0;
-		}
-	}
-	if (ok && run != 3)
-		ok = 0;
-	for (p = s; *p && o + 1 < dstsz; p++)
-		if (!ok || *p != ',')
-			dst[o++] = *p;
-	dst[o] = '\0';
+	for (i = 0; i < users->n; i++)
+		if (strcmp(users->v[i].username, s) == 0)
+			return (int)i;
+	for (i = 0; i < users->n; i++)
+		if (strcasecmp(users->v[i].username, s) == 0 ||
+		    (users->v[i].email[0] && strcasecmp(users->v[i].email, s) == 0))
+			return (int)i;
+	for (i = 0; i < users->n; i++)
+		if (csvfmt_same_name(users->v[i].display_name, s))
+			return (int)i;
+	return -1;
 }
 
-/* row_input checks row r completely and turns it into a deal_input. */
-static int row_input(struct importer *im, const struct import_row *r, struct deal_input *in,
-		     struct errinfo *e)
+/* find_stage finds a stage by key, zh-TW or English name, also after normalising. */
+static int find_stage(const struct stage_list *l, const char *s)
 {
-	char buf[CAP_NAME + 1], amount[48];
-	size_t i;
+	char a[CAP_NAME * 2 + 1], b[CAP_NAME * 2 + 1];
+	int i = stage_match(l->v, l->n, s);
+
+	if (i >= 0)
+		return i;
+	csvfmt_norm(s, 1, a, sizeof(a));
+	for (size_t j = 0; j < l->n; j++) {
+		csvfmt_norm(l->v[j].name_en, 1, b, sizeof(b));
+		if (strcmp(a, b) == 0 || csvfmt_same_name(l->v[j].name_zh, s) ||
+		    csvfmt_same_name(l->v[j].key, s))
+			return (int)j;
+	}
+	return -1;
+}
+
+/* company_ref resolves the company named in col into *id (COMPANY_PENDING when new). */
+static int company_ref(struct importer *im, const struct import_row *r, const char *name,
+		       int64_t *id, struct errinfo *e)
+{
+	char key[CAP_NAME * 2 + 1];
+	struct company c;
+	int rc;
+
+	csvfmt_norm(name, 1, key, sizeof(key));
+	*id = names_get(&im->companies, key);
+	if (*id > 0 || (*id == COMPANY_PENDING && !im->create))
+		return 0;
+	if (!im->create) {
+		*id = COMPANY_PENDING;
+		if (names_put(&im->companies, key, COMPANY_PENDING))
+			return errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+		return 0;
+	}
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	if ((rc = svc_import_company_create(im->st, im->a, &c, e))) {
+		im->res->error_row = r->row;
+		return rc;
+	}
+	im->res->companies++;
+	*id = c.id;
+	if (names_put(&im->companies, key, c.id))
+		return errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+	return 0;
+}
+
+/* The checked content of one deal row. */
+struct deal_row {
+	struct deal d;
+	unsigned set; /* DEAL_SET_* of the columns present and non-empty */
+	char company[CAP_NAME + 1];
+	char ext[CAP_NAME + 1];
+};
+
+/* deal_row_check checks row r completely and turns it into dr (no writes). */
+static int deal_row_check(struct importer *im, const struct import_row *r, struct deal_row *dr,
+			  struct errinfo *e)
+{
+	struct deal *d = &dr->d;
+	char buf[CAP_NAME + 1];
 	int rc, idx;
 
-	memset(in, 0, sizeof(*in));
-	if ((rc = get_text(im, e, r, IMPORT_COL_COMPANY, in->company, sizeof(in->company))))
+	memset(dr, 0, sizeof(*dr));
+	d->probability = -1;
+	if ((rc = get_text(im, e, r, IMPORT_COL_COMPANY, dr->company, sizeof(dr->company))))
 		return rc;
-	if (!in->company[0])
+	if (!dr->company[0])
 		return row_fail(im, e, r, IMPORT_COL_COMPANY, "import.required", "empty");
-	in->set |= DEAL_SET_COMPANY;
-	if ((rc = get_text(im, e, r, IMPORT_COL_DEAL, in->name, sizeof(in->name))))
+	if ((rc = get_text(im, e, r, IMPORT_COL_DEAL, d->name, sizeof(d->name))))
 		return rc;
-	if (!in->name[0])
+	if (!d->name[0])
 		return row_fail(im, e, r, IMPORT_COL_DEAL, "import.required", "empty");
-	in->set |= DEAL_SET_NAME;
+	if ((rc = get_text(im, e, r, IMPORT_COL_EXTERNAL_ID, dr->ext, sizeof(dr->ext))))
+		return rc;
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_STAGE, buf, sizeof(buf))))
 		return rc;
 	if (buf[0]) {
-		idx = stage_match(im->stages.v, im->stages.n, buf);
+		idx = find_stage(&im->stages, buf);
 		if (idx < 0)
 			return row_fail(im, e, r, IMPORT_COL_STAGE, "import.stage_unknown",
 					"unknown stage '%s'", buf);
-		in->stage_id = im->stages.v[idx].id;
-		in->set |= DEAL_SET_STAGE;
+		d->stage_id = im->stages.v[idx].id;
+		dr->set |= DEAL_SET_STAGE;
+	} else {
+		for (size_t j = 0; j < im->stages.n && !d->stage_id; j++)
+			if (im->stages.v[j].kind == STAGE_OPEN)
+				d->stage_id = im->stages.v[j].id;
+		if (!d->stage_id)
+			return row_fail(im, e, r, IMPORT_COL_STAGE, "import.stage_unknown",
+					"empty, and the pipeline has no open stage");
 	}
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_CURRENCY, buf, sizeof(buf))))
 		return rc;
-	if (buf[0] && strcasecmp(buf, im->ws.currency) != 0)
+	if (buf[0] && strcasecmp(buf, im->ws.currency) != 0 &&
+	    !(strcasecmp(im->ws.currency, "TWD") == 0 &&
+	      (!strcasecmp(buf, "NTD") || !strcasecmp(buf, "NT$"))))
 		return row_fail(im, e, r, IMPORT_COL_CURRENCY, "import.currency_mismatch",
 				"'%.40s' is not the workspace currency '%s'", buf, im->ws.currency);
-	memcpy(in->currency, im->ws.currency, sizeof(in->currency));
-	in->set |= DEAL_SET_CURRENCY;
+	memcpy(d->currency, im->ws.currency, sizeof(d->currency));
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_AMOUNT, buf, sizeof(buf))))
 		return rc;
 	if (buf[0]) {
-		ungroup(buf, amount, sizeof(amount));
-		if (money_parse(amount, im->digits, &in->amount) != 0)
-			return row_fail(im, e, r, IMPORT_COL_AMOUNT, "import.amount_invalid",
-					"'%.40s' is not an amount", buf);
-		if (in->amount < 0)
+		if (buf[0] == '-' && csvfmt_amount(buf + 1, im->digits, &d->amount) == 0)
 			return row_fail(im, e, r, IMPORT_COL_AMOUNT, "import.amount_negative",
 					"'%.40s' is negative", buf);
-		in->set |= DEAL_SET_AMOUNT;
+		if (csvfmt_amount(buf, im->digits, &d->amount) != 0)
+			return row_fail(im, e, r, IMPORT_COL_AMOUNT, "import.amount_invalid",
+					"'%.40s' is not an amount", buf);
+		dr->set |= DEAL_SET_AMOUNT;
 	}
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_OWNER, buf, sizeof(buf))))
 		return rc;
 	if (buf[0]) {
-		for (i = 0; i < im->users.n; i++)
-			if (strcmp(im->users.v[i].username, buf) == 0)
-				break;
-		if (i == im->users.n)
+		int i = find_owner(&im->users, buf);
+
+		if (i < 0)
 			return row_fail(im, e, r, IMPORT_COL_OWNER, "import.owner_unknown",
 					"unknown user '%.64s'", buf);
 		if (!im->users.v[i].active)
@@ -463,107 +841,367 @@ static int row_input(struct importer *im, const struct import_row *r, struct dea
 		    im->users.v[i].id != im->a->user_id)
 			return row_fail(im, e, r, IMPORT_COL_OWNER, "import.owner_forbidden",
 					"'%s': members import only their own deals", buf);
-		in->owner_id = im->users.v[i].id;
-		in->set |= DEAL_SET_OWNER;
+		d->owner_id = im->users.v[i].id;
+		dr->set |= DEAL_SET_OWNER;
 	} else if (im->a->system) {
 		return row_fail(im, e, r, IMPORT_COL_OWNER, "import.owner_required",
 				"empty (name the owner of every deal)");
+	} else {
+		d->owner_id = im->a->user_id;
 	}
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_CLOSE_DATE, buf, sizeof(buf))))
 		return rc;
 	if (buf[0]) {
-		if (!date_valid(buf))
+		rc = csvfmt_date(buf, im->o->date_order, d->close_date);
+		if (rc == ERR_CONFLICT)
+			return row_fail(im, e, r, IMPORT_COL_CLOSE_DATE, "import.date_ambiguous",
+					"'%.40s' could be month/day or day/month: give "
+					"--date-format mdy or dmy",
+					buf);
+		if (rc)
 			return row_fail(im, e, r, IMPORT_COL_CLOSE_DATE, "import.date_invalid",
-					"'%.40s' is not a date (YYYY-MM-DD)", buf);
-		memcpy(in->close_date, buf, DATE_LEN);
-		in->set |= DEAL_SET_CLOSE_DATE;
+					"'%.40s' is not a date (YYYY-MM-DD, YYYY/MM/DD or "
+					"MM/DD/YYYY)",
+					buf);
+		dr->set |= DEAL_SET_CLOSE_DATE;
 	}
 
 	if ((rc = get_text(im, e, r, IMPORT_COL_PROBABILITY, buf, sizeof(buf))))
 		return rc;
 	if (buf[0]) {
-		char *end;
-		long p = strtol(buf, &end, 10);
-
-		if (end == buf || (*end != '\0' && strcmp(end, "%") != 0) || p < 0 || p > 100)
+		if (csvfmt_percent(buf, &d->probability) != 0)
 			return row_fail(im, e, r, IMPORT_COL_PROBABILITY, "import.probability",
 					"'%.40s' is not a percentage 0-100", buf);
-		in->probability = (int)p;
-		in->set |= DEAL_SET_PROBABILITY;
+		dr->set |= DEAL_SET_PROBABILITY;
 	}
 
-	if ((rc = get_text(im, e, r, IMPORT_COL_NEXT_STEP, in->next_step, sizeof(in->next_step))))
+	if ((rc = get_text(im, e, r, IMPORT_COL_NEXT_STEP, d->next_step, sizeof(d->next_step))))
 		return rc;
-	if (in->next_step[0])
-		in->set |= DEAL_SET_NEXT_STEP;
+	if (d->next_step[0])
+		dr->set |= DEAL_SET_NEXT_STEP;
+	return company_ref(im, r, dr->company, &d->company_id, e);
+}
+
+/* deal_write creates the deal of dr, or updates the one its external id names. */
+static int deal_write(struct importer *im, struct deal_row *dr, struct errinfo *e)
+{
+	struct deal_input in;
+	struct deal out;
+	int64_t id = 0;
+	int rc;
+
+	if (dr->ext[0]) {
+		rc = svc_import_deal_find(im->st, im->a, dr->ext, &id, e);
+		if (rc && rc != ERR_NOTFOUND)
+			return rc;
+	}
+	if (!id) {
+		if ((rc = svc_import_deal_create(im->st, im->a, &im->ws, &dr->d, dr->ext, e)))
+			return rc;
+		im->res->created++;
+		return 0;
+	}
+	memset(&in, 0, sizeof(in));
+	in.set = DEAL_SET_COMPANY | DEAL_SET_NAME | dr->set;
+	in.company_id = dr->d.company_id;
+	snprintf(in.name, sizeof(in.name), "%s", dr->d.name);
+	in.amount = dr->d.amount;
+	in.stage_id = dr->d.stage_id;
+	in.probability = dr->d.probability;
+	in.owner_id = dr->d.owner_id;
+	memcpy(in.close_date, dr->d.close_date, DATE_LEN);
+	snprintf(in.next_step, sizeof(in.next_step), "%s", dr->d.next_step);
+	if ((rc = svc_deal_update(im->st, im->a, id, 0, &in, &out, e)))
+		return rc;
+	im->res->updated++;
+	return 0;
+}
+
+static int company_row(struct importer *im, const struct import_row *r, struct errinfo *e)
+{
+	struct company_input in;
+	struct company c;
+	char key[CAP_NAME * 2 + 1];
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	if ((rc = get_text(im, e, r, IMPORT_COL_COMPANY, in.name, sizeof(in.name))))
+		return rc;
+	if (!in.name[0])
+		return row_fail(im, e, r, IMPORT_COL_COMPANY, "import.required", "empty");
+	if ((rc = get_text(im, e, r, IMPORT_COL_WEBSITE, in.website, sizeof(in.website))))
+		return rc;
+	if ((rc = get_text(im, e, r, IMPORT_COL_PHONE, in.phone, sizeof(in.phone))))
+		return rc;
+	in.set = COMPANY_SET_NAME | COMPANY_SET_WEBSITE | COMPANY_SET_PHONE;
+	csvfmt_norm(in.name, 1, key, sizeof(key));
+	if (names_get(&im->companies, key))
+		return 0; /* known: matched, not duplicated */
+	if (!im->create)
+		return names_put(&im->companies, key, COMPANY_PENDING) ? ERR_NOMEM : 0;
+	if ((rc = svc_company_create(im->st, im->a, &in, &c, e)))
+		return rc;
+	im->res->created++;
+	return names_put(&im->companies, key, c.id) ? ERR_NOMEM : 0;
+}
+
+static int contact_row(struct importer *im, const struct import_row *r, struct errinfo *e)
+{
+	struct contact_input in;
+	struct contact out;
+	char company[CAP_NAME + 1];
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	if ((rc = get_text(im, e, r, IMPORT_COL_NAME, in.name, sizeof(in.name))))
+		return rc;
+	if (!in.name[0])
+		return row_fail(im, e, r, IMPORT_COL_NAME, "import.required", "empty");
+	if ((rc = get_text(im, e, r, IMPORT_COL_TITLE, in.title, sizeof(in.title))) ||
+	    (rc = get_text(im, e, r, IMPORT_COL_PHONE, in.phone, sizeof(in.phone))) ||
+	    (rc = get_text(im, e, r, IMPORT_COL_EMAIL, in.email, sizeof(in.email))) ||
+	    (rc = get_text(im, e, r, IMPORT_COL_COMPANY, company, sizeof(company))))
+		return rc;
+	in.set = CONTACT_SET_NAME | CONTACT_SET_TITLE | CONTACT_SET_PHONE | CONTACT_SET_EMAIL;
+	if (company[0]) {
+		if ((rc = company_ref(im, r, company, &in.company_id, e)))
+			return rc;
+		in.set |= CONTACT_SET_COMPANY;
+	}
+	if (!im->create)
+		return 0;
+	if ((rc = svc_contact_create(im->st, im->a, &in, &out, e)))
+		return rc;
+	im->res->created++;
+	return 0;
+}
+
+/* csv_line writes the fields of r as one CSV line into a new string. */
+static char *csv_line(const struct import_row *r)
+{
+	size_t n = 1, i, o = 0;
+	char *s;
+
+	for (i = 0; i < r->nfield; i++)
+		n += strlen(r->field[i]) * 2 + 3;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	for (i = 0; i < r->nfield; i++) {
+		const char *p = r->field[i];
+
+		if (i)
+			s[o++] = ',';
+		s[o++] = '"';
+		for (; *p; p++) {
+			if (*p == '"')
+				s[o++] = '"';
+			s[o++] = *p;
+		}
+		s[o++] = '"';
+	}
+	s[o] = '\0';
+	return s;
+}
+
+/* reject records row r as left out, with e's reason. */
+static int reject(struct importer *im, const struct import_row *r, const struct errinfo *e)
+{
+	struct import_result *res = im->res;
+	struct import_reject *j;
+
+	if (res->nrejects % 256 == 0) {
+		void *nv = realloc(res->rejects, (res->nrejects + 256) * sizeof(*res->rejects));
+
+		if (!nv)
+			return ERR_NOMEM;
+		res->rejects = nv;
+	}
+	j = &res->rejects[res->nrejects++];
+	memset(j, 0, sizeof(*j));
+	j->row = r->row;
+	snprintf(j->column, sizeof(j->column), "%s", e->field);
+	snprintf(j->reason, sizeof(j->reason), "%s", e->message);
+	j->line = csv_line(r);
+	if (im->nbad == im->badcap) {
+		size_t cap = im->badcap ? im->badcap * 2 : 256;
+		size_t *nb = realloc(im->bad, cap * sizeof(*nb));
+
+		if (!nb)
+			return ERR_NOMEM;
+		im->bad = nb;
+		im->badcap = cap;
+	}
+	im->bad[im->nbad++] = r->row;
 	return 0;
 }
 
 static int on_row(const struct import_row *r, void *ctx, struct errinfo *e)
 {
 	struct importer *im = ctx;
-	struct deal_input in;
-	struct deal d;
+	struct deal_row dr;
 	int rc;
 
-	if ((rc = row_input(im, r, &in, e)))
+	if (im->create && im->badnext < im->nbad && im->bad[im->badnext] == r->row) {
+		im->badnext++;
+		return 0; /* rejected in pass 1 */
+	}
+	switch (im->o->kind) {
+	case IMPORT_DEALS:
+		rc = deal_row_check(im, r, &dr, e);
+		if (rc == 0 && im->create)
+			rc = deal_write(im, &dr, e);
+		break;
+	case IMPORT_COMPANIES:
+		rc = company_row(im, r, e);
+		break;
+	default:
+		rc = contact_row(im, r, e);
+		break;
+	}
+	if (rc == ERR_INVALID && !im->create && im->o->skip_bad) {
+		im->res->error_row = 0;
+		im->res->error_column[0] = '\0';
+		rc = reject(im, r, e);
+		memset(e, 0, sizeof(*e));
 		return rc;
-	if (!im->create)
-		return 0;
-	rc = svc_deal_create(im->st, im->a, &in, &d, e);
-	if (rc) {
+	}
+	if (rc && im->create) {
 		char msg[sizeof(e->message)];
 
 		snprintf(msg, sizeof(msg), "%s", e->message[0] ? e->message : err_str(rc));
-		im->res->error_row = r->row;
-		snprintf(im->res->error_column, sizeof(im->res->error_column), "%s", e->field);
-		snprintf(e->message, sizeof(e->message), "row %zu: %.230s", r->row, msg);
-		return rc;
+		if (strncmp(msg, "row ", 4) != 0) {
+			im->res->error_row = r->row;
+			snprintf(im->res->error_column, sizeof(im->res->error_column), "%s",
+				 e->field);
+			snprintf(e->message, sizeof(e->message), "row %zu: %.230s", r->row, msg);
+		}
 	}
-	im->res->imported++;
-	return 0;
+	if (rc == 0 && im->create)
+		im->res->imported++;
+	return rc;
+}
+
+/* load reads what every row needs: the workspace, stages, users and companies. */
+static int load(struct importer *im, struct errinfo *e)
+{
+	struct company_list cl = {0};
+	char key[CAP_NAME * 2 + 1];
+	int rc;
+
+	stage_list_release(&im->stages);
+	user_list_release(&im->users);
+	names_free(&im->companies);
+	if ((rc = svc_workspace_get(im->st, im->a, &im->ws, e)))
+		return rc;
+	im->digits = money_digits(im->ws.currency);
+	if (im->digits < 0)
+		return errinfo_set(e, ERR_INVALID, "import.currency", NULL,
+				   "the workspace currency '%s' is unknown", im->ws.currency);
+	if ((rc = svc_stage_list(im->st, im->a, &im->stages, e)))
+		return rc;
+	if ((rc = svc_user_list(im->st, im->a, &im->users, e)))
+		return rc;
+	if ((rc = svc_import_companies(im->st, im->a, &cl, e)))
+		return rc;
+	for (size_t i = 0; i < cl.n && rc == 0; i++) {
+		csvfmt_norm(cl.v[i].name, 1, key, sizeof(key));
+		if (names_put(&im->companies, key, cl.v[i].id))
+			rc = errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+	}
+	company_list_release(&cl);
+	return rc;
+}
+
+void import_result_release(struct import_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrejects; i++)
+		free(r->rejects[i].line);
+	free(r->rejects);
+	r->rejects = NULL;
+	r->nrejects = 0;
+}
+
+int import_run(struct store *st, const struct actor *a, const char *data, size_t len,
+	       const struct import_opts *o, struct import_result *res, struct errinfo *e)
+{
+	struct import_header_opts h;
+	struct parse_progress pp;
+	struct importer im;
+	char *utf8 = NULL;
+	size_t ulen = len;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&im, 0, sizeof(im));
+	memset(&h, 0, sizeof(h));
+	im.st = st;
+	im.a = a;
+	im.o = o;
+	im.res = res;
+	h.kind = o->kind;
+	h.map = o->map;
+	if (len > IMPORT_MAX_BYTES) {
+		rc = errinfo_set(e, ERR_TOOBIG, "import.file_too_big", NULL,
+				 "the file is larger than %u MiB", IMPORT_MAX_BYTES >> 20);
+		goto out;
+	}
+	if ((rc = import_decode(data, len, o->encoding, &utf8, &ulen, res->encoding, e)))
+		goto out;
+	if (utf8)
+		data = utf8;
+	len = ulen;
+	pp.fn = o->progress;
+	pp.ctx = o->progress_ctx;
+	pp.base = 0;
+	pp.total = len * 2;
+	if ((rc = load(&im, e)))
+		goto out;
+
+	/* Pass 1: check every row; nothing is written. */
+	rc = parse_csv(data, len, &h, on_row, &im, &res->rows, &pp, e);
+	res->source = h.source;
+	memcpy(res->ignored, h.ignored, sizeof(res->ignored));
+	if (rc || o->dry_run)
+		goto out;
+
+	/* Pass 2: write every good row in one transaction. */
+	im.create = 1;
+	pp.base = len;
+	if ((rc = svc_batch_begin(st, e)))
+		goto out;
+	if (st->ops->bulk_hint)
+		st->ops->bulk_hint(st, 1);
+	rc = load(&im, e);
+	if (rc == 0)
+		rc = parse_csv(data, len, &h, on_row, &im, NULL, &pp, e);
+	rc = svc_batch_end(st, rc, e);
+	if (st->ops->bulk_hint)
+		st->ops->bulk_hint(st, 0);
+	if (rc) {
+		res->imported = res->created = res->updated = res->companies = 0;
+	}
+	if (o->progress)
+		o->progress(o->progress_ctx, len * 2, len * 2);
+out:
+	free(utf8);
+	free(im.bad);
+	names_free(&im.companies);
+	stage_list_release(&im.stages);
+	user_list_release(&im.users);
+	return rc;
 }
 
 int import_deals_csv(struct store *st, const struct actor *a, const char *data, size_t len,
 		     int dry_run, struct import_result *res, struct errinfo *e)
 {
-	struct importer im;
-	int rc;
+	struct import_opts o;
 
-	memset(res, 0, sizeof(*res));
-	memset(&im, 0, sizeof(im));
-	im.st = st;
-	im.a = a;
-	im.res = res;
-	if ((rc = svc_workspace_get(st, a, &im.ws, e)))
-		goto out;
-	im.digits = money_digits(im.ws.currency);
-	if (im.digits < 0) {
-		rc = errinfo_set(e, ERR_INVALID, "import.currency", NULL,
-				 "the workspace currency '%s' is unknown", im.ws.currency);
-		goto out;
-	}
-	if ((rc = svc_stage_list(st, a, &im.stages, e)))
-		goto out;
-	if ((rc = svc_user_list(st, a, &im.users, e)))
-		goto out;
-
-	/* Pass 1: check every row; nothing is written. */
-	rc = import_csv_parse(data, len, on_row, &im, &res->rows, e);
-	if (rc || dry_run)
-		goto out;
-
-	/* Pass 2: create every deal in one transaction. */
-	im.create = 1;
-	if ((rc = svc_batch_begin(st, e)))
-		goto out;
-	rc = import_csv_parse(data, len, on_row, &im, NULL, e);
-	rc = svc_batch_end(st, rc, e);
-	if (rc)
-		res->imported = 0;
-out:
-	stage_list_release(&im.stages);
-	user_list_release(&im.users);
-	return rc;
+	memset(&o, 0, sizeof(o));
+	o.kind = IMPORT_DEALS;
+	o.dry_run = dry_run;
+	return import_run(st, a, data, len, &o, res, e);
 }

@@ -25,11 +25,15 @@ static const struct cli_command commands[] = {
     {"stage", cmd_stage, "list and edit the pipeline's stages"},
     {"company", cmd_company, "add and list companies"},
     {"deal", cmd_deal, "add, list, show, move and assign deals"},
-    {"import", cmd_import, "import deals, or their stage history, from CSV"},
+    {"import", cmd_import, "import deals, companies, contacts or stage history from CSV"},
+    {"export", cmd_export, "export deals or the summary to CSV or Excel, or all as JSON"},
+    {"backup", cmd_backup, "copy the database to a file, also while serving"},
+    {"restore", cmd_restore, "replace the database with a backup"},
     {"report", cmd_report, "the pipeline summary and the sales-cycle reports"},
     {"note", cmd_note, "add, list, show and cite notes about customers"},
     {"search", cmd_search, "search companies, contacts, deals and notes"},
     {"migrate", cmd_migrate, "copy a workspace to another database (SQLite to PostgreSQL)"},
+    {"routes", cmd_routes, NULL}, /* hidden: the route table for tests (security) */
 };
 
 static void usage(FILE *f)
@@ -39,7 +43,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: litecrm [--db PATH] [--workspace SLUG] <command> [options]\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help) /* a command without help is hidden */
+			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 		"\nglobal options (before or after the command):\n"
 		"  --db PATH         the database (default: $LITECRM_DB, else ./%s)\n"

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "migrate.h"
+#include "report.h"
 
 /* ---- id maps ---- */
 
@@ -408,8 +410,7 @@ static int count_side(struct store *st, int64_t ws, int64_t out[C_COUNT])
 	struct note_filter nf = {0};
 	struct note_list notes = {0};
 	struct report_span_list spans = {0};
-	struct deal_filter f;
-	struct deal_list deals = {0};
+	struct report_deal_list deals = {0};
 	size_t i;
 	int rc;
 
@@ -451,30 +452,22 @@ static int count_side(struct store *st, int64_t ws, int64_t out[C_COUNT])
 			out[C_VIEWS] += l.v[j].owner_id == users.v[i].id;
 		saved_view_list_release(&l);
 	}
-	deal_filter_init(&f);
-	f.desc = 0;
-	f.limit = PAGE;
-	for (f.offset = 0;; f.offset += PAGE) {
-		if ((rc = st->ops->deal_list(st, ws, &f, 0, &deals)))
-			goto out;
-		for (i = 0; i < deals.n; i++) {
-			struct deal_change_list c = {0};
-			struct id_list cites = {0};
+	/* Every deal's id in one read (the report facts), then its children. */
+	if ((rc = st->ops->report_deals(st, ws, 0, &deals)))
+		goto out;
+	out[C_DEALS] = (int64_t)deals.n;
+	for (i = 0; i < deals.n; i++) {
+		struct deal_change_list c = {0};
+		struct id_list cites = {0};
 
-			if ((rc = st->ops->deal_change_list(st, ws, deals.v[i].id, &c)))
-				goto out;
-			out[C_CHANGES] += (int64_t)c.n;
-			deal_change_list_release(&c);
-			if ((rc = st->ops->deal_note_ids(st, ws, deals.v[i].id, &cites)))
-				goto out;
-			out[C_CITATIONS] += (int64_t)cites.n;
-			id_list_release(&cites);
-		}
-		out[C_DEALS] += (int64_t)deals.n;
-		i = deals.n;
-		deal_list_release(&deals);
-		if (i < PAGE)
-			break;
+		if ((rc = st->ops->deal_change_list(st, ws, deals.v[i].id, &c)))
+			goto out;
+		out[C_CHANGES] += (int64_t)c.n;
+		deal_change_list_release(&c);
+		if ((rc = st->ops->deal_note_ids(st, ws, deals.v[i].id, &cites)))
+			goto out;
+		out[C_CITATIONS] += (int64_t)cites.n;
+		id_list_release(&cites);
 	}
 out:
 	user_list_release(&users);
@@ -483,7 +476,7 @@ out:
 	company_list_release(&companies);
 	contact_list_release(&contacts);
 	report_span_list_release(&spans);
-	deal_list_release(&deals);
+	report_deal_list_release(&deals);
 	return rc;
 }
 
@@ -551,6 +544,14 @@ done:
 
 /* ---- the whole ---- */
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static int find_source(struct mig *m, struct workspace *w)
 {
 	struct workspace_list l = {0};
@@ -600,6 +601,7 @@ int migrate_workspace(struct store *src, struct store *dst, const struct migrate
 {
 	struct mig m;
 	struct workspace w, nw;
+	struct timespec t0;
 	size_t i;
 	int rc, src_tx = 0, dst_tx = 0;
 
@@ -609,6 +611,7 @@ int migrate_workspace(struct store *src, struct store *dst, const struct migrate
 	m.dst = dst;
 	m.o = o;
 	m.e = e;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((rc = src->ops->begin(src, 0)))
 		return fail(&m, rc, "(reading the source)");
 	src_tx = 1;
@@ -642,7 +645,10 @@ int migrate_workspace(struct store *src, struct store *dst, const struct migrate
 	}
 	src->ops->rollback(src);
 	src_tx = 0;
+	out->copy_seconds = seconds_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = verify(&m, out);
+	out->verify_seconds = seconds_since(&t0);
 out:
 	if (dst_tx)
 		dst->ops->rollback(dst);

@@ -44,7 +44,8 @@ struct migrate_report {
 	size_t ncounts;
 	struct migrate_figures src, dst;
 	size_t stages_compared; /* stages whose count, amount and expected matched */
-	int ok;			/* every count and figure matched */
+	double copy_seconds, verify_seconds;
+	int ok; /* every count and figure matched */
 };
 
 /*

@@ -806,6 +806,50 @@ out:
 
 /* ---- the forecast ---- */
 
+static int cmp_month(const void *a, const void *b)
+{
+	const struct report_month *x = a, *y = b;
+	int64_t kx = x->key ? x->key : INT64_MAX, ky = y->key ? y->key : INT64_MAX;
+
+	return kx < ky ? -1 : kx > ky;
+}
+
+int report_forecast_sums(const struct report_input *in, const struct report_sum *g, size_t ng,
+			 struct report_month **out, size_t *n)
+{
+	struct report_month *v = calloc(ng ? ng : 1, sizeof(*v));
+	size_t nv = 0, i, j;
+
+	if (!v)
+		return ERR_NOMEM;
+	for (i = 0; i < ng; i++) {
+		const struct report_stage *s = report_stage_find(in, g[i].stage_id);
+		char date[DATE_LEN];
+		int64_t key;
+
+		if (!s || s->kind == STAGE_LOST)
+			continue;
+		snprintf(date, sizeof(date), "%.7s-01", g[i].month);
+		key = g[i].month[0] ? report_period_of_date(date, REPORT_GROUP_MONTH) : 0;
+		for (j = 0; j < nv && v[j].key != key; j++)
+			;
+		if (j == nv)
+			v[nv++].key = key;
+		if (s->kind == STAGE_WON) {
+			v[j].won += g[i].deals;
+			v[j].won_amount += g[i].amount;
+		} else {
+			v[j].open += g[i].deals;
+			v[j].open_amount += g[i].amount;
+			v[j].expected += g[i].expected;
+		}
+	}
+	qsort(v, nv, sizeof(*v), cmp_month);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
 int report_forecast(const struct report_input *in, struct report_month **out, size_t *n)
 {
 	struct keyed *k = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*k));

@@ -250,6 +250,18 @@ struct report_month {
 	int64_t open, open_amount, expected;
 	int64_t won, won_amount;
 };
+/* The stored sums of one stage and month of target close date ("" for none). */
+struct report_sum {
+	int64_t stage_id;
+	char month[8]; /* YYYY-MM */
+	int64_t deals, amount, expected;
+};
+/*
+ * report_forecast_sums is report_forecast from those sums (any order): the
+ * same months, without reading a deal.
+ */
+int report_forecast_sums(const struct report_input *in, const struct report_sum *g, size_t ng,
+			 struct report_month **out, size_t *n);
 /* report_forecast groups open and won deals by the month of their close_date. */
 int report_forecast(const struct report_input *in, struct report_month **out, size_t *n);
 /* report_months_sum adds the months of v whose key is in [first, last] into out (key 0). */

@@ -71,7 +71,8 @@ static void read_item(const char *q, size_t n, size_t *i, struct item *it)
 				for (size_t f = 1; f < sizeof(field_names) / sizeof(field_names[0]);
 				     f++)
 					if (strlen(field_names[f]) == k - start &&
-					    strncasecmp(q + start, field_names[f], k - start) == 0) {
+					    strncasecmp(q + start, field_names[f], k - start) ==
+						0) {
 						it->field = (enum search_field)f;
 						start = t;
 						break;
@@ -121,8 +122,8 @@ static void trim_norm(char *s)
 {
 	size_t n = strlen(s), a = 0;
 
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-			 s[n - 1] == '\r'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
 		n--;
 	while (a < n && (s[a] == ' ' || s[a] == '\t' || s[a] == '\n' || s[a] == '\r'))
 		a++;
@@ -310,8 +311,8 @@ static int applies(const struct search_atom *a, enum search_field field)
 {
 	if (a->negate)
 		return 0;
-	return a->field == field || (a->field == SEARCH_ANY &&
-				     (field == SEARCH_TITLE || field == SEARCH_BODY));
+	return a->field == field ||
+	       (a->field == SEARCH_ANY && (field == SEARCH_TITLE || field == SEARCH_BODY));
 }
 
 struct out {

@@ -202,6 +202,12 @@ struct report_change_list {
 	struct report_change *v;
 	size_t n;
 };
+struct report_sum;
+struct report_sum_list {
+	struct report_sum *v;
+	size_t n;
+};
+void report_sum_list_release(struct report_sum_list *l);
 void report_deal_list_release(struct report_deal_list *l);
 void report_span_list_release(struct report_span_list *l);
 void report_change_list_release(struct report_change_list *l);
@@ -245,6 +251,21 @@ struct note_hits {
 	int64_t total;
 };
 void note_hits_release(struct note_hits *h);
+
+/* ---- security (issue 9): login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
+
+/*
+ * Failed logins are kept for an hour per account key ("<workspace slug>/<username>",
+ * as typed, so unknown users throttle exactly like real ones) and client address;
+ * known addresses are those an account last logged in from successfully.
+ */
+#define CAP_LOGIN_ACCOUNT 160
+#define CAP_LOGIN_ADDR	  64
+struct login_failures {
+	int64_t count;		/* failures since the moment asked for */
+	char first_at[TS_LEN]; /* the oldest and newest of them ("" when none) */
+	char last_at[TS_LEN];
+};
 
 /*
  * The backend's function table. Every function returns 0 or a negative enum
@@ -362,6 +383,17 @@ struct store_ops {
 	/* deal_change_list gives a deal's field changes, oldest first. */
 	int (*deal_change_list)(struct store *s, int64_t ws, int64_t deal_id,
 				struct deal_change_list *out);
+	/*
+	 * report_rebuild recomputes what the store keeps aggregated for the
+	 * reports (the summary's per stage and owner sums) from the deals of ws:
+	 * after rows were written behind litecrm's back. May be NULL.
+	 */
+	int (*report_rebuild)(struct store *s, int64_t ws);
+	/*
+	 * report_sums reads those sums per stage and month of target close date
+	 * (only owner's deals when owner > 0), for the forecast. May be NULL.
+	 */
+	int (*report_sums)(struct store *s, int64_t ws, int64_t owner, struct report_sum_list *out);
 	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump. */
 	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);
 	/*
@@ -392,6 +424,59 @@ struct store_ops {
 	/* note_search finds the notes of a query (struct note_search). */
 	int (*note_search)(struct store *s, int64_t ws, const struct note_search *q,
 			   struct note_hits *out);
+	/*
+	 * note_index_defer (NULL where not needed): on > 0 starts deferring the
+	 * search index of the notes this connection creates, inside a write
+	 * transaction where only note_create runs until the deferral ends;
+	 * 0 indexes them all at once and ends it; < 0 ends it without indexing
+	 * (the transaction is rolled back). ERR_INVALID when already deferring.
+	 */
+	int (*note_index_defer)(struct store *s, int on);
+
+	/* ---- security (issue 9): login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
+	/* login_failure_add records a failed login at time at, and forgets those before prune. */
+	int (*login_failure_add)(struct store *s, const char *account, const char *addr,
+				 const char *at, const char *prune);
+	/*
+	 * login_failure_count counts failures since `since` of account (NULL: any) from
+	 * addr (NULL: any).
+	 */
+	int (*login_failure_count)(struct store *s, const char *account, const char *addr,
+				   const char *since, struct login_failures *out);
+	/* login_failure_clear forgets the failures of account from addr (after a success). */
+	int (*login_failure_clear)(struct store *s, const char *account, const char *addr);
+	/* login_known_add records that account logged in from addr at time at. */
+	int (*login_known_add)(struct store *s, const char *account, const char *addr,
+			       const char *at);
+	/* login_known_get sets *found when account logged in from addr since `since`. */
+	int (*login_known_get)(struct store *s, const char *account, const char *addr,
+			       const char *since, int *found);
+
+	/* ---- import, export and backup (store_sqlite_io.c; NULL where unsupported) ---- */
+	/*
+	 * deal_external_find finds the deal imported with external id ext
+	 * (the id it had in the system it came from); ERR_NOTFOUND when none.
+	 */
+	int (*deal_external_find)(struct store *s, int64_t ws, const char *ext, int64_t *deal_id);
+	/* deal_external_set records ext ("" clears it) on a deal; ERR_CONFLICT when taken. */
+	int (*deal_external_set)(struct store *s, int64_t ws, int64_t deal_id, const char *ext);
+	/*
+	 * backup_to writes a consistent copy of the whole database to the new
+	 * file path while other connections go on writing; ERR_IO when path
+	 * cannot be written. Outside any transaction of s.
+	 */
+	int (*backup_to)(struct store *s, const char *path);
+	/*
+	 * restore_from replaces the whole database with the copy at path after
+	 * checking it (PRAGMA integrity_check, a litecrm schema this version
+	 * knows): ERR_INVALID with nothing changed when it fails.
+	 */
+	int (*restore_from)(struct store *s, const char *path);
+	/*
+	 * bulk_hint tells the backend a bulk write follows (on = 1) or ended
+	 * (on = 0), so it may size its caches for it. Optional (NULL).
+	 */
+	int (*bulk_hint)(struct store *s, int on);
 };
 
 struct store {

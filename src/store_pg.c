@@ -32,6 +32,7 @@
  * composite (workspace_id, id), and every tenant table's primary key begins
  * with workspace_id, so the workspace id can be a distribution column.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,26 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (workspace_id, cited_by) REFERENCES users (workspace_id, id)"
     ");"
     "CREATE INDEX deal_note_note ON deal_note (workspace_id, note_id);",
+    /* security (store_pg_sec.c): the SQLite backend's "security" migration. */
+    "CREATE TABLE login_failure ("
+    "  id " ID " PRIMARY KEY,"
+    "  account " T " NOT NULL,"
+    "  addr " T " NOT NULL,"
+    "  at " T " NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_account ON login_failure (account, at);"
+    "CREATE INDEX login_failure_addr ON login_failure (addr, at);"
+    "CREATE INDEX login_failure_at ON login_failure (at);"
+    "CREATE TABLE login_known ("
+    "  account " T " NOT NULL,"
+    "  addr " T " NOT NULL,"
+    "  at " T " NOT NULL,"
+    "  PRIMARY KEY (account, addr)"
+    ");",
+    /* import, export and backup (store_pg_io.c): the external id of imported deals. */
+    "ALTER TABLE deal ADD COLUMN external_id " T ";"
+    "CREATE UNIQUE INDEX deal_external ON deal (workspace_id, external_id)"
+    "  WHERE external_id IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2154,6 +2175,15 @@ static const struct store_ops pg_ops = {
     .deal_note_ids = pg_deal_note_ids,
     .note_deal_ids = pg_note_deal_ids,
     .note_search = pg_note_search,
+    /* security (store_pg_sec.c) */
+    .login_failure_add = pg_login_failure_add,
+    .login_failure_count = pg_login_failure_count,
+    .login_failure_clear = pg_login_failure_clear,
+    .login_known_add = pg_login_known_add,
+    .login_known_get = pg_login_known_get,
+    /* import, export and backup (store_pg_io.c); backup_to and restore_from stay NULL */
+    .deal_external_find = pg_deal_external_find,
+    .deal_external_set = pg_deal_external_set,
 };
 
 /* simple runs a fixed statement without parameters (DDL, the migration's own). */
@@ -2300,6 +2330,8 @@ static int check_server(struct pg_store *s, char *errbuf, size_t errsz)
  * ops_complete checks that every op of pg_ops is set: a backend missing an
  * op that another feature added to struct store_ops must fail at open, not
  * crash on the first call. struct store_ops is a name and function pointers.
+ * The ops store.h calls optional (NULL where unsupported; callers check) are
+ * listed below; add a new optional op there.
  */
 static int ops_complete(char *errbuf, size_t errsz)
 {
@@ -2310,6 +2342,13 @@ static int ops_complete(char *errbuf, size_t errsz)
 
 	for (off = sizeof(const char *); off + sizeof(fnptr) <= sizeof(pg_ops);
 	     off += sizeof(fnptr), i++) {
+		/* store.h allows these to be NULL where unsupported; callers check. */
+		if (off == offsetof(struct store_ops, backup_to) ||
+		    off == offsetof(struct store_ops, restore_from) ||
+		    off == offsetof(struct store_ops, note_index_defer) ||
+		    off == offsetof(struct store_ops, bulk_hint) ||
+		    off == offsetof(struct store_ops, report_rebuild))
+			continue;
 		memcpy(&f, b + off, sizeof(f));
 		if (!f) {
 			if (errsz)

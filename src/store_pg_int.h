@@ -29,7 +29,8 @@ enum {
 	PG_EXT_REPORT = 48, /* store_pg_report.c */
 	PG_EXT_VIEW = 96,   /* store_pg_view.c */
 	PG_EXT_IO = 120,    /* store_pg_io.c */
-	PG_EXT_COUNT = 160
+	PG_EXT_SEC = 160,   /* store_pg_sec.c (security: login throttling) */
+	PG_EXT_COUNT = 176
 };
 
 /* The number of statements of store_pg.c's own table. */
@@ -114,5 +115,20 @@ int pg_note_uncite(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id
 int pg_deal_note_ids(struct store *s, int64_t ws, int64_t deal_id, struct id_list *out);
 int pg_note_deal_ids(struct store *s, int64_t ws, int64_t note_id, struct id_list *out);
 int pg_note_search(struct store *s, int64_t ws, const struct note_search *q, struct note_hits *out);
+
+/* security (store_pg_sec.c), for store_pg.c's table */
+int pg_login_failure_add(struct store *base, const char *account, const char *addr,
+			 const char *at, const char *prune);
+int pg_login_failure_count(struct store *base, const char *account, const char *addr,
+			   const char *since, struct login_failures *out);
+int pg_login_failure_clear(struct store *base, const char *account, const char *addr);
+int pg_login_known_add(struct store *base, const char *account, const char *addr,
+		       const char *at);
+int pg_login_known_get(struct store *base, const char *account, const char *addr,
+		       const char *since, int *found);
+
+/* import, export and backup (store_pg_io.c) */
+int pg_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);
+int pg_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, const char *ext);
 
 #endif

@@ -14,6 +14,13 @@ void deal_change_list_release(struct deal_change_list *l)
 	l->n = 0;
 }
 
+void report_sum_list_release(struct report_sum_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void report_deal_list_release(struct report_deal_list *l)
 {
 	free(l->v);

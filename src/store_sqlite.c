@@ -271,6 +271,86 @@ static const char *const migrations[] = {
     "    VALUES ('delete', old.id, old.title, old.body);"
     "  INSERT INTO note_fts (rowid, title, body) VALUES (new.id, new.title, new.body);"
     " END;",
+    /*
+     * import (store_sqlite_io.c): the id a deal has in the system it was
+     * imported from, so that importing the same file again updates it.
+     */
+    "ALTER TABLE deal ADD COLUMN external_id TEXT;"
+    "CREATE UNIQUE INDEX deal_external ON deal (workspace_id, external_id)"
+    "  WHERE external_id IS NOT NULL;",
+    /*
+     * security (store_sqlite_sec.c): failed logins of the last hour by account key
+     * and client address, and the addresses each account logged in from.
+     */
+    "CREATE TABLE login_failure ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  account TEXT NOT NULL,"
+    "  addr TEXT NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_account ON login_failure (account, at);"
+    "CREATE INDEX login_failure_addr ON login_failure (addr, at);"
+    "CREATE INDEX login_failure_at ON login_failure (at);"
+    "CREATE TABLE login_known ("
+    "  account TEXT NOT NULL,"
+    "  addr TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  PRIMARY KEY (account, addr)"
+    ");",
+    /*
+     * notes and search, fast (store_sqlite_note.c): note_fts holds no text
+     * of its own (contentless) and a third column, scope, of words naming
+     * the note's workspace, company and author (w1 c12 a3), so that those
+     * filters and counts are answered by the index alone. The insert
+     * trigger skips notes while their connection defers indexing
+     * (lc_note_deferred(), registered by sq_note_register).
+     */
+    "DROP TRIGGER note_fts_insert;"
+    "DROP TRIGGER note_fts_delete;"
+    "DROP TRIGGER note_fts_update;"
+    "DROP TABLE note_fts;"
+    "CREATE VIRTUAL TABLE note_fts USING fts5(title, body, scope, content='',"
+    "  tokenize='litecrm');"
+    "CREATE TRIGGER note_fts_insert AFTER INSERT ON note WHEN NOT lc_note_deferred() BEGIN"
+    "  INSERT INTO note_fts (rowid, title, body, scope) VALUES (new.id, new.title, new.body,"
+    "    'w' || new.workspace_id || ' c' || new.company_id || ' a' || COALESCE(new.author_id, 0));"
+    " END;"
+    "CREATE TRIGGER note_fts_delete AFTER DELETE ON note BEGIN"
+    "  INSERT INTO note_fts (note_fts, rowid, title, body, scope) VALUES ('delete', old.id,"
+    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id || ' a' || COALESCE(old.author_id, 0));"
+    " END;"
+    "CREATE TRIGGER note_fts_update AFTER UPDATE OF title, body, company_id, author_id,"
+    "  workspace_id ON note BEGIN"
+    "  INSERT INTO note_fts (note_fts, rowid, title, body, scope) VALUES ('delete', old.id,"
+    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id || ' a' || COALESCE(old.author_id, 0));"
+    "  INSERT INTO note_fts (rowid, title, body, scope) VALUES (new.id, new.title, new.body,"
+    "    'w' || new.workspace_id || ' c' || new.company_id || ' a' || COALESCE(new.author_id, 0));"
+    " END;"
+    "INSERT INTO note_fts (rowid, title, body, scope) SELECT id, title, body,"
+    "  'w' || note.workspace_id || ' c' || note.company_id || ' a' || COALESCE(note.author_id, 0) FROM note;",
+    /*
+     * reports (store_sqlite_report.c): the summary kept per (stage, owner),
+     * with exact sums of amount and of money_expected() per deal; written in
+     * the transaction of every deal write (sq_sum_deal) and recomputed for a
+     * stage whose probability changes (sq_sum_stage).
+     */
+    "CREATE TABLE deal_sum ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  close_month TEXT NOT NULL," /* YYYY-MM of close_date, '' for none */
+    "  deals BIGINT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  expected BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, stage_id, owner_id, close_month)"
+    ");"
+    "INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
+    "  expected)"
+    "  SELECT d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), ''),"
+    "  count(*), sum(d.amount),"
+    "  sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"
+    "  FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+    "  GROUP BY d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), '');",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -597,6 +677,12 @@ int sq_db_err(struct sqlite_store *s, int rc, int fk_err)
 		return ERR_RETRY;
 	case SQLITE_NOMEM:
 		return ERR_NOMEM;
+	case SQLITE_READONLY: /* security/durability: a clear error, reads go on */
+		fprintf(stderr, "litecrm: the database is read-only: %s\n", sqlite3_errmsg(s->db));
+		return ERR_READONLY;
+	case SQLITE_FULL:
+		fprintf(stderr, "litecrm: the disk is full: %s\n", sqlite3_errmsg(s->db));
+		return ERR_FULL;
 	case SQLITE_CONSTRAINT:
 		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return ERR_CONFLICT;
@@ -1677,6 +1763,8 @@ static int sqlite_stage_update(struct store *base, struct stage *g)
 		goto out;
 	}
 	rc = step_update(s, st, STMT_STAGE_GET, g->workspace_id, g->id);
+	if (!rc) /* reports: the probability may have changed */
+		rc = sq_sum_stage(s, g->workspace_id, g->id);
 	if (rc)
 		goto out;
 	g->version++;
@@ -1974,6 +2062,9 @@ static int sqlite_deal_create(struct store *base, struct deal *d)
 	if (rc)
 		goto out;
 	d->id = sqlite3_last_insert_rowid(s->db);
+	rc = sq_sum_deal(s, d->workspace_id, d->id, 1); /* reports: deal_sum */
+	if (rc)
+		goto out;
 	d->version = 1;
 	memcpy(d->created_at, now, TS_LEN);
 	memcpy(d->updated_at, now, TS_LEN);
@@ -2151,7 +2242,13 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 		rc = sq_bind_failed(s);
 		goto out;
 	}
+	/* reports: deal_sum loses the row as it was and gains it as it is */
+	rc = sq_sum_deal(s, d->workspace_id, d->id, -1);
+	if (rc)
+		goto out;
 	rc = step_update(s, st, STMT_DEAL_EXISTS, d->workspace_id, d->id);
+	if (sq_sum_deal(s, d->workspace_id, d->id, 1) && !rc)
+		rc = ERR_DB;
 	if (rc)
 		goto out;
 	d->version++;
@@ -2164,7 +2261,15 @@ out:
 /* deal_delete removes the deal's stage history with it. */
 static int sqlite_deal_delete(struct store *base, int64_t ws, int64_t id)
 {
-	return delete_by_id(sq(base), STMT_DEAL_DELETE, ws, id);
+	struct sqlite_store *s = sq(base);
+	int rc = sq_sum_deal(s, ws, id, -1); /* reports: deal_sum */
+
+	if (rc)
+		return rc;
+	rc = delete_by_id(s, STMT_DEAL_DELETE, ws, id);
+	if (rc)
+		sq_sum_deal(s, ws, id, 1); /* not deleted: count it again */
+	return rc;
 }
 
 /* ---- history ---- */
@@ -2235,6 +2340,8 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 		return 0;
 	}
 	by_owner = owner != 0;
+	if (!f->close_from[0] && !f->close_to[0]) /* reports: the maintained sums */
+		return sq_sum_summary(s, ws, owner, out);
 	rc = sq_prepare(s, &s->summary_stmt[by_owner],
 		     by_owner ? SUMMARY_HEAD " AND d.owner_id = ?2" SUMMARY_TAIL
 			      : SUMMARY_HEAD SUMMARY_TAIL);
@@ -2348,6 +2455,8 @@ static const struct store_ops sqlite_ops = {
     .deal_change_list = sqlite_deal_change_list,
     .stage_set_stalled = sqlite_stage_set_stalled,
     .history_reset = sqlite_history_reset,
+    .report_rebuild = sqlite_report_rebuild,
+    .report_sums = sqlite_report_sums,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,
@@ -2359,6 +2468,19 @@ static const struct store_ops sqlite_ops = {
     .deal_note_ids = sqlite_deal_note_ids,
     .note_deal_ids = sqlite_note_deal_ids,
     .note_search = sqlite_note_search,
+    .note_index_defer = sqlite_note_index_defer,
+    /* security (store_sqlite_sec.c) */
+    .login_failure_add = sqlite_login_failure_add,
+    .login_failure_count = sqlite_login_failure_count,
+    .login_failure_clear = sqlite_login_failure_clear,
+    .login_known_add = sqlite_login_known_add,
+    .login_known_get = sqlite_login_known_get,
+    /* import, export and backup */
+    .deal_external_find = sqlite_deal_external_find,
+    .deal_external_set = sqlite_deal_external_set,
+    .backup_to = sqlite_backup_to,
+    .restore_from = sqlite_restore_from,
+    .bulk_hint = sqlite_bulk_hint,
 };
 
 /*

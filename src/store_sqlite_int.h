@@ -24,7 +24,8 @@ enum {
 	SQ_EXT_REPORT = 48,  /* store_sqlite_report.c */
 	SQ_EXT_VIEW = 96,    /* store_sqlite_view.c */
 	SQ_EXT_IO = 120,     /* store_sqlite_io.c */
-	SQ_EXT_COUNT = 160
+	SQ_EXT_SEC = 160,    /* store_sqlite_sec.c (security: login throttling) */
+	SQ_EXT_COUNT = 176
 };
 
 #define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
@@ -117,6 +118,19 @@ int sqlite_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
 			    struct deal_change_list *out);
 int sqlite_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days);
 int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
+int sqlite_report_rebuild(struct store *base, int64_t ws);
+int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out);
+/*
+ * The maintained summary, deal_sum (store_sqlite_report.c): sq_sum_deal adds
+ * sign (1 or -1) times deal_id's current row to its (stage, owner) sums, in
+ * the caller's transaction: -1 before a deal is changed or deleted, +1 after
+ * it is created or changed. sq_sum_stage recomputes a stage's rows (its
+ * probability changed). sq_sum_summary reads the summary without filters
+ * other than the owner (0: every owner).
+ */
+int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign);
+int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id);
+int sq_sum_summary(struct sqlite_store *s, int64_t ws, int64_t owner, struct stage_sum_list *out);
 
 /* ---- notes and search (store_sqlite_note.c), for sqlite_ops ---- */
 /* sq_note_register registers the FTS5 tokenizer "litecrm" on db; a SQLite code. */
@@ -134,5 +148,24 @@ int sqlite_deal_note_ids(struct store *base, int64_t ws, int64_t deal_id, struct
 int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id, struct id_list *out);
 int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *q,
 		       struct note_hits *out);
+int sqlite_note_index_defer(struct store *base, int on);
+
+/* ---- import, export and backup (store_sqlite_io.c), for sqlite_ops ---- */
+int sqlite_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);
+int sqlite_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, const char *ext);
+int sqlite_backup_to(struct store *base, const char *path);
+int sqlite_restore_from(struct store *base, const char *path);
+int sqlite_bulk_hint(struct store *base, int on);
+
+/* ---- security (store_sqlite_sec.c), for sqlite_ops ---- */
+int sqlite_login_failure_add(struct store *base, const char *account, const char *addr,
+			     const char *at, const char *prune);
+int sqlite_login_failure_count(struct store *base, const char *account, const char *addr,
+			       const char *since, struct login_failures *out);
+int sqlite_login_failure_clear(struct store *base, const char *account, const char *addr);
+int sqlite_login_known_add(struct store *base, const char *account, const char *addr,
+			   const char *at);
+int sqlite_login_known_get(struct store *base, const char *account, const char *addr,
+			   const char *since, int *found);
 
 #endif

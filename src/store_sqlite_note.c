@@ -75,6 +75,27 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
 	return tok_index(text, (size_t)n, fts_token, &c);
 }
 
+/*
+ * Deferred indexing (bulk creation, sqlite_note_index_defer): while a
+ * connection defers, the trigger note_fts_insert skips the notes it
+ * creates (its WHEN clause calls lc_note_deferred()), and ending the
+ * deferral indexes them all in one statement. FTS5 writes its pending
+ * index to disk at the end of every statement that changes it, so one
+ * INSERT ... SELECT over a batch writes one segment instead of one per note.
+ * The state is the thread's: a connection is used by one thread at a time.
+ */
+static _Thread_local struct {
+	sqlite3 *db; /* the connection deferring, or NULL */
+	int64_t from; /* the first note id created since */
+} defer;
+
+static void fn_deferred(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	sqlite3_result_int(ctx, defer.db && defer.db == sqlite3_context_db_handle(ctx));
+}
+
 int sq_note_register(sqlite3 *db)
 {
 	static fts5_tokenizer tokenizer = {fts_create, fts_delete, fts_tokenize};
@@ -82,6 +103,10 @@ int sq_note_register(sqlite3 *db)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	rc = sqlite3_create_function_v2(db, "lc_note_deferred", 0, SQLITE_UTF8 | SQLITE_INNOCUOUS,
+					NULL, fn_deferred, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
 	rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -95,17 +120,17 @@ int sq_note_register(sqlite3 *db)
 
 /* ---- statements ---- */
 
-#define NOTE_COLS                                                                          \
-	"n.id, n.workspace_id, n.company_id, n.author_id, n.title, n.body, n.version,"     \
+#define NOTE_COLS                                                                                  \
+	"n.id, n.workspace_id, n.company_id, n.author_id, n.title, n.body, n.version,"             \
 	" n.created_at, n.updated_at, c.name, u.username, u.display_name"
-#define NOTE_FROM                                                                          \
-	" FROM note n JOIN company c ON c.workspace_id = n.workspace_id AND c.id = n.company_id" \
+#define NOTE_FROM                                                                                  \
+	" FROM note n JOIN company c ON c.workspace_id = n.workspace_id AND c.id = n.company_id"   \
 	" LEFT JOIN users u ON u.workspace_id = n.workspace_id AND u.id = n.author_id"
 /* A member sees a note when its company has no deals or one of its deals is theirs. */
-#define NOTE_VISIBLE(p)                                                                    \
-	" (NOT EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = n.workspace_id"         \
-	"   AND d.company_id = n.company_id) OR EXISTS (SELECT 1 FROM deal d"              \
-	"   WHERE d.workspace_id = n.workspace_id AND d.company_id = n.company_id"         \
+#define NOTE_VISIBLE(p)                                                                            \
+	" (NOT EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = n.workspace_id"                 \
+	"   AND d.company_id = n.company_id) OR EXISTS (SELECT 1 FROM deal d"                      \
+	"   WHERE d.workspace_id = n.workspace_id AND d.company_id = n.company_id"                 \
 	"   AND d.owner_id = " p "))"
 
 enum {
@@ -123,6 +148,9 @@ enum {
 	ST_DEAL_NOTES,
 	ST_NOTE_DEALS,
 	ST_EXISTS,
+	ST_DEFER_FROM,
+	ST_DEFER_INDEX,
+	ST_MULTI_WS,
 	ST_END
 };
 
@@ -134,8 +162,8 @@ static const char *const sql[] = {
 	"INSERT INTO note_tag (workspace_id, note_id, position, tag, tag_norm)"
 	" VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_TAG_DELETE - SQ_EXT_NOTE] = "DELETE FROM note_tag WHERE workspace_id = ?1 AND note_id = ?2",
-    [ST_GET - SQ_EXT_NOTE] = "SELECT " NOTE_COLS NOTE_FROM
-			     " WHERE n.workspace_id = ?1 AND n.id = ?2",
+    [ST_GET - SQ_EXT_NOTE] =
+	"SELECT " NOTE_COLS NOTE_FROM " WHERE n.workspace_id = ?1 AND n.id = ?2",
     [ST_TAGS - SQ_EXT_NOTE] = "SELECT tag FROM note_tag WHERE workspace_id = ?1 AND note_id = ?2"
 			      " ORDER BY position",
     [ST_UPDATE - SQ_EXT_NOTE] =
@@ -144,12 +172,14 @@ static const char *const sql[] = {
     [ST_DELETE - SQ_EXT_NOTE] = "DELETE FROM note WHERE workspace_id = ?1 AND id = ?2",
     [ST_LIST_COMPANY - SQ_EXT_NOTE] =
 	"SELECT " NOTE_COLS NOTE_FROM " WHERE n.workspace_id = ?1 AND n.company_id = ?2"
-	" AND (?3 = 0 OR n.author_id = ?3) AND (?4 = 0 OR" NOTE_VISIBLE("?4") ")"
-	" ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5 OFFSET ?6",
+	" AND (?3 = 0 OR n.author_id = ?3) AND (?4 = 0 OR" NOTE_VISIBLE(
+	    "?4") ")"
+		  " ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5 OFFSET ?6",
     [ST_LIST_ALL - SQ_EXT_NOTE] =
 	"SELECT " NOTE_COLS NOTE_FROM " WHERE n.workspace_id = ?1 AND ?2 = 0"
-	" AND (?3 = 0 OR n.author_id = ?3) AND (?4 = 0 OR" NOTE_VISIBLE("?4") ")"
-	" ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5 OFFSET ?6",
+	" AND (?3 = 0 OR n.author_id = ?3) AND (?4 = 0 OR" NOTE_VISIBLE(
+	    "?4") ")"
+		  " ORDER BY n.updated_at DESC, n.id DESC LIMIT ?5 OFFSET ?6",
     [ST_CITE - SQ_EXT_NOTE] =
 	"INSERT INTO deal_note (workspace_id, deal_id, note_id, cited_by, cited_at)"
 	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -160,6 +190,14 @@ static const char *const sql[] = {
     [ST_NOTE_DEALS - SQ_EXT_NOTE] = "SELECT deal_id FROM deal_note WHERE workspace_id = ?1"
 				    " AND note_id = ?2 ORDER BY deal_id",
     [ST_EXISTS - SQ_EXT_NOTE] = "SELECT count(*) FROM note WHERE workspace_id = ?1 AND id = ?2",
+    [ST_DEFER_FROM - SQ_EXT_NOTE] =
+	"SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'note'), 0) + 1",
+    [ST_DEFER_INDEX - SQ_EXT_NOTE] =
+	"INSERT INTO note_fts (rowid, title, body, scope) SELECT id, title, body,"
+	" 'w' || workspace_id || ' c' || company_id || ' a' || COALESCE(author_id, 0)"
+	" FROM note WHERE id >= ?1 ORDER BY id",
+    [ST_MULTI_WS - SQ_EXT_NOTE] = "SELECT (SELECT min(workspace_id) FROM note) = ?1 AND"
+				  " (SELECT max(workspace_id) FROM note) = ?1",
 };
 
 _Static_assert(ST_END - SQ_EXT_NOTE <= 48, "the note statements overflow SQ_EXT_NOTE's range");
@@ -213,12 +251,15 @@ out:
 	return rc;
 }
 
-static int tags_write(struct sqlite_store *s, const struct note *n)
+/* tags_write replaces the tags of n (fresh: a new note, with none to remove). */
+static int tags_write(struct sqlite_store *s, const struct note *n, int fresh)
 {
 	sqlite3_stmt *st = NULL;
 	char norm[CAP_TAG + 1];
 	int rc;
 
+	if (fresh)
+		goto insert;
 	if ((rc = stmt(s, ST_TAG_DELETE, &st)))
 		return rc;
 	if (sq_bind_i64(st, 1, n->workspace_id) | sq_bind_i64(st, 2, n->id)) {
@@ -228,6 +269,7 @@ static int tags_write(struct sqlite_store *s, const struct note *n)
 	if ((rc = sq_step_done(s, st, ERR_DB)))
 		goto out;
 	sq_stmt_done(st);
+insert:
 	if ((rc = stmt(s, ST_TAG_INSERT, &st)))
 		return rc;
 	for (int i = 0; i < n->ntags; i++) {
@@ -272,9 +314,47 @@ int sqlite_note_create(struct store *base, struct note *n)
 	memcpy(n->created_at, now, TS_LEN);
 	memcpy(n->updated_at, now, TS_LEN);
 	if (n->ntags)
-		rc = tags_write(s, n);
+		rc = tags_write(s, n, 1);
 out:
 	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_note_index_defer(struct store *base, int on)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t from = 0;
+	int rc;
+
+	if (on > 0) {
+		if (defer.db)
+			return ERR_INVALID;
+		if ((rc = stmt(s, ST_DEFER_FROM, &st)))
+			return rc;
+		rc = sq_fetch_i64(s, st, &from);
+		sq_stmt_done(st);
+		if (rc)
+			return rc;
+		defer.db = s->db;
+		defer.from = from;
+		/* A bigger page cache while the batch's index pages are written. */
+		sqlite3_exec(s->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+		return 0;
+	}
+	if (defer.db != s->db)
+		return on < 0 ? 0 : ERR_INVALID;
+	from = defer.from;
+	defer.db = NULL;
+	rc = 0;
+	if (on == 0 && (rc = stmt(s, ST_DEFER_INDEX, &st)) == 0) {
+		if (sq_bind_i64(st, 1, from))
+			rc = sq_bind_failed(s);
+		else
+			rc = sq_step_done(s, st, ERR_DB);
+		sq_stmt_done(st);
+	}
+	sqlite3_exec(s->db, "PRAGMA cache_size = -2000", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -295,7 +375,7 @@ int sqlite_note_get(struct store *base, int64_t ws, int64_t id, struct note *out
 }
 
 int sqlite_note_list(struct store *base, int64_t ws, const struct note_filter *f,
-			    struct note_list *out)
+		     struct note_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
@@ -363,7 +443,7 @@ int sqlite_note_update(struct store *base, struct note *n)
 		goto out;
 	n->version++;
 	memcpy(n->updated_at, now, TS_LEN);
-	rc = tags_write(s, n);
+	rc = tags_write(s, n, 0);
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -389,8 +469,7 @@ int sqlite_note_delete(struct store *base, int64_t ws, int64_t id)
 	return exec_ids(sq(base), ST_DELETE, ws, id, 0, 2);
 }
 
-int sqlite_note_cite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id,
-			    int64_t by)
+int sqlite_note_cite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id, int64_t by)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
@@ -440,14 +519,12 @@ static int ids_of(struct sqlite_store *s, int slot, int64_t ws, int64_t id, stru
 	return rc;
 }
 
-int sqlite_deal_note_ids(struct store *base, int64_t ws, int64_t deal_id,
-				struct id_list *out)
+int sqlite_deal_note_ids(struct store *base, int64_t ws, int64_t deal_id, struct id_list *out)
 {
 	return ids_of(sq(base), ST_DEAL_NOTES, ws, deal_id, out);
 }
 
-int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id,
-				struct id_list *out)
+int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id, struct id_list *out)
 {
 	return ids_of(sq(base), ST_NOTE_DEALS, ws, note_id, out);
 }
@@ -562,15 +639,22 @@ static void str_cat(struct str *s, const char *t)
 	str_add(s, t, strlen(t));
 }
 
-/* fts_atom appends atom a as an FTS5 phrase with its column filter. */
-static void fts_atom(struct str *s, const struct search_atom *a)
+/* author: and company: atoms with at most this many ids are scope words of the index. */
+#define SCOPE_IDS_MAX 256
+
+/* fts_able: the index answers atom a (text in its columns, author: and company: as scope). */
+static int fts_able(const struct search_atom *a)
 {
-	if (a->field == SEARCH_TITLE)
-		str_cat(s, "title : ");
-	else if (a->field == SEARCH_BODY)
-		str_cat(s, "body : ");
+	if (is_text_atom(a))
+		return 1;
+	return (a->field == SEARCH_AUTHOR || a->field == SEARCH_COMPANY) &&
+	       a->nids <= SCOPE_IDS_MAX;
+}
+
+static void fts_phrase(struct str *s, const char *text)
+{
 	str_cat(s, "\"");
-	for (const char *p = a->text; *p; p++) {
+	for (const char *p = text; *p; p++) {
 		if (*p == '"')
 			str_cat(s, "\"\"");
 		else
@@ -579,23 +663,38 @@ static void fts_atom(struct str *s, const struct search_atom *a)
 	str_cat(s, "\"");
 }
 
-/* fts_clause appends the text atoms of clause c (negated or not), ORed, in parentheses. */
-static int fts_clause(struct str *s, const struct search_query *q, int c)
+/*
+ * fts_atom appends atom a as an FTS5 expression: a phrase with its column
+ * filter (plain terms: title or body; title_only: the title, for the first
+ * rank tier), or the scope words of its ids ("none" matches no note).
+ */
+static void fts_atom(struct str *s, const struct search_atom *a, int title_only)
 {
-	int n = 0;
+	char buf[32];
 
-	for (size_t i = 0; i < q->n; i++) {
-		const struct search_atom *a = &q->atom[i];
-
-		if (a->clause != c || !is_text_atom(a))
-			continue;
-		str_cat(s, n ? " OR " : "(");
-		fts_atom(s, a);
-		n++;
-	}
-	if (n)
+	switch (a->field) {
+	case SEARCH_TITLE:
+		str_cat(s, "title : ");
+		break;
+	case SEARCH_BODY:
+		str_cat(s, "body : ");
+		break;
+	case SEARCH_AUTHOR:
+	case SEARCH_COMPANY:
+		str_cat(s, "scope : (");
+		if (!a->nids)
+			str_cat(s, "\"none\"");
+		for (size_t i = 0; i < a->nids; i++) {
+			snprintf(buf, sizeof(buf), "%s\"%c%lld\"", i ? " OR " : "",
+				 a->field == SEARCH_AUTHOR ? 'a' : 'c', (long long)a->ids[i]);
+			str_cat(s, buf);
+		}
 		str_cat(s, ")");
-	return n;
+		return;
+	default:
+		str_cat(s, title_only ? "title : " : "{title body} : ");
+	}
+	fts_phrase(s, a->text);
 }
 
 /* ids_json writes ids as a JSON array ("[1,2]") into a new string. */
@@ -643,91 +742,132 @@ static void meta_cond(struct qb *b, const struct search_atom *a)
 }
 
 /*
- * build assembles the search: the main FTS5 expression (positive text-only
- * clauses ANDed, excluded text atoms NOT-ed) into *match, and the WHERE
- * filters for the rest into b. count selects count(*) instead of the page.
+ * The plan of a search. Clauses whose atoms the index answers all become
+ * one FTS5 expression: the positive ones ANDed, the excluded ones NOT-ed,
+ * and the workspace's scope word when the database holds notes of several
+ * workspaces. all finds every match; tier1 the matches whose plain terms
+ * are in the title (the first rank tier, when the query has plain terms).
+ * The other clauses (tag:, author: or company: with many ids) and the
+ * member's visibility are SQL conditions on note; with none, the index
+ * alone answers, counts included. A query with no positive clause for the
+ * index scans the workspace's notes.
  */
-static int build(struct qb *b, int64_t ws, const struct note_search *ns, int count)
+struct plan {
+	struct str all, tier1, neg;
+	int npos, nneg;
+	int tiers;    /* plain terms in a positive clause: title matches rank first */
+	int sql;      /* SQL conditions on note: join it */
+	int multi_ws; /* notes of other workspaces exist */
+};
+
+static void plan_release(struct plan *p)
+{
+	free(p->all.p);
+	free(p->tier1.p);
+	free(p->neg.p);
+}
+
+static int clause_fts(const struct search_query *q, int c)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (q->atom[i].clause == c && !fts_able(&q->atom[i]))
+			return 0;
+	return 1;
+}
+
+static int clause_negated(const struct search_query *q, int c)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (q->atom[i].clause == c && q->atom[i].negate)
+			return 1;
+	return 0;
+}
+
+static int plan_make(struct plan *p, int64_t ws, const struct note_search *ns)
 {
 	const struct search_query *q = ns->q;
-	struct str pos = {0}, neg = {0};
-	int npos = 0, nneg = 0, rc = 0;
-	char *match = NULL;
+	char buf[48];
 
 	for (int c = 0; c < q->nclauses; c++) {
-		int text = 0, meta = 0, negate = 0;
+		int neg = clause_negated(q, c), n = 0;
 
-		for (size_t i = 0; i < q->n; i++)
-			if (q->atom[i].clause == c) {
-				is_text_atom(&q->atom[i]) ? text++ : meta++;
-				negate |= q->atom[i].negate;
-			}
-		if (text && !meta) {
-			struct str *s = negate ? &neg : &pos;
-			int *k = negate ? &nneg : &npos;
-
-			if (*k)
-				str_cat(s, negate ? " OR " : " AND ");
-			fts_clause(s, q, c);
-			(*k)++;
+		if (!clause_fts(q, c)) {
+			p->sql = 1;
+			continue;
 		}
+		if (neg) {
+			for (size_t i = 0; i < q->n; i++)
+				if (q->atom[i].clause == c) {
+					str_cat(&p->neg, p->nneg++ ? " OR " : "");
+					fts_atom(&p->neg, &q->atom[i], 0);
+				}
+			continue;
+		}
+		str_cat(&p->all, p->npos ? " AND (" : "(");
+		str_cat(&p->tier1, p->npos ? " AND (" : "(");
+		for (size_t i = 0; i < q->n; i++) {
+			const struct search_atom *a = &q->atom[i];
+
+			if (a->clause != c)
+				continue;
+			str_cat(&p->all, n ? " OR " : "");
+			str_cat(&p->tier1, n ? " OR " : "");
+			fts_atom(&p->all, a, 0);
+			fts_atom(&p->tier1, a, 1);
+			p->tiers |= a->field == SEARCH_ANY;
+			n++;
+		}
+		str_cat(&p->all, ")");
+		str_cat(&p->tier1, ")");
+		p->npos++;
 	}
-	if (pos.oom || neg.oom) {
-		rc = ERR_NOMEM;
-		goto out;
+	if (p->npos && p->multi_ws) {
+		snprintf(buf, sizeof(buf), " AND scope : \"w%lld\"", (long long)ws);
+		str_cat(&p->all, buf);
+		str_cat(&p->tier1, buf);
 	}
-	if (npos) {
-		struct str m = {0};
+	if (p->npos && p->nneg) {
+		str_cat(&p->all, " NOT (");
+		str_cat(&p->all, p->neg.p);
+		str_cat(&p->all, ")");
+		str_cat(&p->tier1, " NOT (");
+		str_cat(&p->tier1, p->neg.p);
+		str_cat(&p->tier1, ")");
+	}
+	if (ns->visible_to || !p->npos)
+		p->sql = 1;
+	return p->all.oom || p->tier1.oom || p->neg.oom ? ERR_NOMEM : 0;
+}
 
-		str_cat(&m, "(");
-		str_cat(&m, pos.p);
-		str_cat(&m, ")");
-		if (nneg) {
-			str_cat(&m, " NOT (");
-			str_cat(&m, neg.p);
-			str_cat(&m, ")");
-		}
-		if (m.oom) {
-			free(m.p);
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		match = m.p;
-		qb_sql(b, count ? "SELECT count(*)" : "SELECT n.id");
-		qb_sql(b, " FROM note_fts JOIN note n ON n.id = note_fts.rowid WHERE note_fts MATCH ");
-		qb_text(b, qb_own(b, match));
+/* sql_conds appends the SQL conditions of the plan (each " AND ..."). */
+static void sql_conds(struct qb *b, const struct plan *p, int64_t ws, const struct note_search *ns)
+{
+	const struct search_query *q = ns->q;
+
+	if (!p->npos) {
 		qb_sql(b, " AND n.workspace_id = ");
 		qb_int(b, ws);
-	} else {
-		qb_sql(b, count ? "SELECT count(*)" : "SELECT n.id");
-		qb_sql(b, " FROM note n WHERE n.workspace_id = ");
-		qb_int(b, ws);
-		if (nneg) {
+		if (p->nneg) {
 			qb_sql(b, " AND n.id NOT IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ");
-			qb_text(b, qb_own(b, neg.p));
-			neg.p = NULL;
+			qb_text(b, p->neg.p);
 			qb_sql(b, ")");
 		}
 	}
 	if (ns->visible_to) {
-		qb_sql(b, " AND" NOTE_VISIBLE("?"));
-		/* NOTE_VISIBLE("?") has one placeholder: record its value. */
-		if (b->nbind < SEARCH_BINDS_MAX) {
-			b->bind[b->nbind].is_text = 0;
-			b->bind[b->nbind].i = ns->visible_to;
-			b->nbind++;
-		} else {
-			b->overflow = 1;
-		}
+		/* A member sees the notes on companies with no deals or with a deal of theirs. */
+		qb_sql(b, " AND n.company_id IN (SELECT c.id FROM company c WHERE c.workspace_id = ");
+		qb_int(b, ws);
+		qb_sql(b, " AND (NOT EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = c.workspace_id"
+			  " AND d.company_id = c.id) OR EXISTS (SELECT 1 FROM deal d"
+			  " WHERE d.workspace_id = c.workspace_id AND d.company_id = c.id"
+			  " AND d.owner_id = ");
+		qb_int(b, ns->visible_to);
+		qb_sql(b, ")))");
 	}
-	/* Clauses with author:, company: or tag: atoms are WHERE conditions. */
 	for (int c = 0; c < q->nclauses; c++) {
-		int meta = 0, first = 1;
+		int first = 1;
 
-		for (size_t i = 0; i < q->n; i++)
-			if (q->atom[i].clause == c && !is_text_atom(&q->atom[i]))
-				meta++;
-		if (!meta)
+		if (clause_fts(q, c))
 			continue;
 		qb_sql(b, " AND (");
 		for (size_t i = 0; i < q->n; i++) {
@@ -740,11 +880,12 @@ static int build(struct qb *b, int64_t ws, const struct note_search *ns, int cou
 			first = 0;
 			if (a->negate)
 				qb_sql(b, "NOT ");
-			if (is_text_atom(a)) {
+			if (fts_able(a) && a->field != SEARCH_AUTHOR && a->field != SEARCH_COMPANY) {
 				struct str t = {0};
 
-				fts_atom(&t, a);
-				qb_sql(b, "n.id IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ");
+				fts_atom(&t, a, 0);
+				qb_sql(b,
+				       "n.id IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ");
 				qb_text(b, qb_own(b, t.oom ? (free(t.p), NULL) : t.p));
 				qb_sql(b, ")");
 			} else {
@@ -755,20 +896,36 @@ static int build(struct qb *b, int64_t ws, const struct note_search *ns, int cou
 		}
 		qb_sql(b, ")");
 	}
-	if (!count) {
-		qb_sql(b, npos ? " ORDER BY bm25(note_fts, 4.0, 1.0), n.id DESC"
-			       : " ORDER BY n.updated_at DESC, n.id DESC");
-		qb_sql(b, " LIMIT ");
-		qb_int(b, ns->limit);
-		qb_sql(b, " OFFSET ");
-		qb_int(b, ns->offset);
+}
+
+/*
+ * build writes one statement of the plan into b: with match (an FTS5
+ * expression) the index drives, else the workspace's notes are scanned;
+ * count selects count(*), else the ids newest first, limit after offset.
+ */
+static int build(struct qb *b, const struct plan *p, int64_t ws, const struct note_search *ns,
+		 const char *match, int count, int64_t limit, int64_t offset)
+{
+	qb_sql(b, count ? "SELECT count(*)" : match ? "SELECT note_fts.rowid" : "SELECT n.id");
+	if (match) {
+		qb_sql(b, " FROM note_fts");
+		if (p->sql)
+			qb_sql(b, " JOIN note n ON n.id = note_fts.rowid");
+		qb_sql(b, " WHERE note_fts MATCH ");
+		qb_text(b, match);
+	} else {
+		qb_sql(b, " FROM note n WHERE 1");
 	}
-	if (b->overflow)
-		rc = ERR_NOMEM;
-out:
-	free(pos.p);
-	free(neg.p);
-	return rc;
+	if (p->sql)
+		sql_conds(b, p, ws, ns);
+	if (!count) {
+		qb_sql(b, match ? " ORDER BY note_fts.rowid DESC" : " ORDER BY n.id DESC");
+		qb_sql(b, " LIMIT ");
+		qb_int(b, limit);
+		qb_sql(b, " OFFSET ");
+		qb_int(b, offset);
+	}
+	return b->overflow ? ERR_NOMEM : 0;
 }
 
 static int run(struct sqlite_store *s, struct qb *b, int64_t **ids, size_t *n)
@@ -798,38 +955,114 @@ out:
 	return rc;
 }
 
-int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *ns,
-			      struct note_hits *out)
+/* query builds and runs one statement; ids are appended to out (page) or *count set. */
+static int query(struct sqlite_store *s, const struct plan *p, int64_t ws,
+		 const struct note_search *ns, const char *match, int count, int64_t limit,
+		 int64_t offset, struct note_hits *out, int64_t *total)
 {
-	struct sqlite_store *s = sq(base);
-	struct qb *b = NULL;
-	int64_t *ids = NULL, *cnt = NULL;
-	size_t n = 0, ncnt = 0;
+	struct qb *b = calloc(1, sizeof(*b));
+	int64_t *ids = NULL;
+	size_t n = 0;
 	int rc;
 
-	if (ns->q->n == 0) {
-		out->id = NULL;
-		out->n = 0;
-		out->total = 0;
-		return 0;
-	}
-	if (!(b = calloc(1, sizeof(*b))))
+	if (!b)
 		return ERR_NOMEM;
-	if ((rc = build(b, ws, ns, 0)) || (rc = run(s, b, &ids, &n)))
+	if ((rc = build(b, p, ws, ns, match, count, limit, offset)) || (rc = run(s, b, &ids, &n)))
 		goto out;
-	qb_release(b);
-	memset(b, 0, sizeof(*b));
-	if ((rc = build(b, ws, ns, 1)) || (rc = run(s, b, &cnt, &ncnt)))
-		goto out;
-	out->id = ids;
-	out->n = n;
-	out->total = ncnt ? cnt[0] : 0;
-	ids = NULL;
+	if (count) {
+		*total = n ? ids[0] : 0;
+	} else if (n) {
+		int64_t *v = realloc(out->id, (out->n + n) * sizeof(int64_t));
+
+		if (!v) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		memcpy(v + out->n, ids, n * sizeof(int64_t));
+		out->id = v;
+		out->n += n;
+	}
 out:
 	free(ids);
-	free(cnt);
-	if (b)
-		qb_release(b);
+	qb_release(b);
 	free(b);
+	return rc;
+}
+
+/* multi_ws: 1 when the database holds notes of a workspace other than ws. */
+static int multi_ws(struct sqlite_store *s, int64_t ws, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t one = 0;
+	int rc;
+
+	if ((rc = stmt(s, ST_MULTI_WS, &st)))
+		return rc;
+	if (sq_bind_i64(st, 1, ws))
+		rc = sq_bind_failed(s);
+	else
+		rc = sq_fetch_i64(s, st, &one);
+	sq_stmt_done(st);
+	*out = !one;
+	return rc;
+}
+
+/*
+ * sqlite_note_search: matches rank in two tiers, the notes whose plain
+ * terms all match in the title first, then the others; newest (highest id)
+ * first within a tier. Each page is read in index order with LIMIT, so a
+ * search reads about as many matches as it returns; the total is one count.
+ */
+int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *ns,
+		       struct note_hits *out)
+{
+	struct sqlite_store *s = sq(base);
+	struct plan p = {0};
+	int64_t limit = ns->limit, offset = ns->offset, tier1 = 0;
+	int rc;
+
+	out->id = NULL;
+	out->n = 0;
+	out->total = 0;
+	if (ns->q->n == 0)
+		return 0;
+	if ((rc = multi_ws(s, ws, &p.multi_ws)) || (rc = plan_make(&p, ws, ns)))
+		goto out;
+	if (!p.npos) {
+		rc = query(s, &p, ws, ns, NULL, 0, limit, offset, out, NULL);
+		if (!rc)
+			rc = query(s, &p, ws, ns, NULL, 1, 0, 0, NULL, &out->total);
+		goto out;
+	}
+	if ((rc = query(s, &p, ws, ns, p.all.p, 1, 0, 0, NULL, &out->total)))
+		goto out;
+	if (!p.tiers) {
+		rc = query(s, &p, ws, ns, p.all.p, 0, limit, offset, out, NULL);
+		goto out;
+	}
+	if ((rc = query(s, &p, ws, ns, p.tier1.p, 0, limit, offset, out, NULL)))
+		goto out;
+	if ((int64_t)out->n < limit) {
+		/* The rest of the page from the second tier: all matches but the first tier's. */
+		struct str rest = {0};
+
+		if (out->n > 0 || offset == 0)
+			tier1 = offset + (int64_t)out->n;
+		else if ((rc = query(s, &p, ws, ns, p.tier1.p, 1, 0, 0, NULL, &tier1)))
+			goto out;
+		str_cat(&rest, "(");
+		str_cat(&rest, p.all.p);
+		str_cat(&rest, ") NOT (");
+		str_cat(&rest, p.tier1.p);
+		str_cat(&rest, ")");
+		rc = rest.oom ? ERR_NOMEM
+			      : query(s, &p, ws, ns, rest.p, 0, limit - (int64_t)out->n,
+				      offset > tier1 ? offset - tier1 : 0, out, NULL);
+		free(rest.p);
+	}
+out:
+	plan_release(&p);
+	if (rc)
+		note_hits_release(out);
 	return rc;
 }

@@ -31,6 +31,14 @@ enum {
 	RQ_RESET_HISTORY,
 	RQ_RESET_CHANGES,
 	RQ_RESET_CREATED,
+	RQ_SUM_DEAL,
+	RQ_SUM_STAGE_CLEAR,
+	RQ_SUM_STAGE_FILL,
+	RQ_SUM_WS_CLEAR,
+	RQ_SUM_WS_FILL,
+	RQ_SUM_READ,
+	RQ_SUM_READ_OWNER,
+	RQ_SUM_MONTHS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -38,6 +46,17 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 #define DEAL_FACTS                                                                                 \
 	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
 	" d.created_at FROM deal d WHERE d.workspace_id = ?1"
+
+/* The month of a deal's target close date, '' for none. */
+#define CLOSE_MONTH " coalesce(substr(d.close_date, 1, 7), '')"
+/* The deal_sum rows of a workspace (?1), computed from its deals. */
+#define SUM_FILL                                                                                   \
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"      \
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH ", count(*),"      \
+	" sum(d.amount),"                                                                          \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"       \
+	" WHERE d.workspace_id = ?1"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -73,6 +92,33 @@ static const char *const rq_sql[] = {
 					 " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_RESET_CREATED - SQ_EXT_REPORT] = "UPDATE deal SET created_at = ?3"
 					 " WHERE workspace_id = ?1 AND id = ?2",
+    /* deal_sum: add ?3 (1 or -1) times deal ?2 to its (stage, owner) row. */
+    [RQ_SUM_DEAL - SQ_EXT_REPORT] =
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH ", ?3, ?3 * d.amount,"
+	" ?3 * lc_expected(d.amount, coalesce(d.probability, s.probability))"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = ?1 AND d.id = ?2"
+	" ON CONFLICT (workspace_id, stage_id, owner_id, close_month) DO UPDATE SET"
+	" deals = deal_sum.deals + excluded.deals, amount = deal_sum.amount + excluded.amount,"
+	" expected = deal_sum.expected + excluded.expected",
+    [RQ_SUM_STAGE_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_sum"
+					   " WHERE workspace_id = ?1 AND stage_id = ?2",
+    [RQ_SUM_STAGE_FILL - SQ_EXT_REPORT] = SUM_FILL " AND d.stage_id = ?2"
+						   " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
+    [RQ_SUM_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_sum WHERE workspace_id = ?1",
+    [RQ_SUM_WS_FILL - SQ_EXT_REPORT] = SUM_FILL " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
+    [RQ_SUM_READ - SQ_EXT_REPORT] = "SELECT stage_id, sum(deals), sum(amount), sum(expected)"
+				    " FROM deal_sum WHERE workspace_id = ?1"
+				    " GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
+    [RQ_SUM_READ_OWNER - SQ_EXT_REPORT] = "SELECT stage_id, sum(deals), sum(amount), sum(expected)"
+					  " FROM deal_sum WHERE workspace_id = ?1 AND owner_id = ?2"
+					  " GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
+    /* per stage and month of close date; ?2 = 0: every owner */
+    [RQ_SUM_MONTHS - SQ_EXT_REPORT] = "SELECT stage_id, close_month, sum(deals), sum(amount),"
+				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
+				      " AND (?2 = 0 OR owner_id = ?2)"
+				      " GROUP BY stage_id, close_month HAVING sum(deals) > 0",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -364,4 +410,124 @@ int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const 
 	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
 		return rc;
 	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+}
+
+/* ---- the maintained summary (deal_sum) ---- */
+
+/* run_ws2 runs statement id with ?1 ws, ?2 key and, when sign != 0, ?3 sign. */
+static int run_ws2(struct sqlite_store *s, int id, int64_t ws, int64_t key, int sign)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, id, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | (key ? sq_bind_i64(st, 2, key) : 0) |
+	    (sign ? sq_bind_i64(st, 3, sign) : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_step_done(s, st, ERR_DB);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
+{
+	return run_ws2(s, RQ_SUM_DEAL, ws, deal_id, sign);
+}
+
+int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
+{
+	int rc = run_ws2(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
+
+	return rc ? rc : run_ws2(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
+}
+
+int sqlite_report_rebuild(struct store *base, int64_t ws)
+{
+	struct sqlite_store *s = sq(base);
+	int rc = run_ws2(s, RQ_SUM_WS_CLEAR, ws, 0, 0);
+
+	return rc ? rc : run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
+}
+
+static void row_sum(sqlite3_stmt *st, void *out)
+{
+	struct stage_sum *g = out;
+
+	g->stage_id = sq_col_i64(st, 0);
+	g->count = sq_col_i64(st, 1);
+	g->amount = sq_col_i64(st, 2);
+	g->expected = sq_col_i64(st, 3);
+}
+
+int sq_sum_summary(struct sqlite_store *s, int64_t ws, int64_t owner, struct stage_sum_list *out)
+{
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = rq(s, owner ? RQ_SUM_READ_OWNER : RQ_SUM_READ, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | (owner ? sq_bind_i64(st, 2, owner) : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_fetch_all(s, st, sizeof(struct stage_sum), row_sum, &v, &n);
+	if (!rc) {
+		out->v = v;
+		out->n = n;
+	}
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_sum *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = rq(s, RQ_SUM_MONTHS, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_sum *g;
+
+		if (grow((void **)&v, n, &cap, sizeof(*v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		g = &v[n++];
+		memset(g, 0, sizeof(*g));
+		g->stage_id = sq_col_i64(st, 0);
+		COL_TEXT(st, 1, g->month);
+		g->deals = sq_col_i64(st, 2);
+		g->amount = sq_col_i64(st, 3);
+		g->expected = sq_col_i64(st, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->n = n;
+	v = NULL;
+out:
+	free(v);
+	sq_stmt_done(st);
+	return rc;
 }

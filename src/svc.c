@@ -12,10 +12,9 @@
 #include "money.h"
 #include "pipeline.h"
 #include "svc_int.h"
+#include "svc_sec.h"
 #include "text.h"
 
-/* How long a login session lasts. */
-#define SESSION_SECONDS (7 * 24 * 3600)
 
 int tx_finish(struct store *st, int rc)
 {
@@ -72,6 +71,12 @@ int fail_std(struct errinfo *e, int rc, const char *entity)
 		return errinfo_set(e, rc, "auth.required", NULL, "not logged in");
 	case ERR_NOMEM:
 		return errinfo_set(e, rc, "server.error", NULL, "out of memory");
+	case ERR_READONLY:
+		return errinfo_set(e, rc, "server.read_only", NULL,
+				   "the database is read-only; changes cannot be saved");
+	case ERR_FULL:
+		return errinfo_set(e, rc, "server.disk_full", NULL,
+				   "the disk is full; changes cannot be saved");
 	default:
 		return errinfo_set(e, rc, "server.error", NULL, "%s failed: %s", entity,
 				   err_str(rc));
@@ -398,33 +403,59 @@ static int token_create_tx(struct store *st, struct token *t, struct errinfo *e)
 int svc_login(struct store *st, const char *ws_slug, const char *username, const char *password,
 	      char secret_out[TOKEN_TEXT_LEN], struct user *user_out, struct errinfo *e)
 {
+	int retry_after = 0;
+
+	return svc_login_from(st, ws_slug, username, password, NULL, secret_out, user_out,
+			      &retry_after, e);
+}
+
+/*
+ * svc_login_from (svc_sec.h): the lookup is cheap and comes first so the
+ * throttle key names the workspace found; the throttle is applied before any
+ * password is checked; every failure is counted, known user or not.
+ */
+int svc_login_from(struct store *st, const char *ws_slug, const char *username,
+		   const char *password, const char *addr, char secret_out[TOKEN_TEXT_LEN],
+		   struct user *user_out, int *retry_after, struct errinfo *e)
+{
 	struct workspace w;
 	struct user u;
 	struct token t = {0};
-	char hash[AUTH_HASH_LEN] = "", secret[AUTH_TOKEN_LEN];
-	int rc;
+	char hash[AUTH_HASH_LEN] = "", secret[AUTH_TOKEN_LEN], key[CAP_LOGIN_ACCOUNT + 1];
+	int rc, found;
 
+	if (!addr)
+		addr = "";
 	if (!username_valid(username) || strlen(password) > CAP_PASSWORD) {
 		auth_password_burn(password);
 		return bad_login(e);
 	}
 	WITH_TX(st, 0, rc, login_lookup_tx(st, ws_slug, username, &w, &u, hash, e));
-	if (rc == ERR_UNAUTH) {
-		auth_password_burn(password);
+	if (rc && rc != ERR_UNAUTH)
 		return rc;
-	}
+	found = rc == 0;
+	login_account_key(found ? w.slug : ws_slug, username, key);
+	rc = login_throttle_check(st, key, addr, retry_after, e);
 	if (rc)
 		return rc;
-	if (auth_password_verify(hash, password) != 0 || !u.active)
+	if (!found) {
+		auth_password_burn(password);
+		login_throttle_fail(st, key, addr);
 		return bad_login(e);
+	}
+	if (auth_password_verify(hash, password) != 0 || !u.active) {
+		login_throttle_fail(st, key, addr);
+		return bad_login(e);
+	}
 	auth_token_new(secret, t.hash);
 	t.workspace_id = w.id;
 	t.user_id = u.id;
 	t.kind = TOKEN_SESSION;
-	ts_after(t.expires_at, SESSION_SECONDS);
+	ts_after(t.expires_at, svc_auth_policy()->session_max);
 	WITH_TX(st, 1, rc, token_create_tx(st, &t, e));
 	if (rc)
 		return rc;
+	login_throttle_ok(st, key, addr);
 	memcpy(secret_out, secret, AUTH_TOKEN_LEN);
 	if (user_out)
 		*user_out = u;
@@ -447,6 +478,43 @@ static int authenticate_tx(struct store *st, const unsigned char *hash, struct t
 	return fail_std(e, rc, "session");
 }
 
+static int token_touch_tx(struct store *st, const struct token *t, const char *now)
+{
+	return st->ops->token_touch(st, t->workspace_id, t->id, now);
+}
+
+/*
+ * session_idle_check ends a login session unused for longer than the policy's
+ * idle time (svc_sec.h), and otherwise records its use, at most every
+ * idle/4 seconds (60 at most) so that reads stay reads. API tokens never idle out.
+ */
+static int session_idle_check(struct store *st, const struct token *t, struct errinfo *e)
+{
+	const struct auth_policy *p = svc_auth_policy();
+	long long now = (long long)time(NULL), last;
+	long every = p->session_idle > 0 ? p->session_idle / 4 : 60;
+	char stamp[TS_LEN];
+	int rc;
+
+	if (t->kind != TOKEN_SESSION)
+		return 0;
+	last = ts_seconds(t->last_used_at[0] ? t->last_used_at : t->created_at);
+	if (p->session_idle > 0 && last > 0 && now - last > p->session_idle) {
+		struct actor a = {.workspace_id = t->workspace_id, .token_id = t->id};
+
+		svc_logout(st, &a, e);
+		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
+				   "the session has ended; log in again");
+	}
+	if (every > 60)
+		every = 60;
+	if (now - last < every)
+		return 0;
+	store_now(stamp);
+	WITH_TX(st, 1, rc, token_touch_tx(st, t, stamp));
+	return rc == ERR_RETRY ? 0 : fail_std(e, rc, "session"); /* a busy touch can wait */
+}
+
 int svc_authenticate(struct store *st, const char *secret, struct actor *out, struct errinfo *e)
 {
 	unsigned char hash[32];
@@ -458,6 +526,9 @@ int svc_authenticate(struct store *st, const char *secret, struct actor *out, st
 		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
 				   "the session has ended; log in again");
 	WITH_TX(st, 0, rc, authenticate_tx(st, hash, &t, &u, e));
+	if (rc)
+		return rc;
+	rc = session_idle_check(st, &t, e);
 	if (rc)
 		return rc;
 	memset(out, 0, sizeof(*out));

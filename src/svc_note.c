@@ -9,6 +9,7 @@
  * highlights alike. Companies, contacts and deals are few enough to be read
  * and matched in C with search_doc_match() (at most SEARCH_SCAN_MAX each).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +39,18 @@ static int check_field(const char *s, const char *field, struct errinfo *e)
 	return errinfo_set(e, ERR_INVALID, code, field, "%s holds control characters", field);
 }
 
-static int note_apply(struct store *st, const struct actor *a, struct note *n,
-		      const struct note_input *in, struct errinfo *e)
+static int note_apply_set(struct store *st, const struct actor *a, struct note *n,
+			  const struct note_input *in, unsigned set, struct errinfo *e)
 {
 	int rc;
 
-	if (in->set & NOTE_SET_TITLE) {
-		if ((rc = copy_text(n->title, sizeof(n->title), in->title, "note", "title", 1, e)) ||
+	if (set & NOTE_SET_TITLE) {
+		if ((rc =
+			 copy_text(n->title, sizeof(n->title), in->title, "note", "title", 1, e)) ||
 		    (rc = check_field(n->title, "title", e)))
 			return rc;
 	}
-	if (in->set & NOTE_SET_BODY) {
+	if (set & NOTE_SET_BODY) {
 		size_t len = strlen(in->body);
 
 		if (len > CAP_NOTE_BODY)
@@ -61,7 +63,7 @@ static int note_apply(struct store *st, const struct actor *a, struct note *n,
 			return rc;
 		memcpy(n->body, in->body, len + 1);
 	}
-	if (in->set & NOTE_SET_TAGS) {
+	if (set & NOTE_SET_TAGS) {
 		if (in->ntags > NOTE_TAGS_MAX)
 			return errinfo_set(e, ERR_INVALID, "note.tags_too_many", "tags",
 					   "a note has at most %d tags", NOTE_TAGS_MAX);
@@ -76,7 +78,7 @@ static int note_apply(struct store *st, const struct actor *a, struct note *n,
 				n->ntags++;
 		}
 	}
-	if (in->set & NOTE_SET_COMPANY) {
+	if (set & NOTE_SET_COMPANY) {
 		struct company co;
 
 		if (in->company_id) {
@@ -85,8 +87,8 @@ static int note_apply(struct store *st, const struct actor *a, struct note *n,
 			char name[CAP_NAME + 1];
 
 			if (text_trim_copy(name, sizeof(name), in->company) != 0 || !name[0])
-				return errinfo_set(e, ERR_INVALID, "note.company_required", "company",
-						   "company is required");
+				return errinfo_set(e, ERR_INVALID, "note.company_required",
+						   "company", "company is required");
 			rc = st->ops->company_get_by_name(st, a->workspace_id, name, &co);
 		}
 		if (rc == ERR_NOTFOUND)
@@ -98,7 +100,7 @@ static int note_apply(struct store *st, const struct actor *a, struct note *n,
 			return fail_std(e, rc, "company");
 		n->company_id = co.id;
 	}
-	if (in->set & NOTE_SET_AUTHOR) {
+	if (set & NOTE_SET_AUTHOR) {
 		struct user u;
 
 		if (!a->system)
@@ -112,6 +114,12 @@ static int note_apply(struct store *st, const struct actor *a, struct note *n,
 		n->author_id = u.id;
 	}
 	return 0;
+}
+
+static int note_apply(struct store *st, const struct actor *a, struct note *n,
+		      const struct note_input *in, struct errinfo *e)
+{
+	return note_apply_set(st, a, n, in, in->set, e);
 }
 
 /* note_writable: the author, managers and admins. */
@@ -220,9 +228,8 @@ int svc_note_list(struct store *st, const struct actor *a, struct note_filter *f
 	return rc;
 }
 
-static int note_update_tx(struct store *st, const struct actor *a, int64_t id,
-			  int64_t if_version, const struct note_input *in, struct note *n,
-			  struct errinfo *e)
+static int note_update_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			  const struct note_input *in, struct note *n, struct errinfo *e)
 {
 	struct workspace w;
 	int rc;
@@ -262,8 +269,8 @@ int svc_note_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	return rc;
 }
 
-static int note_delete_tx(struct store *st, const struct actor *a, int64_t id,
-			  int64_t if_version, struct note *n, struct errinfo *e)
+static int note_delete_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			  struct note *n, struct errinfo *e)
 {
 	int rc;
 
@@ -286,6 +293,175 @@ int svc_note_delete(struct store *st, const struct actor *a, int64_t id, int64_t
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
 	WITH_TX(st, 1, rc, note_delete_tx(st, a, id, if_version, n, e));
 	free(n);
+	return rc;
+}
+
+/* ---- bulk creation ---- */
+
+/* The companies and users a bulk creation has looked up, by name or id. */
+#define BULK_CACHE 64
+struct bulk_name {
+	char name[CAP_NAME + 1];
+	int64_t id;
+};
+
+struct note_bulk {
+	struct store *st;
+	const struct actor *a;
+	struct workspace w;
+	int deferred;
+	struct note n;
+	struct bulk_name co[BULK_CACHE], user[BULK_CACHE];
+	size_t nco, nuser, nextco, nextuser;
+};
+
+static const struct bulk_name *bulk_find(const struct bulk_name *v, size_t n, const char *name,
+					 int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (name ? strcmp(v[i].name, name) == 0 : v[i].id == id)
+			return &v[i];
+	return NULL;
+}
+
+static void bulk_keep(struct bulk_name *v, size_t *n, size_t *next, const char *name, int64_t id)
+{
+	struct bulk_name *b = &v[*n < BULK_CACHE ? (*n)++ : (*next)++ % BULK_CACHE];
+
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->id = id;
+}
+
+int svc_note_bulk_begin(struct store *st, const struct actor *a, struct note_bulk **out,
+			struct errinfo *e)
+{
+	struct note_bulk *b;
+	int rc;
+
+	*out = NULL;
+	if (!(b = calloc(1, sizeof(*b))))
+		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
+	b->st = st;
+	b->a = a;
+	if ((rc = svc_batch_begin(st, e))) {
+		free(b);
+		return rc;
+	}
+	if ((rc = load_ws(st, a, &b->w, e)) ||
+	    (st->ops->note_index_defer && (rc = st->ops->note_index_defer(st, 1)))) {
+		svc_batch_end(st, rc, e);
+		free(b);
+		return fail_std(e, rc, "note");
+	}
+	b->deferred = st->ops->note_index_defer != NULL;
+	*out = b;
+	return 0;
+}
+
+/* bulk_company resolves the company of in (cached), checking the actor may see it. */
+static int bulk_company(struct note_bulk *b, const struct note_input *in, int64_t *id,
+			struct errinfo *e)
+{
+	struct company co;
+	char name[CAP_NAME + 1] = "";
+	const struct bulk_name *hit;
+	int rc;
+
+	if (!in->company_id) {
+		if (text_trim_copy(name, sizeof(name), in->company) != 0 || !name[0])
+			return errinfo_set(e, ERR_INVALID, "note.company_required", "company",
+					   "company is required");
+	}
+	hit = in->company_id ? bulk_find(b->co, b->nco, NULL, in->company_id)
+			     : bulk_find(b->co, b->nco, name, 0);
+	if (hit) {
+		*id = hit->id;
+		return 0;
+	}
+	rc = in->company_id ? b->st->ops->company_get(b->st, b->a->workspace_id, in->company_id, &co)
+			    : b->st->ops->company_get_by_name(b->st, b->a->workspace_id, name, &co);
+	if (rc == ERR_NOTFOUND)
+		return errinfo_set(e, ERR_INVALID, "note.company_unknown",
+				   in->company_id ? "company_id" : "company", "no company '%s'",
+				   in->company_id ? "(id)" : in->company);
+	if (rc || (rc = company_visible(b->st, b->a, &b->w, co.id)))
+		return fail_std(e, rc, "company");
+	/* Kept by the key it was asked by: a name, or an id (name ""). */
+	bulk_keep(b->co, &b->nco, &b->nextco, in->company_id ? "" : name, co.id);
+	*id = co.id;
+	return 0;
+}
+
+static int bulk_author(struct note_bulk *b, const char *username, int64_t *id, struct errinfo *e)
+{
+	const struct bulk_name *hit = bulk_find(b->user, b->nuser, username, 0);
+	struct user u;
+	int rc;
+
+	if (!b->a->system)
+		return fail_std(e, ERR_FORBIDDEN, "note");
+	if (hit) {
+		*id = hit->id;
+		return 0;
+	}
+	rc = b->st->ops->user_get_by_name(b->st, b->a->workspace_id, username, &u, NULL, 0);
+	if (rc == ERR_NOTFOUND)
+		return errinfo_set(e, ERR_INVALID, "note.author_unknown", "author",
+				   "no user '%s'", username);
+	if (rc)
+		return fail_std(e, rc, "user");
+	bulk_keep(b->user, &b->nuser, &b->nextuser, username, u.id);
+	*id = u.id;
+	return 0;
+}
+
+int svc_note_bulk_add(struct note_bulk *b, const struct note_input *in, int64_t *id,
+		      struct errinfo *e)
+{
+	struct note *n = &b->n;
+	int rc;
+
+	if (!(in->set & NOTE_SET_COMPANY))
+		return errinfo_set(e, ERR_INVALID, "note.company_required", "company",
+				   "company is required");
+	if (!(in->set & NOTE_SET_TITLE))
+		return errinfo_set(e, ERR_INVALID, "note.title_required", "title",
+				   "title is required");
+	memset(n, 0, offsetof(struct note, body));
+	n->body[0] = '\0';
+	n->ntags = 0;
+	n->version = 0;
+	n->updated_at[0] = '\0';
+	n->workspace_id = b->a->workspace_id;
+	n->author_id = b->a->user_id;
+	memcpy(n->created_at, in->created_at, TS_LEN);
+	n->created_at[TS_LEN - 1] = '\0';
+	if ((rc = bulk_company(b, in, &n->company_id, e)))
+		return rc;
+	if (in->set & NOTE_SET_AUTHOR && (rc = bulk_author(b, in->author, &n->author_id, e)))
+		return rc;
+	if ((rc = note_apply_set(b->st, b->a, n, in,
+				 in->set & ~(unsigned)(NOTE_SET_COMPANY | NOTE_SET_AUTHOR), e)))
+		return rc;
+	if ((rc = b->st->ops->note_create(b->st, n)))
+		return fail_std(e, rc, "note");
+	if (id)
+		*id = n->id;
+	return 0;
+}
+
+int svc_note_bulk_end(struct note_bulk *b, int rc, struct errinfo *e)
+{
+	if (!b)
+		return rc;
+	if (b->deferred) {
+		int r = b->st->ops->note_index_defer(b->st, rc ? -1 : 0);
+
+		if (!rc && r)
+			rc = fail_std(e, r, "note");
+	}
+	rc = svc_batch_end(b->st, rc, e);
+	free(b);
 	return rc;
 }
 
@@ -332,8 +508,8 @@ static int cite_tx(struct store *st, const struct actor *a, int64_t deal_id, int
 			"note");
 }
 
-static int cite(struct store *st, const struct actor *a, int64_t deal_id, int64_t note_id,
-		int on, struct errinfo *e)
+static int cite(struct store *st, const struct actor *a, int64_t deal_id, int64_t note_id, int on,
+		struct errinfo *e)
 {
 	struct note *n;
 	int rc;
@@ -393,8 +569,8 @@ out:
 	return fail_std(e, rc, "note");
 }
 
-int svc_deal_notes(struct store *st, const struct actor *a, int64_t deal_id,
-		   struct note_list *out, struct errinfo *e)
+int svc_deal_notes(struct store *st, const struct actor *a, int64_t deal_id, struct note_list *out,
+		   struct errinfo *e)
 {
 	int rc;
 
@@ -402,8 +578,8 @@ int svc_deal_notes(struct store *st, const struct actor *a, int64_t deal_id,
 	return rc;
 }
 
-static int note_deals_tx(struct store *st, const struct actor *a, int64_t note_id,
-			 struct note *n, struct deal_list *out, struct errinfo *e)
+static int note_deals_tx(struct store *st, const struct actor *a, int64_t note_id, struct note *n,
+			 struct deal_list *out, struct errinfo *e)
 {
 	struct workspace w;
 	struct id_list ids = {0};
@@ -435,8 +611,8 @@ out:
 	return fail_std(e, rc, "deal");
 }
 
-int svc_note_deals(struct store *st, const struct actor *a, int64_t note_id,
-		   struct deal_list *out, struct errinfo *e)
+int svc_note_deals(struct store *st, const struct actor *a, int64_t note_id, struct deal_list *out,
+		   struct errinfo *e)
 {
 	struct note *n;
 	int rc;
@@ -498,7 +674,9 @@ static int resolve(struct store *st, const struct actor *a, struct search_query 
 	}
 	for (size_t i = 0; i < q->n; i++) {
 		struct search_atom *at = &q->atom[i];
-		size_t n = at->field == SEARCH_AUTHOR ? users.n : at->field == SEARCH_COMPANY ? cos.n : 0;
+		size_t n = at->field == SEARCH_AUTHOR	 ? users.n
+			   : at->field == SEARCH_COMPANY ? cos.n
+							 : 0;
 
 		if (at->field != SEARCH_AUTHOR && at->field != SEARCH_COMPANY)
 			continue;
@@ -523,8 +701,8 @@ static int resolve(struct store *st, const struct actor *a, struct search_query 
 				goto out;
 			}
 			if (m)
-				at->ids[at->nids++] = at->field == SEARCH_AUTHOR ? users.v[k].id
-										 : cos.v[k].id;
+				at->ids[at->nids++] =
+				    at->field == SEARCH_AUTHOR ? users.v[k].id : cos.v[k].id;
 		}
 	}
 out:
@@ -639,7 +817,8 @@ static int search_others(struct store *st, const struct actor *a, const struct w
 		s.count = 0;
 		for (size_t i = 0; i < cos.n && !rc; i++) {
 			const struct company *c = &cos.v[i];
-			struct search_doc d = {.title = c->name, .body = c->website, .company = c->name};
+			struct search_doc d = {
+			    .title = c->name, .body = c->website, .company = c->name};
 
 			rc = scan_one(&s, &d, c->id, c->id, c->name, NULL, c->updated_at);
 		}
@@ -734,8 +913,9 @@ int svc_search(struct store *st, const struct actor *a, const char *q, unsigned 
 	if (!(sq = calloc(1, sizeof(*sq))))
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
 	if ((rc = search_parse(q, sq, e)) == 0)
-		WITH_TX(st, 0, rc, search_tx(st, a, sq, kinds ? kinds : SEARCH_KIND_ALL, limit,
-					     offset, out, e));
+		WITH_TX(
+		    st, 0, rc,
+		    search_tx(st, a, sq, kinds ? kinds : SEARCH_KIND_ALL, limit, offset, out, e));
 	search_query_release(sq);
 	free(sq);
 	return rc;

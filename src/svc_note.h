@@ -53,6 +53,21 @@ int svc_note_update(struct store *st, const struct actor *a, int64_t id, int64_t
 int svc_note_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
 		    struct errinfo *e);
 
+/*
+ * Bulk creation (note import): svc_note_bulk_begin opens a batch
+ * (svc_batch_begin) and defers the search index; svc_note_bulk_add creates
+ * one note as svc_note_create does (same checks; company and author looked
+ * up once per name; the note is not read back); svc_note_bulk_end indexes
+ * the notes added and commits when rc is 0, else rolls back, and returns
+ * the final status. Nothing else may run on st in between.
+ */
+struct note_bulk;
+int svc_note_bulk_begin(struct store *st, const struct actor *a, struct note_bulk **out,
+			struct errinfo *e);
+int svc_note_bulk_add(struct note_bulk *b, const struct note_input *in, int64_t *id,
+		      struct errinfo *e);
+int svc_note_bulk_end(struct note_bulk *b, int rc, struct errinfo *e);
+
 /* svc_note_cite makes deal_id cite note_id (a second time changes nothing). */
 int svc_note_cite(struct store *st, const struct actor *a, int64_t deal_id, int64_t note_id,
 		  struct errinfo *e);
@@ -60,11 +75,11 @@ int svc_note_cite(struct store *st, const struct actor *a, int64_t deal_id, int6
 int svc_note_uncite(struct store *st, const struct actor *a, int64_t deal_id, int64_t note_id,
 		    struct errinfo *e);
 /* svc_deal_notes: the notes deal_id cites that the actor may see. */
-int svc_deal_notes(struct store *st, const struct actor *a, int64_t deal_id,
-		   struct note_list *out, struct errinfo *e);
+int svc_deal_notes(struct store *st, const struct actor *a, int64_t deal_id, struct note_list *out,
+		   struct errinfo *e);
 /* svc_note_deals: the deals citing note_id that the actor may see. */
-int svc_note_deals(struct store *st, const struct actor *a, int64_t note_id,
-		   struct deal_list *out, struct errinfo *e);
+int svc_note_deals(struct store *st, const struct actor *a, int64_t note_id, struct deal_list *out,
+		   struct errinfo *e);
 
 /* ---- search ---- */
 
@@ -90,7 +105,7 @@ struct search_hit {
 	char company[CAP_NAME + 1];
 	char author[CAP_USERNAME + 1]; /* notes: the author; deals: the owner */
 	char updated_at[TS_LEN];
-	char title[SEARCH_TITLE_SIZE];	 /* the name or note title, marked */
+	char title[SEARCH_TITLE_SIZE];	   /* the name or note title, marked */
 	char snippet[SEARCH_SNIPPET_SIZE]; /* the body (notes), next step (deals), marked */
 };
 

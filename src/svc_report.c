@@ -155,6 +155,7 @@ struct inputs {
 	struct report_deal_list deals;
 	struct report_span_list spans;
 	struct report_change_list changes;
+	struct report_sum_list sums; /* the forecast without a stage filter */
 };
 
 static void inputs_release(struct inputs *x)
@@ -163,6 +164,7 @@ static void inputs_release(struct inputs *x)
 	report_deal_list_release(&x->deals);
 	report_span_list_release(&x->spans);
 	report_change_list_release(&x->changes);
+	report_sum_list_release(&x->sums);
 }
 
 static int load_inputs(struct store *st, const struct actor *a, struct report_result *r,
@@ -205,6 +207,14 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 	owner = q->owner_id ? q->owner_id : visible_to;
 	if (q->owner_id && visible_to && q->owner_id != visible_to)
 		return 0; /* another member's deals: nothing to see */
+	if (q->kind == REPORT_FORECAST && !q->stage_id && st->ops->report_sums) {
+		/* The stored sums per stage, owner and month: no deal is read. */
+		if ((rc = st->ops->report_sums(st, w.id, owner, &x->sums)))
+			return fail_std(e, rc, "report");
+		for (size_t i = 0; i < x->sums.n; i++)
+			x->in.ndeals += (size_t)x->sums.v[i].deals;
+		return 0;
+	}
 	if ((rc = st->ops->report_deals(st, w.id, owner, &x->deals)))
 		return fail_std(e, rc, "report");
 	if (need_spans && (rc = st->ops->report_spans(st, w.id, owner, &x->spans)))
@@ -350,7 +360,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		int64_t q0, m0;
 		size_t o = 0;
 
-		rc = report_forecast(&x.in, &r->months, &r->nmonths);
+		rc = x.sums.v ? report_forecast_sums(&x.in, x.sums.v, x.sums.n, &r->months,
+						     &r->nmonths)
+			      : report_forecast(&x.in, &r->months, &r->nmonths);
 		if (rc)
 			break;
 		/* The period filter applies to target close dates here. */
@@ -416,6 +428,31 @@ int svc_report(struct store *st, const struct actor *a, const struct report_quer
 	if ((rc = check_query(q, out, e)))
 		return rc;
 	WITH_TX(st, 0, rc, (fresh(out), report_tx(st, a, out, e)));
+	return rc;
+}
+
+/* ---- the maintained aggregates ---- */
+
+static int rebuild_tx(struct store *st, const struct actor *a, struct errinfo *e)
+{
+	struct workspace w;
+	int rc;
+
+	if ((rc = load_ws(st, a, &w, e)))
+		return rc;
+	return fail_std(e, st->ops->report_rebuild(st, w.id), "report");
+}
+
+int svc_report_rebuild(struct store *st, const struct actor *a, struct errinfo *e)
+{
+	int rc;
+
+	if (!is_admin_actor(a))
+		return errinfo_set(e, ERR_FORBIDDEN, "auth.forbidden", NULL,
+				   "only admins rebuild the report aggregates");
+	if (!st->ops->report_rebuild)
+		return 0;
+	WITH_TX(st, 1, rc, rebuild_tx(st, a, e));
 	return rc;
 }
 

@@ -155,4 +155,11 @@ struct history_import_result {
 int svc_history_import(struct store *st, const struct actor *a, const struct history_row *rows,
 		       size_t n, int dry_run, struct history_import_result *res, struct errinfo *e);
 
+/*
+ * svc_report_rebuild recomputes what the store keeps aggregated for the
+ * reports (the summary's sums) from the workspace's deals: needed only after
+ * deals were written behind litecrm's back (bench/reports does). Admins only.
+ */
+int svc_report_rebuild(struct store *st, const struct actor *a, struct errinfo *e);
+
 #endif

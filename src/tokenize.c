@@ -83,7 +83,8 @@ uint32_t tok_fold(uint32_t cp)
 enum tok_kind tok_class(uint32_t cp)
 {
 	if (cp < 0x80) {
-		if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
+		if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+		    (cp >= 'A' && cp <= 'Z'))
 			return TOK_WORD;
 		return TOK_SEP;
 	}
@@ -269,8 +270,8 @@ struct walk {
 	tok_token_fn *fn;
 	void *ctx;
 	int query;
-	int have;	   /* prev holds a unit */
-	int prev_bigram;   /* query: the unit before prev was CJK and emitted a bigram */
+	int have;	 /* prev holds a unit */
+	int prev_bigram; /* query: the unit before prev was CJK and emitted a bigram */
 	struct tok_unit prev;
 };
 

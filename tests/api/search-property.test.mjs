@@ -1,9 +1,11 @@
 // search-property.test.mjs - the search's hits equal a brute-force scan.
 //
-// Thousands of random mixed zh-TW/zh-CN/English notes go in through the API;
-// thousands of random queries (1-6 CJK characters, Latin words in any case
-// or full width, mixed terms, phrases, title:, exclusions, OR) go to
-// GET /search?kind=note. For each query the set of note ids must equal what
+// Thousands of random mixed zh-TW/zh-CN/English notes go in through the bulk
+// path (`litecrm note import`); thousands of random queries (1-6 CJK
+// characters, Latin words in any case or full width, mixed terms, phrases,
+// title:, exclusions, OR) run through one `litecrm search --batch` (every
+// page of every query), and a sample of them through GET /search?kind=note
+// as well. For each query the set of note ids and the total must equal what
 // a brute-force scan in JS finds over the same notes after the documented
 // normalisation (docs/API.md, Search; src/tokenize.h). Deterministic: one
 // seeded PRNG (SEARCH_SEED to change it). Zero differences allowed.
@@ -16,8 +18,9 @@ import { test } from 'node:test';
 import { ROOT, expectStatus, startServer } from './helpers.mjs';
 
 const SEED = Number(process.env.SEARCH_SEED || 20261127);
-const NOTES = Number(process.env.SEARCH_NOTES || 1500);
-const QUERIES = Number(process.env.SEARCH_QUERIES || 1500);
+const NOTES = Number(process.env.SEARCH_NOTES || 2000);
+const QUERIES = Number(process.env.SEARCH_QUERIES || 2000);
+const API_SAMPLE = Number(process.env.SEARCH_API_SAMPLE || 100);
 
 // ---- a seeded PRNG (mulberry32) ----
 function prng(seed) {
@@ -253,6 +256,13 @@ async function pool(items, width, fn) {
   await Promise.all(Array.from({ length: width }, run));
 }
 
+function compare(q, want, got, total, diffs) {
+  const missing = [...want].filter((x) => !got.has(x));
+  const extra = [...got].filter((x) => !want.has(x));
+  if (missing.length || extra.length || total !== want.size)
+    diffs.push({ q: q.text, want: want.size, got: got.size, total, missing: missing.slice(0, 5), extra: extra.slice(0, 5) });
+}
+
 test('search hits equal a brute-force scan over random zh/en notes', { timeout: 600000 }, async () => {
   const srv = await startServer();
   try {
@@ -263,41 +273,59 @@ test('search hits equal a brute-force scan over random zh/en notes', { timeout: 
       notes.push({ company_id: pick(cos).id, title: randomText(3 + int(8)), body: randomText(15 + int(40)) });
     }
     const t0 = Date.now();
-    await pool(notes, 8, async (n) => {
-      const r = await srv.api('POST', '/notes', { ...admin, body: { company_id: n.company_id, title: n.title, body: n.body } });
-      expectStatus(r, 201, undefined, 'POST /notes');
-      n.id = r.json.id;
+    // The bulk path: one `note import`; ids follow in line order after the newest note.
+    const before = (await srv.cliJson(['note', 'list', '--limit', '1', '--json'])).items[0]?.id || 0;
+    const file = path.join(srv.dir, 'notes.jsonl');
+    fs.writeFileSync(file, notes.map((n) => JSON.stringify({ company_id: n.company_id, title: n.title, body: n.body })).join('\n') + '\n');
+    const imp = await srv.cli(['note', 'import', file]);
+    assert.equal(imp.code, 0, `note import: ${imp.stdout}${imp.stderr}`);
+    notes.forEach((n, i) => {
+      n.id = before + 1 + i;
       n.tu = units(n.title);
       n.bu = units(n.body);
     });
+    const last = (await srv.cliJson(['note', 'list', '--limit', '1', '--json'])).items[0];
+    assert.equal(last.id, notes[notes.length - 1].id, 'the imported notes have consecutive ids');
+    assert.equal(last.title, notes[notes.length - 1].title);
     const t1 = Date.now();
 
     const queries = Array.from({ length: QUERIES }, () => randomQuery(notes));
     const diffs = [];
     let totalHits = 0;
     let empty = 0;
-    await pool(queries, 8, async (q) => {
+    // Every query through one CLI call, every page of it.
+    const qfile = path.join(srv.dir, 'queries.txt');
+    fs.writeFileSync(qfile, queries.map((q) => q.text).join('\n') + '\n');
+    const r = await srv.cli(['search', '--batch', qfile, '--kind', 'note', '--limit', '1000'], { timeout: 300000 });
+    assert.equal(r.code, 0, `search --batch: ${r.stderr}`);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, queries.length);
+    queries.forEach((q, i) => {
+      const want = bruteForce(notes, q);
+      totalHits += want.size;
+      if (want.size === 0) empty++;
+      if (lines[i].error) diffs.push({ q: q.text, error: lines[i].error });
+      else compare(q, want, new Set(lines[i].ids), lines[i].total.note, diffs);
+    });
+    const t2 = Date.now();
+    // A sample through the API, paged as a client pages.
+    await pool(queries.slice(0, API_SAMPLE), 4, async (q) => {
       const want = bruteForce(notes, q);
       const got = new Set();
       let total = -1;
-      for (let offset = 0; ; offset += 1000) {
-        const r = await srv.api('GET', `/search?kind=note&limit=1000&offset=${offset}&q=${encodeURIComponent(q.text)}`, admin);
-        expectStatus(r, 200, undefined, `search ${q.text}`);
-        total = r.json.total.note;
-        for (const it of r.json.items) got.add(it.id);
-        if (r.json.items.length < 1000) break;
+      for (let offset = 0; ; offset += 200) {
+        const res = await srv.api('GET', `/search?kind=note&limit=200&offset=${offset}&q=${encodeURIComponent(q.text)}`, admin);
+        expectStatus(res, 200, undefined, `search ${q.text}`);
+        total = res.json.total.note;
+        for (const it of res.json.items) got.add(it.id);
+        if (res.json.items.length < 200) break;
       }
-      totalHits += want.size;
-      if (want.size === 0) empty++;
-      const missing = [...want].filter((x) => !got.has(x));
-      const extra = [...got].filter((x) => !want.has(x));
-      if (missing.length || extra.length || total !== want.size)
-        diffs.push({ q: q.text, want: want.size, got: got.size, total, missing: missing.slice(0, 5), extra: extra.slice(0, 5) });
+      compare(q, want, got, total, diffs);
     });
-    const t2 = Date.now();
+    const t3 = Date.now();
     console.log(
-      `search property: seed ${SEED}, ${NOTES} notes (${t1 - t0} ms), ${QUERIES} queries (${t2 - t1} ms), ` +
-        `${totalHits} hits in all, ${empty} queries with no hit, ${diffs.length} differences`,
+      `search property: seed ${SEED}, ${NOTES} notes (bulk import ${t1 - t0} ms), ${QUERIES} queries (one batch ${t2 - t1} ms), ` +
+        `${Math.min(API_SAMPLE, QUERIES)} through the API (${t3 - t2} ms), ${totalHits} hits in all, ${empty} queries with no hit, ${diffs.length} differences`,
     );
     assert.equal(diffs.length, 0, `differences:\n${JSON.stringify(diffs.slice(0, 10), null, 1)}`);
     assert.ok(empty < QUERIES / 2, `too many empty queries (${empty}): the generator is off`);

@@ -214,7 +214,7 @@ Test(import, a_file_over_the_cap_is_too_big)
 	rc = import_csv_parse(csv, IMPORT_MAX_BYTES + 1, collect, &g, NULL, &e);
 	free(csv);
 	cr_assert_eq(rc, ERR_TOOBIG);
-	cr_assert_str_eq(e.message, "the file is larger than 16 MiB");
+	cr_assert_str_eq(e.message, "the file is larger than 1024 MiB");
 }
 
 Test(import, the_callbacks_error_stops_the_parse)

@@ -19,7 +19,10 @@ static int parse(const char *s)
 
 static int matches(const char *query, const char *title, const char *body)
 {
-	struct search_doc d = {.title = title, .body = body, .author = "amy", .author_name = "Amy Lin",
+	struct search_doc d = {.title = title,
+			       .body = body,
+			       .author = "amy",
+			       .author_name = "Amy Lin",
 			       .company = "CCC營造股份有限公司"};
 	const char *tags[] = {"高優先", "Follow Up"};
 
@@ -89,9 +92,11 @@ Test(search, marks_matches_and_cuts_snippets)
 
 	cr_assert_eq(parse("報價 amy"), 0);
 	cr_assert_eq(search_mark(&q, SEARCH_BODY, "新 報價單 for Amy!", 0, out, sizeof(out)), 0);
-	cr_expect_str_eq(out, "新 \x01報價\x02單 for \x01" "Amy\x02!");
+	cr_expect_str_eq(out, "新 \x01報價\x02單 for \x01"
+			      "Amy\x02!");
 	cr_assert_eq(parse("華"), 0);
-	cr_assert_eq(search_mark(&q, SEARCH_BODY, "一二三四五六七八九十華南", 4, out, sizeof(out)), 0);
+	cr_assert_eq(search_mark(&q, SEARCH_BODY, "一二三四五六七八九十華南", 4, out, sizeof(out)),
+		     0);
 	cr_expect(strstr(out, "\x01華\x02") != NULL, "%s", out);
 	cr_expect(strncmp(out, "…", strlen("…")) == 0, "a cut start is shown: %s", out);
 	search_query_release(&q);

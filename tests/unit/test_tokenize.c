@@ -12,8 +12,7 @@ struct toks {
 	char s[1024];
 };
 
-static int collect(void *ctx, const char *tok, size_t len, int colocated, size_t start,
-		   size_t end)
+static int collect(void *ctx, const char *tok, size_t len, int colocated, size_t start, size_t end)
 {
 	struct toks *t = ctx;
 
@@ -89,7 +88,8 @@ Test(tokenize, query_is_a_phrase_of_bigrams)
 	cr_expect_str_eq(query_of("客戶"), " 客户");
 	cr_expect_str_eq(query_of("營造報價"), " 营造 造报 报价");
 	cr_expect_str_eq(query_of("CCC營造"), " ccc 营造");
-	cr_expect_str_eq(query_of("營造 ccc"), " 营造 造 ccc", "a CJK unit before a word keeps its place");
+	cr_expect_str_eq(query_of("營造 ccc"), " 营造 造 ccc",
+			 "a CJK unit before a word keeps its place");
 	cr_expect_str_eq(query_of("Amy"), " amy");
 }
 

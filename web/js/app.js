@@ -11,9 +11,13 @@ import * as deals from './deals.js';
 import * as deal from './deal.js';
 import * as dashboard from './dashboard.js';
 import * as settings from './settings.js';
+import * as notes from './notes.js';
+import * as search from './search.js';
 
 const app = document.getElementById('app');
-const PAGES = { board, deals, deal, company: deal, dashboard, settings };
+const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search };
+// Reports (issue 5): loaded on first visit, so the first screen does not wait for it.
+PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
 // ctx: what every page needs; loaded after login.
 export const ctx = {
@@ -162,6 +166,7 @@ function shell() {
     ['board', t('board')],
     ['deals', t('deals')],
     ['dashboard', t('dashboard')],
+    ['reports', t('reports')],
   ];
   if (ctx.privileged) nav.push(['settings', t('settings')]);
   topNav = h(
@@ -178,6 +183,7 @@ function shell() {
       { class: 'top' },
       h('a', { class: 'brand', href: landing() }, brandMark(), h('span', null, ctx.ws.name || 'litecrm')),
       topNav,
+      search.searchBox(ctx),
       h('div', { class: 'top-right' }, langSwitch(), h('span', { class: 'who', title: ctx.me.role }, ctx.me.display_name || ctx.me.username),
         h('button', { class: 'btn btn-ghost', type: 'button', on: { click: logout } }, t('logout'))),
     ),

@@ -6,6 +6,7 @@ import { api, get } from './api.js';
 import { h, initials, mount, toast, today } from './dom.js';
 import { filterHash, routeFilter } from './filters.js';
 import { money, num, stageName, t } from './i18n.js';
+import { stalledBadge, stalledMap } from './insights.js'; // reports: stalled deals marked
 
 const LIMIT = 500;
 
@@ -22,7 +23,7 @@ export async function render(main, ctx, r, current) {
   // The stages come with the session (ctx); later visits refresh them alongside the deals.
   const fresh = render.drawn ? get('/stages') : null;
   render.drawn = true;
-  const [stages, list] = await Promise.all([fresh, get('/deals', q)]);
+  const [stages, list, stalled] = await Promise.all([fresh, get('/deals', q), stalledMap(filter)]);
   if (!current()) return;
   if (stages) ctx.stages = stages.items;
   const state = { deals: list.items, total: list.total ?? list.items.length, stages: ctx.stages };
@@ -87,10 +88,11 @@ export async function render(main, ctx, r, current) {
   function card(d) {
     const st = state.stages.find((x) => x.id === d.stage_id);
     const overdue = d.close_date && d.status === 'open' && d.close_date < today();
+    const stall = d.status === 'open' && stalled.get(d.id)?.stage === d.stage ? stalled.get(d.id) : null; // GET /reports/stalled; a move ends it
     const owner = d.owner_name || d.owner || '';
     const menuBtn = h('button', { class: 'card-menu', type: 'button', 'aria-label': `${t('move')}: ${d.name}`, title: t('move'), 'aria-haspopup': 'menu' }, '⋯');
     const el = h('article', {
-      class: `card${overdue ? ' is-overdue' : ''}`, tabindex: '0', 'data-deal-id': d.id, 'data-testid': 'deal-card',
+      class: `card${overdue ? ' is-overdue' : ''}${stall ? ' is-stalled' : ''}`, tabindex: '0', 'data-deal-id': d.id, 'data-testid': 'deal-card',
       'aria-label': `${d.company} — ${d.name}`,
     },
       h('div', { class: 'card-top' }, h('span', { class: 'card-company' }, d.company), menuBtn),
@@ -98,7 +100,8 @@ export async function render(main, ctx, r, current) {
       h('div', { class: 'card-foot' },
         h('span', { class: 'card-amount' }, money(d.amount)),
         d.close_date ? h('span', { class: `card-date${overdue ? ' overdue' : ''}`, title: overdue ? t('overdue') : t('closeDate') }, overdue ? '⚠ ' : '', d.close_date) : null,
-        h('span', { class: 'avatar', title: owner }, initials(owner))));
+        h('span', { class: 'avatar', title: owner }, initials(owner))),
+      stall ? stalledBadge(stall) : null);
     menuBtn.addEventListener('click', (ev) => { ev.stopPropagation(); moveMenu(d, menuBtn); });
     el.addEventListener('keydown', (ev) => {
       if (ev.target !== el) return;

@@ -3,6 +3,7 @@
 import { api, get } from './api.js';
 import { h, mount, option, toast, today } from './dom.js';
 import { dateTime, money, stageName, t } from './i18n.js';
+import { citedNotes } from './notes.js';
 
 export async function render(main, ctx, r, current) {
   if (r.page === 'company') return renderCompany(main, ctx, r, current);
@@ -91,6 +92,7 @@ async function renderDeal(main, ctx, r, current) {
     h('div', { class: 'two-col' },
       form,
       h('div', null,
+        citedNotes(ctx, d, mayEdit),
         h('section', { class: 'card-panel' }, h('h2', null, t('history')), timeline),
         h('section', { class: 'card-panel' }, h('h2', null, t('otherDeals')),
           h('ul', { class: 'mini-list' }, others.items.filter((x) => x.id !== d.id).map((x) => dealRow(ctx, x)))))));
@@ -121,6 +123,7 @@ async function renderCompany(main, ctx, r, current) {
   const total = deals.items.reduce((n, d) => n + Number(d.amount), 0);
   mount(main,
     h('div', { class: 'page-head' }, h('h1', null, c.name),
+      h('a', { class: 'btn', href: `#/notebook/${c.id}`, 'data-testid': 'notebook-link' }, t('notebook')),
       c.website ? h('span', { class: 'muted' }, c.website) : null, c.phone ? h('span', { class: 'muted' }, c.phone) : null),
     h('div', { class: 'two-col' },
       h('section', { class: 'card-panel' }, h('h2', null, `${t('deals')} · ${money(total)}`),

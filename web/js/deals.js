@@ -57,7 +57,10 @@ export async function render(main, ctx, r, current) {
     h('label', null, t('max'), inputs.amount_max),
     h('div', { class: 'f-actions' },
       h('button', { class: 'btn btn-primary', type: 'submit' }, t('apply')),
-      h('a', { class: 'btn btn-ghost', href: '#/deals' }, t('reset'))));
+      h('a', { class: 'btn btn-ghost', href: '#/deals' }, t('reset')),
+      // Export (issue 7): the applied filter as a download; the session cookie authenticates the GET.
+      h('a', { class: 'btn btn-ghost', 'data-testid': 'export-xlsx', download: 'deals.xlsx', href: exportHref('xlsx', filter) }, t('exportXlsx')),
+      h('a', { class: 'btn btn-ghost', 'data-testid': 'export-csv', download: 'deals.csv', href: exportHref('csv', filter) }, t('exportCsv'))));
 
   // Saving the filter as a view.
   const vname = h('input', { name: 'view_name', required: true, maxlength: '200', placeholder: t('viewName'), value: view ? view.name : '' });
@@ -132,6 +135,14 @@ export async function render(main, ctx, r, current) {
       offset > 0 ? h('a', { class: 'btn', href: pageHash(Math.max(0, offset - PAGE)) }, t('prev')) : null,
       h('span', { class: 'muted' }, t('pageOf', { from: total ? offset + 1 : 0, to: offset + list.items.length, total })),
       offset + PAGE < total ? h('a', { class: 'btn', href: pageHash(offset + PAGE) }, t('next')) : null));
+}
+
+// exportHref is the download URL of the deal list under filter f, as fmt (csv or xlsx).
+function exportHref(fmt, f) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const qs = q.toString();
+  return `/api/v1/export/deals.${fmt}${qs ? `?${qs}` : ''}`;
 }
 
 function sameFilter(a, b) {

@@ -1,0 +1,196 @@
+/*
+ * store_sqlite_io.c - the SQLite side of import, export and backup: the
+ * external id an imported deal keeps, and whole-database copies with
+ * SQLite's online backup API (a consistent snapshot while the server writes;
+ * in WAL mode writers are not blocked while the copy is read).
+ *
+ * Statements live in s->ext[] from SQ_EXT_IO on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store_sqlite_int.h"
+
+enum {
+	IO_EXT_FIND = SQ_EXT_IO,
+	IO_EXT_SET,
+};
+
+int sqlite_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sq_stmt_ext(s, IO_EXT_FIND,
+			 "SELECT id FROM deal WHERE workspace_id = ?1 AND external_id = ?2", &st);
+	if (rc)
+		return rc;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_text(st, 2, ext)) {
+		rc = sq_bind_failed(s);
+		sq_stmt_done(st);
+		return rc;
+	}
+	rc = sq_fetch_i64(s, st, deal_id);
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, const char *ext)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sq_stmt_ext(s, IO_EXT_SET,
+			 "UPDATE deal SET external_id = ?3 WHERE workspace_id = ?1 AND id = ?2",
+			 &st);
+	if (rc)
+		return rc;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, deal_id) | sq_bind_text_null(st, 3, ext)) {
+		rc = sq_bind_failed(s);
+		sq_stmt_done(st);
+		return rc;
+	}
+	rc = sq_step_changed(s, st, ERR_INVALID);
+	sq_stmt_done(st);
+	return rc;
+}
+
+/*
+ * copy_db copies the main database of from into to with the backup API, in
+ * steps of 256 pages, waiting briefly while the source is locked. Returns a
+ * SQLite code.
+ */
+static int copy_db(sqlite3 *to, sqlite3 *from)
+{
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	int rc;
+
+	if (!b)
+		return sqlite3_errcode(to);
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE ? sqlite3_errcode(to) : rc;
+}
+
+int sqlite_backup_to(struct store *base, const char *path)
+{
+	struct sqlite_store *s = sq(base);
+	char tmp[4096];
+	sqlite3 *to = NULL;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.part", path) >= (int)sizeof(tmp))
+		return ERR_INVALID;
+	unlink(tmp);
+	rc = sqlite3_open_v2(tmp, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = ERR_IO;
+		goto out;
+	}
+	/*
+	 * One step of -1 pages copies everything under one read transaction of
+	 * the source: a snapshot. Writers of a WAL database go on meanwhile.
+	 */
+	{
+		sqlite3_backup *b = sqlite3_backup_init(to, "main", s->db, "main");
+
+		if (!b) {
+			rc = ERR_IO;
+			goto out;
+		}
+		for (;;) {
+			rc = sqlite3_backup_step(b, -1);
+			if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+				break;
+			sqlite3_sleep(20);
+		}
+		sqlite3_backup_finish(b);
+		if (rc != SQLITE_DONE) {
+			rc = rc == SQLITE_NOMEM ? ERR_NOMEM : ERR_IO;
+			goto out;
+		}
+	}
+	/* The copy is a plain rollback-journal file: one file to keep or mail. */
+	if (sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = ERR_IO;
+		goto out;
+	}
+	sqlite3_close_v2(to);
+	to = NULL;
+	rc = rename(tmp, path) == 0 ? 0 : ERR_IO;
+out:
+	if (to)
+		sqlite3_close_v2(to);
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* check_copy opens path read-only and checks it is a sound litecrm database. */
+static int check_copy(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = ERR_INVALID;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM schema_version", -1, &st, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) < 1)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sqlite_restore_from(struct store *base, const char *path)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3 *from = NULL;
+	int rc;
+
+	if (access(path, R_OK) != 0)
+		return ERR_IO;
+	rc = sqlite3_open_v2(path, &from, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		rc = ERR_IO;
+		goto out;
+	}
+	if ((rc = check_copy(from)))
+		goto out;
+	rc = copy_db(s->db, from);
+	rc = rc == SQLITE_OK ? 0 : (rc & 0xff) == SQLITE_BUSY ? ERR_RETRY : ERR_DB;
+out:
+	sqlite3_close_v2(from);
+	return rc;
+}
+
+/*
+ * A bulk import's transaction outgrows the default page cache (2 MiB), and
+ * SQLite then spills pages to the WAL and reads them back: 256 MiB keeps a
+ * million-row import in memory. The default returns afterwards.
+ */
+int sqlite_bulk_hint(struct store *base, int on)
+{
+	struct sqlite_store *s = sq(base);
+
+	return sqlite3_exec(s->db, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000",
+			    NULL, NULL, NULL) == SQLITE_OK
+		   ? 0
+		   : ERR_DB;
+}

@@ -1,0 +1,105 @@
+// crash.test.mjs - durability (issue 9): a writer keeps creating deals through
+// the API while the server is killed with SIGKILL again and again. After each
+// kill the database must pass PRAGMA integrity_check and hold every deal whose
+// creation was acknowledged (201). CRASH_CYCLES sets the number of cycles
+// (20 here; bench/crash runs 1,000).
+//
+// Also: a read-only database file and a locked database give a clear error on
+// writes while reads keep answering.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BIN, DEMO_PASSWORD, PG_URL, apiFor, expectStatus, freePort, runCli } from './helpers.mjs';
+
+const CYCLES = Number(process.env.CRASH_CYCLES || 20);
+const sql = (db, q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
+
+async function serve(db, args = []) {
+  const port = await freePort();
+  const proc = spawn(BIN, ['--db', db, 'serve', '--quiet', '--listen', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const exit = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const api = apiFor(`http://127.0.0.1:${port}`);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await api('GET', '/health')).status === 200) break;
+    } catch {
+      if (i > 300) throw new Error(`server did not start: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { proc, api, exit, err: () => err };
+}
+
+describe('durability', { skip: PG_URL ? 'SQLite file checks (PostgreSQL has its own WAL)' : false }, () => {
+  let dir, db, token;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'litecrm-crash-'));
+    db = path.join(dir, 'crm.db');
+    const d = await runCli(['--db', db, 'demo'], { env: { LITECRM_DEMO_PASSWORD: DEMO_PASSWORD } });
+    assert.equal(d.code, 0, d.stderr);
+    const s = await serve(db);
+    const l = await s.api('POST', '/login', { body: { username: 'admin', password: DEMO_PASSWORD } });
+    const t = await s.api('POST', '/tokens', { token: l.json.token, body: { name: 'crash writer' } });
+    token = t.json.token;
+    s.proc.kill('SIGTERM');
+    await s.exit;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test(`${CYCLES} SIGKILL cycles: integrity ok, no acknowledged write lost`, async () => {
+    const acked = [];
+    let n = 0;
+    let lost = 0;
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      const s = await serve(db);
+      let stop = false;
+      const writer = async () => {
+        while (!stop) {
+          const name = `crash-${cycle}-${n++}`;
+          try {
+            const r = await s.api('POST', '/deals', { token, body: { company: 'Crash Co', name, amount: 1 } });
+            if (r.status === 201) acked.push(name);
+          } catch {
+            return; // the connection died with the server: not acknowledged
+          }
+        }
+      };
+      const writers = [writer(), writer(), writer()];
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+      s.proc.kill('SIGKILL');
+      stop = true;
+      await Promise.all(writers);
+      await s.exit;
+      const ic = sql(db, 'PRAGMA integrity_check');
+      assert.equal(ic.stdout.trim(), 'ok', `cycle ${cycle}: ${ic.stdout}${ic.stderr}`);
+    }
+    const have = new Set(sql(db, "SELECT name FROM deal WHERE name LIKE 'crash-%'").stdout.split('\n'));
+    for (const name of acked) if (!have.has(name)) lost++;
+    console.log(`crash test: ${CYCLES} SIGKILL cycles, ${acked.length} acknowledged writes, ${lost} lost, integrity_check ok after every cycle`);
+    assert.equal(lost, 0);
+    assert.ok(acked.length > CYCLES, `only ${acked.length} writes acknowledged`);
+  });
+
+  const root = process.getuid && process.getuid() === 0;
+  test('a read-only database file: reads answer, writes get 503 server.read_only', { skip: root ? 'root ignores file modes' : false }, async () => {
+    const ro = path.join(dir, 'ro.db');
+    fs.copyFileSync(db, ro);
+    sql(ro, 'PRAGMA wal_checkpoint(TRUNCATE)');
+    fs.chmodSync(ro, 0o444);
+    const s = await serve(ro);
+    try {
+      const l = await s.api('GET', '/deals?limit=1', { token });
+      expectStatus(l, 200);
+      const w = await s.api('POST', '/deals', { token, body: { company: 'Crash Co', name: 'nope', amount: 1 } });
+      expectStatus(w, 503, 'server.read_only');
+    } finally {
+      s.proc.kill('SIGTERM');
+      await s.exit;
+    }
+  });
+});
