@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cli.h"
@@ -418,8 +419,16 @@ static int note_import(struct cli *c, int argc, char **argv)
 		double s =
 		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-		printf("imported %lld notes in %.2f s (%.0f notes/s)\n", count, s,
-		       s > 0 ? (double)count / s : 0.0);
+		struct rusage ru;
+		double cpu = 0;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		printf("imported %lld notes in %.2f s (%.0f notes/s; %.2f s of CPU, %.0f notes per "
+		       "CPU second)\n",
+		       count, s, s > 0 ? (double)count / s : 0.0, cpu,
+		       cpu > 0 ? (double)count / cpu : 0.0);
 	}
 	rc = CLI_OK;
 fail:
@@ -511,7 +520,8 @@ static int search_batch(struct cli *c, FILE *f, unsigned kinds, int lim)
 		for (int off = 0; more && rc == 0; off += lim) {
 			int per[4] = {0};
 
-			if ((rc = svc_search(c->st, &c->actor, line, kinds, lim, off, &r, &e)))
+			if ((rc = svc_search(c->st, &c->actor, line, kinds | SEARCH_IDS_ONLY, lim,
+					     off, &r, &e)))
 				break;
 			for (size_t i = 0; i < r.n; i++) {
 				json_array_append_new(ids, json_integer(r.v[i].id));
@@ -557,12 +567,9 @@ int cmd_search(struct cli *c, int argc, char **argv)
 	const char *pos[1] = {NULL}, *kind = NULL, *limit = NULL, *offset = NULL, *batch = NULL;
 	int json = 0, rc, lim = 20, off = 0;
 	const struct cli_opt opts[] = {
-	    {"batch", CLI_OPT_STRING, &batch},
-	    {"kind", CLI_OPT_STRING, &kind},
-	    {"limit", CLI_OPT_STRING, &limit},
-	    {"offset", CLI_OPT_STRING, &offset},
-	    {"json", CLI_OPT_FLAG, &json},
-	    {NULL, 0, NULL},
+	    {"batch", CLI_OPT_STRING, &batch}, {"kind", CLI_OPT_STRING, &kind},
+	    {"limit", CLI_OPT_STRING, &limit}, {"offset", CLI_OPT_STRING, &offset},
+	    {"json", CLI_OPT_FLAG, &json},     {NULL, 0, NULL},
 	};
 	struct search_result r = {0};
 	struct errinfo e = {0};

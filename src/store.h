@@ -432,6 +432,12 @@ struct store_ops {
 	 * (the transaction is rolled back). ERR_INVALID when already deferring.
 	 */
 	int (*note_index_defer)(struct store *s, int on);
+	/*
+	 * note_get_many (NULL: the caller reads one by one): the notes of ids
+	 * in that order, without tags, in one read; ids not found are left out.
+	 */
+	int (*note_get_many)(struct store *s, int64_t ws, const int64_t *ids, size_t n,
+			     struct note_list *out);
 
 	/* ---- security (issue 9): login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
 	/* login_failure_add records a failed login at time at, and forgets those before prune. */

@@ -2346,8 +2346,10 @@ static int ops_complete(char *errbuf, size_t errsz)
 		if (off == offsetof(struct store_ops, backup_to) ||
 		    off == offsetof(struct store_ops, restore_from) ||
 		    off == offsetof(struct store_ops, note_index_defer) ||
+		    off == offsetof(struct store_ops, note_get_many) ||
 		    off == offsetof(struct store_ops, bulk_hint) ||
-		    off == offsetof(struct store_ops, report_rebuild))
+		    off == offsetof(struct store_ops, report_rebuild) ||
+		    off == offsetof(struct store_ops, report_sums))
 			continue;
 		memcpy(&f, b + off, sizeof(f));
 		if (!f) {

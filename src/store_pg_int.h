@@ -117,15 +117,14 @@ int pg_note_deal_ids(struct store *s, int64_t ws, int64_t note_id, struct id_lis
 int pg_note_search(struct store *s, int64_t ws, const struct note_search *q, struct note_hits *out);
 
 /* security (store_pg_sec.c), for store_pg.c's table */
-int pg_login_failure_add(struct store *base, const char *account, const char *addr,
-			 const char *at, const char *prune);
+int pg_login_failure_add(struct store *base, const char *account, const char *addr, const char *at,
+			 const char *prune);
 int pg_login_failure_count(struct store *base, const char *account, const char *addr,
 			   const char *since, struct login_failures *out);
 int pg_login_failure_clear(struct store *base, const char *account, const char *addr);
-int pg_login_known_add(struct store *base, const char *account, const char *addr,
-		       const char *at);
-int pg_login_known_get(struct store *base, const char *account, const char *addr,
-		       const char *since, int *found);
+int pg_login_known_add(struct store *base, const char *account, const char *addr, const char *at);
+int pg_login_known_get(struct store *base, const char *account, const char *addr, const char *since,
+		       int *found);
 
 /* import, export and backup (store_pg_io.c) */
 int pg_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);

@@ -313,21 +313,26 @@ static const char *const migrations[] = {
     "  tokenize='litecrm');"
     "CREATE TRIGGER note_fts_insert AFTER INSERT ON note WHEN NOT lc_note_deferred() BEGIN"
     "  INSERT INTO note_fts (rowid, title, body, scope) VALUES (new.id, new.title, new.body,"
-    "    'w' || new.workspace_id || ' c' || new.company_id || ' a' || COALESCE(new.author_id, 0));"
+    "    'w' || new.workspace_id || ' c' || new.company_id"
+    "    || ' a' || COALESCE(new.author_id, 0));"
     " END;"
     "CREATE TRIGGER note_fts_delete AFTER DELETE ON note BEGIN"
     "  INSERT INTO note_fts (note_fts, rowid, title, body, scope) VALUES ('delete', old.id,"
-    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id || ' a' || COALESCE(old.author_id, 0));"
+    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id"
+    "    || ' a' || COALESCE(old.author_id, 0));"
     " END;"
     "CREATE TRIGGER note_fts_update AFTER UPDATE OF title, body, company_id, author_id,"
     "  workspace_id ON note BEGIN"
     "  INSERT INTO note_fts (note_fts, rowid, title, body, scope) VALUES ('delete', old.id,"
-    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id || ' a' || COALESCE(old.author_id, 0));"
+    "    old.title, old.body, 'w' || old.workspace_id || ' c' || old.company_id"
+    "    || ' a' || COALESCE(old.author_id, 0));"
     "  INSERT INTO note_fts (rowid, title, body, scope) VALUES (new.id, new.title, new.body,"
-    "    'w' || new.workspace_id || ' c' || new.company_id || ' a' || COALESCE(new.author_id, 0));"
+    "    'w' || new.workspace_id || ' c' || new.company_id"
+    "    || ' a' || COALESCE(new.author_id, 0));"
     " END;"
     "INSERT INTO note_fts (rowid, title, body, scope) SELECT id, title, body,"
-    "  'w' || note.workspace_id || ' c' || note.company_id || ' a' || COALESCE(note.author_id, 0) FROM note;",
+    "  'w' || note.workspace_id || ' c' || note.company_id || ' a' || COALESCE(note.author_id, 0)"
+    "  FROM note;",
     /*
      * reports (store_sqlite_report.c): the summary kept per (stage, owner),
      * with exact sums of amount and of money_expected() per deal; written in
@@ -2469,6 +2474,7 @@ static const struct store_ops sqlite_ops = {
     .note_deal_ids = sqlite_note_deal_ids,
     .note_search = sqlite_note_search,
     .note_index_defer = sqlite_note_index_defer,
+    .note_get_many = sqlite_note_get_many,
     /* security (store_sqlite_sec.c) */
     .login_failure_add = sqlite_login_failure_add,
     .login_failure_count = sqlite_login_failure_count,

@@ -149,6 +149,8 @@ int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id, struct
 int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *q,
 		       struct note_hits *out);
 int sqlite_note_index_defer(struct store *base, int on);
+int sqlite_note_get_many(struct store *base, int64_t ws, const int64_t *ids, size_t n,
+			 struct note_list *out);
 
 /* ---- import, export and backup (store_sqlite_io.c), for sqlite_ops ---- */
 int sqlite_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);

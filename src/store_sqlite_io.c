@@ -182,14 +182,16 @@ out:
 
 /*
  * A bulk import's transaction outgrows the default page cache (2 MiB), and
- * SQLite then spills pages to the WAL and reads them back: 256 MiB keeps a
- * million-row import in memory. The default returns afterwards.
+ * SQLite then spills pages to the WAL and reads them back; once the deal
+ * indexes (keys in random order) outgrow the cache every insert does I/O.
+ * 1 GiB (allocated only as pages are used) keeps a million-row import in
+ * memory. The default returns afterwards.
  */
 int sqlite_bulk_hint(struct store *base, int on)
 {
 	struct sqlite_store *s = sq(base);
 
-	return sqlite3_exec(s->db, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000",
+	return sqlite3_exec(s->db, on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000",
 			    NULL, NULL, NULL) == SQLITE_OK
 		   ? 0
 		   : ERR_DB;

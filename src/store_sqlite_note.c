@@ -85,7 +85,7 @@ static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text
  * The state is the thread's: a connection is used by one thread at a time.
  */
 static _Thread_local struct {
-	sqlite3 *db; /* the connection deferring, or NULL */
+	sqlite3 *db;  /* the connection deferring, or NULL */
 	int64_t from; /* the first note id created since */
 } defer;
 
@@ -151,6 +151,7 @@ enum {
 	ST_DEFER_FROM,
 	ST_DEFER_INDEX,
 	ST_MULTI_WS,
+	ST_GET_MANY,
 	ST_END
 };
 
@@ -196,6 +197,8 @@ static const char *const sql[] = {
 	"INSERT INTO note_fts (rowid, title, body, scope) SELECT id, title, body,"
 	" 'w' || workspace_id || ' c' || company_id || ' a' || COALESCE(author_id, 0)"
 	" FROM note WHERE id >= ?1 ORDER BY id",
+    [ST_GET_MANY - SQ_EXT_NOTE] = "SELECT " NOTE_COLS NOTE_FROM " WHERE n.workspace_id = ?1"
+				  " AND n.id IN (SELECT value FROM json_each(?2))",
     [ST_MULTI_WS - SQ_EXT_NOTE] = "SELECT (SELECT min(workspace_id) FROM note) = ?1 AND"
 				  " (SELECT max(workspace_id) FROM note) = ?1",
 };
@@ -206,6 +209,8 @@ static int stmt(struct sqlite_store *s, int slot, sqlite3_stmt **out)
 {
 	return sq_stmt_ext(s, slot, sql[slot - SQ_EXT_NOTE], out);
 }
+
+static char *ids_json(const int64_t *ids, size_t n);
 
 /* ---- notes ---- */
 
@@ -372,6 +377,52 @@ int sqlite_note_get(struct store *base, int64_t ws, int64_t id, struct note *out
 		rc = sq_fetch_one(s, st, row_note, out);
 	sq_stmt_done(st);
 	return rc ? rc : tags_read(s, out);
+}
+
+int sqlite_note_get_many(struct store *base, int64_t ws, const int64_t *ids, size_t n,
+			 struct note_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct note *v = NULL, *sorted = NULL;
+	size_t got = 0, k = 0;
+	char *json = NULL;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (n == 0)
+		return 0;
+	if (!(json = ids_json(ids, n)))
+		return ERR_NOMEM;
+	if ((rc = stmt(s, ST_GET_MANY, &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_text(st, 2, json)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	if ((rc = sq_fetch_all(s, st, sizeof(struct note), row_note, (void **)&v, &got)))
+		goto out;
+	/* In the order of ids; ids not found are left out. */
+	if (got && !(sorted = malloc(got * sizeof(*sorted)))) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < got; j++)
+			if (v[j].id == ids[i] && k < got) {
+				sorted[k++] = v[j];
+				break;
+			}
+	out->v = sorted;
+	out->n = k;
+	sorted = NULL;
+out:
+	sq_stmt_done(st);
+	free(json);
+	free(v);
+	free(sorted);
+	return rc;
 }
 
 int sqlite_note_list(struct store *base, int64_t ws, const struct note_filter *f,
@@ -848,19 +899,24 @@ static void sql_conds(struct qb *b, const struct plan *p, int64_t ws, const stru
 		qb_sql(b, " AND n.workspace_id = ");
 		qb_int(b, ws);
 		if (p->nneg) {
-			qb_sql(b, " AND n.id NOT IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ");
+			qb_sql(
+			    b,
+			    " AND n.id NOT IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ");
 			qb_text(b, p->neg.p);
 			qb_sql(b, ")");
 		}
 	}
 	if (ns->visible_to) {
 		/* A member sees the notes on companies with no deals or with a deal of theirs. */
-		qb_sql(b, " AND n.company_id IN (SELECT c.id FROM company c WHERE c.workspace_id = ");
+		qb_sql(b,
+		       " AND n.company_id IN (SELECT c.id FROM company c WHERE c.workspace_id = ");
 		qb_int(b, ws);
-		qb_sql(b, " AND (NOT EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = c.workspace_id"
-			  " AND d.company_id = c.id) OR EXISTS (SELECT 1 FROM deal d"
-			  " WHERE d.workspace_id = c.workspace_id AND d.company_id = c.id"
-			  " AND d.owner_id = ");
+		qb_sql(
+		    b,
+		    " AND (NOT EXISTS (SELECT 1 FROM deal d WHERE d.workspace_id = c.workspace_id"
+		    " AND d.company_id = c.id) OR EXISTS (SELECT 1 FROM deal d"
+		    " WHERE d.workspace_id = c.workspace_id AND d.company_id = c.id"
+		    " AND d.owner_id = ");
 		qb_int(b, ns->visible_to);
 		qb_sql(b, ")))");
 	}
@@ -880,7 +936,8 @@ static void sql_conds(struct qb *b, const struct plan *p, int64_t ws, const stru
 			first = 0;
 			if (a->negate)
 				qb_sql(b, "NOT ");
-			if (fts_able(a) && a->field != SEARCH_AUTHOR && a->field != SEARCH_COMPANY) {
+			if (fts_able(a) && a->field != SEARCH_AUTHOR &&
+			    a->field != SEARCH_COMPANY) {
 				struct str t = {0};
 
 				fts_atom(&t, a, 0);
@@ -1042,11 +1099,37 @@ int sqlite_note_search(struct store *base, int64_t ws, const struct note_search 
 	}
 	if ((rc = query(s, &p, ws, ns, p.tier1.p, 0, limit, offset, out, NULL)))
 		goto out;
-	if ((int64_t)out->n < limit) {
+	if ((int64_t)out->n < limit && offset == 0) {
+		/*
+		 * The first tier is the n ids read: the page goes on with the
+		 * newest matches that are not among them (at most limit read).
+		 */
+		struct note_hits more = {0};
+		size_t n1 = out->n;
+
+		rc = query(s, &p, ws, ns, p.all.p, 0, limit, 0, &more, NULL);
+		for (size_t i = 0; rc == 0 && i < more.n && (int64_t)out->n < limit; i++) {
+			size_t k = 0;
+
+			while (k < n1 && out->id[k] != more.id[i])
+				k++;
+			if (k == n1) {
+				int64_t *v = realloc(out->id, (out->n + 1) * sizeof(int64_t));
+
+				if (!v) {
+					rc = ERR_NOMEM;
+					break;
+				}
+				v[out->n++] = more.id[i];
+				out->id = v;
+			}
+		}
+		note_hits_release(&more);
+	} else if ((int64_t)out->n < limit) {
 		/* The rest of the page from the second tier: all matches but the first tier's. */
 		struct str rest = {0};
 
-		if (out->n > 0 || offset == 0)
+		if (out->n > 0)
 			tier1 = offset + (int64_t)out->n;
 		else if ((rc = query(s, &p, ws, ns, p.tier1.p, 1, 0, 0, NULL, &tier1)))
 			goto out;

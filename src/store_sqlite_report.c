@@ -95,7 +95,8 @@ static const char *const rq_sql[] = {
     /* deal_sum: add ?3 (1 or -1) times deal ?2 to its (stage, owner) row. */
     [RQ_SUM_DEAL - SQ_EXT_REPORT] =
 	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
-	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH ", ?3, ?3 * d.amount,"
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH
+	", ?3, ?3 * d.amount,"
 	" ?3 * lc_expected(d.amount, coalesce(d.probability, s.probability))"
 	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
 	" WHERE d.workspace_id = ?1 AND d.id = ?2"
@@ -104,16 +105,19 @@ static const char *const rq_sql[] = {
 	" expected = deal_sum.expected + excluded.expected",
     [RQ_SUM_STAGE_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_sum"
 					   " WHERE workspace_id = ?1 AND stage_id = ?2",
-    [RQ_SUM_STAGE_FILL - SQ_EXT_REPORT] = SUM_FILL " AND d.stage_id = ?2"
-						   " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
+    [RQ_SUM_STAGE_FILL - SQ_EXT_REPORT] =
+	SUM_FILL " AND d.stage_id = ?2"
+		 " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
     [RQ_SUM_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_sum WHERE workspace_id = ?1",
-    [RQ_SUM_WS_FILL - SQ_EXT_REPORT] = SUM_FILL " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
+    [RQ_SUM_WS_FILL - SQ_EXT_REPORT] =
+	SUM_FILL " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH,
     [RQ_SUM_READ - SQ_EXT_REPORT] = "SELECT stage_id, sum(deals), sum(amount), sum(expected)"
 				    " FROM deal_sum WHERE workspace_id = ?1"
 				    " GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
-    [RQ_SUM_READ_OWNER - SQ_EXT_REPORT] = "SELECT stage_id, sum(deals), sum(amount), sum(expected)"
-					  " FROM deal_sum WHERE workspace_id = ?1 AND owner_id = ?2"
-					  " GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
+    [RQ_SUM_READ_OWNER - SQ_EXT_REPORT] =
+	"SELECT stage_id, sum(deals), sum(amount), sum(expected)"
+	" FROM deal_sum WHERE workspace_id = ?1 AND owner_id = ?2"
+	" GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
     /* per stage and month of close date; ?2 = 0: every owner */
     [RQ_SUM_MONTHS - SQ_EXT_REPORT] = "SELECT stage_id, close_month, sum(deals), sum(amount),"
 				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"

@@ -6,8 +6,10 @@
  * (search.c), resolves author: and company: terms to ids by matching users
  * and companies in C, lets the store find and rank the notes, and marks the
  * matches in titles and snippets with search_mark(), so every backend
- * highlights alike. Companies, contacts and deals are few enough to be read
- * and matched in C with search_doc_match() (at most SEARCH_SCAN_MAX each).
+ * highlights alike. Companies, contacts and deals are read and matched in C
+ * with search_doc_match() (at most SEARCH_SCAN_MAX companies and deals; the
+ * workspace's contacts in one read, kept when their company is visible).
+ * Bulk creation (svc_note_bulk_*) defers the index to one write per batch.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -378,8 +380,9 @@ static int bulk_company(struct note_bulk *b, const struct note_input *in, int64_
 		*id = hit->id;
 		return 0;
 	}
-	rc = in->company_id ? b->st->ops->company_get(b->st, b->a->workspace_id, in->company_id, &co)
-			    : b->st->ops->company_get_by_name(b->st, b->a->workspace_id, name, &co);
+	rc = in->company_id
+		 ? b->st->ops->company_get(b->st, b->a->workspace_id, in->company_id, &co)
+		 : b->st->ops->company_get_by_name(b->st, b->a->workspace_id, name, &co);
 	if (rc == ERR_NOTFOUND)
 		return errinfo_set(e, ERR_INVALID, "note.company_unknown",
 				   in->company_id ? "company_id" : "company", "no company '%s'",
@@ -406,8 +409,8 @@ static int bulk_author(struct note_bulk *b, const char *username, int64_t *id, s
 	}
 	rc = b->st->ops->user_get_by_name(b->st, b->a->workspace_id, username, &u, NULL, 0);
 	if (rc == ERR_NOTFOUND)
-		return errinfo_set(e, ERR_INVALID, "note.author_unknown", "author",
-				   "no user '%s'", username);
+		return errinfo_set(e, ERR_INVALID, "note.author_unknown", "author", "no user '%s'",
+				   username);
 	if (rc)
 		return fail_std(e, rc, "user");
 	bulk_keep(b->user, &b->nuser, &b->nextuser, username, u.id);
@@ -723,10 +726,11 @@ static int mark_hit(struct search_hit *h, const struct search_query *q, const ch
 }
 
 static int search_notes(struct store *st, const struct actor *a, const struct workspace *w,
-			struct search_query *q, int limit, int offset, struct hits *h)
+			struct search_query *q, int limit, int offset, int ids_only, struct hits *h)
 {
 	struct note_search ns = {.q = q, .limit = limit, .offset = offset};
 	struct note_hits nh = {0};
+	struct note_list many = {0};
 	struct note *n = NULL;
 	int rc;
 
@@ -734,14 +738,37 @@ static int search_notes(struct store *st, const struct actor *a, const struct wo
 	if ((rc = resolve(st, a, q)) || (rc = st->ops->note_search(st, a->workspace_id, &ns, &nh)))
 		goto out;
 	h->r->total[3] = nh.total;
-	if (!(n = malloc(sizeof(*n)))) {
+	if (ids_only) {
+		for (size_t i = 0; i < nh.n; i++) {
+			struct search_hit *hit = hit_new(h);
+
+			if (!hit) {
+				rc = ERR_NOMEM;
+				goto out;
+			}
+			hit->kind = SEARCH_KIND_NOTE;
+			hit->id = nh.id[i];
+		}
+		goto out;
+	}
+	if (st->ops->note_get_many) {
+		/* The page's notes in one read. */
+		if ((rc = st->ops->note_get_many(st, a->workspace_id, nh.id, nh.n, &many)))
+			goto out;
+		if (many.n != nh.n) {
+			rc = ERR_NOTFOUND;
+			goto out;
+		}
+	} else if (!(n = malloc(sizeof(*n)))) {
 		rc = ERR_NOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < nh.n; i++) {
 		struct search_hit *hit;
 
-		if ((rc = st->ops->note_get(st, a->workspace_id, nh.id[i], n)))
+		if (many.v)
+			n = &many.v[i];
+		else if ((rc = st->ops->note_get(st, a->workspace_id, nh.id[i], n)))
 			goto out;
 		if (!(hit = hit_new(h))) {
 			rc = ERR_NOMEM;
@@ -757,7 +784,10 @@ static int search_notes(struct store *st, const struct actor *a, const struct wo
 			goto out;
 	}
 out:
-	free(n);
+	if (many.v)
+		note_list_release(&many);
+	else
+		free(n);
 	note_hits_release(&nh);
 	return rc;
 }
@@ -796,6 +826,19 @@ static int scan_one(struct scan *s, const struct search_doc *d, int64_t id, int6
 	return mark_hit(hit, s->q, d->title ? d->title : "", d->body);
 }
 
+/* A visible company by id, for contacts. */
+struct co_ref {
+	int64_t id;
+	const struct company *co;
+};
+
+static int co_ref_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct co_ref *)a)->id, y = ((const struct co_ref *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
 static int search_others(struct store *st, const struct actor *a, const struct workspace *w,
 			 const struct search_query *q, unsigned kinds, int limit, int offset,
 			 struct hits *h)
@@ -825,23 +868,35 @@ static int search_others(struct store *st, const struct actor *a, const struct w
 		h->r->total[0] = s.count;
 	}
 	if (!rc && kinds & SEARCH_KIND_CONTACT) {
+		/* Every contact of the workspace in one read, kept when its company is visible. */
+		struct contact_list cl = {0};
+		struct co_ref *refs = NULL;
+
 		s.kind = SEARCH_KIND_CONTACT;
 		s.count = 0;
-		for (size_t i = 0; i < cos.n && !rc; i++) {
-			struct contact_list cl = {0};
+		if (cos.n && !(refs = malloc(cos.n * sizeof(*refs))))
+			rc = ERR_NOMEM;
+		for (size_t i = 0; refs && i < cos.n; i++)
+			refs[i] = (struct co_ref){cos.v[i].id, &cos.v[i]};
+		if (refs)
+			qsort(refs, cos.n, sizeof(*refs), co_ref_cmp);
+		if (!rc && cos.n)
+			rc = st->ops->contact_list(st, a->workspace_id, 0, &cl);
+		for (size_t k = 0; k < cl.n && !rc; k++) {
+			const struct contact *c = &cl.v[k];
+			struct co_ref key = {c->company_id, NULL};
+			const struct co_ref *r =
+			    bsearch(&key, refs, cos.n, sizeof(*refs), co_ref_cmp);
+			struct search_doc d = {.title = c->name, .body = c->title};
 
-			if ((rc = st->ops->contact_list(st, a->workspace_id, cos.v[i].id, &cl)))
-				break;
-			for (size_t k = 0; k < cl.n && !rc; k++) {
-				const struct contact *c = &cl.v[k];
-				struct search_doc d = {
-				    .title = c->name, .body = c->title, .company = cos.v[i].name};
-
-				rc = scan_one(&s, &d, c->id, c->company_id, cos.v[i].name, NULL,
-					      c->updated_at);
-			}
-			contact_list_release(&cl);
+			if (!r)
+				continue;
+			d.company = r->co->name;
+			rc = scan_one(&s, &d, c->id, c->company_id, r->co->name, NULL,
+				      c->updated_at);
 		}
+		contact_list_release(&cl);
+		free(refs);
 		h->r->total[1] = s.count;
 	}
 	if (!rc && kinds & SEARCH_KIND_DEAL) {
@@ -889,9 +944,10 @@ static int search_tx(struct store *st, const struct actor *a, struct search_quer
 		return rc;
 	if (!search_has_terms(q))
 		return 0;
-	rc = search_others(st, a, &w, q, kinds & ~(unsigned)SEARCH_KIND_NOTE, limit, offset, &h);
+	rc = search_others(st, a, &w, q, kinds & (SEARCH_KIND_ALL & ~(unsigned)SEARCH_KIND_NOTE),
+			   limit, offset, &h);
 	if (!rc && kinds & SEARCH_KIND_NOTE)
-		rc = search_notes(st, a, &w, q, limit, offset, &h);
+		rc = search_notes(st, a, &w, q, limit, offset, !!(kinds & SEARCH_IDS_ONLY), &h);
 	if (rc)
 		search_result_release(out);
 	return fail_std(e, rc, "search");
@@ -913,9 +969,10 @@ int svc_search(struct store *st, const struct actor *a, const char *q, unsigned 
 	if (!(sq = calloc(1, sizeof(*sq))))
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
 	if ((rc = search_parse(q, sq, e)) == 0)
-		WITH_TX(
-		    st, 0, rc,
-		    search_tx(st, a, sq, kinds ? kinds : SEARCH_KIND_ALL, limit, offset, out, e));
+		WITH_TX(st, 0, rc,
+			search_tx(st, a, sq,
+				  kinds & SEARCH_KIND_ALL ? kinds : kinds | SEARCH_KIND_ALL, limit,
+				  offset, out, e));
 	search_query_release(sq);
 	free(sq);
 	return rc;

@@ -88,7 +88,9 @@ enum search_kind {
 	SEARCH_KIND_CONTACT = 1 << 1,
 	SEARCH_KIND_DEAL = 1 << 2,
 	SEARCH_KIND_NOTE = 1 << 3,
-	SEARCH_KIND_ALL = 0xF
+	SEARCH_KIND_ALL = 0xF,
+	/* A flag with the kinds: note hits carry kind and id only (no text; checks, batches). */
+	SEARCH_IDS_ONLY = 1 << 8
 };
 
 /* The snippets' sizes in bytes, markers included. */

@@ -360,9 +360,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		int64_t q0, m0;
 		size_t o = 0;
 
-		rc = x.sums.v ? report_forecast_sums(&x.in, x.sums.v, x.sums.n, &r->months,
-						     &r->nmonths)
-			      : report_forecast(&x.in, &r->months, &r->nmonths);
+		rc = x.sums.v
+			 ? report_forecast_sums(&x.in, x.sums.v, x.sums.n, &r->months, &r->nmonths)
+			 : report_forecast(&x.in, &r->months, &r->nmonths);
 		if (rc)
 			break;
 		/* The period filter applies to target close dates here. */

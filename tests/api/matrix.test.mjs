@@ -160,8 +160,11 @@ describe('access-control matrix', () => {
     },
     'GET /search': async () => ({ query: `q=${CANARY}` }),
   };
-  // Reports: every GET /reports/... without a fixture of its own.
-  const fixtureOf = (r) => FIX[`${r.method} ${r.pattern.replace('/api/v1', '')}`] || (r.pattern.startsWith('/api/v1/reports/') && r.method === 'GET' ? async () => ({}) : undefined);
+  // Reports and exports: every GET /reports/... and /export/... without a fixture of its own
+  // (an export's CSV is checked for the canary like any read; XLSX is compressed).
+  const fixtureOf = (r) =>
+    FIX[`${r.method} ${r.pattern.replace('/api/v1', '')}`] ||
+    (/^\/api\/v1\/(reports|export)\//.test(r.pattern) && r.method === 'GET' ? async () => ({}) : undefined);
 
   async function freshSession(role) {
     const who = { admin: ['admin'], manager: ['mia'], owner: ['amy'], member: ['ben'], other: ['boss', 'acme', 'boss-pass-123'] }[role];

@@ -67,14 +67,16 @@ describe('login throttling (behind a trusted proxy: X-Forwarded-For names the cl
     };
     const known = [];
     const unknown = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 6; i++) {
       known.push(await time('chen', `10.3.0.${i}`));
       unknown.push(await time(`ghost${i}`, `10.4.0.${i}`));
     }
     const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
     const ratio = med(unknown) / med(known);
     console.log(`login timing: wrong password ${med(known).toFixed(1)} ms, unknown user ${med(unknown).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`);
-    assert.ok(ratio > 0.5 && ratio < 2, `ratio ${ratio}: known ${known}, unknown ${unknown}`);
+    // Skipping the hash would make the ratio about 0.01; the wide band keeps a
+    // loaded machine from failing the test while still catching that.
+    assert.ok(ratio > 0.25 && ratio < 4, `ratio ${ratio}: known ${known}, unknown ${unknown}`);
   });
 
   test('headers on every answer: nosniff, no framing, referrer policy, CSP without inline script', async () => {

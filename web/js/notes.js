@@ -100,7 +100,7 @@ async function renderNote(main, ctx, r, current) {
       body,
       h('section', { class: 'card-panel' }, h('h2', null, t('citedBy')),
         deals.items.length
-          ? h('ul', { class: 'mini-list' }, deals.items.map((d) => h('li', null, h('a', { href: `#/deal/${d.id}` }, d.name), h('span', { class: 'muted' }, d.company))))
+          ? h('ul', { class: 'mini-list' }, deals.items.map((d) => h('li', null, h('a', { href: `#/deal/${d.id}` }, d.name), h('span', { class: 'muted' }, ` · ${d.company}`))))
           : h('p', { class: 'muted' }, t('noCitations')))));
 }
 
@@ -117,7 +117,7 @@ export function citedNotes(ctx, d, mayEdit) {
       cited.items.length
         ? h('ul', { class: 'mini-list' }, cited.items.map((n) => h('li', { 'data-testid': 'cited-note' },
           h('a', { href: `#/note/${n.id}`, class: 'strong' }, n.title),
-          h('span', { class: 'muted' }, n.author_name || n.author || ''),
+          h('span', { class: 'muted' }, ` · ${n.author_name || n.author || '—'} `),
           mayEdit ? h('button', { class: 'btn btn-ghost', type: 'button', title: t('uncite'), on: { click: async () => {
             try {
               await api('DELETE', `/deals/${d.id}/notes`, { query: { note_id: n.id } });
