@@ -1592,10 +1592,10 @@ static const struct {
 	const struct route *v;
 	size_t n;
 } route_tables[] = {
-    TABLE(core_routes), TABLE(api_view_routes), /* saved views */
-    TABLE(api_report_routes),			/* reports and history */
-    TABLE(api_note_routes),			/* notes and search */
-    TABLE(api_export_routes),			/* export downloads (issue 7) */
+    TABLE(core_routes),	      TABLE(api_view_routes), /* saved views */
+    TABLE(api_report_routes),			      /* reports and history */
+    TABLE(api_note_routes),			      /* notes and search */
+    TABLE(api_export_routes),			      /* export downloads (issue 7) */
 };
 #undef TABLE
 

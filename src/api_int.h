@@ -20,7 +20,6 @@
 #include "model.h"
 #include "svc.h"
 
-
 struct call {
 	struct store *st;
 	const struct api_request *req;

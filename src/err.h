@@ -11,19 +11,19 @@
 
 enum err {
 	ERR_OK = 0,
-	ERR_INVALID = -1,   /* the caller's input is malformed or out of range */
-	ERR_NOTFOUND = -2,  /* no such row (or not visible to the caller) */
-	ERR_CONFLICT = -3,  /* a uniqueness rule would be broken (duplicate) */
-	ERR_FORBIDDEN = -4, /* authenticated, but not allowed */
-	ERR_UNAUTH = -5,    /* not authenticated */
-	ERR_STALE = -6,     /* optimistic concurrency: the version read is no longer current */
-	ERR_TOOBIG = -7,    /* over a documented size cap */
-	ERR_DB = -8,        /* the database failed */
-	ERR_RETRY = -9,     /* transient: busy, serialization failure; the caller may retry */
-	ERR_NOMEM = -10,    /* out of memory */
-	ERR_IO = -11,       /* a file could not be read or written */
-	ERR_INUSE = -12,    /* the row is still referenced (a stage holding deals) */
-	ERR_PRECOND = -13,  /* a required precondition (If-Match) is missing */
+	ERR_INVALID = -1,    /* the caller's input is malformed or out of range */
+	ERR_NOTFOUND = -2,   /* no such row (or not visible to the caller) */
+	ERR_CONFLICT = -3,   /* a uniqueness rule would be broken (duplicate) */
+	ERR_FORBIDDEN = -4,  /* authenticated, but not allowed */
+	ERR_UNAUTH = -5,     /* not authenticated */
+	ERR_STALE = -6,	     /* optimistic concurrency: the version read is no longer current */
+	ERR_TOOBIG = -7,     /* over a documented size cap */
+	ERR_DB = -8,	     /* the database failed */
+	ERR_RETRY = -9,	     /* transient: busy, serialization failure; the caller may retry */
+	ERR_NOMEM = -10,     /* out of memory */
+	ERR_IO = -11,	     /* a file could not be read or written */
+	ERR_INUSE = -12,     /* the row is still referenced (a stage holding deals) */
+	ERR_PRECOND = -13,   /* a required precondition (If-Match) is missing */
 	ERR_THROTTLED = -14, /* too many attempts; try later */
 	ERR_READONLY = -15,  /* the database is read-only (file mode, mount): reads still work */
 	ERR_FULL = -16	     /* the disk (or the database's size limit) is full */

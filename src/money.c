@@ -13,11 +13,11 @@ static const struct {
 	const char code[4];
 	int digits;
 } currencies[] = {
-	{"AUD", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CNY", 2}, {"CZK", 2},
-	{"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"IDR", 2}, {"ILS", 2}, {"INR", 2},
-	{"ISK", 0}, {"JPY", 0}, {"KRW", 0}, {"KWD", 3}, {"MOP", 2}, {"MXN", 2}, {"MYR", 2},
-	{"NOK", 2}, {"NZD", 2}, {"PHP", 2}, {"PLN", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2},
-	{"TRY", 2}, {"TWD", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
+    {"AUD", 2}, {"BHD", 3}, {"BRL", 2}, {"CAD", 2}, {"CHF", 2}, {"CNY", 2}, {"CZK", 2},
+    {"DKK", 2}, {"EUR", 2}, {"GBP", 2}, {"HKD", 2}, {"IDR", 2}, {"ILS", 2}, {"INR", 2},
+    {"ISK", 0}, {"JPY", 0}, {"KRW", 0}, {"KWD", 3}, {"MOP", 2}, {"MXN", 2}, {"MYR", 2},
+    {"NOK", 2}, {"NZD", 2}, {"PHP", 2}, {"PLN", 2}, {"SEK", 2}, {"SGD", 2}, {"THB", 2},
+    {"TRY", 2}, {"TWD", 2}, {"USD", 2}, {"VND", 0}, {"ZAR", 2},
 };
 
 int money_digits(const char *currency)

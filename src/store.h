@@ -46,16 +46,16 @@ enum deal_sort {
  * store applies every condition with AND.
  */
 struct deal_filter {
-	int64_t owner_id;	 /* deals owned by this user */
-	int64_t visible_to;	 /* visibility: only deals owned by this user (set by svc) */
-	int64_t stage_id;	 /* deals in this stage */
-	int status;		 /* -1 any, else enum stage_kind + 0 */
-	int64_t company_id;	 /* deals of this company */
+	int64_t owner_id;	   /* deals owned by this user */
+	int64_t visible_to;	   /* visibility: only deals owned by this user (set by svc) */
+	int64_t stage_id;	   /* deals in this stage */
+	int status;		   /* -1 any, else enum stage_kind + 0 */
+	int64_t company_id;	   /* deals of this company */
 	char close_from[DATE_LEN]; /* close_date >= this, when non-empty */
 	char close_to[DATE_LEN];   /* close_date <= this, when non-empty */
-	int64_t amount_min;	 /* -1: no lower bound */
-	int64_t amount_max;	 /* -1: no upper bound */
-	char q[CAP_QUERY + 1];	 /* substring of the deal or company name, when non-empty */
+	int64_t amount_min;	   /* -1: no lower bound */
+	int64_t amount_max;	   /* -1: no upper bound */
+	char q[CAP_QUERY + 1];	   /* substring of the deal or company name, when non-empty */
 	enum deal_sort sort;
 	int desc;
 	int limit; /* rows to return; svc caps it */
@@ -262,7 +262,7 @@ void note_hits_release(struct note_hits *h);
 #define CAP_LOGIN_ACCOUNT 160
 #define CAP_LOGIN_ADDR	  64
 struct login_failures {
-	int64_t count;		/* failures since the moment asked for */
+	int64_t count;	       /* failures since the moment asked for */
 	char first_at[TS_LEN]; /* the oldest and newest of them ("" when none) */
 	char last_at[TS_LEN];
 };
@@ -292,8 +292,8 @@ struct store_ops {
 	int (*user_create)(struct store *s, struct user *u, const char *pw_hash);
 	int (*user_get)(struct store *s, int64_t ws, int64_t id, struct user *out);
 	/* user_get_by_name also copies the password hash into hash (size hashsz). */
-	int (*user_get_by_name)(struct store *s, int64_t ws, const char *username,
-				struct user *out, char *hash, size_t hashsz);
+	int (*user_get_by_name)(struct store *s, int64_t ws, const char *username, struct user *out,
+				char *hash, size_t hashsz);
 	int (*user_list)(struct store *s, int64_t ws, struct user_list *out);
 	int (*user_update)(struct store *s, struct user *u);
 	int (*user_set_password)(struct store *s, int64_t ws, int64_t id, const char *pw_hash);
@@ -369,9 +369,11 @@ struct store_ops {
 	 * report_deals reads every deal of ws (only owner's when owner > 0) as
 	 * report facts, by id; times are seconds since the epoch.
 	 */
-	int (*report_deals)(struct store *s, int64_t ws, int64_t owner, struct report_deal_list *out);
+	int (*report_deals)(struct store *s, int64_t ws, int64_t owner,
+			    struct report_deal_list *out);
 	/* report_spans reads the stage history of those deals, by deal, time and id. */
-	int (*report_spans)(struct store *s, int64_t ws, int64_t owner, struct report_span_list *out);
+	int (*report_spans)(struct store *s, int64_t ws, int64_t owner,
+			    struct report_span_list *out);
 	/*
 	 * report_changes reads the amount and probability changes made at or
 	 * after since (RFC 3339), by deal and time, as values held before them.
@@ -394,7 +396,8 @@ struct store_ops {
 	 * (only owner's deals when owner > 0), for the forecast. May be NULL.
 	 */
 	int (*report_sums)(struct store *s, int64_t ws, int64_t owner, struct report_sum_list *out);
-	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump. */
+	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump.
+	 */
 	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);
 	/*
 	 * history_reset removes a deal's stage history and field changes and
@@ -413,8 +416,7 @@ struct store_ops {
 	int (*note_update)(struct store *s, struct note *n);
 	int (*note_delete)(struct store *s, int64_t ws, int64_t id);
 	/* note_cite records that deal_id cites note_id (again: no change). */
-	int (*note_cite)(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id,
-			 int64_t by);
+	int (*note_cite)(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id, int64_t by);
 	/* note_uncite removes the citation; ERR_NOTFOUND when there was none. */
 	int (*note_uncite)(struct store *s, int64_t ws, int64_t deal_id, int64_t note_id);
 	/* deal_note_ids: the notes a deal cites, in citation order. */

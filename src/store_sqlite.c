@@ -439,7 +439,7 @@ _Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 #define TOKEN_COLUMNS                                                                              \
 	"id, workspace_id, user_id, kind, name, hash, created_at, last_used_at, expires_at"
 #define STAGE_COLUMNS                                                                              \
-	"id, workspace_id, key, name_zh, name_en, guidance, probability, kind, position, version,"  \
+	"id, workspace_id, key, name_zh, name_en, guidance, probability, kind, position, version," \
 	" stalled_days"
 #define COMPANY_COLUMNS                                                                            \
 	"c.id, c.workspace_id, c.name, c.website, c.phone, c.version, c.created_at, c.updated_at"
@@ -651,7 +651,6 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" AND (?4 IS NULL OR d.close_date <= ?4)"
 #define SUMMARY_TAIL " GROUP BY d.stage_id ORDER BY d.stage_id"
 
-
 struct sqlite_store *sq(struct store *s)
 {
 	return (struct sqlite_store *)s;
@@ -829,7 +828,6 @@ int sq_step_changed(struct sqlite_store *s, sqlite3_stmt *st, int fk_err)
 	return rc;
 }
 
-
 /* fetch_one reads the single row of st into out with row, or ERR_NOTFOUND. */
 int sq_fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out)
 {
@@ -863,7 +861,7 @@ int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out)
  * elsize, set into *v and *n on success (the caller frees *v).
  */
 int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
-		     size_t *n)
+		 size_t *n)
 {
 	unsigned char *a = NULL, *p;
 	size_t cnt = 0, cap = 0;
@@ -1264,9 +1262,9 @@ static int sqlite_workspace_create(struct store *base, struct workspace *w)
 	rc = stmt(s, STMT_WORKSPACE_INSERT, &st);
 	if (rc)
 		goto out;
-	if (sq_bind_text(st, 1, w->slug) | sq_bind_text(st, 2, w->name) | sq_bind_text(st, 3, w->currency) |
-	    sq_bind_text(st, 4, w->language) | sq_bind_i64(st, 5, w->members_see_all ? 1 : 0) |
-	    sq_bind_text(st, 6, now)) {
+	if (sq_bind_text(st, 1, w->slug) | sq_bind_text(st, 2, w->name) |
+	    sq_bind_text(st, 3, w->currency) | sq_bind_text(st, 4, w->language) |
+	    sq_bind_i64(st, 5, w->members_see_all ? 1 : 0) | sq_bind_text(st, 6, now)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -1319,9 +1317,10 @@ static int sqlite_workspace_update(struct store *base, struct workspace *w)
 	rc = stmt(s, STMT_WORKSPACE_UPDATE, &st);
 	if (rc)
 		goto out;
-	if (sq_bind_i64(st, 1, w->id) | sq_bind_i64(st, 2, w->version) | sq_bind_text(st, 3, w->slug) |
-	    sq_bind_text(st, 4, w->name) | sq_bind_text(st, 5, w->currency) |
-	    sq_bind_text(st, 6, w->language) | sq_bind_i64(st, 7, w->members_see_all ? 1 : 0)) {
+	if (sq_bind_i64(st, 1, w->id) | sq_bind_i64(st, 2, w->version) |
+	    sq_bind_text(st, 3, w->slug) | sq_bind_text(st, 4, w->name) |
+	    sq_bind_text(st, 5, w->currency) | sq_bind_text(st, 6, w->language) |
+	    sq_bind_i64(st, 7, w->members_see_all ? 1 : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -1761,9 +1760,10 @@ static int sqlite_stage_update(struct store *base, struct stage *g)
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, g->workspace_id) | sq_bind_i64(st, 2, g->id) |
-	    sq_bind_i64(st, 3, g->version) | sq_bind_text(st, 4, g->key) | sq_bind_text(st, 5, g->name_zh) |
-	    sq_bind_text(st, 6, g->name_en) | sq_bind_text(st, 7, g->guidance) |
-	    sq_bind_i64(st, 8, g->probability) | sq_bind_i64(st, 9, g->kind) | sq_bind_i64(st, 10, pos)) {
+	    sq_bind_i64(st, 3, g->version) | sq_bind_text(st, 4, g->key) |
+	    sq_bind_text(st, 5, g->name_zh) | sq_bind_text(st, 6, g->name_en) |
+	    sq_bind_text(st, 7, g->guidance) | sq_bind_i64(st, 8, g->probability) |
+	    sq_bind_i64(st, 9, g->kind) | sq_bind_i64(st, 10, pos)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -1854,7 +1854,8 @@ static int sqlite_company_create(struct store *base, struct company *c)
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_text(st, 2, c->name) |
-	    sq_bind_text(st, 3, c->website) | sq_bind_text(st, 4, c->phone) | sq_bind_text(st, 5, now)) {
+	    sq_bind_text(st, 3, c->website) | sq_bind_text(st, 4, c->phone) |
+	    sq_bind_text(st, 5, now)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -1924,8 +1925,9 @@ static int sqlite_company_update(struct store *base, struct company *c)
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_i64(st, 2, c->id) |
-	    sq_bind_i64(st, 3, c->version) | sq_bind_text(st, 4, c->name) | sq_bind_text(st, 5, c->website) |
-	    sq_bind_text(st, 6, c->phone) | sq_bind_text(st, 7, now)) {
+	    sq_bind_i64(st, 3, c->version) | sq_bind_text(st, 4, c->name) |
+	    sq_bind_text(st, 5, c->website) | sq_bind_text(st, 6, c->phone) |
+	    sq_bind_text(st, 7, now)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -1966,8 +1968,9 @@ static int sqlite_contact_create(struct store *base, struct contact *c)
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_id_null(st, 2, c->company_id) |
-	    sq_bind_text(st, 3, c->name) | sq_bind_text(st, 4, c->title) | sq_bind_text(st, 5, c->phone) |
-	    sq_bind_text(st, 6, c->email) | sq_bind_text(st, 7, now)) {
+	    sq_bind_text(st, 3, c->name) | sq_bind_text(st, 4, c->title) |
+	    sq_bind_text(st, 5, c->phone) | sq_bind_text(st, 6, c->email) |
+	    sq_bind_text(st, 7, now)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -2017,8 +2020,9 @@ static int sqlite_contact_update(struct store *base, struct contact *c)
 		goto out;
 	if (sq_bind_i64(st, 1, c->workspace_id) | sq_bind_i64(st, 2, c->id) |
 	    sq_bind_i64(st, 3, c->version) | sq_bind_id_null(st, 4, c->company_id) |
-	    sq_bind_text(st, 5, c->name) | sq_bind_text(st, 6, c->title) | sq_bind_text(st, 7, c->phone) |
-	    sq_bind_text(st, 8, c->email) | sq_bind_text(st, 9, now)) {
+	    sq_bind_text(st, 5, c->name) | sq_bind_text(st, 6, c->title) |
+	    sq_bind_text(st, 7, c->phone) | sq_bind_text(st, 8, c->email) |
+	    sq_bind_text(st, 9, now)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -2053,8 +2057,8 @@ static int sqlite_deal_create(struct store *base, struct deal *d)
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, d->workspace_id) | sq_bind_i64(st, 2, d->company_id) |
-	    sq_bind_text(st, 3, d->name) | sq_bind_i64(st, 4, d->amount) | sq_bind_text(st, 5, d->currency) |
-	    sq_bind_i64(st, 6, d->stage_id) |
+	    sq_bind_text(st, 3, d->name) | sq_bind_i64(st, 4, d->amount) |
+	    sq_bind_text(st, 5, d->currency) | sq_bind_i64(st, 6, d->stage_id) |
 	    (d->probability < 0 ? sqlite3_bind_null(st, 7) : sq_bind_i64(st, 7, d->probability)) |
 	    sq_bind_i64(st, 8, d->owner_id) | sq_bind_id_null(st, 9, d->assigned_by) |
 	    sq_bind_text_null(st, 10, d->assigned_at) | sq_bind_text_null(st, 11, d->close_date) |
@@ -2140,7 +2144,8 @@ static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t
 static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort sort, int desc,
 			  int count, sqlite3_stmt **out)
 {
-	unsigned key = count ? (mask << 5 | 1u << 4) + 1 : (mask << 5 | (unsigned)sort << 1 | desc) + 1;
+	unsigned key =
+	    count ? (mask << 5 | 1u << 4) + 1 : (mask << 5 | (unsigned)sort << 1 | desc) + 1;
 	size_t slot = (key * 2654435761u >> 8) % DEAL_STMT_CACHE;
 	char sql[4096];
 	size_t len;
@@ -2153,7 +2158,8 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 	len = (size_t)snprintf(sql, sizeof(sql), "%s", count ? DEAL_COUNT : DEAL_SELECT DEAL_WHERE);
 	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
 		if (mask & 1u << i)
-			len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", deal_cond_sql[i]);
+			len +=
+			    (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", deal_cond_sql[i]);
 	if (!count)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s",
 					deal_sort_sql[sort][desc], DEAL_PAGE);
@@ -2209,7 +2215,8 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 	rc = deal_list_stmt(s, mask, f->sort, f->desc ? 1 : 0, 0, &st);
 	if (rc)
 		goto out;
-	if (bind_deal_filter(st, mask, ws, owner, f) | sq_bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
+	if (bind_deal_filter(st, mask, ws, owner, f) |
+	    sq_bind_i64(st, 11, f->limit > 0 ? f->limit : -1) |
 	    sq_bind_i64(st, 12, f->offset > 0 ? f->offset : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
@@ -2238,8 +2245,8 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 		goto out;
 	if (sq_bind_i64(st, 1, d->workspace_id) | sq_bind_i64(st, 2, d->id) |
 	    sq_bind_i64(st, 3, d->version) | sq_bind_i64(st, 4, d->company_id) |
-	    sq_bind_text(st, 5, d->name) | sq_bind_i64(st, 6, d->amount) | sq_bind_text(st, 7, d->currency) |
-	    sq_bind_i64(st, 8, d->stage_id) |
+	    sq_bind_text(st, 5, d->name) | sq_bind_i64(st, 6, d->amount) |
+	    sq_bind_text(st, 7, d->currency) | sq_bind_i64(st, 8, d->stage_id) |
 	    (d->probability < 0 ? sqlite3_bind_null(st, 9) : sq_bind_i64(st, 9, d->probability)) |
 	    sq_bind_i64(st, 10, d->owner_id) | sq_bind_id_null(st, 11, d->assigned_by) |
 	    sq_bind_text_null(st, 12, d->assigned_at) | sq_bind_text_null(st, 13, d->close_date) |
@@ -2348,8 +2355,8 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 	if (!f->close_from[0] && !f->close_to[0]) /* reports: the maintained sums */
 		return sq_sum_summary(s, ws, owner, out);
 	rc = sq_prepare(s, &s->summary_stmt[by_owner],
-		     by_owner ? SUMMARY_HEAD " AND d.owner_id = ?2" SUMMARY_TAIL
-			      : SUMMARY_HEAD SUMMARY_TAIL);
+			by_owner ? SUMMARY_HEAD " AND d.owner_id = ?2" SUMMARY_TAIL
+				 : SUMMARY_HEAD SUMMARY_TAIL);
 	if (rc)
 		goto out;
 	st = s->summary_stmt[by_owner];

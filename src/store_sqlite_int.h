@@ -20,11 +20,11 @@
 
 /* Statement slots of s->ext[], one range per feature file. */
 enum {
-	SQ_EXT_NOTE = 0,     /* store_sqlite_note.c */
-	SQ_EXT_REPORT = 48,  /* store_sqlite_report.c */
-	SQ_EXT_VIEW = 96,    /* store_sqlite_view.c */
-	SQ_EXT_IO = 120,     /* store_sqlite_io.c */
-	SQ_EXT_SEC = 160,    /* store_sqlite_sec.c (security: login throttling) */
+	SQ_EXT_NOTE = 0,    /* store_sqlite_note.c */
+	SQ_EXT_REPORT = 48, /* store_sqlite_report.c */
+	SQ_EXT_VIEW = 96,   /* store_sqlite_view.c */
+	SQ_EXT_IO = 120,    /* store_sqlite_io.c */
+	SQ_EXT_SEC = 160,   /* store_sqlite_sec.c (security: login throttling) */
 	SQ_EXT_COUNT = 176
 };
 
@@ -39,10 +39,10 @@ struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[SQ_STMT_COUNT];
-	sqlite3_stmt *deal_stmt[DEAL_STMT_CACHE];	     /* deal lists and counts by filter */
+	sqlite3_stmt *deal_stmt[DEAL_STMT_CACHE]; /* deal lists and counts by filter */
 	unsigned deal_stmt_key[DEAL_STMT_CACHE];
-	sqlite3_stmt *summary_stmt[2];			     /* [by owner] */
-	sqlite3_stmt *ext[SQ_EXT_COUNT];		     /* the feature files' statements */
+	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
+	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
 };
 
 /* sq returns the SQLite connection behind a struct store. */
@@ -72,7 +72,7 @@ void sq_stmt_done(sqlite3_stmt *st);
 int sq_bind_i64(sqlite3_stmt *st, int i, int64_t v);
 int sq_bind_text(sqlite3_stmt *st, int i, const char *v);
 int sq_bind_text_null(sqlite3_stmt *st, int i, const char *v); /* NULL for "" */
-int sq_bind_id_null(sqlite3_stmt *st, int i, int64_t v);	 /* NULL for 0 */
+int sq_bind_id_null(sqlite3_stmt *st, int i, int64_t v);       /* NULL for 0 */
 int sq_bind_failed(struct sqlite_store *s);
 
 /* Reading columns: text is copied into dst ("" for NULL), cut to dstsz - 1. */
@@ -101,8 +101,7 @@ void sq_stamp(char ts[TS_LEN]);
 /* ---- saved views (store_sqlite_view.c), for sqlite_ops ---- */
 int sqlite_view_create(struct store *base, struct saved_view *v);
 int sqlite_view_get(struct store *base, int64_t ws, int64_t id, struct saved_view *out);
-int sqlite_view_list(struct store *base, int64_t ws, int64_t user_id,
-		     struct saved_view_list *out);
+int sqlite_view_list(struct store *base, int64_t ws, int64_t user_id, struct saved_view_list *out);
 int sqlite_view_update(struct store *base, struct saved_view *v);
 int sqlite_view_delete(struct store *base, int64_t ws, int64_t id);
 
@@ -141,8 +140,7 @@ int sqlite_note_list(struct store *base, int64_t ws, const struct note_filter *f
 		     struct note_list *out);
 int sqlite_note_update(struct store *base, struct note *n);
 int sqlite_note_delete(struct store *base, int64_t ws, int64_t id);
-int sqlite_note_cite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id,
-		     int64_t by);
+int sqlite_note_cite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id, int64_t by);
 int sqlite_note_uncite(struct store *base, int64_t ws, int64_t deal_id, int64_t note_id);
 int sqlite_deal_note_ids(struct store *base, int64_t ws, int64_t deal_id, struct id_list *out);
 int sqlite_note_deal_ids(struct store *base, int64_t ws, int64_t note_id, struct id_list *out);

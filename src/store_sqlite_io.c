@@ -191,8 +191,9 @@ int sqlite_bulk_hint(struct store *base, int on)
 {
 	struct sqlite_store *s = sq(base);
 
-	return sqlite3_exec(s->db, on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000",
-			    NULL, NULL, NULL) == SQLITE_OK
+	return sqlite3_exec(s->db,
+			    on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000", NULL,
+			    NULL, NULL) == SQLITE_OK
 		   ? 0
 		   : ERR_DB;
 }

@@ -15,7 +15,6 @@
 #include "svc_sec.h"
 #include "text.h"
 
-
 int tx_finish(struct store *st, int rc)
 {
 	if (rc == 0) {
@@ -173,8 +172,7 @@ static int workspace_find_tx(struct store *st, const char *slug, struct workspac
 	return rc;
 }
 
-int svc_workspace_find(struct store *st, const char *slug, struct workspace *out,
-		       struct errinfo *e)
+int svc_workspace_find(struct store *st, const char *slug, struct workspace *out, struct errinfo *e)
 {
 	struct workspace w;
 	int rc;
@@ -264,10 +262,9 @@ int svc_workspace_create(struct store *st, struct workspace *w, const char *admi
 
 	if (!slug_valid(w->slug))
 		return errinfo_set(e, ERR_INVALID, "workspace.slug_invalid", "slug",
-				   "workspace name '%s' must be 1-63 of a-z, 0-9 and '-'",
-				   w->slug);
-	if ((rc = copy_text(nw.name, sizeof(nw.name), w->name[0] ? w->name : w->slug,
-			    "workspace", "name", 1, e)))
+				   "workspace name '%s' must be 1-63 of a-z, 0-9 and '-'", w->slug);
+	if ((rc = copy_text(nw.name, sizeof(nw.name), w->name[0] ? w->name : w->slug, "workspace",
+			    "name", 1, e)))
 		return rc;
 	if (!nw.currency[0])
 		snprintf(nw.currency, sizeof(nw.currency), "TWD");
@@ -315,8 +312,8 @@ static int workspace_update_tx(struct store *st, const struct actor *a, int64_t 
 		return rc;
 	if (if_version && if_version != w->version)
 		return fail_std(e, ERR_STALE, "workspace");
-	if (in->set & WS_SET_NAME && (rc = copy_text(w->name, sizeof(w->name), in->name,
-						     "workspace", "name", 1, e)))
+	if (in->set & WS_SET_NAME &&
+	    (rc = copy_text(w->name, sizeof(w->name), in->name, "workspace", "name", 1, e)))
 		return rc;
 	if (in->set & WS_SET_LANGUAGE) {
 		if ((rc = check_language(in->language, e)))
@@ -348,8 +345,7 @@ static int workspace_update_tx(struct store *st, const struct actor *a, int64_t 
 }
 
 int svc_workspace_update(struct store *st, const struct actor *a, int64_t if_version,
-			 const struct workspace_input *in, struct workspace *out,
-			 struct errinfo *e)
+			 const struct workspace_input *in, struct workspace *out, struct errinfo *e)
 {
 	struct workspace w;
 	int rc;
@@ -473,8 +469,8 @@ static int authenticate_tx(struct store *st, const unsigned char *hash, struct t
 	if (rc == 0)
 		rc = st->ops->user_get(st, t->workspace_id, t->user_id, u);
 	if (rc == ERR_NOTFOUND || (rc == 0 && !u->active))
-		return errinfo_set(e, ERR_UNAUTH, "auth.required",
-				   NULL, "the session has ended; log in again");
+		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
+				   "the session has ended; log in again");
 	return fail_std(e, rc, "session");
 }
 
@@ -596,8 +592,7 @@ int svc_token_list(struct store *st, const struct actor *a, struct token_list *o
 	return rc;
 }
 
-static int token_delete_tx(struct store *st, const struct actor *a, int64_t id,
-			   struct errinfo *e)
+static int token_delete_tx(struct store *st, const struct actor *a, int64_t id, struct errinfo *e)
 {
 	struct token_list l = {0};
 	int rc, found = 0;
@@ -632,13 +627,13 @@ static int user_create_tx(struct store *st, struct user *u, const char *hash, st
 	int rc = st->ops->user_create(st, u, hash);
 
 	if (rc == ERR_CONFLICT)
-		return errinfo_set(e, rc, "user.duplicate", "username",
-				   "user '%s' already exists", u->username);
+		return errinfo_set(e, rc, "user.duplicate", "username", "user '%s' already exists",
+				   u->username);
 	return fail_std(e, rc, "user");
 }
 
-int svc_user_create(struct store *st, const struct actor *a, struct user *u,
-		    const char *password, struct errinfo *e)
+int svc_user_create(struct store *st, const struct actor *a, struct user *u, const char *password,
+		    struct errinfo *e)
 {
 	struct user nu = {0};
 	char hash[AUTH_HASH_LEN];
@@ -704,8 +699,8 @@ int svc_user_get_by_name(struct store *st, const struct actor *a, const char *us
 	int rc;
 
 	if (!username_valid(username))
-		return errinfo_set(e, ERR_NOTFOUND, "user.not_found", "username",
-				   "no user '%.64s'", username);
+		return errinfo_set(e, ERR_NOTFOUND, "user.not_found", "username", "no user '%.64s'",
+				   username);
 	WITH_TX(st, 0, rc, user_get_by_name_tx(st, a, username, out, e));
 	return rc;
 }
@@ -716,8 +711,7 @@ static int user_list_tx(struct store *st, const struct actor *a, struct user_lis
 	return fail_std(e, st->ops->user_list(st, a->workspace_id, out), "user");
 }
 
-int svc_user_list(struct store *st, const struct actor *a, struct user_list *out,
-		  struct errinfo *e)
+int svc_user_list(struct store *st, const struct actor *a, struct user_list *out, struct errinfo *e)
 {
 	int rc;
 
@@ -740,9 +734,8 @@ static int other_active_admins(struct store *st, int64_t ws, int64_t id, int64_t
 	return 0;
 }
 
-static int user_update_tx(struct store *st, const struct actor *a, int64_t id,
-			  int64_t if_version, const struct user_input *in, struct user *u,
-			  struct errinfo *e)
+static int user_update_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			  const struct user_input *in, struct user *u, struct errinfo *e)
 {
 	int rc;
 
@@ -803,14 +796,13 @@ static int passwd_read_tx(struct store *st, const struct actor *a, int64_t id, s
 
 	if ((rc = user_get_tx(st, a, id, u, e)))
 		return rc;
-	return fail_std(e,
-			st->ops->user_get_by_name(st, a->workspace_id, u->username, u, hash,
-						  AUTH_HASH_LEN),
-			"user");
+	return fail_std(
+	    e, st->ops->user_get_by_name(st, a->workspace_id, u->username, u, hash, AUTH_HASH_LEN),
+	    "user");
 }
 
-static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id,
-			   const char *hash, struct errinfo *e)
+static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id, const char *hash,
+			   struct errinfo *e)
 {
 	struct token_list l = {0};
 	int rc = st->ops->user_set_password(st, a->workspace_id, id, hash);
@@ -825,8 +817,8 @@ static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id,
 	return fail_std(e, rc, "user");
 }
 
-int svc_user_passwd(struct store *st, const struct actor *a, int64_t id,
-		    const char *old_password, const char *new_password, struct errinfo *e)
+int svc_user_passwd(struct store *st, const struct actor *a, int64_t id, const char *old_password,
+		    const char *new_password, struct errinfo *e)
 {
 	struct user u;
 	char hash[AUTH_HASH_LEN];

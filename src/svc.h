@@ -54,7 +54,6 @@ int svc_batch_end(struct store *st, int rc, struct errinfo *e);
 int svc_workspace_find(struct store *st, const char *slug, struct workspace *out,
 		       struct errinfo *e);
 
-
 /*
  * svc_workspace_create creates a workspace with the default pipeline and a
  * first admin user (username, password). w->slug, w->name, w->currency and
@@ -100,8 +99,7 @@ int svc_login(struct store *st, const char *ws_slug, const char *username, const
 	      char secret_out[TOKEN_TEXT_LEN], struct user *user_out, struct errinfo *e);
 
 /* svc_authenticate resolves a token secret into an actor; ERR_UNAUTH when unknown/expired. */
-int svc_authenticate(struct store *st, const char *secret, struct actor *out,
-		     struct errinfo *e);
+int svc_authenticate(struct store *st, const char *secret, struct actor *out, struct errinfo *e);
 
 /* svc_logout ends the session (or revokes the API token) the actor used. */
 int svc_logout(struct store *st, const struct actor *a, struct errinfo *e);
@@ -119,8 +117,8 @@ void svc_csrf_token(const char *secret, char out[65]);
 /* ---- users ---- */
 
 /* svc_user_create: admin only. Password at least 8 characters. */
-int svc_user_create(struct store *st, const struct actor *a, struct user *u,
-		    const char *password, struct errinfo *e);
+int svc_user_create(struct store *st, const struct actor *a, struct user *u, const char *password,
+		    struct errinfo *e);
 int svc_user_get(struct store *st, const struct actor *a, int64_t id, struct user *out,
 		 struct errinfo *e);
 /* svc_user_get_by_name: same rights as svc_user_get. */
@@ -149,8 +147,8 @@ int svc_user_update(struct store *st, const struct actor *a, int64_t id, int64_t
  * svc_user_passwd sets a new password: admins for anyone, users for
  * themselves (old_password required then). Ends the user's other sessions.
  */
-int svc_user_passwd(struct store *st, const struct actor *a, int64_t id,
-		    const char *old_password, const char *new_password, struct errinfo *e);
+int svc_user_passwd(struct store *st, const struct actor *a, int64_t id, const char *old_password,
+		    const char *new_password, struct errinfo *e);
 
 /* ---- pipeline stages ---- */
 
@@ -247,14 +245,14 @@ int svc_contact_delete(struct store *st, const struct actor *a, int64_t id, int6
 /* ---- deals ---- */
 
 enum {
-	DEAL_SET_COMPANY = 1 << 0,	/* company_id, or company (a name: found or created) */
+	DEAL_SET_COMPANY = 1 << 0, /* company_id, or company (a name: found or created) */
 	DEAL_SET_NAME = 1 << 1,
-	DEAL_SET_AMOUNT = 1 << 2,	/* amount in minor units of currency */
+	DEAL_SET_AMOUNT = 1 << 2, /* amount in minor units of currency */
 	DEAL_SET_CURRENCY = 1 << 3,
-	DEAL_SET_STAGE = 1 << 4,	/* stage_id, or stage (key, zh-TW or English name) */
-	DEAL_SET_PROBABILITY = 1 << 5,	/* probability 0-100, or PROBABILITY_NONE to clear */
-	DEAL_SET_OWNER = 1 << 6,	/* owner_id, or owner (a username) */
-	DEAL_SET_CLOSE_DATE = 1 << 7,	/* "" clears it */
+	DEAL_SET_STAGE = 1 << 4,       /* stage_id, or stage (key, zh-TW or English name) */
+	DEAL_SET_PROBABILITY = 1 << 5, /* probability 0-100, or PROBABILITY_NONE to clear */
+	DEAL_SET_OWNER = 1 << 6,       /* owner_id, or owner (a username) */
+	DEAL_SET_CLOSE_DATE = 1 << 7,  /* "" clears it */
 	DEAL_SET_NEXT_STEP = 1 << 8
 };
 /* deal_input.probability that clears the deal's override (the stage's applies). */
@@ -287,8 +285,8 @@ int svc_deal_create(struct store *st, const struct actor *a, const struct deal_i
 int svc_deal_get(struct store *st, const struct actor *a, int64_t id, struct deal *out,
 		 struct errinfo *e);
 /* svc_deal_list applies visibility and caps f->limit at 500 (default 50). */
-int svc_deal_list(struct store *st, const struct actor *a, struct deal_filter *f,
-		  int count_total, struct deal_list *out, struct errinfo *e);
+int svc_deal_list(struct store *st, const struct actor *a, struct deal_filter *f, int count_total,
+		  struct deal_list *out, struct errinfo *e);
 /*
  * svc_deal_update applies a patch under optimistic concurrency: if_version
  * must equal the deal's version (ERR_STALE otherwise; 0 skips the check, for
@@ -299,8 +297,8 @@ int svc_deal_update(struct store *st, const struct actor *a, int64_t id, int64_t
 		    const struct deal_input *in, struct deal *out, struct errinfo *e);
 int svc_deal_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
 		    struct errinfo *e);
-int svc_deal_history(struct store *st, const struct actor *a, int64_t id,
-		     struct history_list *out, struct errinfo *e);
+int svc_deal_history(struct store *st, const struct actor *a, int64_t id, struct history_list *out,
+		     struct errinfo *e);
 
 /* ---- reports ---- */
 

@@ -55,8 +55,7 @@ static int company_writable(struct store *st, const struct actor *a, int64_t com
 	return rc;
 }
 
-static int company_input_apply(struct company *c, const struct company_input *in,
-			       struct errinfo *e)
+static int company_input_apply(struct company *c, const struct company_input *in, struct errinfo *e)
 {
 	int rc;
 
@@ -104,8 +103,8 @@ int svc_company_create(struct store *st, const struct actor *a, const struct com
 	return rc;
 }
 
-static int company_get_tx(struct store *st, const struct actor *a, int64_t id,
-			  struct company *out, struct errinfo *e)
+static int company_get_tx(struct store *st, const struct actor *a, int64_t id, struct company *out,
+			  struct errinfo *e)
 {
 	struct workspace w;
 	int rc;
@@ -154,8 +153,8 @@ int svc_company_list(struct store *st, const struct actor *a, struct company_fil
 }
 
 static int company_update_tx(struct store *st, const struct actor *a, int64_t id,
-			     int64_t if_version, const struct company_input *in,
-			     struct company *c, struct errinfo *e)
+			     int64_t if_version, const struct company_input *in, struct company *c,
+			     struct errinfo *e)
 {
 	int rc;
 
@@ -214,8 +213,7 @@ int svc_company_delete(struct store *st, const struct actor *a, int64_t id, int6
 
 /* ---- contacts ---- */
 
-static int contact_input_apply(struct contact *c, const struct contact_input *in,
-			       struct errinfo *e)
+static int contact_input_apply(struct contact *c, const struct contact_input *in, struct errinfo *e)
 {
 	int rc;
 
@@ -287,8 +285,8 @@ int svc_contact_create(struct store *st, const struct actor *a, const struct con
 	return rc;
 }
 
-static int contact_get_tx(struct store *st, const struct actor *a, int64_t id,
-			  struct contact *out, struct errinfo *e)
+static int contact_get_tx(struct store *st, const struct actor *a, int64_t id, struct contact *out,
+			  struct errinfo *e)
 {
 	struct workspace w;
 	int rc;
@@ -317,8 +315,7 @@ static int contact_list_tx(struct store *st, const struct actor *a, int64_t comp
 
 	if ((rc = company_get_tx(st, a, company_id, &c, e)))
 		return rc;
-	return fail_std(e, st->ops->contact_list(st, a->workspace_id, company_id, out),
-			"contact");
+	return fail_std(e, st->ops->contact_list(st, a->workspace_id, company_id, out), "contact");
 }
 
 int svc_contact_list(struct store *st, const struct actor *a, int64_t company_id,
@@ -331,8 +328,8 @@ int svc_contact_list(struct store *st, const struct actor *a, int64_t company_id
 }
 
 static int contact_update_tx(struct store *st, const struct actor *a, int64_t id,
-			     int64_t if_version, const struct contact_input *in,
-			     struct contact *c, struct errinfo *e)
+			     int64_t if_version, const struct contact_input *in, struct contact *c,
+			     struct errinfo *e)
 {
 	int rc;
 

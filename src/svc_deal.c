@@ -164,8 +164,8 @@ static int apply_input(struct store *st, const struct workspace *w, const struct
 	return 0;
 }
 
-static int add_history(struct store *st, const struct actor *a, const struct deal *d,
-		       int64_t from, struct errinfo *e)
+static int add_history(struct store *st, const struct actor *a, const struct deal *d, int64_t from,
+		       struct errinfo *e)
 {
 	struct stage_change h = {0};
 
@@ -287,8 +287,8 @@ static int deal_list_tx(struct store *st, const struct actor *a, struct deal_fil
 	return fail_std(e, st->ops->deal_list(st, a->workspace_id, f, count_total, out), "deal");
 }
 
-int svc_deal_list(struct store *st, const struct actor *a, struct deal_filter *f,
-		  int count_total, struct deal_list *out, struct errinfo *e)
+int svc_deal_list(struct store *st, const struct actor *a, struct deal_filter *f, int count_total,
+		  struct deal_list *out, struct errinfo *e)
 {
 	int rc;
 
@@ -308,9 +308,8 @@ int svc_deal_list(struct store *st, const struct actor *a, struct deal_filter *f
 	return rc;
 }
 
-static int deal_update_tx(struct store *st, const struct actor *a, int64_t id,
-			  int64_t if_version, const struct deal_input *in, struct deal *d,
-			  struct errinfo *e)
+static int deal_update_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			  const struct deal_input *in, struct deal *d, struct errinfo *e)
 {
 	struct workspace w;
 	struct stage stage;
@@ -362,8 +361,8 @@ int svc_deal_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	return rc;
 }
 
-static int deal_delete_tx(struct store *st, const struct actor *a, int64_t id,
-			  int64_t if_version, struct errinfo *e)
+static int deal_delete_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			  struct errinfo *e)
 {
 	struct workspace w;
 	struct deal d;
@@ -397,8 +396,8 @@ static int deal_history_tx(struct store *st, const struct actor *a, int64_t id,
 	return fail_std(e, st->ops->history_list(st, a->workspace_id, id, out), "history");
 }
 
-int svc_deal_history(struct store *st, const struct actor *a, int64_t id,
-		     struct history_list *out, struct errinfo *e)
+int svc_deal_history(struct store *st, const struct actor *a, int64_t id, struct history_list *out,
+		     struct errinfo *e)
 {
 	int rc;
 

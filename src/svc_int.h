@@ -15,20 +15,20 @@
  * whole transaction on ERR_RETRY. rc receives the final status. Inside a
  * batch (svc_batch_begin) the call joins the batch's transaction instead.
  */
-#define WITH_TX(st, write, rc, call)                                                        \
-	do {                                                                                \
-		if ((st)->batch) {                                                          \
-			(rc) = (call);                                                      \
-			break;                                                              \
-		}                                                                           \
-		for (int tries_ = 0;; tries_++) {                                           \
-			(rc) = (st)->ops->begin((st), (write));                             \
-			if ((rc) == 0)                                                      \
-				(rc) = tx_finish((st), (call));                             \
-			if ((rc) != ERR_RETRY || tries_ >= TX_RETRIES)                      \
-				break;                                                      \
-			tx_pause(tries_);                                                   \
-		}                                                                           \
+#define WITH_TX(st, write, rc, call)                                                               \
+	do {                                                                                       \
+		if ((st)->batch) {                                                                 \
+			(rc) = (call);                                                             \
+			break;                                                                     \
+		}                                                                                  \
+		for (int tries_ = 0;; tries_++) {                                                  \
+			(rc) = (st)->ops->begin((st), (write));                                    \
+			if ((rc) == 0)                                                             \
+				(rc) = tx_finish((st), (call));                                    \
+			if ((rc) != ERR_RETRY || tries_ >= TX_RETRIES)                             \
+				break;                                                             \
+			tx_pause(tries_);                                                          \
+		}                                                                                  \
 	} while (0)
 
 /* tx_finish commits when rc is 0, else rolls back; returns the final status. */

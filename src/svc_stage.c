@@ -75,22 +75,19 @@ static int apply_input(struct stage *s, const struct stage_input *in, struct err
 		snprintf(s->key, sizeof(s->key), "%s", in->key);
 	}
 	if (in->set & STAGE_SET_NAME_ZH &&
-	    (rc = copy_text(s->name_zh, sizeof(s->name_zh), in->name_zh, "stage", "name_zh", 1,
-			    e)))
+	    (rc = copy_text(s->name_zh, sizeof(s->name_zh), in->name_zh, "stage", "name_zh", 1, e)))
 		return rc;
 	if (in->set & STAGE_SET_NAME_EN &&
-	    (rc = copy_text(s->name_en, sizeof(s->name_en), in->name_en, "stage", "name_en", 1,
-			    e)))
+	    (rc = copy_text(s->name_en, sizeof(s->name_en), in->name_en, "stage", "name_en", 1, e)))
 		return rc;
 	if (in->set & STAGE_SET_GUIDANCE &&
-	    (rc = copy_text(s->guidance, sizeof(s->guidance), in->guidance, "stage", "guidance",
-			    0, e)))
+	    (rc = copy_text(s->guidance, sizeof(s->guidance), in->guidance, "stage", "guidance", 0,
+			    e)))
 		return rc;
 	if (in->set & STAGE_SET_PROBABILITY) {
 		if (in->probability < 0 || in->probability > 100)
-			return errinfo_set(e, ERR_INVALID, "stage.probability_range",
-					   "probability", "probability must be 0-100, not %d",
-					   in->probability);
+			return errinfo_set(e, ERR_INVALID, "stage.probability_range", "probability",
+					   "probability must be 0-100, not %d", in->probability);
 		s->probability = in->probability;
 	}
 	if (in->set & STAGE_SET_KIND) {
@@ -107,10 +104,9 @@ static int apply_input(struct stage *s, const struct stage_input *in, struct err
 		int clear = in->stalled_days == -1 || in->stalled_days == PROBABILITY_NONE;
 
 		if (!clear && (in->stalled_days < 1 || in->stalled_days > 3650))
-			return errinfo_set(e, ERR_INVALID, "stage.stalled_days_range",
-					   "stalled_days",
-					   "stalled_days must be 1-3650 (or null), not %d",
-					   in->stalled_days);
+			return errinfo_set(
+			    e, ERR_INVALID, "stage.stalled_days_range", "stalled_days",
+			    "stalled_days must be 1-3650 (or null), not %d", in->stalled_days);
 		s->stalled_days = clear ? 0 : in->stalled_days;
 	}
 	return 0;
@@ -201,9 +197,8 @@ static int move_position(struct store *st, int64_t ws, const struct stage_list *
 	return rc;
 }
 
-static int stage_update_tx(struct store *st, const struct actor *a, int64_t id,
-			   int64_t if_version, const struct stage_input *in, struct stage *s,
-			   struct errinfo *e)
+static int stage_update_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			   const struct stage_input *in, struct stage *s, struct errinfo *e)
 {
 	struct stage_list l = {0};
 	int rc;
@@ -253,8 +248,8 @@ int svc_stage_update(struct store *st, const struct actor *a, int64_t id, int64_
 	return rc;
 }
 
-static int stage_delete_tx(struct store *st, const struct actor *a, int64_t id,
-			   int64_t if_version, struct errinfo *e)
+static int stage_delete_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
+			   struct errinfo *e)
 {
 	struct stage s;
 	struct stage_list l = {0};
@@ -292,8 +287,8 @@ int svc_stage_delete(struct store *st, const struct actor *a, int64_t id, int64_
 	return rc;
 }
 
-static int stage_reorder_tx(struct store *st, const struct actor *a, const int64_t *ids,
-			    size_t n, struct errinfo *e)
+static int stage_reorder_tx(struct store *st, const struct actor *a, const int64_t *ids, size_t n,
+			    struct errinfo *e)
 {
 	int rc = st->ops->stage_set_positions(st, a->workspace_id, ids, n);
 
@@ -314,8 +309,7 @@ int svc_stage_reorder(struct store *st, const struct actor *a, const int64_t *id
 		for (size_t j = i + 1; j < n; j++)
 			if (ids[i] == ids[j])
 				return errinfo_set(e, ERR_INVALID, "stage.order_invalid", "ids",
-						   "stage %lld is listed twice",
-						   (long long)ids[i]);
+						   "stage %lld is listed twice", (long long)ids[i]);
 	WITH_TX(st, 1, rc, stage_reorder_tx(st, a, ids, n, e));
 	return rc;
 }

@@ -79,7 +79,10 @@ Test(text, trim_copy)
 
 	cr_assert_eq(text_trim_copy(buf, sizeof(buf), "  ab \t"), 0);
 	cr_expect_str_eq(buf, "ab");
-	cr_assert_eq(text_trim_copy(buf, sizeof(buf), "\xe3\x80\x80" "CCC\xe3\x80\x80"), 0);
+	cr_assert_eq(text_trim_copy(buf, sizeof(buf),
+				    "\xe3\x80\x80"
+				    "CCC\xe3\x80\x80"),
+		     0);
 	cr_expect_str_eq(buf, "CCC");
 	cr_expect_eq(text_trim_copy(buf, sizeof(buf), "12345678"), ERR_TOOBIG);
 	cr_expect_eq(text_trim_copy(buf, sizeof(buf), "\xff"), ERR_INVALID);
