@@ -102,7 +102,7 @@ bench: all
 bench-reports: all
 	./bench/reports
 
-# ---- security (issue 9): fuzzing; see SECURITY.md ----
+# ---- security: fuzzing; see SECURITY.md ----
 # Each fuzz/fuzz_<target>.c defines LLVMFuzzerTestOneInput. `make test-fuzz`
 # (part of `make test`) links it with fuzz/replay.c using $(CC) and replays the
 # committed corpus fuzz/corpus/<target>/; `make fuzz FUZZ_SECONDS=60` builds

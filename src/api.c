@@ -1595,7 +1595,7 @@ static const struct {
     TABLE(core_routes),	      TABLE(api_view_routes), /* saved views */
     TABLE(api_report_routes),			      /* reports and history */
     TABLE(api_note_routes),			      /* notes and search */
-    TABLE(api_export_routes),			      /* export downloads (issue 7) */
+    TABLE(api_export_routes),			      /* export downloads */
 };
 #undef TABLE
 
@@ -1677,7 +1677,7 @@ int api_route_slow(const char *method, const char *path)
 	return r && (r->flags & R_SLOW);
 }
 
-/* ---- the route table for the access-control matrix (security, issue 9) ---- */
+/* ---- the route table for the access-control matrix ---- */
 
 json_t *api_routes_json(void)
 {

@@ -47,7 +47,7 @@ struct api_request {
 	const char *content_type;
 	const char *body;
 	size_t body_len;
-	/* security (issue 9): where the request came from, and whether over TLS */
+	/* security: where the request came from, and whether over TLS */
 	const char *client_addr; /* the peer's IP address as text ("" when unknown) */
 	int secure; /* 1 over TLS (or behind a trusted TLS proxy): cookies get Secure */
 };

@@ -169,10 +169,10 @@ int cmd_migrate(struct cli *c, int argc, char **argv);
 /* notes and search (cli_note.c) */
 int cmd_note(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
-/* security (issue 9), cli_sec.c: the hidden `routes --json` for the access matrix test */
+/* security, cli_sec.c: the hidden `routes --json` for the access matrix test */
 int cmd_routes(struct cli *c, int argc, char **argv);
 
-/* import, export, backup (issue 7): cli_import.c has cmd_import; cli_export.c, cli_backup.c */
+/* import, export, backup: cli_import.c has cmd_import; cli_export.c, cli_backup.c */
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);

@@ -1,5 +1,5 @@
 /*
- * cli_sec.c - the command line's security helpers (issue 9).
+ * cli_sec.c - the command line's security helpers.
  *
  * `litecrm routes --json` prints every route of the HTTP API with its method,
  * pattern, flags and access rule, so that tests/api/matrix.test.mjs can build

@@ -118,7 +118,7 @@ static int is_api(const char *url)
 }
 
 /*
- * add_security_headers adds what every answer carries (security, issue 9):
+ * add_security_headers adds what every answer carries:
  * nosniff, no framing, the referrer policy, a CSP (for API answers one that
  * allows nothing at all, since JSON is never a page), and HSTS over TLS.
  */

@@ -12,7 +12,7 @@ struct http_config {
 	int workers;		/* worker threads for slow calls; 0: number of cores */
 	int quiet;		/* no request log */
 	const char *hello_only; /* bench: when set, answer every request with this text */
-	/* security (issue 9) */
+	/* security */
 	const char *tls_cert; /* PEM certificate (chain) file: serve HTTPS; NULL: HTTP */
 	const char *tls_key;  /* PEM private key file, with tls_cert */
 	int trust_proxy;      /* take the client address from X-Forwarded-For (rightmost) and

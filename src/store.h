@@ -252,7 +252,7 @@ struct note_hits {
 };
 void note_hits_release(struct note_hits *h);
 
-/* ---- security (issue 9): login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
+/* ---- security: login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
 
 /*
  * Failed logins are kept for an hour per account key ("<workspace slug>/<username>",
@@ -441,7 +441,7 @@ struct store_ops {
 	int (*note_get_many)(struct store *s, int64_t ws, const int64_t *ids, size_t n,
 			     struct note_list *out);
 
-	/* ---- security (issue 9): login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
+	/* ---- security: login throttling (store_sqlite_sec.c, store_pg_sec.c) ---- */
 	/* login_failure_add records a failed login at time at, and forgets those before prune. */
 	int (*login_failure_add)(struct store *s, const char *account, const char *addr,
 				 const char *at, const char *prune);

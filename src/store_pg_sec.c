@@ -1,6 +1,6 @@
 /*
  * store_pg_sec.c - the SQL of login throttling in the PostgreSQL backend
- * (security, issue 9); the same tables and rules as store_sqlite_sec.c. The
+ *; the same tables and rules as store_sqlite_sec.c. The
  * tables come from the "security" migration in store_pg.c; the statements use
  * the slots PG_EXT_SEC + ... . Times are RFC 3339 text, compared as text.
  */

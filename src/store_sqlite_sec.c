@@ -1,6 +1,6 @@
 /*
  * store_sqlite_sec.c - the SQL of login throttling in the SQLite backend
- * (security, issue 9): failed logins per account key and client address, and
+ *: failed logins per account key and client address, and
  * the addresses each account last logged in from. The tables come from the
  * "security" migration in store_sqlite.c; the statements live in
  * s->ext[SQ_EXT_SEC + ...]. Times are RFC 3339 text, compared as text.

@@ -1,5 +1,5 @@
 /*
- * svc_sec.h - the security rules of the operations (issue 9): the session
+ * svc_sec.h - the security rules of the operations: the session
  * policy (idle and absolute expiry) and login throttling. svc.c's login and
  * authentication call these; `litecrm serve` sets the policy once at start.
  *

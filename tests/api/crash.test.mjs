@@ -1,4 +1,4 @@
-// crash.test.mjs - durability (issue 9): a writer keeps creating deals through
+// crash.test.mjs - durability: a writer keeps creating deals through
 // the API while the server is killed with SIGKILL again and again. After each
 // kill the database must pass PRAGMA integrity_check and hold every deal whose
 // creation was acknowledged (201). CRASH_CYCLES sets the number of cycles

@@ -1,4 +1,4 @@
-// import-export.test.mjs - issue 7: imports from the CRMs and spreadsheets people
+// import-export.test.mjs - imports from the CRMs and spreadsheets people
 // have (Salesforce, HubSpot, Pipedrive, a Big5 Excel CSV, UTF-16), broken files
 // with their documented results (and the database byte-for-byte unchanged),
 // CSV and XLSX export (the sheet XML read back), backup under a write load and

@@ -1,4 +1,4 @@
-// matrix.test.mjs - the access-control matrix (issue 9), generated from the
+// matrix.test.mjs - the access-control matrix, generated from the
 // route table itself: `litecrm routes --json` lists every route with its
 // access rule; each route is called as every role below, and the answer must
 // be the one its rule promises. A route without a rule, with a rule this file

@@ -1,4 +1,4 @@
-// security.test.mjs - issue 9's guarantees on authentication and the browser:
+// security.test.mjs - the guarantees on authentication and the browser:
 // login throttling per (account, address), per account and per address, with
 // known-good addresses still let in; session idle and absolute expiry;
 // password change ending sessions; no user enumeration through timing; the

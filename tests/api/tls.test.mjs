@@ -1,4 +1,4 @@
-// tls.test.mjs - `litecrm serve --tls-cert FILE --tls-key FILE` (issue 9): a
+// tls.test.mjs - `litecrm serve --tls-cert FILE --tls-key FILE`: a
 // self-signed certificate made with openssl, the API called over HTTPS, the
 // session cookie Secure, HSTS sent, and plain HTTP on the TLS port refused.
 import assert from 'node:assert/strict';

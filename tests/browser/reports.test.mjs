@@ -1,4 +1,4 @@
-// reports.test.mjs - the sales-cycle reports in the web app (issue 5), in
+// reports.test.mjs - the sales-cycle reports in the web app, in
 // Debian's chromium over the hand-computed fixture of tests/api/reports.test.mjs
 // (tests/browser/reports-fixture.mjs), "now" fixed at the end of 2026-03-31.
 // The pages must show the API's figures exactly; the bottleneck is named on

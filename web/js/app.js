@@ -16,7 +16,7 @@ import * as search from './search.js';
 
 const app = document.getElementById('app');
 const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search };
-// Reports (issue 5): loaded on first visit, so the first screen does not wait for it.
+// Reports: loaded on first visit, so the first screen does not wait for it.
 PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
 // ctx: what every page needs; loaded after login.

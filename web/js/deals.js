@@ -58,7 +58,7 @@ export async function render(main, ctx, r, current) {
     h('div', { class: 'f-actions' },
       h('button', { class: 'btn btn-primary', type: 'submit' }, t('apply')),
       h('a', { class: 'btn btn-ghost', href: '#/deals' }, t('reset')),
-      // Export (issue 7): the applied filter as a download; the session cookie authenticates the GET.
+      // Export: the applied filter as a download; the session cookie authenticates the GET.
       h('a', { class: 'btn btn-ghost', 'data-testid': 'export-xlsx', download: 'deals.xlsx', href: exportHref('xlsx', filter) }, t('exportXlsx')),
       h('a', { class: 'btn btn-ghost', 'data-testid': 'export-csv', download: 'deals.csv', href: exportHref('csv', filter) }, t('exportCsv'))));
 

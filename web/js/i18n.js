@@ -126,7 +126,7 @@ const EN = {
   confirmDelete: 'Delete this?',
   edit: 'Edit',
   more: '+{n} more not shown',
-  // ---- reports (issue 5; web/js/reports.js, insights.js): begin ----
+  // ---- reports (web/js/reports.js, insights.js): begin ----
   reports: 'Reports',
   rForecast: 'Forecast',
   rFunnel: 'Funnel',
@@ -360,7 +360,7 @@ const ZH = {
   confirmDelete: '確定刪除？',
   edit: '編輯',
   more: '另有 {n} 筆未顯示',
-  // ---- reports (issue 5; web/js/reports.js, insights.js): begin ----
+  // ---- reports (web/js/reports.js, insights.js): begin ----
   reports: '報表',
   rForecast: '營收預測',
   rFunnel: '轉換漏斗',

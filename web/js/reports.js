@@ -1,4 +1,4 @@
-// reports.js - the sales-cycle reports (issue 5): a tab per report, the
+// reports.js - the sales-cycle reports: a tab per report, the
 // common filters (owner, stage, period, grouping) as controls, charts and
 // tables. Every figure is the API's (GET /reports/NAME, docs/API.md
 // "Reports"), only formatted here; the charts are the dashboard's.
