@@ -22,41 +22,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_PASSWORD, etagVersion, expectStatus, fmt, show, sqlExec, startServer } from './helpers.mjs';
+// The fixture's deals and history, shared with the browser tests of the report pages.
+import { DEALS, HISTORY } from '../browser/reports-fixture.mjs';
 
 const TODAY = 'today=2026-03-31';
 const NOW = '2026-04-01T00:00:00Z';
-
-const HISTORY = `deal_id,company,deal,stage,changed_at,by,amount
-1,,,prospecting,2026-01-01,amy,
-1,,,qualification,2026-01-05,amy,
-1,,,needs_analysis,2026-01-11,amy,
-1,,,value_proposition,2026-01-21,amy,
-1,,,closed_won,2026-02-10T00:00:00Z,amy,
-,Bolt,Beta,prospecting,2026-01-10,amy,
-,Bolt,Beta,needs_analysis,2026-01-20,amy,
-,Bolt,Beta,closed_lost,2026-02-09,amy,
-3,,,prospecting,2026-02-01,ben,2500
-3,,,qualification,2026-02-11,ben,
-3,,,prospecting,2026-02-16,ben,
-3,,,qualification,2026-02-21,ben,
-3,,,needs_analysis,2026-03-01,ben,3000
-4,,,prospecting,2026-01-15,ben,
-4,,,closed_lost,2026-01-25,ben,
-4,,,qualification,2026-03-01,ben,
-5,,,prospecting,2026-03-11,amy,
-6,,,prospecting,2026-02-01,ben,
-6,,,value_proposition,2026-02-11,ben,
-6,,,closed_won,2026-03-21,ben,
-`;
-
-const DEALS = [
-  ['Acme', 'Alpha', 'amy', '1000', 'closed_won', '2026-02-15'],
-  ['Bolt', 'Beta', 'amy', '2000', 'closed_lost', '2026-02-28'],
-  ['Cask', 'Gamma', 'ben', '3000', 'needs_analysis', '2026-04-30'],
-  ['Dune', 'Delta', 'ben', '4000', 'qualification', '2026-05-15'],
-  ['Edge', 'Echo', 'amy', '500', 'prospecting', ''],
-  ['Acme', 'Fox', 'ben', '1500', 'closed_won', '2026-03-20'],
-];
 
 async function ok(ctx, args) {
   const r = await ctx.cli(args);

@@ -9,7 +9,7 @@ import { DEMO_PASSWORD, show, sqlExec } from '../api/helpers.mjs';
 
 export const TODAY_ENV = { LITECRM_TODAY: '2026-03-31' };
 
-const HISTORY = `deal_id,company,deal,stage,changed_at,by,amount
+export const HISTORY = `deal_id,company,deal,stage,changed_at,by,amount
 1,,,prospecting,2026-01-01,amy,
 1,,,qualification,2026-01-05,amy,
 1,,,needs_analysis,2026-01-11,amy,
@@ -32,7 +32,7 @@ const HISTORY = `deal_id,company,deal,stage,changed_at,by,amount
 6,,,closed_won,2026-03-21,ben,
 `;
 
-const DEALS = [
+export const DEALS = [
   ['Acme', 'Alpha', 'amy', '1000', 'closed_won', '2026-02-15'],
   ['Bolt', 'Beta', 'amy', '2000', 'closed_lost', '2026-02-28'],
   ['Cask', 'Gamma', 'ben', '3000', 'needs_analysis', '2026-04-30'],
