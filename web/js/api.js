@@ -21,13 +21,6 @@ function csrf() {
   return m ? decodeURIComponent(m[1]) : sessionStorage.getItem('csrf') || '';
 }
 
-// mayHaveSession: false when there is surely no session: the server sets the
-// readable litecrm_csrf cookie with the (HttpOnly) session cookie, and login
-// keeps its token in sessionStorage too. Lets the login form be drawn at once.
-export function mayHaveSession() {
-  return csrf() !== '';
-}
-
 export function qs(params) {
   const u = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {}))

@@ -3,30 +3,21 @@
 // Routes live in the URL hash (#/board?view=3, #/deal/7), so a reload keeps
 // the page and the server only ever serves one page. Each page module
 // exports render(main, ctx, route) and draws into main with dom.js.
-import { api, ApiError, get, mayHaveSession, setUnauthorizedHandler } from './api.js';
+import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
 import { h, mount, toast } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
+import * as board from './board.js';
+import * as deals from './deals.js';
+import * as deal from './deal.js';
+import * as dashboard from './dashboard.js';
+import * as settings from './settings.js';
+import * as notes from './notes.js';
+import * as search from './search.js';
 
 const app = document.getElementById('app');
-// The pages are loaded on their first visit, so the first screen (the login
-// form, or the board) waits only for this shell, api, dom and i18n.
-// index.html preloads the board and its imports; the rest load on demand.
-const lazy = (load) => ({ render: (...a) => load().then((m) => m.render(...a)) });
-const board = lazy(() => import('./board.js'));
-const deal = lazy(() => import('./deal.js'));
-const notes = lazy(() => import('./notes.js'));
-const PAGES = {
-  board,
-  deals: lazy(() => import('./deals.js')),
-  deal,
-  company: deal,
-  dashboard: lazy(() => import('./dashboard.js')),
-  settings: lazy(() => import('./settings.js')),
-  notebook: notes,
-  note: notes,
-  search: lazy(() => import('./search.js')),
-  reports: lazy(() => import('./reports.js')),
-};
+const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search };
+// Reports: loaded on first visit, so the first screen does not wait for it.
+PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
 // ctx: what every page needs; loaded after login.
 export const ctx = {
@@ -192,7 +183,7 @@ function shell() {
       { class: 'top' },
       h('a', { class: 'brand', href: landing() }, brandMark(), h('span', null, ctx.ws.name || 'litecrm')),
       topNav,
-      searchBox(ctx),
+      search.searchBox(ctx),
       h('div', { class: 'top-right' }, langSwitch(), h('span', { class: 'who', title: ctx.me.role }, ctx.me.display_name || ctx.me.username),
         h('button', { class: 'btn btn-ghost', type: 'button', on: { click: logout } }, t('logout'))),
     ),
@@ -224,18 +215,6 @@ function drawSide() {
   );
 }
 
-// searchBox: the global search box in the top bar; its results page is search.js.
-function searchBox(ctx) {
-  const input = h('input', { type: 'search', name: 'q', class: 'search-input', 'data-testid': 'global-search', placeholder: t('searchHint'), 'aria-label': t('search'), maxlength: '200' });
-  const r = new URLSearchParams(location.hash.split('?')[1] || '');
-  if (location.hash.startsWith('#/search')) input.value = r.get('q') || '';
-  return h('form', { class: 'search-box', role: 'search', on: { submit: (ev) => {
-    ev.preventDefault();
-    const q = input.value.trim();
-    if (q) ctx.go(`#/search?q=${encodeURIComponent(q)}`);
-  } } }, input);
-}
-
 async function logout() {
   try {
     await api('POST', '/logout');
@@ -249,11 +228,8 @@ async function logout() {
 }
 
 async function loadContext() {
-  // /me first: without a session the login form is drawn at once, without
-  // waiting for (or asking for) the rest. Then, in parallel, what the shell
-  // and the first page need.
-  const me = await get('/me');
-  const [stages, users, views] = await Promise.all([get('/stages'), get('/users'), get('/views')]);
+  // One round trip: everything the shell and the first page need, in parallel.
+  const [me, stages, users, views] = await Promise.all([get('/me'), get('/stages'), get('/users'), get('/views')]);
   ctx.me = me.user;
   ctx.ws = me.workspace;
   ctx.privileged = me.user.role === 'admin' || me.user.role === 'manager';
@@ -291,8 +267,6 @@ export async function route() {
 window.addEventListener('hashchange', route);
 
 async function start() {
-  // No session cookie: the login form, without a round trip first.
-  if (!mayHaveSession()) return showLogin();
   try {
     await loadContext();
   } catch (e) {

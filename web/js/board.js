@@ -10,26 +10,6 @@ import { stalledBadge, stalledMap } from './insights.js'; // reports: stalled de
 
 const LIMIT = 500;
 
-// loadSortable loads SortableJS (drag) the first time a board is drawn, in
-// parallel with the board's data, so no other screen waits for it. Without
-// it the board still works (the menu and Alt+arrow keys move a deal).
-let sortableLoad = null;
-function loadSortable() {
-  if (window.Sortable) return Promise.resolve();
-  sortableLoad ||= new Promise((resolve) => {
-    const s = document.createElement('script');
-    s.src = new URL('../vendor/Sortable.min.js', import.meta.url).href;
-    s.addEventListener('load', () => resolve());
-    s.addEventListener('error', () => {
-      sortableLoad = null;
-      s.remove();
-      resolve();
-    });
-    document.head.append(s);
-  });
-  return sortableLoad;
-}
-
 function expectedOf(d, st) {
   const p = d.probability_override ?? st.probability;
   return Math.round(d.amount * p) / 100;
@@ -43,7 +23,7 @@ export async function render(main, ctx, r, current) {
   // The stages come with the session (ctx); later visits refresh them alongside the deals.
   const fresh = render.drawn ? get('/stages') : null;
   render.drawn = true;
-  const [stages, list, stalled] = await Promise.all([fresh, get('/deals', q), stalledMap(filter), loadSortable()]);
+  const [stages, list, stalled] = await Promise.all([fresh, get('/deals', q), stalledMap(filter)]);
   if (!current()) return;
   if (stages) ctx.stages = stages.items;
   const state = { deals: list.items, total: list.total ?? list.items.length, stages: ctx.stages };

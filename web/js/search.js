@@ -1,6 +1,6 @@
-// search.js - the global search's results page (#/search?q=...; the box in
-// the top bar is drawn by app.js): companies, contacts, deals and notes, each
-// with its matches highlighted. The highlights are built as <mark> nodes: the
+// search.js - the global search: the box in the top bar and its results
+// page (#/search?q=...), companies, contacts, deals and notes, each with
+// its matches highlighted. The highlights are built as <mark> nodes: the
 // API's title_html/snippet_html are split at the literal <mark> and </mark>
 // it writes, and each piece is decoded and appended as a text node, so no
 // server text is ever parsed as HTML.
@@ -21,6 +21,17 @@ export function marked(html) {
     else if (part) out.push(on ? h('mark', null, decode(part)) : decode(part));
   }
   return out;
+}
+
+export function searchBox(ctx) {
+  const input = h('input', { type: 'search', name: 'q', class: 'search-input', 'data-testid': 'global-search', placeholder: t('searchHint'), 'aria-label': t('search'), maxlength: '200' });
+  const r = new URLSearchParams(location.hash.split('?')[1] || '');
+  if (location.hash.startsWith('#/search')) input.value = r.get('q') || '';
+  return h('form', { class: 'search-box', role: 'search', on: { submit: (ev) => {
+    ev.preventDefault();
+    const q = input.value.trim();
+    if (q) ctx.go(`#/search?q=${encodeURIComponent(q)}`);
+  } } }, input);
 }
 
 const KINDS = ['company', 'contact', 'deal', 'note'];
