@@ -37,7 +37,7 @@ LIBOBJS += $(WEBOBJ)
 UNITSRC := $(sort $(wildcard tests/unit/*.c))
 UNITBIN := $(BUILD)/unit-tests
 
-.PHONY: all run test test-unit test-api test-browser test-pg test-san bench bench-reports clean fmt deps
+.PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san bench bench-reports clean fmt deps
 .PHONY: test-fuzz fuzz fuzz-run
 
 all: $(BIN)
@@ -83,10 +83,19 @@ test-api: $(BIN)
 test-browser: $(BIN) node_modules/.package-lock.json
 	LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/
 
-# The whole suite, then again under the sanitizers, then against PostgreSQL.
+# The CLI tests and a server that answers every route, in valgrind memcheck:
+# any memory error, or any block still allocated at exit, fails the run.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+	--errors-for-leak-kinds=all
+test-valgrind: $(BIN)
+	LITECRM_BIN=$(abspath $(BIN)) LITECRM_WRAP="$(VALGRIND)" node --test --test-concurrency=2 \
+		tests/api/cli.test.mjs tests/api/serve-exit.test.mjs
+
+# The whole suite, then again under the sanitizers and valgrind, then against PostgreSQL.
 test: deps
 	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-fuzz test-api
+	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-pg
 
 # PostgreSQL: the store's PostgreSQL unit tests and the whole black-box suite,

@@ -25,6 +25,15 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '..', '..');
 export const BIN = process.env.LITECRM_BIN || path.join(ROOT, 'litecrm');
+// LITECRM_WRAP runs every CLI command and server under a tool, e.g.
+// "valgrind --error-exitcode=99 --leak-check=full" (make test-valgrind).
+const WRAP = (process.env.LITECRM_WRAP || '').split(/\s+/).filter(Boolean);
+// SLOW stretches the helpers' time limits under a wrapper.
+export const SLOW = WRAP.length ? 8 : 1;
+// spawnBin spawns the binary (under LITECRM_WRAP when set).
+export function spawnBin(args, opts) {
+  return WRAP.length ? spawn(WRAP[0], [...WRAP.slice(1), BIN, ...args], opts) : spawn(BIN, args, opts);
+}
 export const SEED_CSV = path.join(ROOT, 'testdata', 'seed-example.csv');
 export const DEMO_PASSWORD = 'demo-pass-1234';
 export const API = '/api/v1';
@@ -113,9 +122,9 @@ function cleanEnv(extra = {}) {
 }
 
 // runCli runs the binary with args exactly as given; resolves {code, signal, stdout, stderr}.
-export function runCli(args, { input, env, cwd, timeout = 60000 } = {}) {
+export function runCli(args, { input, env, cwd, timeout = 60000 * SLOW } = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, args, { env: cleanEnv(env), cwd: cwd || os.tmpdir() });
+    const p = spawnBin(args, { env: cleanEnv(env), cwd: cwd || os.tmpdir() });
     const out = [];
     const err = [];
     p.stdout.on('data', (d) => out.push(d));
@@ -306,7 +315,7 @@ export async function startServer({ demo = true, init, serveArgs = [], env = {} 
 
 async function launch(ctx, serveArgs, env) {
   const port = await freePort();
-  const proc = spawn(BIN, ['--db', ctx.db, 'serve', '--listen', `127.0.0.1:${port}`, '--quiet', ...serveArgs], {
+  const proc = spawnBin(['--db', ctx.db, 'serve', '--listen', `127.0.0.1:${port}`, '--quiet', ...serveArgs], {
     env: cleanEnv(env),
     cwd: ctx.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -324,7 +333,7 @@ async function launch(ctx, serveArgs, env) {
   ctx.api = apiFor(ctx.base);
   ctx.request = (m, p, o) => request(port, m, p.startsWith('/api/') ? p : API + p, o);
 
-  const deadline = Date.now() + 15000;
+  const deadline = Date.now() + 15000 * SLOW;
   for (;;) {
     if (exited) {
       fs.rmSync(ctx.dir, { recursive: true, force: true });
@@ -378,7 +387,7 @@ async function launch(ctx, serveArgs, env) {
     let problem;
     if (!exited) {
       proc.kill('SIGTERM');
-      const t = new Promise((res) => setTimeout(() => res('timeout'), 5000));
+      const t = new Promise((res) => setTimeout(() => res('timeout'), 5000 * SLOW));
       const got = await Promise.race([exitP, t]);
       if (got === 'timeout') {
         proc.kill('SIGKILL');
