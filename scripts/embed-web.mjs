@@ -4,6 +4,11 @@
 //
 //   node scripts/embed-web.mjs OUT.c
 //
+// The app's modules (web/js/, entry app.js) and the npm libraries they import
+// are bundled by esbuild (pinned in package-lock.json) into one file, served
+// as app.js, so the first screen costs one script request instead of one per
+// module. Every other file under web/ is served as it is.
+//
 // Each file is stored as is and gzip-compressed (when that is smaller), with
 // a content hash as its ETag. index.html's "%BUILD%" becomes the build id, a
 // hash of every other file, so asset URLs change whenever a file does and
@@ -13,14 +18,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WEB = path.join(ROOT, 'web');
 
-// The npm libraries the app loads: served name -> file under node_modules.
-const VENDOR = {
-  'vendor/Sortable.min.js': 'sortablejs/Sortable.min.js',
-};
+const ENTRY = path.join(WEB, 'js', 'app.js');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -51,22 +54,47 @@ if (!out) {
   process.exit(2);
 }
 
-const files = walk(WEB);
-for (const [name, mod] of Object.entries(VENDOR)) {
-  const file = path.join(ROOT, 'node_modules', mod);
-  if (!fs.existsSync(file)) {
-    console.error(`embed-web: missing ${file}: run 'npm ci' (make does it)`);
+// bundle returns the app's modules and their npm imports as one ES module.
+function bundle() {
+  let esbuild;
+  try {
+    esbuild = createRequire(import.meta.url)(path.join(ROOT, 'node_modules', 'esbuild'));
+  } catch (e) {
+    console.error(`embed-web: cannot load esbuild (${e.message}): run 'npm ci' (make does it)`);
     process.exit(1);
   }
-  files.push({ name, file });
+  try {
+    const r = esbuild.buildSync({
+      entryPoints: [ENTRY],
+      bundle: true,
+      format: 'esm',
+      target: 'es2020',
+      minify: true,
+      legalComments: 'none',
+      write: false,
+      logLevel: 'silent',
+      absWorkingDir: ROOT,
+    });
+    return Buffer.from(r.outputFiles[0].contents);
+  } catch (e) {
+    for (const m of e.errors || []) {
+      const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+      console.error(`embed-web: ${at}${m.text}`);
+    }
+    if (!e.errors) console.error(`embed-web: ${e.message}`);
+    process.exit(1);
+  }
 }
+
+const files = walk(WEB).filter((f) => !f.name.startsWith('js/'));
+for (const f of files) f.body = fs.readFileSync(f.file);
+files.push({ name: 'app.js', body: bundle() });
 for (const f of files) {
   f.type = TYPES[path.extname(f.name)];
   if (!f.type) {
     console.error(`embed-web: no content type for '${f.name}'`);
     process.exit(1);
   }
-  f.body = fs.readFileSync(f.file);
 }
 
 const hash = (buf) => crypto.createHash('sha256').update(buf).digest('hex').slice(0, 20);

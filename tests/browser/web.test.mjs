@@ -82,15 +82,15 @@ describe('web app', () => {
     const html = await r.text();
     assert.doesNotMatch(html, /<script>|<script [^>]*>[^<]/, 'no inline script');
     assert.doesNotMatch(html, /\son[a-z]+=/i, 'no on* attributes');
-    const m = html.match(/\/assets\/([0-9a-f]+)\/js\/app\.js/);
+    const m = html.match(/\/assets\/([0-9a-f]+)\/app\.js/);
     assert.ok(m, 'the page names its build');
-    const js = await fetch(`${srv.base}/assets/${m[1]}/js/app.js`, { headers: { 'accept-encoding': 'gzip' } });
+    const js = await fetch(`${srv.base}/assets/${m[1]}/app.js`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(js.status, 200);
     assert.match(js.headers.get('cache-control'), /immutable/);
     assert.match(js.headers.get('content-type'), /javascript/);
     const etag = js.headers.get('etag');
     await js.text();
-    const again = await fetch(`${srv.base}/assets/${m[1]}/js/app.js`, { headers: { 'if-none-match': etag } });
+    const again = await fetch(`${srv.base}/assets/${m[1]}/app.js`, { headers: { 'if-none-match': etag } });
     assert.equal(again.status, 304);
   });
 

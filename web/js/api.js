@@ -63,4 +63,20 @@ export async function api(method, path, { body, version, query } = {}) {
   return json;
 }
 
-export const get = (path, query) => api('GET', path, { query });
+// prime(path, query) starts a GET now; the next get() of the same path and
+// query takes its answer. app.js primes the first page's data so that it
+// loads alongside the session's instead of after it.
+const primed = new Map();
+export function prime(path, query) {
+  const p = api('GET', path, { query });
+  p.catch(() => {}); // the get() that takes it sees the failure
+  primed.set(path + qs(query), p);
+}
+
+export function get(path, query) {
+  const key = path + qs(query);
+  const p = primed.get(key);
+  if (!p) return api('GET', path, { query });
+  primed.delete(key);
+  return p;
+}

@@ -267,6 +267,12 @@ export async function route() {
 window.addEventListener('hashchange', route);
 
 async function start() {
+  // No session cookie pair: the login form is the first screen, drawn
+  // without a round trip (the session cookie itself is HttpOnly; its
+  // readable CSRF companion is set and cleared with it).
+  if (!/(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie)) return showLogin();
+  const first = parseRoute();
+  PAGES[first.page]?.prime?.(first);
   try {
     await loadContext();
   } catch (e) {

@@ -2,11 +2,12 @@
 // deals as cards; drag (mouse and touch, via SortableJS), a menu or
 // Alt+arrow keys move a deal. A move is saved with the deal's version
 // (If-Match); a failure puts the card back and says why.
-import { api, get } from './api.js';
+import Sortable from 'sortablejs';
+import { api, get, prime as primeGet } from './api.js';
 import { h, initials, mount, toast, today } from './dom.js';
 import { filterHash, routeFilter } from './filters.js';
 import { money, num, stageName, t } from './i18n.js';
-import { stalledBadge, stalledMap } from './insights.js'; // reports: stalled deals marked
+import { stalledBadge, stalledMap, stalledQuery } from './insights.js'; // reports: stalled deals marked
 
 const LIMIT = 500;
 
@@ -15,11 +16,26 @@ function expectedOf(d, st) {
   return Math.round(d.amount * p) / 100;
 }
 
-export async function render(main, ctx, r, current) {
-  const { filter, view } = routeFilter(ctx, r);
+// dealsQuery(filter): the deal-list query of a board with this filter.
+function dealsQuery(filter) {
   const q = { ...filter, limit: LIMIT, total: 1 };
   delete q.sort;
   delete q.order;
+  return q;
+}
+
+// prime(r) starts loading the board's deals before the session is known
+// (app.js start()). A saved view's filter comes with the session: not primed.
+export function prime(r) {
+  if (r.params.has('view')) return;
+  const { filter } = routeFilter({ views: [] }, r);
+  primeGet('/deals', dealsQuery(filter));
+  primeGet('/reports/stalled', stalledQuery(filter));
+}
+
+export async function render(main, ctx, r, current) {
+  const { filter, view } = routeFilter(ctx, r);
+  const q = dealsQuery(filter);
   // The stages come with the session (ctx); later visits refresh them alongside the deals.
   const fresh = render.drawn ? get('/stages') : null;
   render.drawn = true;
@@ -143,21 +159,19 @@ export async function render(main, ctx, r, current) {
     const scroll = boardEl.scrollLeft;
     mount(boardEl, state.stages.map(column));
     boardEl.scrollLeft = scroll;
-    if (window.Sortable) {
-      for (const el of boardEl.querySelectorAll('.col-cards')) {
-        sortables.push(window.Sortable.create(el, {
-          group: 'deals', animation: 120, forceFallback: true, fallbackTolerance: 4,
-          delay: 180, delayOnTouchOnly: true, filter: '.card-menu', preventOnFilter: false,
-          ghostClass: 'card-ghost', chosenClass: 'card-chosen', dragClass: 'card-drag',
-          scroll: true, bubbleScroll: true,
-          onEnd: (ev) => {
-            const d = state.deals.find((x) => String(x.id) === ev.item.dataset.dealId);
-            const st = state.stages.find((x) => String(x.id) === ev.to.dataset.stageId);
-            if (d && st && ev.from !== ev.to) moveDeal(d, st);
-            else draw();
-          },
-        }));
-      }
+    for (const el of boardEl.querySelectorAll('.col-cards')) {
+      sortables.push(Sortable.create(el, {
+        group: 'deals', animation: 120, forceFallback: true, fallbackTolerance: 4,
+        delay: 180, delayOnTouchOnly: true, filter: '.card-menu', preventOnFilter: false,
+        ghostClass: 'card-ghost', chosenClass: 'card-chosen', dragClass: 'card-drag',
+        scroll: true, bubbleScroll: true,
+        onEnd: (ev) => {
+          const d = state.deals.find((x) => String(x.id) === ev.item.dataset.dealId);
+          const st = state.stages.find((x) => String(x.id) === ev.to.dataset.stageId);
+          if (d && st && ev.from !== ev.to) moveDeal(d, st);
+          else draw();
+        },
+      }));
     }
   }
 

@@ -27,10 +27,13 @@ export async function bottleneckNote(filter = {}) {
   }
 }
 
+// stalledQuery(filter): the query of the stalled report a page with this filter reads.
+export const stalledQuery = (filter = {}) => ({ owner: filter.owner, limit: 500, lang });
+
 // stalledMap(filter): deal id -> the stalled report's item ({days, stalled_days, since, ...}).
 export async function stalledMap(filter = {}) {
   try {
-    const j = await get('/reports/stalled', { owner: filter.owner, limit: 500, lang });
+    const j = await get('/reports/stalled', stalledQuery(filter));
     return new Map(j.items.map((x) => [x.deal_id, x]));
   } catch {
     return new Map();
