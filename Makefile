@@ -98,11 +98,13 @@ test: deps
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-pg
 
-# PostgreSQL: the store's PostgreSQL unit tests and the whole black-box suite,
-# against a throw-away cluster scripts/pg-test-cluster.sh starts and stops.
-test-pg: $(BIN) $(UNITBIN)
+# PostgreSQL: the store's PostgreSQL unit tests and the whole black-box suite
+# (API, CLI and browser), against a throw-away cluster scripts/pg-test-cluster.sh
+# starts and stops.
+test-pg: $(BIN) $(UNITBIN) node_modules/.package-lock.json
 	./scripts/pg-test-cluster.sh run sh -c '$(UNITBIN) --filter "store_pg/*" && \
-		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/'
+		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/ && \
+		LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/'
 
 bench: all
 	./bench/run
