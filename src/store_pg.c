@@ -300,6 +300,12 @@ static const char *const migrations[] = {
     "ALTER TABLE deal ADD COLUMN external_id " T ";"
     "CREATE UNIQUE INDEX deal_external ON deal (workspace_id, external_id)"
     "  WHERE external_id IS NOT NULL;",
+    /*
+     * The deal list by owner and stage in id order (the default sort), as in
+     * the SQLite backend: the index hands rows over in id order, so LIMIT
+     * stops after a page instead of sorting every matching deal.
+     */
+    "CREATE INDEX deal_owner_stage_id ON deal (workspace_id, owner_id, stage_id, id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
