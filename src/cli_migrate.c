@@ -21,7 +21,7 @@ static const char migrate_usage[] =
     "Then counts every table and computes the pipeline summary on both sides and prints\n"
     "both; exits 1 when anything differs. Refuses a target that holds any workspace\n"
     "unless --force (never one holding the same workspace). Ids are new on the target;\n"
-    "versions start again at 1.\n"
+    "versions start again at 1. A SQLite target that does not exist is created.\n"
     "\n"
     "  --no-tokens  do not copy sessions and API tokens (everyone logs in again)\n";
 
@@ -33,17 +33,18 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int open_db(const char *url, struct store **out)
+/* open_db opens a database; a SQLite target (create set) may be a new file. */
+static int open_db(const char *url, int create, struct store **out)
 {
 	char errbuf[256] = "";
 
-	if (!strstr(url, "://")) {
+	if (!create && !strstr(url, "://")) {
 		struct cli tmp = {.db = url};
 
 		if (!cli_db_exists(&tmp))
 			return cli_error("cannot open database '%s': no such file", url);
 	}
-	if (store_open(url, 0, out, errbuf, sizeof(errbuf)) != 0)
+	if (store_open(url, create, out, errbuf, sizeof(errbuf)) != 0)
 		return cli_error("cannot open database '%s': %s", url,
 				 errbuf[0] ? errbuf : "failed");
 	return 0;
@@ -78,7 +79,7 @@ int cmd_migrate(struct cli *c, int argc, char **argv)
 	o.force = force;
 	o.tokens = !no_tokens;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((rc = open_db(from, &src)) || (rc = open_db(to, &dst)))
+	if ((rc = open_db(from, 0, &src)) || (rc = open_db(to, 1, &dst)))
 		goto out;
 	rc = migrate_workspace(src, dst, &o, &rep, &e);
 	if (rc) {

@@ -295,9 +295,10 @@ export function sqlExec(db, sql) {
 }
 // ---- PostgreSQL (make test-pg): end ----
 
-export async function startServer({ demo = true, init, serveArgs = [], env = {} } = {}) {
+// startServer({sqlite}) keeps the database a SQLite file even in the PostgreSQL run.
+export async function startServer({ demo = true, init, serveArgs = [], env = {}, sqlite = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'litecrm-test-'));
-  const db = PG_URL ? pgFreshDb() : path.join(dir, 'crm.db'); // PostgreSQL: see above
+  const db = PG_URL && !sqlite ? pgFreshDb() : path.join(dir, 'crm.db'); // PostgreSQL: see above
   const ctx = { dir, db };
   ctx.cli = (args, o = {}) => runCli(['--db', db, ...args], { cwd: dir, ...o, env: { ...env, ...(o.env || {}) } });
   ctx.cliJson = (args, o) => cliJson(ctx.cli, args, o);
