@@ -1499,14 +1499,9 @@ static int h_summary(struct call *c)
 	struct workspace w;
 	const char *lang = api_query_get(c->req, "lang");
 	json_t *o;
-	int rc;
+	int total, rc;
 
-	deal_filter_init(&f);
-	rc = api_query_owner(c, &f.owner_id);
-	if (rc == 0)
-		rc = api_query_date(c, "close_from", f.close_from);
-	if (rc == 0)
-		rc = api_query_date(c, "close_to", f.close_to);
+	rc = deal_query(c, &f, &total); /* GET /deals's filters; its paging is ignored */
 	if (rc != 0)
 		return rc;
 	if (lang && lang[0]) {

@@ -49,6 +49,12 @@ void deal_filter_init(struct deal_filter *f)
 	f->limit = 50;
 }
 
+int deal_filter_narrows(const struct deal_filter *f)
+{
+	return f->stage_id != 0 || f->status >= 0 || f->company_id != 0 || f->amount_min >= 0 ||
+	       f->amount_max >= 0 || f->q[0] != 0;
+}
+
 /*
  * Every list is an array v of n records owning no other memory: release frees
  * the array and leaves an empty list, so releasing twice is harmless.

@@ -29,4 +29,11 @@ int store_sqlite_open(const char *path, int create, struct store **out, char *er
  */
 int store_pg_open(const char *url, int create, struct store **out, char *errbuf, size_t errsz);
 
+/*
+ * deal_filter_narrows tells whether f sets a condition beyond the owner and
+ * the close-date range (stage, status, company, amount, text): the summary
+ * then runs over the deal list's conditions instead of its faster forms.
+ */
+int deal_filter_narrows(const struct deal_filter *f);
+
 #endif

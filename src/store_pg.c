@@ -383,7 +383,8 @@ enum stmt_id {
 	STMT_DEAL_LIST_FIRST,
 	STMT_DEAL_COUNT_FIRST = STMT_DEAL_LIST_FIRST + 2 * (DEAL_SORT_STAGE + 1) * 2,
 	STMT_SUMMARY_FIRST = STMT_DEAL_COUNT_FIRST + 2,
-	STMT_COUNT = STMT_SUMMARY_FIRST + 2
+	STMT_SUMMARY_FILTERED_FIRST = STMT_SUMMARY_FIRST + 2,
+	STMT_COUNT = STMT_SUMMARY_FILTERED_FIRST + 2
 };
 _Static_assert(STMT_COUNT <= PG_STMT_COUNT, "raise PG_STMT_COUNT");
 
@@ -621,6 +622,13 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" AND ($3::text IS NULL OR d.close_date >= $3::text)"                                      \
 	" AND ($4::text IS NULL OR d.close_date <= $4::text)"
 #define SUMMARY_TAIL " GROUP BY d.stage_id ORDER BY d.stage_id"
+/* The summary under any deal-list filter: DEAL_WHERE's parameters $1-$10. */
+#define SUMMARY_FILTERED                                                                           \
+	"SELECT d.stage_id, count(*), sum(d.amount),"                                              \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
 
 /* ---- parameters ---- */
 
@@ -2074,14 +2082,22 @@ static int pg_summary(struct store *base, int64_t ws, const struct deal_filter *
 		return 0;
 	}
 	by_owner = owner != 0;
-	pgp_i64(&p, ws);
-	pgp_i64(&p, owner);
-	pgp_text_null(&p, f->close_from);
-	pgp_text_null(&p, f->close_to);
-	rc = exec_sql(s, STMT_SUMMARY_FIRST + by_owner,
-		      by_owner ? SUMMARY_HEAD " AND d.owner_id = $2::bigint" SUMMARY_TAIL
-			       : SUMMARY_HEAD DEAL_NO_OWNER SUMMARY_TAIL,
-		      &p, &r, ERR_DB);
+	if (deal_filter_narrows(f)) {
+		deal_filter_params(&p, ws, owner, f);
+		rc = exec_sql(s, STMT_SUMMARY_FILTERED_FIRST + by_owner,
+			      by_owner ? SUMMARY_FILTERED DEAL_OWNER SUMMARY_TAIL
+				       : SUMMARY_FILTERED DEAL_NO_OWNER SUMMARY_TAIL,
+			      &p, &r, ERR_DB);
+	} else {
+		pgp_i64(&p, ws);
+		pgp_i64(&p, owner);
+		pgp_text_null(&p, f->close_from);
+		pgp_text_null(&p, f->close_to);
+		rc = exec_sql(s, STMT_SUMMARY_FIRST + by_owner,
+			      by_owner ? SUMMARY_HEAD " AND d.owner_id = $2::bigint" SUMMARY_TAIL
+				       : SUMMARY_HEAD DEAL_NO_OWNER SUMMARY_TAIL,
+			      &p, &r, ERR_DB);
+	}
 	if (rc)
 		return rc;
 	rc = pg_rows_new(r, sizeof(struct stage_sum), row_stage_sum, &v, &n);

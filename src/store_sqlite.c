@@ -658,6 +658,13 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" AND (?3 IS NULL OR d.close_date >= ?3)"                                                  \
 	" AND (?4 IS NULL OR d.close_date <= ?4)"
 #define SUMMARY_TAIL " GROUP BY d.stage_id ORDER BY d.stage_id"
+/* The summary under any deal-list filter: DEAL_WHERE and deal_cond_sql's parameters. */
+#define SUMMARY_FILTERED                                                                           \
+	"SELECT d.stage_id, count(*), sum(d.amount),"                                              \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
 
 struct sqlite_store *sq(struct store *s)
 {
@@ -2144,16 +2151,19 @@ static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t
 	return rc;
 }
 
+/* What a statement glued from the deal list's conditions does. */
+enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY };
+
 /*
- * deal_list_stmt returns the statement for a condition mask, a sort and a
- * direction (count: the count statement, sort ignored). Statements are
+ * deal_list_stmt returns the statement of a kind for a condition mask, a sort
+ * and a direction (the sort is ignored but by DEAL_STMT_LIST). Statements are
  * cached per connection in a small direct-mapped table keyed by all three.
  */
 static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort sort, int desc,
-			  int count, sqlite3_stmt **out)
+			  enum deal_stmt_kind kind, sqlite3_stmt **out)
 {
-	unsigned key =
-	    count ? (mask << 5 | 1u << 4) + 1 : (mask << 5 | (unsigned)sort << 1 | desc) + 1;
+	unsigned key = kind == DEAL_STMT_LIST ? (mask << 5 | (unsigned)sort << 1 | desc) + 1
+					      : (mask << 5 | 1u << 4 | (unsigned)kind) + 1;
 	size_t slot = (key * 2654435761u >> 8) % DEAL_STMT_CACHE;
 	char sql[4096];
 	size_t len;
@@ -2163,14 +2173,19 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 		*out = s->deal_stmt[slot];
 		return 0;
 	}
-	len = (size_t)snprintf(sql, sizeof(sql), "%s", count ? DEAL_COUNT : DEAL_SELECT DEAL_WHERE);
+	len = (size_t)snprintf(sql, sizeof(sql), "%s",
+			       kind == DEAL_STMT_COUNT	   ? DEAL_COUNT
+			       : kind == DEAL_STMT_SUMMARY ? SUMMARY_FILTERED
+							   : DEAL_SELECT DEAL_WHERE);
 	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
 		if (mask & 1u << i)
 			len +=
 			    (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", deal_cond_sql[i]);
-	if (!count)
+	if (kind == DEAL_STMT_LIST)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s",
 					deal_sort_sql[sort][desc], DEAL_PAGE);
+	else if (kind == DEAL_STMT_SUMMARY)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", SUMMARY_TAIL);
 	if (len >= sizeof(sql))
 		return ERR_DB;
 	sqlite3_finalize(s->deal_stmt[slot]);
@@ -2207,7 +2222,7 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		return 0;
 	}
 	if (count_total) {
-		rc = deal_list_stmt(s, mask, f->sort, 0, 1, &st);
+		rc = deal_list_stmt(s, mask, f->sort, 0, DEAL_STMT_COUNT, &st);
 		if (rc)
 			goto out;
 		if (bind_deal_filter(st, mask, ws, owner, f)) {
@@ -2220,7 +2235,7 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		sq_stmt_done(st);
 		st = NULL;
 	}
-	rc = deal_list_stmt(s, mask, f->sort, f->desc ? 1 : 0, 0, &st);
+	rc = deal_list_stmt(s, mask, f->sort, f->desc ? 1 : 0, DEAL_STMT_LIST, &st);
 	if (rc)
 		goto out;
 	if (bind_deal_filter(st, mask, ws, owner, f) |
@@ -2360,6 +2375,18 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 		return 0;
 	}
 	by_owner = owner != 0;
+	if (deal_filter_narrows(f)) {
+		unsigned mask = deal_cond_mask(f, owner);
+
+		rc = deal_list_stmt(s, mask, DEAL_SORT_ID, 0, DEAL_STMT_SUMMARY, &st);
+		if (rc)
+			goto out;
+		if (bind_deal_filter(st, mask, ws, owner, f)) {
+			rc = sq_bind_failed(s);
+			goto out;
+		}
+		goto fetch;
+	}
 	if (!f->close_from[0] && !f->close_to[0]) /* reports: the maintained sums */
 		return sq_sum_summary(s, ws, owner, out);
 	rc = sq_prepare(s, &s->summary_stmt[by_owner],
@@ -2373,6 +2400,7 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 		rc = sq_bind_failed(s);
 		goto out;
 	}
+fetch:
 	rc = sq_fetch_all(s, st, sizeof(struct stage_sum), row_stage_sum, &v, &n);
 	if (rc)
 		goto out;

@@ -131,6 +131,35 @@ describe('summary: the article figures', () => {
     checkSummary(r.json, expectedSummary((row) => row.close_date >= '2027-01-01' && row.close_date <= '2027-01-31'), 'close window');
   });
 
+  test("the deal list's filters filter the summary the same way", async () => {
+    const admin = await srv.as('admin');
+    const member = await srv.as('amy');
+    const company = SEED.find((r) => r.company.startsWith('CCC'));
+    const companies = items((await srv.api('GET', `/companies?q=${encodeURIComponent(company.company)}`, admin)).json);
+    const cid = companies.find((c) => c.name === company.company).id;
+    const cases = [
+      ['stage=value_proposition', (r) => r.stage === '價值主張'],
+      ['status=open', (r) => r.stage !== '成交' && r.stage !== '失敗'],
+      ['status=lost', (r) => r.stage === '失敗'],
+      [`company=${cid}`, (r) => r.company === company.company],
+      ['amount_min=150000', (r) => r.amount >= 150000],
+      ['amount_min=100000&amount_max=200000&owner=ben', (r) => r.amount >= 100000 && r.amount <= 200000 && r.owner === 'ben'],
+      [`q=${encodeURIComponent('營造')}`, (r) => r.company.includes('營造') || r.deal.includes('營造')],
+      [`status=open&close_from=2027-01-01&q=${encodeURIComponent('系統')}`, (r) => r.stage !== '成交' && r.stage !== '失敗' && r.close_date >= '2027-01-01' && (r.company.includes('系統') || r.deal.includes('系統'))],
+    ];
+    for (const [q, keep] of cases) {
+      const r = await srv.api('GET', `/reports/summary?${q}`, admin);
+      expectStatus(r, 200, undefined, q);
+      checkSummary(r.json, expectedSummary(keep), `summary ?${q}`);
+      // a member's summary under the same filter covers her own deals only
+      const m = await srv.api('GET', `/reports/summary?${q}`, member);
+      expectStatus(m, 200, undefined, q);
+      checkSummary(m.json, expectedSummary((row) => keep(row) && row.owner === 'amy'), `amy's summary ?${q}`);
+    }
+    expectStatus(await srv.api('GET', '/reports/summary?stage=nope', admin), 400, 'request.bad_parameter');
+    expectStatus(await srv.api('GET', '/reports/summary?amount_min=-1', admin), 400, 'request.bad_parameter');
+  });
+
   test('human report summary shows the open expected figure', async () => {
     const r = await srv.cli(['report', 'summary']);
     assert.equal(r.code, 0, r.stderr);
