@@ -6,44 +6,101 @@ import Sortable from 'sortablejs';
 import { api, get, prime as primeGet } from './api.js';
 import { h, initials, mount, toast, today } from './dom.js';
 import { filterHash, routeFilter } from './filters.js';
-import { money, num, stageName, t } from './i18n.js';
+import { lang, money, num, stageName, t } from './i18n.js';
 import { stalledBadge, stalledMap, stalledQuery } from './insights.js'; // reports: stalled deals marked
 
-const LIMIT = 500;
+// Each column shows its first COL deals (newest first) and loads more on
+// demand; its figures (count, amount, expected) are the summary's for the
+// board's filter, so they cover every deal, not only those shown.
+const COL = 50;
 
 function expectedOf(d, st) {
   const p = d.probability_override ?? st.probability;
   return Math.round(d.amount * p) / 100;
 }
 
-// dealsQuery(filter): the deal-list query of a board with this filter.
-function dealsQuery(filter) {
-  const q = { ...filter, limit: LIMIT, total: 1 };
-  delete q.sort;
-  delete q.order;
-  return q;
+// boardFilter(filter): the filter without the list's own order.
+function boardFilter(filter) {
+  const f = { ...filter };
+  delete f.sort;
+  delete f.order;
+  return f;
 }
 
-// prime(r) starts loading the board's deals before the session is known
-// (app.js start()). A saved view's filter comes with the session: not primed.
+// columnQuery(filter, st): the deal-list query of one column, or null when
+// the filter leaves the column empty (another stage or status).
+function columnQuery(filter, st) {
+  if (filter.stage && filter.stage !== st.key) return null;
+  if (filter.status && filter.status !== st.kind) return null;
+  return { ...boardFilter(filter), stage: st.key, limit: COL };
+}
+
+const summaryQuery = (filter) => ({ ...boardFilter(filter), lang });
+
+// prime(r) starts loading the board before the session is known (app.js
+// start()), for the stages the last visit showed. A saved view's filter
+// comes with the session: not primed.
 export function prime(r) {
   if (r.params.has('view')) return;
   const { filter } = routeFilter({ views: [] }, r);
-  primeGet('/deals', dealsQuery(filter));
+  primeGet('/reports/summary', summaryQuery(filter));
   primeGet('/reports/stalled', stalledQuery(filter));
+  for (const st of JSON.parse(localStorage.getItem('litecrm.stages') || '[]')) {
+    const q = columnQuery(filter, st);
+    if (q) primeGet('/deals', q);
+  }
 }
 
 export async function render(main, ctx, r, current) {
   const { filter, view } = routeFilter(ctx, r);
-  const q = dealsQuery(filter);
   // The stages come with the session (ctx); later visits refresh them alongside the deals.
-  const fresh = render.drawn ? get('/stages') : null;
+  const fresh = render.drawn ? await get('/stages') : null;
   render.drawn = true;
-  const [stages, list, stalled] = await Promise.all([fresh, get('/deals', q), stalledMap(filter)]);
+  if (fresh) ctx.stages = fresh.items;
+  localStorage.setItem('litecrm.stages', JSON.stringify(ctx.stages.map((st) => ({ key: st.key, kind: st.kind }))));
+  const lists = ctx.stages.map((st) => {
+    const q = columnQuery(filter, st);
+    return q ? get('/deals', q) : { items: [] };
+  });
+  const [sum, stalled, ...pages] = await Promise.all([get('/reports/summary', summaryQuery(filter)), stalledMap(filter), ...lists]);
   if (!current()) return;
-  if (stages) ctx.stages = stages.items;
-  const state = { deals: list.items, total: list.total ?? list.items.length, stages: ctx.stages };
+  const figs = new Map(sum.stages.map((x) => [x.id, x]));
+  const state = {
+    stages: ctx.stages,
+    cols: new Map(ctx.stages.map((st, i) => {
+      const f = figs.get(st.id) || { count: 0, amount: 0, expected: 0 };
+      return [st.id, { deals: pages[i].items, count: f.count, amount: Number(f.amount), expected: Number(f.expected) }];
+    })),
+    open: { amount: Number(sum.open.amount), expected: Number(sum.open.expected) },
+  };
+  const findDeal = (id) => {
+    for (const c of state.cols.values()) {
+      const d = c.deals.find((x) => String(x.id) === String(id));
+      if (d) return d;
+    }
+    return null;
+  };
+  // shift(d, sign) adds (1) or takes (-1) d from its column's and the board's figures.
+  const shift = (d, sign) => {
+    const c = state.cols.get(d.stage_id);
+    if (c) {
+      c.count += sign;
+      c.amount += sign * Number(d.amount);
+      c.expected += sign * Number(d.expected);
+    }
+    if (d.status === 'open') {
+      state.open.amount += sign * Number(d.amount);
+      state.open.expected += sign * Number(d.expected);
+    }
+  };
+  // place(d, from): d leaves column `from` and joins its own (stage_id) at the top.
+  const place = (d, from) => {
+    const a = state.cols.get(from);
+    if (a) a.deals = a.deals.filter((x) => x !== d);
+    state.cols.get(d.stage_id)?.deals.unshift(d);
+  };
   const boardEl = h('div', { class: 'board', 'data-testid': 'board' });
+  const headFigs = h('div', { class: 'head-figs' });
   const sortables = [];
   const menuClose = () => document.querySelectorAll('.move-menu').forEach((m) => m.remove());
 
@@ -51,15 +108,23 @@ export async function render(main, ctx, r, current) {
     menuClose();
     if (!st || d.stage_id === st.id) return draw();
     const before = { ...d };
+    shift(d, -1);
     Object.assign(d, { stage_id: st.id, stage: st.key, status: st.kind, expected: expectedOf(d, st) });
+    shift(d, 1);
+    place(d, before.stage_id);
     draw();
     try {
       const nd = await api('POST', `/deals/${d.id}/move`, { body: { stage: st.key }, version: before.version });
+      shift(d, -1);
       Object.assign(d, nd);
+      shift(d, 1);
       draw();
       toast(t('moved', { stage: stageName(st) }));
     } catch (e) {
+      shift(d, -1);
       Object.assign(d, before);
+      shift(d, 1);
+      place(d, st.id);
       let msg = t('moveFailed', { msg: e.message });
       if (e.status === 412) msg = t('moveStale');
       else if (e.status === 403) msg = t('moveForbidden');
@@ -67,7 +132,11 @@ export async function render(main, ctx, r, current) {
       toast(msg, 'error');
       if (e.status === 412) {
         try {
+          const was = d.stage_id;
+          shift(d, -1);
           Object.assign(d, await get(`/deals/${d.id}`));
+          shift(d, 1);
+          if (d.stage_id !== was) place(d, was);
         } catch {
           /* keep what we had */
         }
@@ -131,10 +200,24 @@ export async function render(main, ctx, r, current) {
     return el;
   }
 
+  async function loadMore(st, btn) {
+    const c = state.cols.get(st.id);
+    btn.disabled = true;
+    try {
+      const page = await get('/deals', { ...columnQuery(filter, st), offset: c.deals.length });
+      const have = new Set(c.deals.map((d) => d.id));
+      c.deals.push(...page.items.filter((d) => !have.has(d.id)));
+      draw();
+    } catch (e) {
+      btn.disabled = false;
+      toast(e.message, 'error');
+    }
+  }
+
   function column(st) {
-    const ds = state.deals.filter((d) => d.stage_id === st.id);
-    const total = ds.reduce((n, d) => n + Number(d.amount), 0);
-    const exp = ds.reduce((n, d) => n + Number(d.expected), 0);
+    const c = state.cols.get(st.id);
+    const ds = c.deals;
+    const rest = c.count - ds.length;
     const guide = h('div', { class: 'guide', hidden: true, id: `guide-${st.id}` }, st.guidance || t('noGuidance'));
     const gbtn = h('button', { class: 'col-name', type: 'button', 'aria-expanded': 'false', 'aria-controls': `guide-${st.id}`, title: t('guidance') },
       stageName(st), h('span', { class: 'info', 'aria-hidden': 'true' }, 'ⓘ'));
@@ -143,21 +226,29 @@ export async function render(main, ctx, r, current) {
       gbtn.setAttribute('aria-expanded', String(!guide.hidden));
     });
     const cards = h('div', { class: 'col-cards', 'data-stage-id': st.id }, ds.map(card));
+    const more = rest > 0
+      ? h('button', { class: 'btn btn-ghost col-more', type: 'button', 'data-testid': 'col-more' }, t('loadMore', { n: num(Math.min(rest, COL)), rest: num(rest) }))
+      : null;
+    more?.addEventListener('click', () => loadMore(st, more));
     return h('section', { class: `col col-${st.kind}`, 'data-stage': st.key, 'data-testid': 'column' },
       h('header', { class: 'col-head' },
         h('div', { class: 'col-title' }, gbtn, h('span', { class: 'prob', title: t('probability') }, `${st.probability}%`)),
         h('dl', { class: 'col-figs' },
-          h('div', null, h('dt', null, t('count')), h('dd', { 'data-fig': 'count' }, num(ds.length))),
-          h('div', null, h('dt', null, t('total')), h('dd', { 'data-fig': 'total' }, money(total))),
-          h('div', null, h('dt', null, t('expected')), h('dd', { 'data-fig': 'expected' }, money(exp)))),
+          h('div', null, h('dt', null, t('count')), h('dd', { 'data-fig': 'count' }, num(c.count))),
+          h('div', null, h('dt', null, t('total')), h('dd', { 'data-fig': 'total' }, money(c.amount))),
+          h('div', null, h('dt', null, t('expected')), h('dd', { 'data-fig': 'expected' }, money(c.expected)))),
         guide),
-      cards);
+      cards,
+      more);
   }
 
   function draw() {
     sortables.splice(0).forEach((s) => s.destroy());
     const scroll = boardEl.scrollLeft;
     mount(boardEl, state.stages.map(column));
+    mount(headFigs,
+      h('span', null, `${t('open')} ${money(state.open.amount)}`),
+      h('span', null, `${t('expected')} ${money(state.open.expected)}`));
     boardEl.scrollLeft = scroll;
     for (const el of boardEl.querySelectorAll('.col-cards')) {
       sortables.push(Sortable.create(el, {
@@ -166,7 +257,7 @@ export async function render(main, ctx, r, current) {
         ghostClass: 'card-ghost', chosenClass: 'card-chosen', dragClass: 'card-drag',
         scroll: true, bubbleScroll: true,
         onEnd: (ev) => {
-          const d = state.deals.find((x) => String(x.id) === ev.item.dataset.dealId);
+          const d = findDeal(ev.item.dataset.dealId);
           const st = state.stages.find((x) => String(x.id) === ev.to.dataset.stageId);
           if (d && st && ev.from !== ev.to) moveDeal(d, st);
           else draw();
@@ -175,15 +266,11 @@ export async function render(main, ctx, r, current) {
     }
   }
 
-  const openDeals = state.deals.filter((d) => d.status === 'open');
   mount(main,
     h('div', { class: 'page-head' },
       h('h1', null, view ? view.name : t('board')),
-      h('div', { class: 'head-figs' },
-        h('span', null, `${t('open')} ${money(openDeals.reduce((n, d) => n + Number(d.amount), 0))}`),
-        h('span', null, `${t('expected')} ${money(openDeals.reduce((n, d) => n + Number(d.expected), 0))}`)),
+      headFigs,
       h('a', { class: 'btn', href: filterHash('deals', Object.keys(filter).length && !view ? filter : {}, view?.id) }, t('asList'))),
-    state.total > state.deals.length ? h('p', { class: 'muted' }, t('more', { n: state.total - state.deals.length })) : null,
     boardEl);
   draw();
 }

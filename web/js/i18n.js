@@ -125,7 +125,7 @@ const EN = {
   unassigned: '—',
   confirmDelete: 'Delete this?',
   edit: 'Edit',
-  more: '+{n} more not shown',
+  loadMore: 'Show {n} more (of {rest})',
   // ---- reports (web/js/reports.js, insights.js): begin ----
   reports: 'Reports',
   rForecast: 'Forecast',
@@ -359,7 +359,7 @@ const ZH = {
   unassigned: '—',
   confirmDelete: '確定刪除？',
   edit: '編輯',
-  more: '另有 {n} 筆未顯示',
+  loadMore: '再顯示 {n} 筆（尚有 {rest} 筆）',
   // ---- reports (web/js/reports.js, insights.js): begin ----
   reports: '報表',
   rForecast: '營收預測',
