@@ -1497,7 +1497,7 @@ static int h_summary(struct call *c)
 	struct deal_filter f;
 	struct summary s;
 	struct workspace w;
-	const char *lang = api_query_get(c->req, "lang");
+	const char *lang = api_query_get(c->req, "lang"), *group;
 	json_t *o;
 	int total, rc;
 
@@ -1513,7 +1513,11 @@ static int h_summary(struct call *c)
 			return rc;
 		lang = w.language;
 	}
-	rc = svc_summary(c->st, &c->actor, &f, &s, &c->e);
+	group = api_query_get(c->req, "group");
+	if (group && group[0] && strcmp(group, "owner") != 0)
+		return api_bad_param(c, "group", "must be owner");
+	rc = group && group[0] ? svc_summary_owners(c->st, &c->actor, &f, &s, &c->e)
+			       : svc_summary(c->st, &c->actor, &f, &s, &c->e);
 	if (rc != 0)
 		return rc;
 	o = summary_json(&s, lang);

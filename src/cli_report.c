@@ -24,11 +24,37 @@
 
 static const char summary_usage[] =
     "usage: litecrm report summary [--owner USER] [--close-from DATE] [--close-to DATE]\n"
-    "                              [--lang en|zh-TW] [--json]\n"
+    "                              [--by-owner] [--lang en|zh-TW] [--json]\n"
     "\n"
     "Totals of the deals the actor may see: closed won, closed lost, open (amount\n"
-    "and expected revenue = amount x probability), and per stage. --json prints the\n"
-    "API's GET /api/v1/reports/summary.\n";
+    "and expected revenue = amount x probability), and per stage; --by-owner adds\n"
+    "each owner's totals. --json prints the API's GET /api/v1/reports/summary\n"
+    "(with --by-owner: ?group=owner).\n";
+
+/* print_owners prints the per-owner totals of a summary by owner. */
+static void print_owners(const struct summary *s)
+{
+	char won[32], lost[32], open[32], exp[32];
+	size_t i, wname = 5;
+
+	for (i = 0; i < s->nowners; i++)
+		if (cli_width(s->owners[i].username) > wname)
+			wname = cli_width(s->owners[i].username);
+	printf("\n");
+	cli_cell("OWNER", wname, 0);
+	printf("%12s %12s %12s %12s %6s\n", "WON", "LOST", "OPEN", "EXPECTED", "DEALS");
+	for (i = 0; i < s->nowners; i++) {
+		const struct summary_totals *t = &s->owners[i].t;
+
+		money_format_grouped(t->won_amount, s->digits, won, sizeof(won));
+		money_format_grouped(t->lost_amount, s->digits, lost, sizeof(lost));
+		money_format_grouped(t->open_amount, s->digits, open, sizeof(open));
+		money_format_grouped(t->open_expected, s->digits, exp, sizeof(exp));
+		cli_cell(s->owners[i].username, wname, 0);
+		printf("%12s %12s %12s %12s %6lld\n", won, lost, open, exp,
+		       (long long)(t->won_count + t->lost_count + t->open_count));
+	}
+}
 
 static void print_tile(const char *label, int64_t count, int64_t amount, const struct summary *s)
 {
@@ -87,11 +113,15 @@ static void print_summary(const struct summary *s, const char *lang)
 static int report_summary(struct cli *c, int argc, char **argv)
 {
 	const char *owner = NULL, *from = NULL, *to = NULL, *lang = NULL;
-	int json = 0, rc;
+	int json = 0, by_owner = 0, rc;
 	const struct cli_opt opts[] = {
-	    {"owner", CLI_OPT_STRING, &owner}, {"close-from", CLI_OPT_STRING, &from},
-	    {"close-to", CLI_OPT_STRING, &to}, {"lang", CLI_OPT_STRING, &lang},
-	    {"json", CLI_OPT_FLAG, &json},     {NULL, 0, NULL},
+	    {"owner", CLI_OPT_STRING, &owner},
+	    {"close-from", CLI_OPT_STRING, &from},
+	    {"close-to", CLI_OPT_STRING, &to},
+	    {"lang", CLI_OPT_STRING, &lang},
+	    {"by-owner", CLI_OPT_FLAG, &by_owner},
+	    {"json", CLI_OPT_FLAG, &json},
+	    {NULL, 0, NULL},
 	};
 	struct deal_filter f;
 	struct summary s;
@@ -121,7 +151,8 @@ static int report_summary(struct cli *c, int argc, char **argv)
 		}
 		f.owner_id = u.id;
 	}
-	if ((rc = svc_summary(c->st, &c->actor, &f, &s, &e))) {
+	if ((rc = by_owner ? svc_summary_owners(c->st, &c->actor, &f, &s, &e)
+			   : svc_summary(c->st, &c->actor, &f, &s, &e))) {
 		rc = cli_fail(&e, rc);
 		goto out;
 	}
@@ -131,6 +162,8 @@ static int report_summary(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	print_summary(&s, lang);
+	if (by_owner)
+		print_owners(&s);
 	rc = CLI_OK;
 out:
 	if (have_summary)

@@ -191,6 +191,32 @@ json_t *summary_json(const struct summary *s, const char *lang)
 		      bucket_json(s->lost_count, s->lost_amount, -1, digits), "open",
 		      bucket_json(s->open_count, s->open_amount, s->open_expected, digits),
 		      "stages", stages);
+	if (o && s->owners) {
+		json_t *owners = json_array();
+
+		for (i = 0; owners && i < s->nowners; i++) {
+			const struct owner_summary *w = &s->owners[i];
+			const struct summary_totals *t = &w->t;
+
+			if (json_array_append_new(
+				owners,
+				json_pack(
+				    "{s:I,s:s,s:s,s:o,s:o,s:o}", "owner_id",
+				    (json_int_t)w->owner_id, "owner", w->username, "owner_name",
+				    w->display_name, "won",
+				    bucket_json(t->won_count, t->won_amount, -1, digits), "lost",
+				    bucket_json(t->lost_count, t->lost_amount, -1, digits), "open",
+				    bucket_json(t->open_count, t->open_amount, t->open_expected,
+						digits))) != 0) {
+				json_decref(owners);
+				owners = NULL;
+			}
+		}
+		if (!owners || json_object_set_new(o, "owners", owners) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
 fail:
 	json_decref(stages);
 	return o;

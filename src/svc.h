@@ -302,14 +302,31 @@ int svc_deal_history(struct store *st, const struct actor *a, int64_t id, struct
 
 /* ---- reports ---- */
 
+/* The won, lost and open totals of a set of deals. */
+struct summary_totals {
+	int64_t won_count, won_amount;
+	int64_t lost_count, lost_amount;
+	int64_t open_count, open_amount, open_expected;
+};
+
+/* One owner's totals in a summary by owner. */
+struct owner_summary {
+	int64_t owner_id;
+	char username[CAP_USERNAME + 1];
+	char display_name[CAP_NAME + 1];
+	struct summary_totals t;
+};
+
 struct summary {
 	char currency[4];
 	int digits; /* minor-unit digits of currency */
 	int64_t won_count, won_amount;
 	int64_t lost_count, lost_amount;
 	int64_t open_count, open_amount, open_expected;
-	struct stage_list stages; /* every stage, in order */
-	struct stage_sum *sums;	  /* sums[i] belongs to stages.v[i] */
+	struct stage_list stages;     /* every stage, in order */
+	struct stage_sum *sums;	      /* sums[i] belongs to stages.v[i] */
+	struct owner_summary *owners; /* svc_summary_owners: owners with deals, users' order */
+	size_t nowners;
 };
 /*
  * svc_summary computes the article's dashboard for the deals the actor may
@@ -318,6 +335,13 @@ struct summary {
  */
 int svc_summary(struct store *st, const struct actor *a, const struct deal_filter *f,
 		struct summary *out, struct errinfo *e);
+/*
+ * svc_summary_owners is svc_summary plus, in out->owners, the totals of each
+ * owner with deals under f that the actor may see (a member who sees only
+ * her own deals gets her own row), read in the same transaction.
+ */
+int svc_summary_owners(struct store *st, const struct actor *a, const struct deal_filter *f,
+		       struct summary *out, struct errinfo *e);
 void summary_release(struct summary *s);
 
 /* ---- saved views (svc_view.c) ---- */

@@ -459,17 +459,109 @@ static int summary_tx(struct store *st, const struct actor *a, const struct deal
 	return 0;
 }
 
+/* fold_totals adds the per-stage sums to t by the kind of their stage. */
+static void fold_totals(const struct stage_list *stages, const struct stage_sum_list *sums,
+			struct summary_totals *t)
+{
+	for (size_t j = 0; j < sums->n; j++)
+		for (size_t i = 0; i < stages->n; i++) {
+			if (stages->v[i].id != sums->v[j].stage_id)
+				continue;
+			if (stages->v[i].kind == STAGE_WON) {
+				t->won_count += sums->v[j].count;
+				t->won_amount += sums->v[j].amount;
+			} else if (stages->v[i].kind == STAGE_LOST) {
+				t->lost_count += sums->v[j].count;
+				t->lost_amount += sums->v[j].amount;
+			} else {
+				t->open_count += sums->v[j].count;
+				t->open_amount += sums->v[j].amount;
+				t->open_expected += sums->v[j].expected;
+			}
+			break;
+		}
+}
+
+/* owners_tx: the summary, then each visible owner's totals (one summary each). */
+static int owners_tx(struct store *st, const struct actor *a, const struct deal_filter *f,
+		     struct summary *s, struct errinfo *e)
+{
+	struct user_list users = {0};
+	struct deal_filter g = *f;
+	struct workspace w;
+	int rc;
+
+	if ((rc = summary_tx(st, a, f, s, e)))
+		return rc;
+	if ((rc = load_ws(st, a, &w, e)))
+		return rc;
+	g.visible_to = is_privileged(a) || w.members_see_all ? 0 : a->user_id;
+	if ((rc = st->ops->user_list(st, a->workspace_id, &users)))
+		return fail_std(e, rc, "user");
+	s->owners = calloc(users.n ? users.n : 1, sizeof(*s->owners));
+	if (!s->owners) {
+		user_list_release(&users);
+		return fail_std(e, ERR_NOMEM, "summary");
+	}
+	for (size_t i = 0; i < users.n && !rc; i++) {
+		const struct user *u = &users.v[i];
+		struct stage_sum_list sums = {0};
+		struct owner_summary *o = &s->owners[s->nowners];
+
+		if ((f->owner_id && f->owner_id != u->id) ||
+		    (g.visible_to && g.visible_to != u->id))
+			continue;
+		g.owner_id = u->id;
+		if ((rc = st->ops->summary(st, a->workspace_id, &g, &sums))) {
+			rc = fail_std(e, rc, "summary");
+			break;
+		}
+		memset(o, 0, sizeof(*o));
+		fold_totals(&s->stages, &sums, &o->t);
+		stage_sum_list_release(&sums);
+		if (!o->t.won_count && !o->t.lost_count && !o->t.open_count)
+			continue;
+		o->owner_id = u->id;
+		snprintf(o->username, sizeof(o->username), "%s", u->username);
+		snprintf(o->display_name, sizeof(o->display_name), "%s", u->display_name);
+		s->nowners++;
+	}
+	user_list_release(&users);
+	return rc;
+}
+
+static int summary_check(const struct deal_filter *f, struct errinfo *e)
+{
+	if ((f->close_from[0] && !date_valid(f->close_from)) ||
+	    (f->close_to[0] && !date_valid(f->close_to)))
+		return errinfo_set(e, ERR_INVALID, "request.bad_parameter", "close_from",
+				   "dates are YYYY-MM-DD");
+	return 0;
+}
+
 int svc_summary(struct store *st, const struct actor *a, const struct deal_filter *f,
 		struct summary *out, struct errinfo *e)
 {
 	int rc;
 
-	if ((f->close_from[0] && !date_valid(f->close_from)) ||
-	    (f->close_to[0] && !date_valid(f->close_to)))
-		return errinfo_set(e, ERR_INVALID, "request.bad_parameter", "close_from",
-				   "dates are YYYY-MM-DD");
 	memset(out, 0, sizeof(*out));
+	if ((rc = summary_check(f, e)))
+		return rc;
 	WITH_TX(st, 0, rc, summary_tx(st, a, f, out, e));
+	if (rc)
+		summary_release(out);
+	return rc;
+}
+
+int svc_summary_owners(struct store *st, const struct actor *a, const struct deal_filter *f,
+		       struct summary *out, struct errinfo *e)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = summary_check(f, e)))
+		return rc;
+	WITH_TX(st, 0, rc, owners_tx(st, a, f, out, e));
 	if (rc)
 		summary_release(out);
 	return rc;
@@ -480,4 +572,7 @@ void summary_release(struct summary *s)
 	stage_list_release(&s->stages);
 	free(s->sums);
 	s->sums = NULL;
+	free(s->owners);
+	s->owners = NULL;
+	s->nowners = 0;
 }

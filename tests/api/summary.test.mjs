@@ -160,6 +160,35 @@ describe('summary: the article figures', () => {
     expectStatus(await srv.api('GET', '/reports/summary?amount_min=-1', admin), 400, 'request.bad_parameter');
   });
 
+  test('group=owner adds each owner\'s totals, equal to the per-owner summaries', async () => {
+    const admin = await srv.as('admin');
+    const r = await srv.api('GET', '/reports/summary?group=owner', admin);
+    expectStatus(r, 200);
+    checkSummary(r.json, expectedSummary(), 'summary group=owner');
+    const owners = r.json.owners;
+    assert.deepEqual(owners.map((o) => o.owner).sort(), [...new Set(SEED.map((x) => x.owner))].sort());
+    for (const o of owners) {
+      const want = expectedSummary((row) => row.owner === o.owner);
+      assert.deepEqual({ won: o.won, lost: o.lost, open: o.open }, { won: want.won, lost: want.lost, open: want.open }, o.owner);
+      assert.equal(typeof o.owner_name, 'string');
+    }
+    // under a filter, and for a member (her own row only)
+    const f = await srv.api('GET', '/reports/summary?group=owner&status=open&amount_min=150000', admin);
+    for (const o of f.json.owners) {
+      const want = expectedSummary((row) => row.owner === o.owner && row.amount >= 150000 && row.stage !== '成交' && row.stage !== '失敗');
+      assert.deepEqual(o.open, want.open, `${o.owner} open, filtered`);
+      assert.deepEqual(o.won, { count: 0, amount: 0 });
+    }
+    const amy = await srv.api('GET', '/reports/summary?group=owner', await srv.as('amy'));
+    assert.deepEqual(amy.json.owners.map((o) => o.owner), ['amy']);
+    const ben = await srv.api('GET', '/reports/summary?group=owner&owner=ben', admin);
+    assert.deepEqual(ben.json.owners.map((o) => o.owner), ['ben']);
+    assert.equal((await srv.api('GET', '/reports/summary', admin)).json.owners, undefined);
+    const cli = await srv.cliJson(['report', 'summary', '--by-owner', '--json']);
+    assert.deepEqual(cli.owners, owners, 'CLI --by-owner equals the API');
+    expectStatus(await srv.api('GET', '/reports/summary?group=stage', admin), 400, 'request.bad_parameter');
+  });
+
   test('human report summary shows the open expected figure', async () => {
     const r = await srv.cli(['report', 'summary']);
     assert.equal(r.code, 0, r.stderr);

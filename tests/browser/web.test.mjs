@@ -208,6 +208,14 @@ describe('web app', () => {
     assert.equal(sum.won.amount, 125000);
     assert.equal(sum.open.expected, 1295200);
     assert.equal(await page.locator('[data-testid=owner-table] tbody tr').count(), 3);
+    // each owner's row: the open expected figure of the API's per-owner totals
+    const per = (await srv.api('GET', '/reports/summary?group=owner', await srv.as('admin'))).json.owners;
+    const rows = await page.locator('[data-testid=owner-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+    for (const o of per) {
+      const row = rows.find((r) => r[0] === (o.owner_name || o.owner));
+      assert.ok(row, `a row for ${o.owner}: ${JSON.stringify(rows)}`);
+      assert.equal(row[5], String(o.won.count + o.lost.count + o.open.count), JSON.stringify(row));
+    }
     assert.equal(await page.locator('svg.chart').count(), 2);
     await page.context().close();
   });

@@ -13,10 +13,8 @@ export async function render(main, ctx, r, current) {
   const q = { ...f, lang };
   const owners = ctx.users.filter((u) => u.active);
   const note = bottleneckNote({ owner: f.owner }); // GET /reports/time-in-stage, in parallel
-  const [sum, ...per] = await Promise.all([
-    get('/reports/summary', q),
-    ...(f.owner ? [] : owners.map((u) => get('/reports/summary', { ...q, owner: u.username }))),
-  ]);
+  // One call: the summary and, without an owner filter, each owner's totals.
+  const sum = await get('/reports/summary', f.owner ? q : { ...q, group: 'owner' });
   const bottleneck = await note;
   if (!current()) return;
 
@@ -33,9 +31,7 @@ export async function render(main, ctx, r, current) {
     h('div', { class: 'f-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, t('apply')), h('a', { class: 'btn btn-ghost', href: '#/dashboard' }, t('reset'))));
 
   const open = sum.stages.filter((x) => x.kind === 'open');
-  const rows = per
-    .map((p, i) => ({ u: owners[i], p }))
-    .filter(({ p }) => p.won.count + p.lost.count + p.open.count > 0);
+  const rows = (sum.owners || []).map((p) => ({ u: { username: p.owner, display_name: p.owner_name }, p }));
   mount(main,
     h('div', { class: 'page-head' }, h('h1', null, t('dashboard')), h('span', { class: 'muted' }, sum.currency)),
     form,
