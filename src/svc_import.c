@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "svc_import.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 
 static int companies_tx(struct store *st, const struct actor *a, struct company_list *out,
@@ -149,4 +152,15 @@ int svc_restore(struct store *st, const char *path, struct errinfo *e)
 				   "failed or no schema)",
 				   path);
 	return fail_std(e, rc, "restore");
+}
+
+int svc_import_audit(struct store *st, const struct actor *a, const char *kind, size_t rows,
+		     size_t created, size_t updated, size_t skipped, struct errinfo *e)
+{
+	return fail_std(e,
+			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind",
+				      kind, "rows", (json_int_t)rows, "created",
+				      (json_int_t)created, "updated", (json_int_t)updated,
+				      "skipped", (json_int_t)skipped),
+			"audit");
 }

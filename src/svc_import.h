@@ -47,6 +47,13 @@ int svc_import_deal_find(struct store *st, const struct actor *a, const char *ex
 			 struct errinfo *e);
 
 /*
+ * svc_import_audit records a bulk import of rows rows of kind ("deals",
+ * "companies", "contacts") in the audit log, inside the import's batch.
+ */
+int svc_import_audit(struct store *st, const struct actor *a, const char *kind, size_t rows,
+		     size_t created, size_t updated, size_t skipped, struct errinfo *e);
+
+/*
  * svc_backup writes a consistent copy of the database to path (the operator
  * only; the database may be in use). ERR_INVALID with guidance for backends
  * that cannot (PostgreSQL: pg_dump).
