@@ -25,7 +25,8 @@ static int query_time(struct call *c, const char *name, int end_of_day, char out
 	if (!s || !s[0])
 		return 0;
 	if (strlen(s) == 10 && end_of_day ? report_date_end(s, &t) : report_time_parse(s, &t))
-		return api_bad_param(c, name, "must be a time such as 2026-11-27T09:00:00Z or a date");
+		return api_bad_param(c, name,
+				     "must be a time such as 2026-11-27T09:00:00Z or a date");
 	report_time_format(t, out);
 	return 0;
 }
@@ -70,7 +71,8 @@ static int audit_query(struct call *c, struct audit_filter *f)
 	if ((rc = api_query_int(c, "target_id", 1, INT64_MAX, &f->target_id)) ||
 	    (rc = api_query_int(c, "before", 1, INT64_MAX, &f->before_id)) ||
 	    (rc = api_query_int(c, "limit", 1, AUDIT_PAGE_MAX, &limit)) ||
-	    (rc = query_time(c, "since", 0, f->since)) || (rc = query_time(c, "until", 1, f->until)))
+	    (rc = query_time(c, "since", 0, f->since)) ||
+	    (rc = query_time(c, "until", 1, f->until)))
 		return rc;
 	f->limit = (int)limit;
 	return 0;

@@ -56,11 +56,11 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 		   *until = NULL, *before = NULL, *limit = NULL;
 	int json = 0, rc, n;
 	const struct cli_opt opts[] = {
-	    {"action", CLI_OPT_STRING, &action}, {"actor", CLI_OPT_STRING, &actor},
+	    {"action", CLI_OPT_STRING, &action},     {"actor", CLI_OPT_STRING, &actor},
 	    {"target-type", CLI_OPT_STRING, &ttype}, {"target-id", CLI_OPT_STRING, &tid},
-	    {"since", CLI_OPT_STRING, &since},	 {"until", CLI_OPT_STRING, &until},
-	    {"before", CLI_OPT_STRING, &before}, {"limit", CLI_OPT_STRING, &limit},
-	    {"json", CLI_OPT_FLAG, &json},	 {NULL, 0, NULL},
+	    {"since", CLI_OPT_STRING, &since},	     {"until", CLI_OPT_STRING, &until},
+	    {"before", CLI_OPT_STRING, &before},     {"limit", CLI_OPT_STRING, &limit},
+	    {"json", CLI_OPT_FLAG, &json},	     {NULL, 0, NULL},
 	};
 	struct audit_filter f;
 	struct audit_list l = {0};

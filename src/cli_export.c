@@ -227,8 +227,8 @@ static int export_all(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)))
 		return rc;
 	if ((rc = all_json(c, &doc, &e)) ||
-	    (rc = svc_audit_event(c->st, &c->actor, "export", "", 0, &e, "{s:s,s:s}", "kind",
-				  "all", "format", "json"))) {
+	    (rc = svc_audit_event(c->st, &c->actor, "export", "", 0, &e, "{s:s,s:s}", "kind", "all",
+				  "format", "json"))) {
 		json_decref(doc);
 		rc = cli_fail(&e, rc);
 		goto out;

@@ -283,13 +283,12 @@ static int audit_export(struct store *st, const struct actor *a, const char *kin
 			enum export_format fmt, const struct deal_filter *f, size_t rows,
 			struct errinfo *e)
 {
-	return svc_audit_event(st, a, "export", "", 0, e,
-			       "{s:s,s:s,s:I,s:{s:I,s:I,s:i,s:I,s:s,s:s,s:s}}", "kind", kind,
-			       "format", fmt == EXPORT_CSV ? "csv" : "xlsx", "rows",
-			       (json_int_t)rows, "filter", "owner_id", (json_int_t)f->owner_id,
-			       "stage_id", (json_int_t)f->stage_id, "status", f->status,
-			       "company_id", (json_int_t)f->company_id, "close_from",
-			       f->close_from, "close_to", f->close_to, "q", f->q);
+	return svc_audit_event(
+	    st, a, "export", "", 0, e, "{s:s,s:s,s:I,s:{s:I,s:I,s:i,s:I,s:s,s:s,s:s}}", "kind",
+	    kind, "format", fmt == EXPORT_CSV ? "csv" : "xlsx", "rows", (json_int_t)rows, "filter",
+	    "owner_id", (json_int_t)f->owner_id, "stage_id", (json_int_t)f->stage_id, "status",
+	    f->status, "company_id", (json_int_t)f->company_id, "close_from", f->close_from,
+	    "close_to", f->close_to, "q", f->q);
 }
 
 int export_deals(struct store *st, const struct actor *a, const struct deal_filter *filter,

@@ -226,8 +226,8 @@ json_t *trash_entry_json(const struct trash_entry *t)
 	if (json_object_update_new(o, json_pack("{s:s,s:o,s:o,s:o}", "deleted_at", t->deleted_at,
 						"deleted_by", id_or_null(t->deleted_by),
 						"deleted_by_username",
-						str_or_null(t->deleted_by_username),
-						"purge_after", str_or_null(until))) != 0) {
+						str_or_null(t->deleted_by_username), "purge_after",
+						str_or_null(until))) != 0) {
 		json_decref(o);
 		return NULL;
 	}

@@ -37,10 +37,9 @@ enum {
 	" assigned_by, assigned_at, close_date, next_step, created_by, created_at, updated_at,"    \
 	" version, external_id"
 #define HISTORY_COLS "id, workspace_id, deal_id, from_stage_id, to_stage_id, changed_by, changed_at"
-#define CHANGE_COLS                                                                                \
-	"id, workspace_id, deal_id, field, old_value, new_value, changed_by, changed_at"
-#define NOTE_COLS " workspace_id, deal_id, note_id, cited_by, cited_at"
-#define BY_DEAL	  " WHERE workspace_id = $1::bigint AND deal_id = $2::bigint"
+#define CHANGE_COLS  "id, workspace_id, deal_id, field, old_value, new_value, changed_by, changed_at"
+#define NOTE_COLS    " workspace_id, deal_id, note_id, cited_by, cited_at"
+#define BY_DEAL	     " WHERE workspace_id = $1::bigint AND deal_id = $2::bigint"
 
 #define TRASH_SELECT                                                                               \
 	"SELECT d.id, d.workspace_id, d.company_id, d.name, d.amount, d.currency, d.stage_id,"     \
@@ -83,10 +82,11 @@ static const char *const sql[] = {
 				" SELECT " NOTE_COLS " FROM deal_note" BY_DEAL,
     [TR_DELETE - PG_EXT_AUDIT] = "DELETE FROM deal WHERE workspace_id = $1::bigint"
 				 " AND id = $2::bigint",
-    [UN_DEAL - PG_EXT_AUDIT] = "INSERT INTO deal (" DEAL_COLS ") SELECT " DEAL_COLS
-			       " FROM deal_trash WHERE workspace_id = $1::bigint AND id = $2::bigint",
-    [UN_HISTORY - PG_EXT_AUDIT] = "INSERT INTO stage_history (" HISTORY_COLS ") SELECT " HISTORY_COLS
-				  " FROM stage_history_trash" BY_DEAL,
+    [UN_DEAL - PG_EXT_AUDIT] =
+	"INSERT INTO deal (" DEAL_COLS ") SELECT " DEAL_COLS
+	" FROM deal_trash WHERE workspace_id = $1::bigint AND id = $2::bigint",
+    [UN_HISTORY - PG_EXT_AUDIT] = "INSERT INTO stage_history (" HISTORY_COLS
+				  ") SELECT " HISTORY_COLS " FROM stage_history_trash" BY_DEAL,
     [UN_CHANGES - PG_EXT_AUDIT] = "INSERT INTO deal_change (" CHANGE_COLS ") SELECT " CHANGE_COLS
 				  " FROM deal_change_trash" BY_DEAL,
     [UN_NOTES - PG_EXT_AUDIT] =

@@ -41,9 +41,8 @@ enum {
 	" assigned_by, assigned_at, close_date, next_step, created_by, created_at, updated_at,"    \
 	" version, external_id"
 #define HISTORY_COLS "id, workspace_id, deal_id, from_stage_id, to_stage_id, changed_by, changed_at"
-#define CHANGE_COLS                                                                                \
-	"id, workspace_id, deal_id, field, old_value, new_value, changed_by, changed_at"
-#define NOTE_COLS "workspace_id, deal_id, note_id, cited_by, cited_at"
+#define CHANGE_COLS  "id, workspace_id, deal_id, field, old_value, new_value, changed_by, changed_at"
+#define NOTE_COLS    "workspace_id, deal_id, note_id, cited_by, cited_at"
 
 /*
  * A trashed deal in sq_row_deal()'s column order, then when and by whom it
@@ -90,10 +89,12 @@ static const char *const sql[] = {
 				" WHERE workspace_id = ?1 AND deal_id = ?2",
     [UN_DEAL - SQ_EXT_AUDIT] = "INSERT INTO deal (" DEAL_COLS ") SELECT " DEAL_COLS
 			       " FROM deal_trash WHERE workspace_id = ?1 AND id = ?2",
-    [UN_HISTORY - SQ_EXT_AUDIT] = "INSERT INTO stage_history (" HISTORY_COLS ") SELECT " HISTORY_COLS
-				  " FROM stage_history_trash WHERE workspace_id = ?1 AND deal_id = ?2",
-    [UN_CHANGES - SQ_EXT_AUDIT] = "INSERT INTO deal_change (" CHANGE_COLS ") SELECT " CHANGE_COLS
-				  " FROM deal_change_trash WHERE workspace_id = ?1 AND deal_id = ?2",
+    [UN_HISTORY - SQ_EXT_AUDIT] =
+	"INSERT INTO stage_history (" HISTORY_COLS ") SELECT " HISTORY_COLS
+	" FROM stage_history_trash WHERE workspace_id = ?1 AND deal_id = ?2",
+    [UN_CHANGES - SQ_EXT_AUDIT] =
+	"INSERT INTO deal_change (" CHANGE_COLS ") SELECT " CHANGE_COLS
+	" FROM deal_change_trash WHERE workspace_id = ?1 AND deal_id = ?2",
     [UN_NOTES - SQ_EXT_AUDIT] =
 	"INSERT INTO deal_note (" NOTE_COLS ") SELECT " NOTE_COLS " FROM deal_note_trash t"
 	" WHERE t.workspace_id = ?1 AND t.deal_id = ?2 AND EXISTS (SELECT 1 FROM note n"
@@ -106,8 +107,8 @@ static const char *const sql[] = {
     [PU_NOTES - SQ_EXT_AUDIT] =
 	"DELETE FROM deal_note_trash WHERE workspace_id = ?1 AND deal_id = ?2",
     [TR_LIST - SQ_EXT_AUDIT] = TRASH_SELECT " WHERE d.workspace_id = ?1"
-					       " AND (?2 = 0 OR d.owner_id = ?2)"
-					       " ORDER BY d.deleted_at DESC, d.id DESC",
+					    " AND (?2 = 0 OR d.owner_id = ?2)"
+					    " ORDER BY d.deleted_at DESC, d.id DESC",
     [TR_GET - SQ_EXT_AUDIT] = TRASH_SELECT " WHERE d.workspace_id = ?1 AND d.id = ?2",
     [TR_EXPIRED - SQ_EXT_AUDIT] = "SELECT id FROM deal_trash WHERE workspace_id = ?1"
 				  " AND deleted_at < ?2 ORDER BY deleted_at, id",

@@ -416,16 +416,15 @@ static int login_tx(struct store *st, struct token *t, const char *addr, struct 
 }
 
 /* api_token_tx creates an API token and records it (never its secret). */
-static int api_token_tx(struct store *st, const struct actor *a, struct token *t,
-			struct errinfo *e)
+static int api_token_tx(struct store *st, const struct actor *a, struct token *t, struct errinfo *e)
 {
 	int rc;
 
 	if ((rc = token_create_tx(st, t, e)))
 		return rc;
-	return fail_std(e, svc_audit_add(st, a, "token.create", "token", t->id, "{s:s}", "name",
-					 t->name),
-			"audit");
+	return fail_std(
+	    e, svc_audit_add(st, a, "token.create", "token", t->id, "{s:s}", "name", t->name),
+	    "audit");
 }
 
 int svc_login(struct store *st, const char *ws_slug, const char *username, const char *password,
@@ -473,7 +472,7 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 	if (!found) {
 		auth_password_burn(password);
 		login_throttle_fail(st, key, addr);
-		if (w.id > 0 && strcmp(w.slug, ws_slug) == 0)
+		if (w.id > 0)
 			svc_audit_login_failed(st, w.id, 0, username, addr, "unknown_user");
 		return bad_login(e);
 	}
@@ -667,8 +666,8 @@ void svc_csrf_token(const char *secret, char out[65])
 
 /* ---- users ---- */
 
-static int user_create_tx(struct store *st, const struct actor *a, struct user *u,
-			  const char *hash, struct errinfo *e)
+static int user_create_tx(struct store *st, const struct actor *a, struct user *u, const char *hash,
+			  struct errinfo *e)
 {
 	int rc = st->ops->user_create(st, u, hash);
 

@@ -192,8 +192,8 @@ static int trash_list_tx(struct store *st, const struct actor *a, const char *no
 	    "trash");
 }
 
-int svc_trash_list(struct store *st, const struct actor *a, const char *now,
-		   struct trash_list *out, struct errinfo *e)
+int svc_trash_list(struct store *st, const struct actor *a, const char *now, struct trash_list *out,
+		   struct errinfo *e)
 {
 	char ts[TS_LEN];
 	int rc;
@@ -236,8 +236,8 @@ static int restore_tx(struct store *st, const struct actor *a, int64_t id, const
 				   (long long)id);
 	if (rc)
 		return fail_std(e, rc, "trash");
-	if ((rc = svc_audit_add(st, a, "deal.restore", "deal", id, "{s:s,s:s}", "name",
-				t.deal.name, "deleted_at", t.deleted_at)))
+	if ((rc = svc_audit_add(st, a, "deal.restore", "deal", id, "{s:s,s:s}", "name", t.deal.name,
+				"deleted_at", t.deleted_at)))
 		return fail_std(e, rc, "audit");
 	return fail_std(e, st->ops->deal_get(st, a->workspace_id, id, out), "deal");
 }

@@ -20,8 +20,8 @@
 
 #include "svc.h"
 
-#define TRASH_KEEP_DAYS	 30
-#define AUDIT_PAGE_MAX	 500
+#define TRASH_KEEP_DAYS	   30
+#define AUDIT_PAGE_MAX	   500
 #define AUDIT_PAGE_DEFAULT 100
 
 /*
@@ -63,8 +63,8 @@ int svc_audit_list(struct store *st, const struct actor *a, struct audit_filter 
  * reads the trash: every entry for admins and managers, a member's own
  * deals otherwise.
  */
-int svc_trash_list(struct store *st, const struct actor *a, const char *now,
-		   struct trash_list *out, struct errinfo *e);
+int svc_trash_list(struct store *st, const struct actor *a, const char *now, struct trash_list *out,
+		   struct errinfo *e);
 /*
  * svc_deal_restore moves deal id back out of the trash with its history,
  * field changes and citations; out (may be NULL) receives it.

@@ -202,10 +202,9 @@ static int company_delete_tx(struct store *st, const struct actor *a, int64_t id
 				   "company '%s' still has %lld deals", c.name, (long long)n);
 	if ((rc = st->ops->company_delete(st, a->workspace_id, id)))
 		return fail_std(e, rc, "company");
-	return fail_std(e,
-			svc_audit_add(st, a, "company.delete", "company", id, "{s:s}", "name",
-				      c.name),
-			"audit");
+	return fail_std(
+	    e, svc_audit_add(st, a, "company.delete", "company", id, "{s:s}", "name", c.name),
+	    "audit");
 }
 
 int svc_company_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,

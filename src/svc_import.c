@@ -158,9 +158,9 @@ int svc_import_audit(struct store *st, const struct actor *a, const char *kind, 
 		     size_t created, size_t updated, size_t skipped, struct errinfo *e)
 {
 	return fail_std(e,
-			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind",
-				      kind, "rows", (json_int_t)rows, "created",
-				      (json_int_t)created, "updated", (json_int_t)updated,
-				      "skipped", (json_int_t)skipped),
+			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind", kind,
+				      "rows", (json_int_t)rows, "created", (json_int_t)created,
+				      "updated", (json_int_t)updated, "skipped",
+				      (json_int_t)skipped),
 			"audit");
 }
