@@ -1179,11 +1179,7 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	if (rc == 0)
 		rc = parse_csv(data, len, &h, on_row, &im, NULL, &pp, e);
 	if (rc == 0)
-		rc = svc_import_audit(st, a,
-				      o->kind == IMPORT_DEALS	    ? "deals"
-				      : o->kind == IMPORT_COMPANIES ? "companies"
-								    : "contacts",
-				      res->rows, res->created, res->updated, res->nrejects, e);
+		rc = svc_import_audit(st, a, o->kind, res, e); /* the audit log */
 	rc = svc_batch_end(st, rc, e);
 	if (st->ops->bulk_hint)
 		st->ops->bulk_hint(st, 0);

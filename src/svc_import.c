@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "svc_import.h"
+#include "import.h"
 #include "svc_audit.h"
 #include "svc_int.h"
 
@@ -154,13 +155,19 @@ int svc_restore(struct store *st, const char *path, struct errinfo *e)
 	return fail_std(e, rc, "restore");
 }
 
-int svc_import_audit(struct store *st, const struct actor *a, const char *kind, size_t rows,
-		     size_t created, size_t updated, size_t skipped, struct errinfo *e)
+int svc_import_audit(struct store *st, const struct actor *a, int kind,
+		     const struct import_result *res, struct errinfo *e)
 {
+	static const char *const kinds[] = {[IMPORT_DEALS] = "deals",
+					    [IMPORT_COMPANIES] = "companies",
+					    [IMPORT_CONTACTS] = "contacts"};
+
+	if (kind < 0 || kind > IMPORT_CONTACTS)
+		return fail_std(e, ERR_INVALID, "import");
 	return fail_std(e,
-			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind", kind,
-				      "rows", (json_int_t)rows, "created", (json_int_t)created,
-				      "updated", (json_int_t)updated, "skipped",
-				      (json_int_t)skipped),
+			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind",
+				      kinds[kind], "rows", (json_int_t)res->rows, "created",
+				      (json_int_t)res->created, "updated", (json_int_t)res->updated,
+				      "skipped", (json_int_t)res->nrejects),
 			"audit");
 }

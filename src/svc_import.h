@@ -47,11 +47,12 @@ int svc_import_deal_find(struct store *st, const struct actor *a, const char *ex
 			 struct errinfo *e);
 
 /*
- * svc_import_audit records a bulk import of rows rows of kind ("deals",
- * "companies", "contacts") in the audit log, inside the import's batch.
+ * svc_import_audit records a bulk import of kind (enum import_kind, import.h)
+ * with its counts from res in the audit log, inside the import's batch.
  */
-int svc_import_audit(struct store *st, const struct actor *a, const char *kind, size_t rows,
-		     size_t created, size_t updated, size_t skipped, struct errinfo *e);
+struct import_result;
+int svc_import_audit(struct store *st, const struct actor *a, int kind,
+		     const struct import_result *res, struct errinfo *e);
 
 /*
  * svc_backup writes a consistent copy of the database to path (the operator
