@@ -187,18 +187,27 @@ out:
 	return rc;
 }
 
+/* prep prepares statement slot with (ws, id) bound as ?1 and ?2 into *out. */
+static int prep(struct sqlite_store *s, int slot, int64_t ws, int64_t id, sqlite3_stmt **out)
+{
+	int rc = stmt(s, slot, out);
+
+	if (rc == 0 && (sq_bind_i64(*out, 1, ws) | sq_bind_i64(*out, 2, id))) {
+		rc = sq_bind_failed(s);
+		sq_stmt_done(*out);
+	}
+	return rc;
+}
+
 /* run runs statement slot with (ws, id) bound; changed: 1 when a row must change. */
 static int run(struct sqlite_store *s, int slot, int64_t ws, int64_t id, int changed, int fk_err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = stmt(s, slot, &st)))
+	if ((rc = prep(s, slot, ws, id, &st)))
 		return rc;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id))
-		rc = sq_bind_failed(s);
-	else
-		rc = changed ? sq_step_changed(s, st, fk_err) : sq_step_done(s, st, fk_err);
+	rc = changed ? sq_step_changed(s, st, fk_err) : sq_step_done(s, st, fk_err);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -268,13 +277,9 @@ int sqlite_trash_list(struct store *base, int64_t ws, int64_t owner, struct tras
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = stmt(s, TR_LIST, &st)))
+	if ((rc = prep(s, TR_LIST, ws, owner, &st)))
 		return rc;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner))
-		rc = sq_bind_failed(s);
-	else
-		rc = sq_fetch_all(s, st, sizeof(struct trash_entry), row_trash, (void **)&out->v,
-				  &out->n);
+	rc = sq_fetch_all(s, st, sizeof(struct trash_entry), row_trash, (void **)&out->v, &out->n);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -285,12 +290,9 @@ int sqlite_trash_get(struct store *base, int64_t ws, int64_t id, struct trash_en
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = stmt(s, TR_GET, &st)))
+	if ((rc = prep(s, TR_GET, ws, id, &st)))
 		return rc;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, id))
-		rc = sq_bind_failed(s);
-	else
-		rc = sq_fetch_one(s, st, row_trash, out);
+	rc = sq_fetch_one(s, st, row_trash, out);
 	sq_stmt_done(st);
 	return rc;
 }

@@ -465,8 +465,9 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 	login_account_key(found ? w.slug : ws_slug, username, key);
 	rc = login_throttle_check(st, key, addr, retry_after, e);
 	if (rc) {
-		if (rc == ERR_THROTTLED && found)
-			svc_audit_login_failed(st, w.id, u.id, username, addr, "throttled");
+		if (rc == ERR_THROTTLED && w.id > 0)
+			svc_audit_login_failed(st, w.id, found ? u.id : 0, username, addr,
+					       "throttled");
 		return rc;
 	}
 	if (!found) {

@@ -71,38 +71,49 @@ static int entry_fill(struct audit_entry *r, const struct actor *a, const char *
 	return 0;
 }
 
+static int audit_add_tx(struct store *st, struct audit_entry *r, struct errinfo *e)
+{
+	return fail_std(e, st->ops->audit_add(st, r), "audit");
+}
+
+/* audit_vadd writes the row, in the open transaction or (own_tx) in one of its own. */
+static int audit_vadd(struct store *st, const struct actor *a, const char *action,
+		      const char *target_type, int64_t target_id, int own_tx, struct errinfo *e,
+		      const char *fmt, va_list ap)
+{
+	struct audit_entry r;
+	int rc = entry_fill(&r, a, action, target_type, target_id, fmt, ap);
+
+	if (rc)
+		return e ? fail_std(e, rc, "audit") : rc;
+	if (!own_tx)
+		return st->ops->audit_add(st, &r);
+	WITH_TX(st, 1, rc, audit_add_tx(st, &r, e));
+	return rc;
+}
+
 int svc_audit_add(struct store *st, const struct actor *a, const char *action,
 		  const char *target_type, int64_t target_id, const char *detail_fmt, ...)
 {
-	struct audit_entry r;
 	va_list ap;
 	int rc;
 
 	va_start(ap, detail_fmt);
-	rc = entry_fill(&r, a, action, target_type, target_id, detail_fmt, ap);
+	rc = audit_vadd(st, a, action, target_type, target_id, 0, NULL, detail_fmt, ap);
 	va_end(ap);
-	return rc ? rc : st->ops->audit_add(st, &r);
-}
-
-static int audit_add_tx(struct store *st, struct audit_entry *r, struct errinfo *e)
-{
-	return fail_std(e, st->ops->audit_add(st, r), "audit");
+	return rc;
 }
 
 int svc_audit_event(struct store *st, const struct actor *a, const char *action,
 		    const char *target_type, int64_t target_id, struct errinfo *e,
 		    const char *detail_fmt, ...)
 {
-	struct audit_entry r;
 	va_list ap;
 	int rc;
 
 	va_start(ap, detail_fmt);
-	rc = entry_fill(&r, a, action, target_type, target_id, detail_fmt, ap);
+	rc = audit_vadd(st, a, action, target_type, target_id, 1, e, detail_fmt, ap);
 	va_end(ap);
-	if (rc)
-		return fail_std(e, rc, "audit");
-	WITH_TX(st, 1, rc, audit_add_tx(st, &r, e));
 	return rc;
 }
 
