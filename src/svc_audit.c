@@ -190,6 +190,13 @@ static int sweep_tx(struct store *st, const struct actor *a, const char *now, in
 	return fail_std(e, rc, "trash");
 }
 
+int trash_sweep_tx(struct store *st, const struct actor *a, const char *now, struct errinfo *e)
+{
+	int64_t purged;
+
+	return sweep_tx(st, a, now, &purged, e);
+}
+
 static int trash_list_tx(struct store *st, const struct actor *a, const char *now,
 			 struct trash_list *out, struct errinfo *e)
 {

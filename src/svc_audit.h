@@ -85,6 +85,12 @@ int svc_trash_purge(struct store *st, const struct actor *a, int64_t id, const c
 int svc_trash_sweep(struct store *st, const struct actor *a, const char *now, int64_t *purged,
 		    struct errinfo *e);
 
+/*
+ * trash_sweep_tx is svc_trash_sweep inside the caller's open write
+ * transaction (svc_deal.c sweeps on every delete).
+ */
+int trash_sweep_tx(struct store *st, const struct actor *a, const char *now, struct errinfo *e);
+
 /* trash_cutoff writes now minus TRASH_KEEP_DAYS into out; ERR_INVALID when now is no time. */
 int trash_cutoff(const char *now, char out[TS_LEN]);
 

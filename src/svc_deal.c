@@ -381,6 +381,8 @@ static int deal_delete_tx(struct store *st, const struct actor *a, int64_t id, i
 	svc_audit_now(NULL, now);
 	if ((rc = st->ops->deal_trash(st, a->workspace_id, id, a->system ? 0 : a->user_id, now)))
 		return fail_std(e, rc, "deal");
+	if ((rc = trash_sweep_tx(st, a, now, e))) /* what expired goes for good */
+		return rc;
 	return fail_std(e,
 			svc_audit_add(st, a, "deal.delete", "deal", id, "{s:s,s:s,s:I,s:s}", "name",
 				      d.name, "company", d.company_name, "amount_minor",

@@ -271,6 +271,9 @@ describe('audit log and deal trash', () => {
       const list = (await srv.api('GET', '/deals?limit=500', admin)).json.items;
       assert.ok(!list.some((d) => d.id === deal.id));
       assert.equal((await srv.api('GET', `/deals?q=${encodeURIComponent('trash me')}`, admin)).json.items.length, 0);
+      const found = await srv.api('GET', `/search?q=${encodeURIComponent('垃圾')}`, admin);
+      assert.equal(found.status, 200, fmt(found));
+      assert.ok(!found.json.items.some((x) => x.kind === 'deal' && x.id === deal.id), 'not found by the global search');
       const s = await summary();
       assert.notDeepEqual(s, summaryBefore);
       assert.notDeepEqual(await forecast(), forecastBefore);
@@ -347,6 +350,20 @@ describe('audit log and deal trash', () => {
       assert.match(r.stdout, /come back/);
       assert.equal((await srv.api('GET', `/deals/${d2.id}`, admin)).status, 200);
       assert.equal((await srv.cli(['deal', 'trash', '--now', 'tomorrow'])).code, 2);
+    });
+
+    test('deleting a deal also purges what expired (the clock from LITECRM_NOW)', async () => {
+      const old = (await srv.api('POST', '/deals', { ...amy, body: { company: 'Trash Co', name: 'old one', amount: 1 } })).json;
+      const fresh = (await srv.api('POST', '/deals', { ...amy, body: { company: 'Trash Co', name: 'fresh one', amount: 1 } })).json;
+      assert.equal((await srv.api('DELETE', `/deals/${old.id}`, { ...amy, ifMatch: old.version })).status, 204);
+      const later = new Date(Date.now() + 31 * 86400e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const r = await srv.cli(['deal', 'delete', String(fresh.id)], { env: { LITECRM_NOW: later } });
+      assert.equal(r.code, 0, r.stderr);
+      // purged by the delete itself, before anyone looked at the trash
+      const purge = (await audit('action=deal.purge&limit=500')).items.find((x) => x.target_id === old.id);
+      assert.ok(purge && purge.detail.expired === true, JSON.stringify(purge));
+      const t = items(await srv.cliJson(['deal', 'trash', '--json', '--now', later]));
+      assert.deepEqual(t.filter((x) => [old.id, fresh.id].includes(x.id)).map((x) => [x.id, x.deleted_at]), [[fresh.id, later]]);
     });
   });
 });
