@@ -19,8 +19,10 @@ export async function render(main, ctx, r, current) {
 
 function target(x) {
   if (!x.target_type) return '';
-  if (x.target_type === 'deal' && x.action !== 'deal.purge') return h('a', { href: `#/deal/${x.target_id}` }, `${t('deal')} ${x.target_id}`);
-  return `${x.target_type} ${x.target_id}`;
+  const key = `target_${x.target_type}`;
+  const name = `${t(key) === key ? x.target_type : t(key)} ${x.target_id}`;
+  if (x.target_type === 'deal' && x.action !== 'deal.purge') return h('a', { href: `#/deal/${x.target_id}` }, name);
+  return name;
 }
 
 // label names an action in the current language ("" for a code it does not know).
