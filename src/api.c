@@ -1595,6 +1595,7 @@ static const struct {
     TABLE(api_report_routes),			      /* reports and history */
     TABLE(api_note_routes),			      /* notes and search */
     TABLE(api_export_routes),			      /* export downloads */
+    TABLE(api_audit_routes),			      /* audit log and deal trash */
 };
 #undef TABLE
 
@@ -1742,6 +1743,9 @@ static int authenticate(struct call *c)
 				   "this request needs a session or an API token");
 	}
 	rc = svc_authenticate(c->st, c->secret, &c->actor, &c->e);
+	/* the audit log's "from where" */
+	snprintf(c->actor.addr, sizeof(c->actor.addr), "%s",
+		 c->req->client_addr && c->req->client_addr[0] ? c->req->client_addr : "unknown");
 	if (rc != 0) {
 		if (rc == ERR_UNAUTH && !c->e.code[0])
 			errinfo_set(&c->e, ERR_UNAUTH, "auth.required", NULL,

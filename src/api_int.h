@@ -98,6 +98,11 @@ extern const size_t api_note_nroutes;
 extern const struct route api_export_routes[API_EXPORT_NROUTES];
 extern const size_t api_export_nroutes;
 
+/* Audit log and deal trash (api_audit.c): GET /audit, /trash/deals, restore and purge. */
+#define API_AUDIT_NROUTES 4
+extern const struct route api_audit_routes[API_AUDIT_NROUTES];
+extern const size_t api_audit_nroutes;
+
 /* Route flags for the tables of feature files. */
 #define API_AUTH   R_AUTH
 #define API_AUTH_B (R_AUTH | R_BODY)

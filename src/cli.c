@@ -236,6 +236,7 @@ int cli_user_actor(struct cli *c, const char *username, struct actor *out)
 	out->system = 0;
 	out->token_id = 0;
 	out->token_kind = TOKEN_SESSION;
+	snprintf(out->addr, sizeof(out->addr), "cli");
 	return 0;
 }
 

@@ -179,6 +179,11 @@ int cmd_restore(struct cli *c, int argc, char **argv);
 
 /* reports and history (cli_report.c): `import history`, and `deal show`'s field changes. */
 int cli_import_history(struct cli *c, int argc, char **argv);
+/* audit log and deal trash (cli_audit.c) */
+int cmd_audit(struct cli *c, int argc, char **argv);
+int cli_deal_delete(struct cli *c, int argc, char **argv);
+int cli_deal_restore(struct cli *c, int argc, char **argv);
+int cli_deal_trash(struct cli *c, int argc, char **argv);
 /*
  * cli_deal_changes prints deal d's field changes, or with j sets j["changes"]
  * to them. Returns 0 or CLI_ERROR after saying why.

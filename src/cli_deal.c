@@ -490,6 +490,9 @@ static const struct cli_command deal_commands[] = {
     {"show", deal_show, "show a deal and its history"},
     {"move", deal_move, "move a deal to a stage"},
     {"assign", deal_assign, "give a deal to another owner"},
+    {"delete", cli_deal_delete, "move a deal to the trash"},
+    {"restore", cli_deal_restore, "bring a deal back from the trash"},
+    {"trash", cli_deal_trash, "list or purge the trashed deals"},
 };
 
 int cmd_deal(struct cli *c, int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "cli_io.h"
 #include "export.h"
 #include "repr.h"
+#include "svc_audit.h"
 
 /* The version of the `export all` document; a reader refuses newer ones. */
 #define EXPORT_ALL_VERSION 1
@@ -225,7 +226,10 @@ static int export_all(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "only --json is supported");
 	if ((rc = cli_open(c)))
 		return rc;
-	if ((rc = all_json(c, &doc, &e))) {
+	if ((rc = all_json(c, &doc, &e)) ||
+	    (rc = svc_audit_event(c->st, &c->actor, "export", "", 0, &e, "{s:s,s:s}", "kind", "all",
+				  "format", "json"))) {
+		json_decref(doc);
 		rc = cli_fail(&e, rc);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include "export.h"
 #include "money.h"
 #include "pipeline.h"
+#include "svc_audit.h"
 #include "text.h"
 
 int export_format_parse(const char *s, enum export_format *out)
@@ -274,6 +275,22 @@ static void write_deal(FILE *f, struct xlsx *x, lxw_row_t r, const struct deal *
 	worksheet_write_string(x->ws, r, 13, d->updated_at, NULL);
 }
 
+/*
+ * audit_export records a finished export in the audit log: what, in which
+ * format, how many rows, and the filter's conditions that were set.
+ */
+static int audit_export(struct store *st, const struct actor *a, const char *kind,
+			enum export_format fmt, const struct deal_filter *f, size_t rows,
+			struct errinfo *e)
+{
+	return svc_audit_event(
+	    st, a, "export", "", 0, e, "{s:s,s:s,s:I,s:{s:I,s:I,s:i,s:I,s:s,s:s,s:s}}", "kind",
+	    kind, "format", fmt == EXPORT_CSV ? "csv" : "xlsx", "rows", (json_int_t)rows, "filter",
+	    "owner_id", (json_int_t)f->owner_id, "stage_id", (json_int_t)f->stage_id, "status",
+	    f->status, "company_id", (json_int_t)f->company_id, "close_from", f->close_from,
+	    "close_to", f->close_to, "q", f->q);
+}
+
 int export_deals(struct store *st, const struct actor *a, const struct deal_filter *filter,
 		 enum export_format fmt, const char *path,
 		 void (*progress)(void *ctx, size_t done, size_t total), void *pctx, size_t *count,
@@ -337,6 +354,8 @@ out:
 		rc = errinfo_set(e, ERR_IO, "export.io", NULL, "cannot write '%.200s'", path);
 	if (xopen && xlsx_close(&x) != 0 && rc == 0)
 		rc = errinfo_set(e, ERR_IO, "export.io", NULL, "cannot write '%.200s'", path);
+	if (rc == 0)
+		rc = audit_export(st, a, "deals", fmt, filter, n, e);
 	if (rc == 0 && count)
 		*count = n;
 	return rc;
@@ -408,6 +427,8 @@ int export_summary(struct store *st, const struct actor *a, const struct deal_fi
 	} else if (xlsx_close(&x) != 0) {
 		rc = errinfo_set(e, ERR_IO, "export.io", NULL, "cannot write '%.200s'", path);
 	}
+	if (rc == 0)
+		rc = audit_export(st, a, "summary", fmt, f, s.stages.n, e);
 out:
 	summary_release(&s);
 	return rc;

@@ -1178,6 +1178,8 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	rc = load(&im, e);
 	if (rc == 0)
 		rc = parse_csv(data, len, &h, on_row, &im, NULL, &pp, e);
+	if (rc == 0)
+		rc = svc_import_audit(st, a, o->kind, res, e); /* the audit log */
 	rc = svc_batch_end(st, rc, e);
 	if (st->ops->bulk_hint)
 		st->ops->bulk_hint(st, 0);

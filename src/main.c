@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
     {"report", cmd_report, "the pipeline summary and the sales-cycle reports"},
     {"note", cmd_note, "add, list, show and cite notes about customers"},
     {"search", cmd_search, "search companies, contacts, deals and notes"},
+    {"audit", cmd_audit, "the audit log: logins, changes of rights, exports, deletions"},
     {"migrate", cmd_migrate, "copy a workspace to another database (SQLite to PostgreSQL)"},
     {"routes", cmd_routes, NULL}, /* hidden: the route table for tests (security) */
 };

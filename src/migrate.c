@@ -370,10 +370,82 @@ static int copy_views(struct mig *m)
 	return rc ? fail(m, rc, "saved views") : 0;
 }
 
+/* audit_read reads every audit row of ws in st, newest first, into *out. */
+static int audit_read(struct store *st, int64_t ws, struct audit_list *out)
+{
+	struct audit_filter f;
+	struct audit_list page = {0};
+	struct audit_entry *v;
+	int rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.limit = PAGE;
+	for (;;) {
+		if ((rc = st->ops->audit_list(st, ws, &f, &page)))
+			break;
+		if (page.n) {
+			v = realloc(out->v, (out->n + page.n) * sizeof(*v));
+			if (!v) {
+				rc = ERR_NOMEM;
+				break;
+			}
+			memcpy(v + out->n, page.v, page.n * sizeof(*v));
+			out->v = v;
+			out->n += page.n;
+			f.before_id = page.v[page.n - 1].id;
+		}
+		if (page.n < PAGE)
+			break;
+		audit_list_release(&page);
+	}
+	audit_list_release(&page);
+	return rc;
+}
+
+/*
+ * copy_audit copies the audit log, oldest first, with the actor and the
+ * target translated to their new ids (a target not copied, such as a purged
+ * deal, keeps the id it had). Trashed deals are not copied.
+ */
+static int copy_audit(struct mig *m)
+{
+	struct audit_list l = {0};
+	int rc = audit_read(m->src, m->sws, &l);
+
+	for (size_t i = l.n; i-- > 0 && !rc;) {
+		struct audit_entry a = l.v[i];
+		struct idmap *map = NULL;
+		int64_t to;
+
+		a.id = 0;
+		a.workspace_id = m->dws;
+		a.actor_id = a.actor_id > 0 ? idmap_get(&m->users, a.actor_id) : 0;
+		if (!strcmp(a.target_type, "user"))
+			map = &m->users;
+		else if (!strcmp(a.target_type, "deal"))
+			map = &m->deals;
+		else if (!strcmp(a.target_type, "company"))
+			map = &m->companies;
+		else if (!strcmp(a.target_type, "contact"))
+			map = &m->contacts;
+		else if (!strcmp(a.target_type, "note"))
+			map = &m->notes;
+		else if (!strcmp(a.target_type, "stage"))
+			map = &m->stages;
+		else if (!strcmp(a.target_type, "workspace"))
+			a.target_id = m->dws;
+		if (map && (to = idmap_get(map, a.target_id)) > 0)
+			a.target_id = to;
+		rc = m->dst->ops->audit_add(m->dst, &a);
+	}
+	audit_list_release(&l);
+	return rc ? fail(m, rc, "the audit log") : 0;
+}
+
 /* The copy, parents first. */
 static int (*const copy_steps[])(struct mig *m) = {
-    copy_users,	   copy_tokens, copy_stages, copy_companies,
-    copy_contacts, copy_notes,	copy_deals,  copy_views,
+    copy_users, copy_tokens, copy_stages, copy_companies, copy_contacts,
+    copy_notes, copy_deals,  copy_views,  copy_audit,
 };
 
 /* ---- the verification ---- */
@@ -390,11 +462,12 @@ enum {
 	C_CHANGES,
 	C_CITATIONS,
 	C_VIEWS,
+	C_AUDIT,
 	C_COUNT
 };
 static const char *const count_names[C_COUNT] = {
     "users", "tokens",	      "stages",	       "companies", "contacts",	   "notes",
-    "deals", "stage history", "field changes", "citations", "saved views",
+    "deals", "stage history", "field changes", "citations", "saved views", "audit rows",
 };
 _Static_assert(C_COUNT <= MIGRATE_MAX_TABLES, "raise MIGRATE_MAX_TABLES");
 
@@ -451,6 +524,14 @@ static int count_side(struct store *st, int64_t ws, int64_t out[C_COUNT])
 		for (j = 0; j < l.n; j++)
 			out[C_VIEWS] += l.v[j].owner_id == users.v[i].id;
 		saved_view_list_release(&l);
+	}
+	{
+		struct audit_list al = {0};
+
+		if ((rc = audit_read(st, ws, &al)))
+			goto out;
+		out[C_AUDIT] = (int64_t)al.n;
+		audit_list_release(&al);
 	}
 	/* Every deal's id in one read (the report facts), then its children. */
 	if ((rc = st->ops->report_deals(st, ws, 0, &deals)))

@@ -11,7 +11,9 @@
 
 #include "money.h"
 #include "pipeline.h"
+#include "report.h"
 #include "repr.h"
+#include "svc_audit.h"
 
 /* str_or_null: a JSON string, or null when s is empty. */
 static json_t *str_or_null(const char *s)
@@ -219,5 +221,41 @@ json_t *summary_json(const struct summary *s, const char *lang)
 	}
 fail:
 	json_decref(stages);
+	return o;
+}
+
+json_t *audit_entry_json(const struct audit_entry *a)
+{
+	json_t *detail = json_loads(a->detail, 0, NULL);
+
+	if (!json_is_object(detail)) {
+		json_decref(detail);
+		detail = json_object();
+	}
+	return json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:s,s:o}", "id", (json_int_t)a->id, "at",
+			 a->at, "actor_id", id_or_null(a->actor_id), "actor",
+			 str_or_null(a->actor_username), "action", a->action, "target_type",
+			 str_or_null(a->target_type), "target_id", id_or_null(a->target_id), "addr",
+			 a->addr, "detail", detail);
+}
+
+json_t *trash_entry_json(const struct trash_entry *t)
+{
+	json_t *o = deal_json(&t->deal);
+	char until[TS_LEN] = "";
+	int64_t at;
+
+	if (!o)
+		return NULL;
+	if (report_time_parse(t->deleted_at, &at) == 0)
+		report_time_format(at + (int64_t)TRASH_KEEP_DAYS * REPORT_DAY, until);
+	if (json_object_update_new(o, json_pack("{s:s,s:o,s:o,s:o}", "deleted_at", t->deleted_at,
+						"deleted_by", id_or_null(t->deleted_by),
+						"deleted_by_username",
+						str_or_null(t->deleted_by_username), "purge_after",
+						str_or_null(until))) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }

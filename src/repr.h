@@ -32,5 +32,9 @@ json_t *stage_change_json(const struct stage_change *h);
 json_t *token_json(const struct token *t);
 /* summary_json: the shape of GET /api/v1/reports/summary; lang picks stage names. */
 json_t *summary_json(const struct summary *s, const char *lang);
+/* audit_entry_json: one row of GET /api/v1/audit (detail as an object). */
+json_t *audit_entry_json(const struct audit_entry *a);
+/* trash_entry_json: deal_json() plus deleted_at, deleted_by(_username) and purge_after. */
+json_t *trash_entry_json(const struct trash_entry *t);
 
 #endif

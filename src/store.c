@@ -114,3 +114,13 @@ void token_list_release(struct token_list *l)
 {
 	LIST_RELEASE(l);
 }
+
+void audit_list_release(struct audit_list *l)
+{
+	LIST_RELEASE(l);
+}
+
+void trash_list_release(struct trash_list *l)
+{
+	LIST_RELEASE(l);
+}

@@ -267,6 +267,61 @@ struct login_failures {
 	char last_at[TS_LEN];
 };
 
+/* ---- audit log and deal trash (store_sqlite_audit.c, store_pg_audit.c) ---- */
+
+#define CAP_AUDIT_ACTION 32
+#define CAP_AUDIT_TARGET 16
+#define CAP_AUDIT_DETAIL 1000
+
+/*
+ * One audit row: who (actor_id, 0 for anonymous and the operator) did what
+ * (action, a code such as "deal.delete"), to what (target_type and
+ * target_id, "" and 0 when none), when and from where (addr: the client
+ * address, "cli" for the command line), with a small JSON object of detail.
+ */
+struct audit_entry {
+	int64_t id;
+	int64_t workspace_id;
+	char at[TS_LEN];
+	int64_t actor_id;
+	char action[CAP_AUDIT_ACTION + 1];
+	char target_type[CAP_AUDIT_TARGET + 1];
+	int64_t target_id;
+	char addr[CAP_LOGIN_ADDR + 1];
+	char detail[CAP_AUDIT_DETAIL + 1];
+	char actor_username[CAP_USERNAME + 1]; /* joined, read-only */
+};
+struct audit_list {
+	struct audit_entry *v;
+	size_t n;
+};
+void audit_list_release(struct audit_list *l);
+
+/* An audit query; a zero or empty field means "no condition". Newest first. */
+struct audit_filter {
+	char action[CAP_AUDIT_ACTION + 1]; /* this action, or every "x.*" when it ends in '.' */
+	int64_t actor_id;		   /* -1: anonymous rows only */
+	char target_type[CAP_AUDIT_TARGET + 1];
+	int64_t target_id;
+	char since[TS_LEN]; /* at >= since */
+	char until[TS_LEN]; /* at < until */
+	int64_t before_id;  /* keyset paging: only ids below this one */
+	int limit;
+};
+
+/* A deal in the trash, as it was when deleted, with who deleted it and when. */
+struct trash_entry {
+	struct deal deal;
+	char deleted_at[TS_LEN];
+	int64_t deleted_by;
+	char deleted_by_username[CAP_USERNAME + 1]; /* joined, read-only */
+};
+struct trash_list {
+	struct trash_entry *v;
+	size_t n;
+};
+void trash_list_release(struct trash_list *l);
+
 /*
  * The backend's function table. Every function returns 0 or a negative enum
  * err. "ws" is always the workspace id bounding the call. Functions that
@@ -485,6 +540,34 @@ struct store_ops {
 	 * (on = 0), so it may size its caches for it. Optional (NULL).
 	 */
 	int (*bulk_hint)(struct store *s, int on);
+
+	/* ---- audit log and deal trash (store_sqlite_audit.c, store_pg_audit.c) ---- */
+	/* audit_add writes a (its at stamped when empty); sets a->id. */
+	int (*audit_add)(struct store *s, struct audit_entry *a);
+	/* audit_list reads the rows of ws matching f, newest (highest id) first. */
+	int (*audit_list)(struct store *s, int64_t ws, const struct audit_filter *f,
+			  struct audit_list *out);
+	/*
+	 * deal_trash moves a deal with its stage history, field changes and
+	 * citations out of the live tables into the trash (deleted at `at` by
+	 * user `by`, 0 for the operator); everything that reads deals (lists,
+	 * summary, reports, exports) no longer sees it. ERR_NOTFOUND when absent.
+	 */
+	int (*deal_trash)(struct store *s, int64_t ws, int64_t id, int64_t by, const char *at);
+	/*
+	 * deal_untrash moves it back with the same id: ERR_NOTFOUND when not in
+	 * the trash, ERR_INVALID when its company, stage or owner is gone,
+	 * ERR_CONFLICT when its external id was taken meanwhile. Citations of
+	 * notes deleted meanwhile are dropped.
+	 */
+	int (*deal_untrash)(struct store *s, int64_t ws, int64_t id);
+	/* trash_list reads the trash of ws (only owner's deals when owner > 0), newest first. */
+	int (*trash_list)(struct store *s, int64_t ws, int64_t owner, struct trash_list *out);
+	int (*trash_get)(struct store *s, int64_t ws, int64_t id, struct trash_entry *out);
+	/* trash_purge deletes a trashed deal for good; ERR_NOTFOUND when not in the trash. */
+	int (*trash_purge)(struct store *s, int64_t ws, int64_t id);
+	/* trash_expired gives the ids of trashed deals deleted before `before`, oldest first. */
+	int (*trash_expired)(struct store *s, int64_t ws, const char *before, struct id_list *out);
 };
 
 struct store {

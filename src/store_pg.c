@@ -306,6 +306,77 @@ static const char *const migrations[] = {
      * stops after a page instead of sorting every matching deal.
      */
     "CREATE INDEX deal_owner_stage_id ON deal (workspace_id, owner_id, stage_id, id);",
+    /*
+     * audit log and deal trash (store_pg_audit.c): the audit rows, and
+     * trashed deals moved out of deal, stage_history, deal_change and
+     * deal_note into tables of the same columns without foreign keys.
+     */
+    "CREATE TABLE audit ("
+    "  id " ID " PRIMARY KEY,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  at " T " NOT NULL,"
+    "  actor_id BIGINT,"
+    "  action " T " NOT NULL,"
+    "  target_type " T ","
+    "  target_id BIGINT,"
+    "  addr " T " NOT NULL,"
+    "  detail " T " NOT NULL"
+    ");"
+    "CREATE INDEX audit_ws ON audit (workspace_id, id);"
+    "CREATE INDEX audit_action ON audit (workspace_id, action, id);"
+    "CREATE TABLE deal_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  company_id BIGINT NOT NULL,"
+    "  name " T " NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  currency " T " NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  probability INTEGER,"
+    "  owner_id BIGINT NOT NULL,"
+    "  assigned_by BIGINT,"
+    "  assigned_at " T ","
+    "  close_date " T ","
+    "  next_step " T " NOT NULL,"
+    "  created_by BIGINT,"
+    "  created_at " T " NOT NULL,"
+    "  updated_at " T " NOT NULL,"
+    "  version BIGINT NOT NULL,"
+    "  external_id " T ","
+    "  deleted_at " T " NOT NULL,"
+    "  deleted_by BIGINT,"
+    "  PRIMARY KEY (workspace_id, id)"
+    ");"
+    "CREATE INDEX deal_trash_deleted ON deal_trash (workspace_id, deleted_at);"
+    "CREATE TABLE stage_history_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  from_stage_id BIGINT,"
+    "  to_stage_id BIGINT NOT NULL,"
+    "  changed_by BIGINT,"
+    "  changed_at " T " NOT NULL"
+    ");"
+    "CREATE INDEX stage_history_trash_deal ON stage_history_trash (workspace_id, deal_id);"
+    "CREATE TABLE deal_change_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  field " T " NOT NULL,"
+    "  old_value " T ","
+    "  new_value " T ","
+    "  changed_by BIGINT,"
+    "  changed_at " T " NOT NULL"
+    ");"
+    "CREATE INDEX deal_change_trash_deal ON deal_change_trash (workspace_id, deal_id);"
+    "CREATE TABLE deal_note_trash ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  note_id BIGINT NOT NULL,"
+    "  cited_by BIGINT,"
+    "  cited_at " T " NOT NULL"
+    ");"
+    "CREATE INDEX deal_note_trash_deal ON deal_note_trash (workspace_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -956,7 +1027,7 @@ static void row_contact(const PGresult *r, int i, void *out)
 	PG_TEXT(r, i, 9, c->updated_at);
 }
 
-static void row_deal(const PGresult *r, int i, void *out)
+void pg_row_deal(const PGresult *r, int i, void *out)
 {
 	struct deal *d = out;
 
@@ -1899,7 +1970,7 @@ static int pg_deal_create(struct store *base, struct deal *d)
 
 static int pg_deal_get(struct store *base, int64_t ws, int64_t id, struct deal *out)
 {
-	return get_by_id(pg(base), STMT_DEAL_GET, ws, id, row_deal, out, sizeof(*out));
+	return get_by_id(pg(base), STMT_DEAL_GET, ws, id, pg_row_deal, out, sizeof(*out));
 }
 
 /* effective_owner folds owner_id and visible_to into one owner (0: none); see store_sqlite.c. */
@@ -1975,7 +2046,7 @@ static int pg_deal_list(struct store *base, int64_t ws, const struct deal_filter
 	rc = exec_sql(s, id, sql, &p, &r, ERR_DB);
 	if (rc)
 		return rc;
-	rc = pg_rows_new(r, sizeof(struct deal), row_deal, &v, &n);
+	rc = pg_rows_new(r, sizeof(struct deal), pg_row_deal, &v, &n);
 	PQclear(r);
 	if (rc)
 		return rc;
@@ -2206,6 +2277,15 @@ static const struct store_ops pg_ops = {
     /* import, export and backup (store_pg_io.c); backup_to and restore_from stay NULL */
     .deal_external_find = pg_deal_external_find,
     .deal_external_set = pg_deal_external_set,
+    /* audit log and deal trash (store_pg_audit.c) */
+    .audit_add = pg_audit_add,
+    .audit_list = pg_audit_list,
+    .deal_trash = pg_deal_trash,
+    .deal_untrash = pg_deal_untrash,
+    .trash_list = pg_trash_list,
+    .trash_get = pg_trash_get,
+    .trash_purge = pg_trash_purge,
+    .trash_expired = pg_trash_expired,
 };
 
 /* simple runs a fixed statement without parameters (DDL, the migration's own). */

@@ -30,7 +30,8 @@ enum {
 	PG_EXT_VIEW = 96,   /* store_pg_view.c */
 	PG_EXT_IO = 120,    /* store_pg_io.c */
 	PG_EXT_SEC = 160,   /* store_pg_sec.c (security: login throttling) */
-	PG_EXT_COUNT = 176
+	PG_EXT_AUDIT = 176, /* store_pg_audit.c (audit log and deal trash) */
+	PG_EXT_COUNT = 200
 };
 
 /* The number of statements of store_pg.c's own table. */
@@ -87,6 +88,13 @@ typedef void pg_row_fn(const PGresult *r, int row, void *out);
 /* pg_rows_new copies every row of r into a new array (*v, *n) the caller frees. */
 int pg_rows_new(const PGresult *r, size_t elsize, pg_row_fn *row, void **v, size_t *n);
 
+/*
+ * pg_row_deal reads row i of a result of store_pg.c's deal SELECT (its
+ * first PG_DEAL_NCOLS columns).
+ */
+#define PG_DEAL_NCOLS 23
+void pg_row_deal(const PGresult *r, int i, void *out);
+
 /* pg_changed: the number of rows an INSERT, UPDATE or DELETE touched. */
 int64_t pg_changed(const PGresult *r);
 
@@ -129,5 +137,16 @@ int pg_login_known_get(struct store *base, const char *account, const char *addr
 /* import, export and backup (store_pg_io.c) */
 int pg_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);
 int pg_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, const char *ext);
+
+/* audit log and deal trash (store_pg_audit.c) */
+int pg_audit_add(struct store *base, struct audit_entry *a);
+int pg_audit_list(struct store *base, int64_t ws, const struct audit_filter *f,
+		  struct audit_list *out);
+int pg_deal_trash(struct store *base, int64_t ws, int64_t id, int64_t by, const char *at);
+int pg_deal_untrash(struct store *base, int64_t ws, int64_t id);
+int pg_trash_list(struct store *base, int64_t ws, int64_t owner, struct trash_list *out);
+int pg_trash_get(struct store *base, int64_t ws, int64_t id, struct trash_entry *out);
+int pg_trash_purge(struct store *base, int64_t ws, int64_t id);
+int pg_trash_expired(struct store *base, int64_t ws, const char *before, struct id_list *out);
 
 #endif

@@ -364,6 +364,77 @@ static const char *const migrations[] = {
      * (~1,000 random table reads) and sort them in a temp B-tree.
      */
     "CREATE INDEX deal_owner_stage_id ON deal (workspace_id, owner_id, stage_id, id);",
+    /*
+     * audit log and deal trash (store_sqlite_audit.c): the audit rows, and
+     * trashed deals moved out of deal, stage_history, deal_change and
+     * deal_note into tables of the same columns without foreign keys.
+     */
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  actor_id BIGINT,"
+    "  action TEXT NOT NULL,"
+    "  target_type TEXT,"
+    "  target_id BIGINT,"
+    "  addr TEXT NOT NULL,"
+    "  detail TEXT NOT NULL"
+    ");"
+    "CREATE INDEX audit_ws ON audit (workspace_id, id);"
+    "CREATE INDEX audit_action ON audit (workspace_id, action, id);"
+    "CREATE TABLE deal_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  company_id BIGINT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  probability INTEGER,"
+    "  owner_id BIGINT NOT NULL,"
+    "  assigned_by BIGINT,"
+    "  assigned_at TEXT,"
+    "  close_date TEXT,"
+    "  next_step TEXT NOT NULL,"
+    "  created_by BIGINT,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  version BIGINT NOT NULL,"
+    "  external_id TEXT,"
+    "  deleted_at TEXT NOT NULL,"
+    "  deleted_by BIGINT,"
+    "  PRIMARY KEY (workspace_id, id)"
+    ");"
+    "CREATE INDEX deal_trash_deleted ON deal_trash (workspace_id, deleted_at);"
+    "CREATE TABLE stage_history_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  from_stage_id BIGINT,"
+    "  to_stage_id BIGINT NOT NULL,"
+    "  changed_by BIGINT,"
+    "  changed_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX stage_history_trash_deal ON stage_history_trash (workspace_id, deal_id);"
+    "CREATE TABLE deal_change_trash ("
+    "  id BIGINT NOT NULL,"
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  old_value TEXT,"
+    "  new_value TEXT,"
+    "  changed_by BIGINT,"
+    "  changed_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX deal_change_trash_deal ON deal_change_trash (workspace_id, deal_id);"
+    "CREATE TABLE deal_note_trash ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  note_id BIGINT NOT NULL,"
+    "  cited_by BIGINT,"
+    "  cited_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX deal_note_trash_deal ON deal_note_trash (workspace_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -454,7 +525,7 @@ _Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 #define CONTACT_COLUMNS                                                                            \
 	"id, workspace_id, company_id, name, title, phone, email, version, created_at, updated_at"
 
-/* A deal with its joined fields; row_deal() reads the columns in this order. */
+/* A deal with its joined fields; sq_row_deal() reads the columns in this order. */
 #define DEAL_SELECT                                                                                \
 	"SELECT d.id, d.workspace_id, d.company_id, d.name, d.amount, d.currency, d.stage_id,"     \
 	" d.probability, d.owner_id, d.assigned_by, d.assigned_at, d.close_date, d.next_step,"     \
@@ -1054,7 +1125,7 @@ static void row_contact(sqlite3_stmt *st, void *out)
 	COL_TEXT(st, 9, c->updated_at);
 }
 
-static void row_deal(sqlite3_stmt *st, void *out)
+void sq_row_deal(sqlite3_stmt *st, void *out)
 {
 	struct deal *d = out;
 
@@ -2099,7 +2170,7 @@ out:
 
 static int sqlite_deal_get(struct store *base, int64_t ws, int64_t id, struct deal *out)
 {
-	return get_by_id(sq(base), STMT_DEAL_GET, ws, id, row_deal, out, sizeof(*out));
+	return get_by_id(sq(base), STMT_DEAL_GET, ws, id, sq_row_deal, out, sizeof(*out));
 }
 
 /*
@@ -2244,7 +2315,7 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = sq_fetch_all(s, st, sizeof(struct deal), row_deal, &v, &n);
+	rc = sq_fetch_all(s, st, sizeof(struct deal), sq_row_deal, &v, &n);
 	if (rc)
 		goto out;
 	out->v = v;
@@ -2530,6 +2601,15 @@ static const struct store_ops sqlite_ops = {
     .backup_to = sqlite_backup_to,
     .restore_from = sqlite_restore_from,
     .bulk_hint = sqlite_bulk_hint,
+    /* audit log and deal trash */
+    .audit_add = sqlite_audit_add,
+    .audit_list = sqlite_audit_list,
+    .deal_trash = sqlite_deal_trash,
+    .deal_untrash = sqlite_deal_untrash,
+    .trash_list = sqlite_trash_list,
+    .trash_get = sqlite_trash_get,
+    .trash_purge = sqlite_trash_purge,
+    .trash_expired = sqlite_trash_expired,
 };
 
 /*

@@ -25,7 +25,8 @@ enum {
 	SQ_EXT_VIEW = 96,   /* store_sqlite_view.c */
 	SQ_EXT_IO = 120,    /* store_sqlite_io.c */
 	SQ_EXT_SEC = 160,   /* store_sqlite_sec.c (security: login throttling) */
-	SQ_EXT_COUNT = 176
+	SQ_EXT_AUDIT = 176, /* store_sqlite_audit.c (audit log and deal trash) */
+	SQ_EXT_COUNT = 200
 };
 
 #define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
@@ -94,6 +95,13 @@ int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out);
 /* sq_fetch_all reads every row into a new array (*v, *n) the caller frees. */
 int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
 		 size_t *n);
+
+/*
+ * sq_row_deal reads a deal from the SQLite backend's deal SELECT (its first
+ * SQ_DEAL_NCOLS columns, in store_sqlite.c's DEAL_SELECT order).
+ */
+#define SQ_DEAL_NCOLS 23
+void sq_row_deal(sqlite3_stmt *st, void *out);
 
 /* sq_stamp writes store_now() into ts when ts is empty. */
 void sq_stamp(char ts[TS_LEN]);
@@ -167,5 +175,16 @@ int sqlite_login_known_add(struct store *base, const char *account, const char *
 			   const char *at);
 int sqlite_login_known_get(struct store *base, const char *account, const char *addr,
 			   const char *since, int *found);
+
+/* ---- audit log and deal trash (store_sqlite_audit.c), for sqlite_ops ---- */
+int sqlite_audit_add(struct store *base, struct audit_entry *a);
+int sqlite_audit_list(struct store *base, int64_t ws, const struct audit_filter *f,
+		      struct audit_list *out);
+int sqlite_deal_trash(struct store *base, int64_t ws, int64_t id, int64_t by, const char *at);
+int sqlite_deal_untrash(struct store *base, int64_t ws, int64_t id);
+int sqlite_trash_list(struct store *base, int64_t ws, int64_t owner, struct trash_list *out);
+int sqlite_trash_get(struct store *base, int64_t ws, int64_t id, struct trash_entry *out);
+int sqlite_trash_purge(struct store *base, int64_t ws, int64_t id);
+int sqlite_trash_expired(struct store *base, int64_t ws, const char *before, struct id_list *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "money.h"
 #include "pipeline.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 #include "svc_sec.h"
 #include "text.h"
@@ -121,7 +122,7 @@ int deal_writable(const struct actor *a, const struct deal *d)
 
 struct actor actor_system(int64_t ws)
 {
-	struct actor a = {.workspace_id = ws, .role = ROLE_ADMIN, .system = 1};
+	struct actor a = {.workspace_id = ws, .role = ROLE_ADMIN, .system = 1, .addr = "cli"};
 
 	return a;
 }
@@ -341,7 +342,13 @@ static int workspace_update_tx(struct store *st, const struct actor *a, int64_t 
 	}
 	if (in->set & WS_SET_VISIBILITY)
 		w->members_see_all = in->members_see_all ? 1 : 0;
-	return fail_std(e, st->ops->workspace_update(st, w), "workspace");
+	if ((rc = st->ops->workspace_update(st, w)))
+		return fail_std(e, rc, "workspace");
+	return fail_std(e,
+			svc_audit_add(st, a, "workspace.update", "workspace", w->id,
+				      "{s:s,s:s,s:b}", "language", w->language, "currency",
+				      w->currency, "members_see_all", w->members_see_all),
+			"audit");
 }
 
 int svc_workspace_update(struct store *st, const struct actor *a, int64_t if_version,
@@ -396,6 +403,30 @@ static int token_create_tx(struct store *st, struct token *t, struct errinfo *e)
 	return fail_std(e, st->ops->token_create(st, t), "token");
 }
 
+/* login_tx opens the session of a login and records it. */
+static int login_tx(struct store *st, struct token *t, const char *addr, struct errinfo *e)
+{
+	struct actor a = {.workspace_id = t->workspace_id, .user_id = t->user_id};
+	int rc;
+
+	snprintf(a.addr, sizeof(a.addr), "%s", addr[0] ? addr : "unknown");
+	if ((rc = token_create_tx(st, t, e)))
+		return rc;
+	return fail_std(e, svc_audit_add(st, &a, "login", "user", t->user_id, NULL), "audit");
+}
+
+/* api_token_tx creates an API token and records it (never its secret). */
+static int api_token_tx(struct store *st, const struct actor *a, struct token *t, struct errinfo *e)
+{
+	int rc;
+
+	if ((rc = token_create_tx(st, t, e)))
+		return rc;
+	return fail_std(
+	    e, svc_audit_add(st, a, "token.create", "token", t->id, "{s:s}", "name", t->name),
+	    "audit");
+}
+
 int svc_login(struct store *st, const char *ws_slug, const char *username, const char *password,
 	      char secret_out[TOKEN_TEXT_LEN], struct user *user_out, struct errinfo *e)
 {
@@ -422,6 +453,7 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 
 	if (!addr)
 		addr = "";
+	memset(&w, 0, sizeof(w));
 	if (!username_valid(username) || strlen(password) > CAP_PASSWORD) {
 		auth_password_burn(password);
 		return bad_login(e);
@@ -432,15 +464,23 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 	found = rc == 0;
 	login_account_key(found ? w.slug : ws_slug, username, key);
 	rc = login_throttle_check(st, key, addr, retry_after, e);
-	if (rc)
+	if (rc) {
+		if (rc == ERR_THROTTLED && w.id > 0)
+			svc_audit_login_failed(st, w.id, found ? u.id : 0, username, addr,
+					       "throttled");
 		return rc;
+	}
 	if (!found) {
 		auth_password_burn(password);
 		login_throttle_fail(st, key, addr);
+		if (w.id > 0)
+			svc_audit_login_failed(st, w.id, 0, username, addr, "unknown_user");
 		return bad_login(e);
 	}
 	if (auth_password_verify(hash, password) != 0 || !u.active) {
 		login_throttle_fail(st, key, addr);
+		svc_audit_login_failed(st, w.id, u.id, username, addr,
+				       u.active ? "password" : "disabled");
 		return bad_login(e);
 	}
 	auth_token_new(secret, t.hash);
@@ -448,7 +488,7 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 	t.user_id = u.id;
 	t.kind = TOKEN_SESSION;
 	ts_after(t.expires_at, svc_auth_policy()->session_max);
-	WITH_TX(st, 1, rc, token_create_tx(st, &t, e));
+	WITH_TX(st, 1, rc, login_tx(st, &t, addr, e));
 	if (rc)
 		return rc;
 	login_throttle_ok(st, key, addr);
@@ -540,6 +580,9 @@ static int logout_tx(struct store *st, const struct actor *a, struct errinfo *e)
 {
 	int rc = st->ops->token_delete(st, a->workspace_id, a->token_id);
 
+	/* a logout, not a session ended by the idle rule (no user then) */
+	if (rc == 0 && a->user_id)
+		rc = svc_audit_add(st, a, "logout", "user", a->user_id, NULL);
 	return fail_std(e, rc == ERR_NOTFOUND ? 0 : rc, "session");
 }
 
@@ -569,7 +612,7 @@ int svc_token_create(struct store *st, const struct actor *a, const char *name,
 	t.workspace_id = a->workspace_id;
 	t.user_id = a->user_id;
 	t.kind = TOKEN_API;
-	WITH_TX(st, 1, rc, token_create_tx(st, &t, e));
+	WITH_TX(st, 1, rc, api_token_tx(st, a, &t, e));
 	if (rc)
 		return rc;
 	memcpy(secret_out, secret, AUTH_TOKEN_LEN);
@@ -604,7 +647,9 @@ static int token_delete_tx(struct store *st, const struct actor *a, int64_t id, 
 	token_list_release(&l);
 	if (!found)
 		return fail_std(e, ERR_NOTFOUND, "token");
-	return fail_std(e, st->ops->token_delete(st, a->workspace_id, id), "token");
+	if ((rc = st->ops->token_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "token");
+	return fail_std(e, svc_audit_add(st, a, "token.revoke", "token", id, NULL), "audit");
 }
 
 int svc_token_delete(struct store *st, const struct actor *a, int64_t id, struct errinfo *e)
@@ -622,13 +667,17 @@ void svc_csrf_token(const char *secret, char out[65])
 
 /* ---- users ---- */
 
-static int user_create_tx(struct store *st, struct user *u, const char *hash, struct errinfo *e)
+static int user_create_tx(struct store *st, const struct actor *a, struct user *u, const char *hash,
+			  struct errinfo *e)
 {
 	int rc = st->ops->user_create(st, u, hash);
 
 	if (rc == ERR_CONFLICT)
 		return errinfo_set(e, rc, "user.duplicate", "username", "user '%s' already exists",
 				   u->username);
+	if (rc == 0)
+		rc = svc_audit_add(st, a, "user.create", "user", u->id, "{s:s,s:s}", "username",
+				   u->username, "role", role_name(u->role));
 	return fail_std(e, rc, "user");
 }
 
@@ -661,7 +710,7 @@ int svc_user_create(struct store *st, const struct actor *a, struct user *u, con
 	nu.workspace_id = a->workspace_id;
 	if (auth_password_hash(password, hash))
 		return fail_std(e, ERR_NOMEM, "user");
-	WITH_TX(st, 1, rc, user_create_tx(st, &nu, hash, e));
+	WITH_TX(st, 1, rc, user_create_tx(st, a, &nu, hash, e));
 	if (rc == 0)
 		*u = nu;
 	return rc;
@@ -737,12 +786,14 @@ static int other_active_admins(struct store *st, int64_t ws, int64_t id, int64_t
 static int user_update_tx(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
 			  const struct user_input *in, struct user *u, struct errinfo *e)
 {
+	struct user before;
 	int rc;
 
 	if ((rc = user_get_tx(st, a, id, u, e)))
 		return rc;
 	if (if_version && if_version != u->version)
 		return fail_std(e, ERR_STALE, "user");
+	before = *u;
 	if (in->set & USER_SET_DISPLAY &&
 	    (rc = copy_text(u->display_name, sizeof(u->display_name), in->display_name, "user",
 			    "display_name", 1, e)))
@@ -771,6 +822,13 @@ static int user_update_tx(struct store *st, const struct actor *a, int64_t id, i
 		return fail_std(e, rc, "user");
 	if (!u->active)
 		rc = st->ops->token_delete_user(st, a->workspace_id, id, -1);
+	if (rc == 0 && u->role != before.role)
+		rc = svc_audit_add(st, a, "user.role", "user", id, "{s:s,s:s,s:s}", "username",
+				   u->username, "from", role_name(before.role), "to",
+				   role_name(u->role));
+	if (rc == 0 && u->active != before.active)
+		rc = svc_audit_add(st, a, u->active ? "user.enable" : "user.disable", "user", id,
+				   "{s:s}", "username", u->username);
 	return fail_std(e, rc, "user");
 }
 
@@ -814,6 +872,9 @@ static int passwd_write_tx(struct store *st, const struct actor *a, int64_t id, 
 		if (l.v[i].kind == TOKEN_SESSION && l.v[i].id != a->token_id)
 			rc = st->ops->token_delete(st, a->workspace_id, l.v[i].id);
 	token_list_release(&l);
+	if (rc == 0)
+		rc = svc_audit_add(st, a, "password.change", "user", id, "{s:b}", "self",
+				   !a->system && a->user_id == id);
 	return fail_std(e, rc, "user");
 }
 

@@ -31,6 +31,7 @@ struct actor {
 	int system;
 	int64_t token_id; /* the session or API token used, 0 for the CLI */
 	enum token_kind token_kind;
+	char addr[CAP_LOGIN_ADDR + 1]; /* the client address for the audit log; "" is "cli" */
 };
 
 /* actor_system returns the operator of workspace ws (the CLI's identity). */

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "svc_audit.h"
 #include "svc_int.h"
 
 int company_visible(struct store *st, const struct actor *a, const struct workspace *w,
@@ -197,7 +200,11 @@ static int company_delete_tx(struct store *st, const struct actor *a, int64_t id
 	if (n > 0)
 		return errinfo_set(e, ERR_INUSE, "company.in_use", NULL,
 				   "company '%s' still has %lld deals", c.name, (long long)n);
-	return fail_std(e, st->ops->company_delete(st, a->workspace_id, id), "company");
+	if ((rc = st->ops->company_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "company");
+	return fail_std(
+	    e, svc_audit_add(st, a, "company.delete", "company", id, "{s:s}", "name", c.name),
+	    "audit");
 }
 
 int svc_company_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
@@ -370,7 +377,12 @@ static int contact_delete_tx(struct store *st, const struct actor *a, int64_t id
 		return rc;
 	if (if_version && if_version != c.version)
 		return fail_std(e, ERR_STALE, "contact");
-	return fail_std(e, st->ops->contact_delete(st, a->workspace_id, id), "contact");
+	if ((rc = st->ops->contact_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "contact");
+	return fail_std(e,
+			svc_audit_add(st, a, "contact.delete", "contact", id, "{s:s,s:I}", "name",
+				      c.name, "company_id", (json_int_t)c.company_id),
+			"audit");
 }
 
 int svc_contact_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "money.h"
 #include "pipeline.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 #include "svc_report.h"
 #include "text.h"
@@ -368,11 +371,23 @@ static int deal_delete_tx(struct store *st, const struct actor *a, int64_t id, i
 	struct deal d;
 	int rc;
 
+	char now[TS_LEN];
+
 	if ((rc = read_deal(st, a, id, 1, &w, &d, e)))
 		return rc;
 	if (if_version && if_version != d.version)
 		return fail_std(e, ERR_STALE, "deal");
-	return fail_std(e, st->ops->deal_delete(st, a->workspace_id, id), "deal");
+	/* to the trash (svc_audit.h): restorable for TRASH_KEEP_DAYS */
+	svc_audit_now(NULL, now);
+	if ((rc = st->ops->deal_trash(st, a->workspace_id, id, a->system ? 0 : a->user_id, now)))
+		return fail_std(e, rc, "deal");
+	if ((rc = trash_sweep_tx(st, a, now, e))) /* what expired goes for good */
+		return rc;
+	return fail_std(e,
+			svc_audit_add(st, a, "deal.delete", "deal", id, "{s:s,s:s,s:I,s:s}", "name",
+				      d.name, "company", d.company_name, "amount_minor",
+				      (json_int_t)d.amount, "owner", d.owner_username),
+			"audit");
 }
 
 int svc_deal_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,

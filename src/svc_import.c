@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "svc_import.h"
+#include "import.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 
 static int companies_tx(struct store *st, const struct actor *a, struct company_list *out,
@@ -149,4 +153,21 @@ int svc_restore(struct store *st, const char *path, struct errinfo *e)
 				   "failed or no schema)",
 				   path);
 	return fail_std(e, rc, "restore");
+}
+
+int svc_import_audit(struct store *st, const struct actor *a, int kind,
+		     const struct import_result *res, struct errinfo *e)
+{
+	static const char *const kinds[] = {[IMPORT_DEALS] = "deals",
+					    [IMPORT_COMPANIES] = "companies",
+					    [IMPORT_CONTACTS] = "contacts"};
+
+	if (kind < 0 || kind > IMPORT_CONTACTS)
+		return fail_std(e, ERR_INVALID, "import");
+	return fail_std(e,
+			svc_audit_add(st, a, "import", "", 0, "{s:s,s:I,s:I,s:I,s:I}", "kind",
+				      kinds[kind], "rows", (json_int_t)res->rows, "created",
+				      (json_int_t)res->created, "updated", (json_int_t)res->updated,
+				      "skipped", (json_int_t)res->nrejects),
+			"audit");
 }

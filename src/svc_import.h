@@ -47,6 +47,14 @@ int svc_import_deal_find(struct store *st, const struct actor *a, const char *ex
 			 struct errinfo *e);
 
 /*
+ * svc_import_audit records a bulk import of kind (enum import_kind, import.h)
+ * with its counts from res in the audit log, inside the import's batch.
+ */
+struct import_result;
+int svc_import_audit(struct store *st, const struct actor *a, int kind,
+		     const struct import_result *res, struct errinfo *e);
+
+/*
  * svc_backup writes a consistent copy of the database to path (the operator
  * only; the database may be in use). ERR_INVALID with guidance for backends
  * that cannot (PostgreSQL: pg_dump).

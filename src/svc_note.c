@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "svc_audit.h"
 #include "svc_int.h"
 #include "svc_note.h"
 #include "text.h"
@@ -282,7 +285,12 @@ static int note_delete_tx(struct store *st, const struct actor *a, int64_t id, i
 		return fail_std(e, ERR_FORBIDDEN, "note");
 	if (if_version && if_version != n->version)
 		return fail_std(e, ERR_STALE, "note");
-	return fail_std(e, st->ops->note_delete(st, a->workspace_id, id), "note");
+	if ((rc = st->ops->note_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "note");
+	return fail_std(e,
+			svc_audit_add(st, a, "note.delete", "note", id, "{s:s,s:I}", "title",
+				      n->title, "company_id", (json_int_t)n->company_id),
+			"audit");
 }
 
 int svc_note_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
@@ -315,6 +323,7 @@ struct note_bulk {
 	struct note n;
 	struct bulk_name co[BULK_CACHE], user[BULK_CACHE];
 	size_t nco, nuser, nextco, nextuser;
+	size_t created; /* for the audit log */
 };
 
 static const struct bulk_name *bulk_find(const struct bulk_name *v, size_t n, const char *name,
@@ -448,6 +457,7 @@ int svc_note_bulk_add(struct note_bulk *b, const struct note_input *in, int64_t 
 		return rc;
 	if ((rc = b->st->ops->note_create(b->st, n)))
 		return fail_std(e, rc, "note");
+	b->created++;
 	if (id)
 		*id = n->id;
 	return 0;
@@ -463,6 +473,9 @@ int svc_note_bulk_end(struct note_bulk *b, int rc, struct errinfo *e)
 		if (!rc && r)
 			rc = fail_std(e, r, "note");
 	}
+	if (!rc && (rc = svc_audit_add(b->st, b->a, "import", "", 0, "{s:s,s:I}", "kind", "notes",
+				       "created", (json_int_t)b->created)))
+		rc = fail_std(e, rc, "audit");
 	rc = svc_batch_end(b->st, rc, e);
 	free(b);
 	return rc;

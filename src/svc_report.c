@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "money.h"
 #include "pipeline.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 #include "svc_report.h"
 #include "text.h"
@@ -827,6 +830,11 @@ static int history_import_tx(struct himport *im, const struct history_row *rows,
 			goto out;
 		im->res->deals++;
 	}
+	rc = fail_std(e,
+		      svc_audit_add(im->st, im->a, "import", "", 0, "{s:s,s:I,s:I}", "kind",
+				    "history", "rows", (json_int_t)n, "deals",
+				    (json_int_t)im->res->deals),
+		      "audit");
 out:
 	free(v);
 	return rc;

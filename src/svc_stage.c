@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "pipeline.h"
+#include "svc_audit.h"
 #include "svc_int.h"
 
 static int stage_list_tx(struct store *st, const struct actor *a, struct stage_list *out,
@@ -130,7 +133,8 @@ static int stage_conflict(struct errinfo *e, int rc, const char *key)
 	return fail_std(e, rc, "stage");
 }
 
-static int stage_create_tx(struct store *st, struct stage *s, struct errinfo *e)
+static int stage_create_tx(struct store *st, const struct actor *a, struct stage *s,
+			   struct errinfo *e)
 {
 	int rc = st->ops->stage_create(st, s);
 
@@ -140,6 +144,9 @@ static int stage_create_tx(struct store *st, struct stage *s, struct errinfo *e)
 	if (s->stalled_days && st->ops->stage_set_stalled &&
 	    (rc = st->ops->stage_set_stalled(st, s->workspace_id, s->id, s->stalled_days)))
 		return fail_std(e, rc, "stage");
+	if ((rc = svc_audit_add(st, a, "stage.create", "stage", s->id, "{s:s,s:i}", "key", s->key,
+				"probability", s->probability)))
+		return fail_std(e, rc, "audit");
 	return fail_std(e, st->ops->stage_get(st, s->workspace_id, s->id, s), "stage");
 }
 
@@ -165,7 +172,7 @@ int svc_stage_create(struct store *st, const struct actor *a, const struct stage
 		snprintf(s.name_en, sizeof(s.name_en), "%s", s.name_zh);
 	s.workspace_id = a->workspace_id;
 	s.position = in->set & STAGE_SET_POSITION ? in->position : 0;
-	WITH_TX(st, 1, rc, stage_create_tx(st, &s, e));
+	WITH_TX(st, 1, rc, stage_create_tx(st, a, &s, e));
 	if (rc == 0)
 		*out = s;
 	return rc;
@@ -229,6 +236,10 @@ static int stage_update_tx(struct store *st, const struct actor *a, int64_t id, 
 			goto out;
 	}
 	rc = fail_std(e, st->ops->stage_get(st, a->workspace_id, id, s), "stage");
+	if (rc == 0)
+		rc = svc_audit_add(st, a, "stage.change", "stage", id, "{s:s,s:i,s:i,s:i}", "key",
+				   s->key, "probability", s->probability, "kind", (int)s->kind,
+				   "position", s->position);
 out:
 	stage_list_release(&l);
 	return fail_std(e, rc, "stage");
@@ -273,7 +284,10 @@ static int stage_delete_tx(struct store *st, const struct actor *a, int64_t id, 
 	if (s.kind == STAGE_OPEN && n == 0)
 		return errinfo_set(e, ERR_INVALID, "stage.last_open", NULL,
 				   "the pipeline needs at least one open stage");
-	return fail_std(e, st->ops->stage_delete(st, a->workspace_id, id), "stage");
+	if ((rc = st->ops->stage_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "stage");
+	return fail_std(e, svc_audit_add(st, a, "stage.delete", "stage", id, "{s:s}", "key", s.key),
+			"audit");
 }
 
 int svc_stage_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,
@@ -295,6 +309,8 @@ static int stage_reorder_tx(struct store *st, const struct actor *a, const int64
 	if (rc == ERR_INVALID)
 		return errinfo_set(e, rc, "stage.order_invalid", "ids",
 				   "the order must list every stage of the pipeline once");
+	if (rc == 0)
+		rc = svc_audit_add(st, a, "stage.order", "", 0, "{s:i}", "stages", (int)n);
 	return fail_std(e, rc, "stage");
 }
 

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "svc_audit.h"
 #include "svc_int.h"
 
 void saved_view_list_release(struct saved_view_list *l)
@@ -200,7 +203,12 @@ static int view_delete_tx(struct store *st, const struct actor *a, int64_t id, i
 		return fail_std(e, ERR_FORBIDDEN, "view");
 	if (if_version && if_version != v->version)
 		return fail_std(e, ERR_STALE, "view");
-	return fail_std(e, st->ops->view_delete(st, a->workspace_id, id), "view");
+	if ((rc = st->ops->view_delete(st, a->workspace_id, id)))
+		return fail_std(e, rc, "view");
+	return fail_std(e,
+			svc_audit_add(st, a, "view.delete", "view", id, "{s:s,s:b}", "name",
+				      v->name, "shared", v->shared),
+			"audit");
 }
 
 int svc_view_delete(struct store *st, const struct actor *a, int64_t id, int64_t if_version,

@@ -159,7 +159,18 @@ describe('access-control matrix', () => {
       return { id: ids.deal, query: `note_id=${ids.note}` };
     },
     'GET /search': async () => ({ query: `q=${CANARY}` }),
+    'GET /audit': async () => ({}),
+    'GET /trash/deals': async () => ({}),
+    'POST /deals/{id}/restore': async () => ({ id: await trashedDeal() }),
+    'DELETE /trash/deals/{id}': async () => ({ id: await trashedDeal() }),
   };
+  // A deal of amy's, deleted by her: in the trash.
+  async function trashedDeal() {
+    const d = await newDeal();
+    const r = await srv.api('DELETE', `/deals/${d.id}`, { ...as('owner'), ifMatch: d.version });
+    assert.equal(r.status, 204, fmt(r));
+    return d.id;
+  }
   // Reports and exports: every GET /reports/... and /export/... without a fixture of its own
   // (an export's CSV is checked for the canary like any read; XLSX is compressed).
   const fixtureOf = (r) =>

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "money.h"
 #include "store.h"
+#include "store_checks.h"
 
 static struct store *db;
 static struct workspace ws1, ws2;
@@ -192,4 +193,9 @@ Test(store_pg, text_matching_ignores_the_locale)
 	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
 	cr_assert_eq(l.n, 0);
 	deal_list_release(&l);
+}
+
+Test(store_pg, audit_log_and_deal_trash)
+{
+	check_audit_and_trash(db, ws1.id, ws2.id, u1.id, co1.id, st1.id);
 }

@@ -13,9 +13,10 @@ import * as dashboard from './dashboard.js';
 import * as settings from './settings.js';
 import * as notes from './notes.js';
 import * as search from './search.js';
+import * as audit from './audit.js';
 
 const app = document.getElementById('app');
-const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search };
+const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search, audit, trash: audit };
 // Reports: loaded on first visit, so the first screen does not wait for it.
 PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
@@ -169,6 +170,8 @@ function shell() {
     ['reports', t('reports')],
   ];
   if (ctx.privileged) nav.push(['settings', t('settings')]);
+  nav.push(['trash', t('trash')]);
+  if (ctx.me.role === 'admin') nav.push(['audit', t('audit')]);
   topNav = h(
     'nav',
     { class: 'top-nav', 'aria-label': 'main' },

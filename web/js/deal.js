@@ -67,7 +67,15 @@ async function renderDeal(main, ctx, r, current) {
     h('label', null, t('owner'), inp.owner),
     h('label', { class: 'span2' }, t('nextStep'), inp.next_step),
     err,
-    mayEdit ? h('div', { class: 'span2 f-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, t('save'))) : null);
+    mayEdit ? h('div', { class: 'span2 f-actions' }, h('button', { class: 'btn btn-primary', type: 'submit' }, t('save')),
+      h('button', { class: 'btn btn-danger', type: 'button', 'data-testid': 'deal-delete', on: { click: async () => {
+        if (!confirm(t('deleteDealConfirm', { name: d.name }))) return;
+        try {
+          await api('DELETE', `/deals/${d.id}`, { version: d.version });
+          toast(t('dealTrashed', { name: d.name }));
+          ctx.go('#/trash');
+        } catch (e) { if (e.status !== 401) err.textContent = e.status === 403 ? t('forbidden') : e.message; }
+      } } }, t('deleteDeal'))) : null);
 
   const byKey = (k) => ctx.stages.find((s) => s.key === k);
   const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' },
