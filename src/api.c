@@ -1596,6 +1596,7 @@ static const struct {
     TABLE(api_note_routes),			      /* notes and search */
     TABLE(api_export_routes),			      /* export downloads */
     TABLE(api_audit_routes),			      /* audit log and deal trash */
+    TABLE(api_import_routes),			      /* the web import */
 };
 #undef TABLE
 
@@ -1677,6 +1678,16 @@ int api_route_slow(const char *method, const char *path)
 	return r && (r->flags & R_SLOW);
 }
 
+size_t api_route_body_max(const char *method, const char *path)
+{
+	const struct route *r;
+	int64_t id;
+	int known;
+
+	r = route_find(method, path, &id, &known, NULL, 0);
+	return r && (r->flags & R_RAW) ? (size_t)API_UPLOAD_MAX : (size_t)API_BODY_MAX;
+}
+
 /* ---- the route table for the access-control matrix ---- */
 
 json_t *api_routes_json(void)
@@ -1684,8 +1695,11 @@ json_t *api_routes_json(void)
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} flag_names[] = {
-	    {R_AUTH, "auth"}, {R_SLOW, "slow"}, {R_IF_MATCH, "if_match"}, {R_BODY, "body"}};
+	} flag_names[] = {{R_AUTH, "auth"},
+			  {R_SLOW, "slow"},
+			  {R_IF_MATCH, "if_match"},
+			  {R_BODY, "body"},
+			  {R_RAW, "raw"}};
 	json_t *arr = json_array();
 
 	for (size_t t = 0; arr && t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
@@ -1823,10 +1837,13 @@ void api_handle(struct store *st, const struct api_request *req, struct api_resp
 			return;
 		}
 	}
-	rc = api_json_parse(req->body ? req->body : "", req->body_len, &c.body, &c.e);
+	if (c.route->flags & R_RAW) /* a file: the handler reads req->body itself */
+		rc = (c.body = json_object()) ? 0 : ERR_NOMEM;
+	else
+		rc = api_json_parse(req->body ? req->body : "", req->body_len, &c.body, &c.e);
 	if (rc != 0)
 		goto out;
-	if (!(c.route->flags & R_BODY)) {
+	if (!(c.route->flags & (R_BODY | R_RAW))) {
 		unsigned none = 0;
 
 		/* Routes without fields take no body, or {}. */

@@ -19,6 +19,8 @@
 
 /* The largest request body accepted; over it is 413 request.too_large. */
 #define API_BODY_MAX (1024 * 1024)
+/* The largest file uploaded to an import route (R_RAW); over it is 413. */
+#define API_UPLOAD_MAX (32 * 1024 * 1024)
 /* JSON nesting deeper than this is refused before parsing. */
 #define API_JSON_DEPTH_MAX 32
 /* Query parameters kept per request; more are ignored. */
@@ -95,6 +97,12 @@ const char *api_query_get(const struct api_request *req, const char *name);
  * report), else 0 (also for unknown routes).
  */
 int api_route_slow(const char *method, const char *path);
+
+/*
+ * api_route_body_max returns the largest body method and path accept:
+ * API_UPLOAD_MAX for the routes that take a file, else API_BODY_MAX.
+ */
+size_t api_route_body_max(const char *method, const char *path);
 
 /*
  * api_routes_json describes every route of every table for the access-control

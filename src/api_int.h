@@ -41,7 +41,8 @@ enum {
 	R_AUTH = 1 << 0,     /* a user credential is needed */
 	R_SLOW = 1 << 1,     /* runs on the worker pool */
 	R_IF_MATCH = 1 << 2, /* If-Match required */
-	R_BODY = 1 << 3	     /* the handler reads the body; others accept only {} */
+	R_BODY = 1 << 3,     /* the handler reads the body; others accept only {} */
+	R_RAW = 1 << 4	     /* the body is a file, not JSON: up to API_UPLOAD_MAX */
 };
 
 struct route {
@@ -96,6 +97,9 @@ extern const size_t api_note_nroutes;
 /* Export downloads (api_export.c): GET /export/deals.csv|.xlsx, /export/summary.csv|.xlsx. */
 #define API_EXPORT_NROUTES 4
 extern const struct route api_export_routes[API_EXPORT_NROUTES];
+/* api_import.c: the web import (uploads, previews, progress). */
+#define API_IMPORT_NROUTES 5
+extern const struct route api_import_routes[API_IMPORT_NROUTES];
 extern const size_t api_export_nroutes;
 
 /* Audit log and deal trash (api_audit.c): GET /audit, /trash/deals, restore and purge. */

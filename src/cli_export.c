@@ -9,11 +9,11 @@
 
 #include "cli_io.h"
 #include "export.h"
+#include "import_all.h"
 #include "repr.h"
+#include "repr_note.h"
 #include "svc_audit.h"
-
-/* The version of the `export all` document; a reader refuses newer ones. */
-#define EXPORT_ALL_VERSION 1
+#include "svc_note.h"
 
 static const char deals_usage[] =
     "usage: litecrm export deals|summary --format csv|xlsx -o FILE [filters]\n"
@@ -113,12 +113,74 @@ static const char all_usage[] =
     "usage: litecrm export all --json [-o FILE]\n"
     "\n"
     "Writes the whole workspace (settings, users without passwords, stages,\n"
-    "companies, contacts, deals with their stage history) as one JSON document\n"
-    "with a format version, to FILE or standard output.\n";
+    "companies, contacts, deals with their stage history, notes with the deals\n"
+    "citing them, saved views) as one JSON document with a format version, to\n"
+    "FILE or standard output. `litecrm import all FILE` reads it back.\n";
 
-/* all_json builds the `export all` document of the workspace. */
-static int all_json(struct cli *c, json_t **out, struct errinfo *e)
+/* notes_json appends every note of the workspace, with the ids of the deals citing it. */
+static int notes_json(struct cli *c, json_t *arr, struct errinfo *e)
 {
+	struct note_filter nf;
+	size_t i, k, got;
+	int rc;
+
+	memset(&nf, 0, sizeof(nf));
+	for (nf.limit = 500, nf.offset = 0;; nf.offset += 500) {
+		struct note_list nl = {0};
+
+		if ((rc = svc_note_list(c->st, &c->actor, &nf, &nl, e)))
+			return rc;
+		for (i = 0; i < nl.n; i++) {
+			struct deal_list dl = {0};
+			json_t *nj = note_json(&nl.v[i]), *ids = json_array();
+
+			if ((rc = svc_note_deals(c->st, &c->actor, nl.v[i].id, &dl, e))) {
+				json_decref(nj);
+				json_decref(ids);
+				note_list_release(&nl);
+				return rc;
+			}
+			for (k = 0; k < dl.n; k++)
+				json_array_append_new(ids, json_integer(dl.v[k].id));
+			deal_list_release(&dl);
+			json_object_set_new(nj, "deals", ids);
+			json_array_append_new(arr, nj);
+		}
+		got = nl.n;
+		note_list_release(&nl);
+		if (got < 500)
+			return 0;
+	}
+}
+
+/* views_json appends every user's saved views (each listed by its owner). */
+static int views_json(struct cli *c, const struct user_list *ul, json_t *arr, struct errinfo *e)
+{
+	for (size_t i = 0; i < ul->n; i++) {
+		struct saved_view_list vl = {0};
+		struct actor a = c->actor;
+		int rc;
+
+		a.system = 0;
+		a.user_id = ul->v[i].id;
+		a.role = ul->v[i].role;
+		if ((rc = svc_view_list(c->st, &a, &vl, e)))
+			return rc;
+		for (size_t k = 0; k < vl.n; k++)
+			if (vl.v[k].owner_id == ul->v[i].id)
+				json_array_append_new(
+				    arr, json_pack("{s:s,s:b,s:s,s:s}", "name", vl.v[k].name,
+						   "shared", vl.v[k].shared != 0, "filter",
+						   vl.v[k].filter, "owner", ul->v[i].username));
+		saved_view_list_release(&vl);
+	}
+	return 0;
+}
+
+/* all_json builds the `export all` document of the workspace, reporting the deals read to prog. */
+static int all_json(struct cli *c, struct cli_progress *prog, json_t **out, struct errinfo *e)
+{
+	int64_t total = 0;
 	struct user_list ul = {0};
 	struct stage_list sl = {0};
 	struct company_list cl = {0};
@@ -174,8 +236,10 @@ static int all_json(struct cli *c, json_t **out, struct errinfo *e)
 	for (df.limit = 500, df.offset = 0;; df.offset += 500) {
 		struct deal_list dl = {0};
 
-		if ((rc = svc_deal_list(c->st, &c->actor, &df, 0, &dl, e)))
+		if ((rc = svc_deal_list(c->st, &c->actor, &df, df.offset == 0, &dl, e)))
 			goto out;
+		if (df.offset == 0)
+			total = dl.total;
 		for (i = 0; i < dl.n; i++) {
 			struct history_list hl = {0};
 			json_t *dj = deal_json(&dl.v[i]), *ha = json_array();
@@ -192,9 +256,18 @@ static int all_json(struct cli *c, json_t **out, struct errinfo *e)
 		}
 		i = dl.n;
 		deal_list_release(&dl);
+		cli_progress_update(prog, (size_t)df.offset + i, total > 0 ? (size_t)total : 1);
 		if (i < 500)
 			break;
 	}
+	arr = json_array();
+	json_object_set_new(doc, "notes", arr);
+	if ((rc = notes_json(c, arr, e)))
+		goto out;
+	arr = json_array();
+	json_object_set_new(doc, "views", arr);
+	if ((rc = views_json(c, &ul, arr, e)))
+		goto out;
 	*out = doc;
 	doc = NULL;
 out:
@@ -215,6 +288,7 @@ static int export_all(struct cli *c, int argc, char **argv)
 	    {NULL, 0, NULL},
 	};
 	struct errinfo e = {0};
+	struct cli_progress prog;
 	json_t *doc = NULL;
 
 	for (int i = 1; i < argc; i++)
@@ -226,9 +300,13 @@ static int export_all(struct cli *c, int argc, char **argv)
 		return cli_usage_error(c, "only --json is supported");
 	if ((rc = cli_open(c)))
 		return rc;
-	if ((rc = all_json(c, &doc, &e)) ||
-	    (rc = svc_audit_event(c->st, &c->actor, "export", "", 0, &e, "{s:s,s:s}", "kind", "all",
-				  "format", "json"))) {
+	cli_progress_init(&prog, "export", json);
+	rc = all_json(c, &prog, &doc, &e);
+	cli_progress_end(&prog);
+	if (rc == 0)
+		rc = svc_audit_event(c->st, &c->actor, "export", "", 0, &e, "{s:s,s:s}", "kind",
+				     "all", "format", "json");
+	if (rc) {
 		json_decref(doc);
 		rc = cli_fail(&e, rc);
 		goto out;

@@ -12,6 +12,7 @@
 
 #include "cli_io.h"
 #include "import.h"
+#include "import_all.h"
 
 /* ---- shared: files and progress ---- */
 
@@ -71,6 +72,9 @@ void cli_progress_init(struct cli_progress *p, const char *what, int json)
 	p->tty = isatty(STDERR_FILENO);
 	p->json = json;
 	p->last = -1;
+	p->after = 1.0;
+	if (getenv("LITECRM_PROGRESS_AFTER"))
+		p->after = atof(getenv("LITECRM_PROGRESS_AFTER"));
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 }
 
@@ -85,7 +89,7 @@ void cli_progress_update(void *ctx, size_t done, size_t total)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - p->start.tv_sec) + (now.tv_nsec - p->start.tv_nsec) / 1e9;
-	if (secs < 1.0)
+	if (secs < p->after)
 		return;
 	pct = (int)(done * 100 / total);
 	if (pct == p->last)
@@ -121,9 +125,9 @@ static const char import_usage[] =
     "owner, close_date, probability, next_step, external_id; companies: company,\n"
     "website, phone; contacts: name, company, title, phone, email), or those of a\n"
     "Salesforce opportunity report, a HubSpot deals export or a Pipedrive deals\n"
-    "export. Every row is checked before anything is written: one bad row and\n"
-    "nothing is imported, unless --skip-bad. A deal whose external_id was imported\n"
-    "before is updated, not duplicated.\n"
+    "export. All or nothing: one bad row and nothing is imported, unless\n"
+    "--skip-bad. A deal whose external_id was imported before is updated, not\n"
+    "duplicated. Managers and admins only.\n"
     "  --dry-run            check only and report\n"
     "  --skip-bad           import the good rows; write the bad ones to the reject file\n"
     "  --reject FILE        the reject file (default: FILE.rejects.csv)\n"
@@ -135,31 +139,20 @@ static const char import_usage[] =
 /* write_rejects writes res's rejects as CSV: row, column, reason, then the row itself. */
 static int write_rejects(const char *path, const struct import_result *res)
 {
-	FILE *f = fopen(path, "wb");
-	size_t i;
+	size_t len = 0;
+	char *csv = import_rejects_csv(res, &len);
+	FILE *f;
+	int bad;
 
-	if (!f)
+	if (!csv)
+		return cli_error("out of memory");
+	if (!(f = fopen(path, "wb"))) {
+		free(csv);
 		return cli_error("cannot write '%s': %s", path, strerror(errno));
-	fputs("\xEF\xBB\xBFrow,column,reason,data\r\n", f);
-	for (i = 0; i < res->nrejects; i++) {
-		const struct import_reject *j = &res->rejects[i];
-		const char *p;
-
-		fprintf(f, "%zu,%s,\"", j->row, j->column);
-		for (p = j->reason; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		fputs("\",\"", f);
-		for (p = j->line ? j->line : ""; *p; p++) {
-			if (*p == '"')
-				fputc('"', f);
-			fputc(*p, f);
-		}
-		fputs("\"\r\n", f);
 	}
-	if (fclose(f) != 0)
+	bad = fwrite(csv, 1, len, f) != len;
+	free(csv);
+	if (fclose(f) != 0 || bad)
 		return cli_error("cannot write '%s'", path);
 	return 0;
 }
@@ -268,11 +261,77 @@ out:
 	return rc;
 }
 
+static const char all_usage[] =
+    "usage: litecrm import all FILE.json [--force] [--json]\n"
+    "\n"
+    "Reads a whole workspace from the document `litecrm export all --json` wrote:\n"
+    "settings, users, stages, companies and contacts, deals with their stage\n"
+    "history, notes with their citations, saved views. All or nothing. Records get\n"
+    "new ids; users get a random password (set it with `litecrm user passwd`).\n"
+    "  --force    import even though the workspace holds companies, deals or notes\n"
+    "             (the records are added beside them)\n"
+    "  --json     print the counts as JSON (progress as JSON lines on stderr)\n";
+
+static int import_all_cmd(struct cli *c, int argc, char **argv)
+{
+	const char *pos[1];
+	int force = 0, json = 0, rc;
+	const struct cli_opt opts[] = {
+	    {"force", CLI_OPT_FLAG, &force},
+	    {"json", CLI_OPT_FLAG, &json},
+	    {NULL, 0, NULL},
+	};
+	struct import_all_result res;
+	struct cli_progress prog;
+	struct errinfo e = {0};
+	json_error_t jerr;
+	json_t *doc = NULL;
+	char *data = NULL;
+	size_t len = 0;
+
+	if ((rc = cli_parse(c, argc, argv, opts, all_usage, pos, 1, 1, NULL)) >= 0)
+		return rc;
+	if ((rc = cli_read_file(pos[0], IMPORT_MAX_BYTES, &data, &len)))
+		return rc;
+	doc = json_loadb(data, len, 0, &jerr);
+	free(data);
+	if (!doc)
+		return cli_error("%s: not JSON (line %d: %s)", pos[0], jerr.line, jerr.text);
+	if ((rc = cli_open(c)))
+		goto out;
+	cli_progress_init(&prog, "import", json);
+	rc = import_all(c->st, &c->actor, doc, force, cli_progress_update, &prog, &res, &e);
+	cli_progress_end(&prog);
+	if (rc) {
+		rc = cli_error("%s: %s", pos[0], e.message[0] ? e.message : err_str(rc));
+		goto out;
+	}
+	if (json) {
+		rc = cli_print_json(json_pack(
+		    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "users", (json_int_t)res.users,
+		    "stages", (json_int_t)res.stages, "companies", (json_int_t)res.companies,
+		    "contacts", (json_int_t)res.contacts, "deals", (json_int_t)res.deals, "history",
+		    (json_int_t)res.history, "notes", (json_int_t)res.notes, "citations",
+		    (json_int_t)res.citations, "views", (json_int_t)res.views));
+		goto out;
+	}
+	printf("imported %zu users, %zu stages, %zu companies, %zu contacts, %zu deals (%zu "
+	       "history rows), %zu notes (%zu citations), %zu saved views\n",
+	       res.users, res.stages, res.companies, res.contacts, res.deals, res.history,
+	       res.notes, res.citations, res.views);
+	rc = CLI_OK;
+out:
+	json_decref(doc);
+	cli_close(c);
+	return rc;
+}
+
 static const struct cli_command import_commands[] = {
     {"deals", import_cmd, "import deals from a CSV file"},
     {"companies", import_cmd, "import companies from a CSV file"},
     {"contacts", import_cmd, "import contacts from a CSV file"},
     {"history", cli_import_history, "import deals' stage history from a CSV file"},
+    {"all", import_all_cmd, "import a whole workspace from `export all --json`"},
 };
 
 int cmd_import(struct cli *c, int argc, char **argv)

@@ -20,10 +20,12 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len);
  * A progress report for work that may take a while: on a terminal (stderr)
  * a bar once the work has run for a second; with json, one JSON line per
  * step on stderr ({"progress":0.42,"what":"import"}); otherwise nothing.
+ * LITECRM_PROGRESS_AFTER (seconds) changes the second, for tests.
  */
 struct cli_progress {
 	const char *what;
 	int tty, json, shown;
+	double after; /* seconds before anything is shown */
 	struct timespec start;
 	int last; /* last percent shown */
 };

@@ -14,7 +14,8 @@
  *
  * Requests. On the first callback only the per-request context is made
  * (answering at once would make libmicrohttpd drop keep-alive); the body is
- * accumulated up to API_BODY_MAX (beyond it the rest is read and discarded,
+ * accumulated up to API_BODY_MAX, API_UPLOAD_MAX for a file upload
+ * (api_route_body_max; beyond it the rest is read and discarded,
  * and the answer is 413); the answer is given on the final callback.
  *
  * Shutdown. SIGINT and SIGTERM are blocked in every thread and taken with
@@ -62,6 +63,7 @@ struct req {
 	char *body;
 	size_t len, cap;
 	size_t discarded;
+	size_t max; /* the largest body the route takes (api_route_body_max) */
 	int too_big;
 	_Atomic int state;
 	int status; /* for the log */
@@ -426,10 +428,10 @@ static void pool_stop(struct pool *p)
 
 /* ---- libmicrohttpd callbacks ---- */
 
-/* body_append adds data to the request body, discarding past API_BODY_MAX. */
+/* body_append adds data to the request body, discarding past rq->max. */
 static int body_append(struct req *rq, const char *data, size_t size)
 {
-	if (rq->too_big || size > API_BODY_MAX - rq->len) {
+	if (rq->too_big || size > rq->max - rq->len) {
 		rq->too_big = 1;
 		rq->discarded += size;
 		return rq->discarded > DISCARD_MAX ? ERR_TOOBIG : 0;
@@ -440,8 +442,8 @@ static int body_append(struct req *rq, const char *data, size_t size)
 
 		while (cap < rq->len + size + 1)
 			cap *= 2;
-		if (cap > API_BODY_MAX + 1)
-			cap = API_BODY_MAX + 1;
+		if (cap > rq->max + 1)
+			cap = rq->max + 1;
 		b = realloc(rq->body, cap);
 		if (!b)
 			return ERR_NOMEM;
@@ -472,6 +474,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->conn = conn;
 		rq->method = method;
 		rq->url = url;
+		rq->max = is_api(url) ? api_route_body_max(method, url) : API_BODY_MAX;
 		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		atomic_fetch_add(&g_in_flight, 1);
 		*con_cls = rq;
@@ -493,9 +496,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	if (!is_api(url))
 		return queue_web(rq, method, url); /* the web app (web.c) */
-	if (rq->too_big)
-		return queue_api_error(rq, 413, "request.too_large",
-				       "the request body is over 1 MiB");
+	if (rq->too_big) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "the request body is over %zu MiB", rq->max >> 20);
+		return queue_api_error(rq, 413, "request.too_large", msg);
+	}
 
 	fill_request(rq, method, url);
 	if (api_route_slow(method, url)) {

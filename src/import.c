@@ -47,6 +47,8 @@ int import_kind_parse(const char *s, enum import_kind *out)
 /* col_allowed: 1 when column c belongs to an import of kind k. */
 static int col_allowed(enum import_kind k, int c)
 {
+	if (c < 0 || c >= IMPORT_NCOLS)
+		return 0;
 	switch (k) {
 	case IMPORT_DEALS:
 		return c <= IMPORT_COL_EXTERNAL_ID;
@@ -57,6 +59,49 @@ static int col_allowed(enum import_kind k, int c)
 		       c == IMPORT_COL_PHONE || c == IMPORT_COL_EMAIL;
 	}
 	return 0;
+}
+
+int import_column_allowed(enum import_kind k, int c)
+{
+	return col_allowed(k, c);
+}
+
+/* csv_quote appends s as one quoted CSV field to out[*o] (room checked by the caller). */
+static void csv_quote(char *out, size_t *o, const char *s)
+{
+	out[(*o)++] = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			out[(*o)++] = '"';
+		out[(*o)++] = *s;
+	}
+	out[(*o)++] = '"';
+}
+
+char *import_rejects_csv(const struct import_result *res, size_t *len)
+{
+	size_t n = 64, o = 0, i;
+	char *s;
+
+	for (i = 0; i < res->nrejects; i++)
+		n += 32 + strlen(res->rejects[i].column) + 2 * strlen(res->rejects[i].reason) +
+		     2 * strlen(res->rejects[i].line ? res->rejects[i].line : "") + 8;
+	if (!(s = malloc(n)))
+		return NULL;
+	o = (size_t)snprintf(s, n, "\xEF\xBB\xBFrow,column,reason,data\r\n");
+	for (i = 0; i < res->nrejects; i++) {
+		const struct import_reject *j = &res->rejects[i];
+
+		o += (size_t)snprintf(s + o, n - o, "%zu,%s,", j->row, j->column);
+		csv_quote(s, &o, j->reason);
+		s[o++] = ',';
+		csv_quote(s, &o, j->line ? j->line : "");
+		s[o++] = '\r';
+		s[o++] = '\n';
+	}
+	s[o] = '\0';
+	*len = o;
+	return s;
 }
 
 /* ---- encodings ---- */
@@ -300,6 +345,36 @@ static int map_lookup(struct reader *r, const char *cell, int *col)
 	return 0;
 }
 
+void import_header_release(struct import_header_opts *h)
+{
+	for (size_t i = 0; i < h->ncells; i++)
+		free(h->cells[i]);
+	free(h->cells);
+	free(h->cols);
+	h->cells = NULL;
+	h->cols = NULL;
+	h->ncells = 0;
+}
+
+/* keep_cells copies the header row into r->h (keep_cells); 0 or ERR_NOMEM. */
+static int keep_cells(struct reader *r)
+{
+	struct import_header_opts *h = r->h;
+
+	import_header_release(h);
+	h->cells = calloc(r->nfields + 1, sizeof(*h->cells));
+	h->cols = calloc(r->nfields + 1, sizeof(*h->cols));
+	if (!h->cells || !h->cols)
+		return fail(r, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+	for (size_t i = 0; i < r->nfields; i++) {
+		h->cols[i] = -1;
+		if (!(h->cells[i] = strdup(r->buf + r->off[i])))
+			return fail(r, ERR_NOMEM, "server.nomem", NULL, "out of memory");
+		h->ncells = i + 1;
+	}
+	return 0;
+}
+
 /* map_header reads the current record as the header row. */
 static void map_header(struct reader *r)
 {
@@ -310,6 +385,8 @@ static void map_header(struct reader *r)
 
 	r->ncols = r->nfields;
 	r->h->ignored[0] = '\0';
+	if (r->h->keep_cells && keep_cells(r))
+		return;
 	for (i = 0; i < r->nfields; i++) {
 		const char *cell = r->buf + r->off[i];
 		enum csvfmt_source s = CSVFMT_LITECRM;
@@ -329,6 +406,8 @@ static void map_header(struct reader *r)
 			src = s;
 		}
 		r->colmap[i] = c;
+		if (r->h->cols)
+			r->h->cols[i] = c;
 		if (c < 0) {
 			if (!mapped[i])
 				unknown++;
@@ -989,17 +1068,9 @@ static char *csv_line(const struct import_row *r)
 	if (!s)
 		return NULL;
 	for (i = 0; i < r->nfield; i++) {
-		const char *p = r->field[i];
-
 		if (i)
 			s[o++] = ',';
-		s[o++] = '"';
-		for (; *p; p++) {
-			if (*p == '"')
-				s[o++] = '"';
-			s[o++] = *p;
-		}
-		s[o++] = '"';
+		csv_quote(s, &o, r->field[i]);
 	}
 	s[o] = '\0';
 	return s;
@@ -1037,12 +1108,37 @@ static int reject(struct importer *im, const struct import_row *r, const struct 
 	return 0;
 }
 
+/* keep_preview copies row r into res's preview; 0 or ERR_NOMEM. */
+static int keep_preview(struct import_result *res, const struct import_row *r)
+{
+	struct import_preview_row *p;
+	void *nv = realloc(res->preview, (res->npreview + 1) * sizeof(*res->preview));
+
+	if (!nv)
+		return ERR_NOMEM;
+	res->preview = nv;
+	p = &res->preview[res->npreview++];
+	p->row = r->row;
+	p->nfield = 0;
+	p->field = calloc(r->nfield + 1, sizeof(*p->field));
+	if (!p->field)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < r->nfield; i++) {
+		if (!(p->field[i] = strdup(r->field[i])))
+			return ERR_NOMEM;
+		p->nfield = i + 1;
+	}
+	return 0;
+}
+
 static int on_row(const struct import_row *r, void *ctx, struct errinfo *e)
 {
 	struct importer *im = ctx;
 	struct deal_row dr;
 	int rc;
 
+	if (!im->create && im->res->npreview < im->o->preview && keep_preview(im->res, r))
+		return errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
 	if (im->create && im->badnext < im->nbad && im->bad[im->badnext] == r->row) {
 		im->badnext++;
 		return 0; /* rejected in pass 1 */
@@ -1123,6 +1219,41 @@ void import_result_release(struct import_result *r)
 	free(r->rejects);
 	r->rejects = NULL;
 	r->nrejects = 0;
+	for (size_t i = 0; i < r->npreview; i++) {
+		for (size_t j = 0; j < r->preview[i].nfield; j++)
+			free(r->preview[i].field[j]);
+		free(r->preview[i].field);
+	}
+	free(r->preview);
+	r->preview = NULL;
+	r->npreview = 0;
+	import_header_release(&r->header);
+}
+
+/* header_done moves what the parse learnt of the header into res. */
+static void header_done(struct import_result *res, struct import_header_opts *h)
+{
+	res->source = h->source;
+	memcpy(res->ignored, h->ignored, sizeof(res->ignored));
+	import_header_release(&res->header);
+	res->header = *h; /* the kept cells pass to res */
+	h->cells = NULL;
+	h->cols = NULL;
+	h->ncells = 0;
+	h->keep_cells = 0;
+}
+
+/* count_lines estimates the rows of data (for the store's bulk mode). */
+static size_t count_lines(const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
 }
 
 int import_run(struct store *st, const struct actor *a, const char *data, size_t len,
@@ -1133,7 +1264,7 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	struct importer im;
 	char *utf8 = NULL;
 	size_t ulen = len;
-	int rc;
+	int rc, one;
 
 	memset(res, 0, sizeof(*res));
 	memset(&im, 0, sizeof(im));
@@ -1144,6 +1275,9 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	im.res = res;
 	h.kind = o->kind;
 	h.map = o->map;
+	h.keep_cells = o->preview > 0;
+	if ((rc = svc_import_allowed(a, e)))
+		goto out;
 	if (len > IMPORT_MAX_BYTES) {
 		rc = errinfo_set(e, ERR_TOOBIG, "import.file_too_big", NULL,
 				 "the file is larger than %u MiB", IMPORT_MAX_BYTES >> 20);
@@ -1154,40 +1288,43 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	if (utf8)
 		data = utf8;
 	len = ulen;
+	/*
+	 * All or nothing: without skip_bad one pass checks and writes each row
+	 * inside the one transaction, and the first bad row rolls it all back.
+	 * A dry run only checks; skip_bad checks every row first (pass 1) to
+	 * know which ones pass 2 leaves out.
+	 */
+	one = !o->dry_run && !o->skip_bad;
 	pp.fn = o->progress;
 	pp.ctx = o->progress_ctx;
 	pp.base = 0;
-	pp.total = len * 2;
-	if ((rc = load(&im, e)))
-		goto out;
+	pp.total = one ? len : len * 2;
+	if (!one) {
+		if ((rc = load(&im, e)))
+			goto out;
+		rc = parse_csv(data, len, &h, on_row, &im, &res->rows, &pp, e);
+		header_done(res, &h);
+		if (rc || o->dry_run)
+			goto out;
+		pp.base = len;
+	}
 
-	/* Pass 1: check every row; nothing is written. */
-	rc = parse_csv(data, len, &h, on_row, &im, &res->rows, &pp, e);
-	res->source = h.source;
-	memcpy(res->ignored, h.ignored, sizeof(res->ignored));
-	if (rc || o->dry_run)
-		goto out;
-
-	/* Pass 2: write every good row in one transaction. */
 	im.create = 1;
-	pp.base = len;
-	if ((rc = svc_batch_begin(st, e)))
+	if ((rc = svc_bulk_begin(st, one ? count_lines(data, len) : res->rows, e)))
 		goto out;
-	if (st->ops->bulk_hint)
-		st->ops->bulk_hint(st, 1);
 	rc = load(&im, e);
 	if (rc == 0)
-		rc = parse_csv(data, len, &h, on_row, &im, NULL, &pp, e);
+		rc = parse_csv(data, len, &h, on_row, &im, one ? &res->rows : NULL, &pp, e);
+	if (one)
+		header_done(res, &h);
 	if (rc == 0)
 		rc = svc_import_audit(st, a, o->kind, res, e); /* the audit log */
 	rc = svc_batch_end(st, rc, e);
-	if (st->ops->bulk_hint)
-		st->ops->bulk_hint(st, 0);
 	if (rc) {
 		res->imported = res->created = res->updated = res->companies = 0;
 	}
 	if (o->progress)
-		o->progress(o->progress_ctx, len * 2, len * 2);
+		o->progress(o->progress_ctx, pp.total, pp.total);
 out:
 	free(utf8);
 	free(im.bad);

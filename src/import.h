@@ -79,7 +79,19 @@ struct import_header_opts {
 	/* Written by the parse: the source recognised, and the columns ignored. */
 	enum csvfmt_source source;
 	char ignored[256];
+	/*
+	 * With keep_cells set, the parse also keeps the header row: cells[i]
+	 * (malloc'd) and cols[i] (its column, or -1 when ignored or unknown)
+	 * for i < ncells; import_header_release frees them. Kept even when the
+	 * header fails, so a caller can show what it read.
+	 */
+	int keep_cells;
+	char **cells;
+	int *cols;
+	size_t ncells;
 };
+/* import_header_release frees the cells an import_header_opts kept. */
+void import_header_release(struct import_header_opts *h);
 
 /*
  * import_csv_parse reads UTF-8 data[0..len) (a leading BOM is skipped) as a
@@ -125,6 +137,14 @@ struct import_opts {
 	/* Called now and then with the bytes read so far of 2 x len (two passes); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	size_t preview; /* keep this many first data rows in the result (a preview) */
+};
+
+/* A data row kept for a preview: its fields as read. */
+struct import_preview_row {
+	size_t row;
+	char **field;
+	size_t nfield;
 };
 
 struct import_result {
@@ -140,8 +160,20 @@ struct import_result {
 	char ignored[256]; /* header cells ignored, quoted and comma-separated */
 	struct import_reject *rejects;
 	size_t nrejects;
+	/* The header row read (see import_header_opts.cells) and the preview rows. */
+	struct import_header_opts header;
+	struct import_preview_row *preview;
+	size_t npreview;
 };
-/* import_result_release frees the rejects of r. */
+/*
+ * import_rejects_csv writes res's rejects as a CSV file (a UTF-8 BOM, then
+ * row, column, reason and the row itself as one CSV line) into a new string
+ * of *len bytes (free() it); NULL when out of memory.
+ */
+char *import_rejects_csv(const struct import_result *res, size_t *len);
+/* import_column_allowed: 1 when column c (enum import_col) belongs to an import of kind k. */
+int import_column_allowed(enum import_kind k, int c);
+/* import_result_release frees the rejects, header and preview of r. */
 void import_result_release(struct import_result *r);
 
 /*

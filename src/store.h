@@ -394,6 +394,12 @@ struct store_ops {
 	int (*contact_delete)(struct store *s, int64_t ws, int64_t id);
 
 	int (*deal_create)(struct store *s, struct deal *d);
+	/*
+	 * deal_create_ext is deal_create that also records ext (NULL or "":
+	 * none) as the deal's external id (deal_external_find); ERR_CONFLICT
+	 * when another deal of the workspace has it.
+	 */
+	int (*deal_create_ext)(struct store *s, struct deal *d, const char *ext);
 	int (*deal_get)(struct store *s, int64_t ws, int64_t id, struct deal *out);
 	int (*deal_list)(struct store *s, int64_t ws, const struct deal_filter *f, int count_total,
 			 struct deal_list *out);
@@ -536,8 +542,10 @@ struct store_ops {
 	 */
 	int (*restore_from)(struct store *s, const char *path);
 	/*
-	 * bulk_hint tells the backend a bulk write follows (on = 1) or ended
-	 * (on = 0), so it may size its caches for it. Optional (NULL).
+	 * bulk_hint tells the backend a bulk write follows (on = 1, called
+	 * before its transaction opens) or ended (on = 0, after its commit or
+	 * rollback), so it may size its caches and defer per-row upkeep that
+	 * bulk_flush redoes once. Optional (NULL).
 	 */
 	int (*bulk_hint)(struct store *s, int on);
 
@@ -568,6 +576,11 @@ struct store_ops {
 	int (*trash_purge)(struct store *s, int64_t ws, int64_t id);
 	/* trash_expired gives the ids of trashed deals deleted before `before`, oldest first. */
 	int (*trash_expired)(struct store *s, int64_t ws, const char *before, struct id_list *out);
+	/*
+	 * bulk_flush writes what the bulk write deferred (the report sums),
+	 * inside its transaction, before the commit. Optional (NULL).
+	 */
+	int (*bulk_flush)(struct store *s);
 };
 
 struct store {

@@ -1968,6 +1968,15 @@ static int pg_deal_create(struct store *base, struct deal *d)
 	return 0;
 }
 
+static int pg_deal_create_ext(struct store *base, struct deal *d, const char *ext)
+{
+	int rc = pg_deal_create(base, d);
+
+	if (rc == 0 && ext && ext[0])
+		rc = pg_deal_external_set(base, d->workspace_id, d->id, ext);
+	return rc;
+}
+
 static int pg_deal_get(struct store *base, int64_t ws, int64_t id, struct deal *out)
 {
 	return get_by_id(pg(base), STMT_DEAL_GET, ws, id, pg_row_deal, out, sizeof(*out));
@@ -2236,6 +2245,7 @@ static const struct store_ops pg_ops = {
     .contact_update = pg_contact_update,
     .contact_delete = pg_contact_delete,
     .deal_create = pg_deal_create,
+    .deal_create_ext = pg_deal_create_ext,
     .deal_get = pg_deal_get,
     .deal_list = pg_deal_list,
     .deal_update = pg_deal_update,
@@ -2450,6 +2460,7 @@ static int ops_complete(char *errbuf, size_t errsz)
 		    off == offsetof(struct store_ops, note_index_defer) ||
 		    off == offsetof(struct store_ops, note_get_many) ||
 		    off == offsetof(struct store_ops, bulk_hint) ||
+		    off == offsetof(struct store_ops, bulk_flush) ||
 		    off == offsetof(struct store_ops, report_rebuild) ||
 		    off == offsetof(struct store_ops, report_sums))
 			continue;

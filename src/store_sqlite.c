@@ -644,9 +644,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 
     [STMT_DEAL_INSERT] = "INSERT INTO deal (workspace_id, company_id, name, amount, currency,"
 			 " stage_id, probability, owner_id, assigned_by, assigned_at,"
-			 " close_date, next_step, created_by, created_at, updated_at, version)"
+			 " close_date, next_step, created_by, created_at, updated_at, version,"
+			 " external_id)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-			 " ?14, ?14, 1)",
+			 " ?14, ?14, 1, ?15)",
     [STMT_DEAL_GET] = DEAL_SELECT " WHERE d.workspace_id = ?1 AND d.id = ?2",
     [STMT_DEAL_UPDATE] = "UPDATE deal SET company_id = ?4, name = ?5, amount = ?6,"
 			 " currency = ?7, stage_id = ?8, probability = ?9, owner_id = ?10,"
@@ -2129,19 +2130,25 @@ static int sqlite_contact_delete(struct store *base, int64_t ws, int64_t id)
 
 /* ---- deals ---- */
 
-static int sqlite_deal_create(struct store *base, struct deal *d)
+/* deal_insert writes d with the external id ext (NULL or "": none). */
+static int deal_insert(struct sqlite_store *s, struct deal *d, const char *ext)
 {
-	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	char now[TS_LEN];
 	int rc;
 
+	if ((rc = sq_bulk_prepare(s)))
+		return rc;
 	memcpy(now, d->created_at, TS_LEN);
 	now[TS_LEN - 1] = '\0';
 	sq_stamp(now);
 	rc = stmt(s, STMT_DEAL_INSERT, &st);
 	if (rc)
 		goto out;
+	if (sq_bind_text_null(st, 15, ext ? ext : "")) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
 	if (sq_bind_i64(st, 1, d->workspace_id) | sq_bind_i64(st, 2, d->company_id) |
 	    sq_bind_text(st, 3, d->name) | sq_bind_i64(st, 4, d->amount) |
 	    sq_bind_text(st, 5, d->currency) | sq_bind_i64(st, 6, d->stage_id) |
@@ -2166,6 +2173,16 @@ static int sqlite_deal_create(struct store *base, struct deal *d)
 out:
 	sq_stmt_done(st);
 	return rc;
+}
+
+static int sqlite_deal_create(struct store *base, struct deal *d)
+{
+	return deal_insert(sq(base), d, NULL);
+}
+
+static int sqlite_deal_create_ext(struct store *base, struct deal *d, const char *ext)
+{
+	return deal_insert(sq(base), d, ext);
 }
 
 static int sqlite_deal_get(struct store *base, int64_t ws, int64_t id, struct deal *out)
@@ -2553,6 +2570,7 @@ static const struct store_ops sqlite_ops = {
     .contact_update = sqlite_contact_update,
     .contact_delete = sqlite_contact_delete,
     .deal_create = sqlite_deal_create,
+    .deal_create_ext = sqlite_deal_create_ext,
     .deal_get = sqlite_deal_get,
     .deal_list = sqlite_deal_list,
     .deal_update = sqlite_deal_update,
@@ -2610,6 +2628,7 @@ static const struct store_ops sqlite_ops = {
     .trash_get = sqlite_trash_get,
     .trash_purge = sqlite_trash_purge,
     .trash_expired = sqlite_trash_expired,
+    .bulk_flush = sqlite_bulk_flush,
 };
 
 /*

@@ -44,6 +44,21 @@ struct sqlite_store {
 	unsigned deal_stmt_key[DEAL_STMT_CACHE];
 	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
+	/*
+	 * Bulk mode (sqlite_bulk_hint): the per-deal upkeep of deal_sum is
+	 * deferred for workspace bulk_ws and redone once by sqlite_bulk_flush.
+	 */
+	int bulk;
+	int64_t bulk_ws;
+	/*
+	 * A bulk write large against the deal table drops the secondary indexes
+	 * of deal in its transaction (at the first insert,
+	 * sq_bulk_prepare) and sqlite_bulk_flush builds them again from their
+	 * saved CREATE statements: one sort instead of a descent per row.
+	 */
+	int bulk_drop; /* 1: drop at the first insert; 2: dropped */
+	char **bulk_idx;
+	size_t nbulk_idx;
 };
 
 /* sq returns the SQLite connection behind a struct store. */
@@ -164,6 +179,9 @@ int sqlite_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, co
 int sqlite_backup_to(struct store *base, const char *path);
 int sqlite_restore_from(struct store *base, const char *path);
 int sqlite_bulk_hint(struct store *base, int on);
+int sqlite_bulk_flush(struct store *base);
+/* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
+int sq_bulk_prepare(struct sqlite_store *s);
 
 /* ---- security (store_sqlite_sec.c), for sqlite_ops ---- */
 int sqlite_login_failure_add(struct store *base, const char *account, const char *addr,

@@ -180,20 +180,123 @@ out:
 	return rc;
 }
 
+/* bulk_idx_free forgets the saved index statements. */
+static void bulk_idx_free(struct sqlite_store *s)
+{
+	for (size_t i = 0; i < s->nbulk_idx; i++)
+		sqlite3_free(s->bulk_idx[i]);
+	sqlite3_free(s->bulk_idx);
+	s->bulk_idx = NULL;
+	s->nbulk_idx = 0;
+}
+
 /*
  * A bulk import's transaction outgrows the default page cache (2 MiB), and
  * SQLite then spills pages to the WAL and reads them back; once the deal
  * indexes (keys in random order) outgrow the cache every insert does I/O.
  * 1 GiB (allocated only as pages are used) keeps a million-row import in
- * memory. The default returns afterwards.
+ * memory. Foreign keys are not checked meanwhile (the pragma only changes
+ * outside a transaction, hence before it): the importer resolves every id
+ * it writes from the rows of the same transaction, and each check is a
+ * look-up per reference per row. The per-deal upkeep of deal_sum waits for
+ * sqlite_bulk_flush, and so do the secondary indexes of deal (keys in
+ * random order; stage_history's start with the deal id, so new rows append)
+ * when the write brings at least twice as many deals as the
+ * database holds (on: the expected number of rows; building an index
+ * sorts every row of the table, inserting descends it once per new row).
+ * Building an index may sort with a helper thread (PRAGMA threads). The
+ * defaults return afterwards.
  */
 int sqlite_bulk_hint(struct store *base, int on)
 {
 	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t have = 0;
 
+	s->bulk = on > 0;
+	s->bulk_ws = 0;
+	s->bulk_drop = 0;
+	bulk_idx_free(s);
+	if (on >= 10000 &&
+	    sqlite3_prepare_v2(s->db, "SELECT max(id) FROM deal", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			have = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		s->bulk_drop = (int64_t)on >= 2 * have;
+	}
 	return sqlite3_exec(s->db,
-			    on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000", NULL,
-			    NULL, NULL) == SQLITE_OK
+			    on > 0 ? "PRAGMA cache_size = -1048576; PRAGMA foreign_keys = OFF;"
+				     " PRAGMA threads = 2"
+				   : "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON;"
+				     " PRAGMA threads = 0",
+			    NULL, NULL, NULL) == SQLITE_OK
 		   ? 0
 		   : ERR_DB;
+}
+
+int sq_bulk_prepare(struct sqlite_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	char **v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (!s->bulk || s->bulk_drop != 1)
+		return 0;
+	s->bulk_drop = 2;
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+				" AND tbl_name = 'deal' AND sql IS NOT NULL"
+				" AND sql NOT LIKE 'CREATE UNIQUE%'",
+				-1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **nv = sqlite3_realloc64(v, (n + 2) * sizeof(*v));
+
+		if (!nv) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		v[n] =
+		    sqlite3_mprintf("DROP INDEX \"%w\"", (const char *)sqlite3_column_text(st, 0));
+		v[n + 1] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 1));
+		n += 2;
+		if (!v[n - 2] || !v[n - 1])
+			rc = SQLITE_NOMEM;
+		else
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	s->bulk_idx = v;
+	s->nbulk_idx = n;
+	if (rc != SQLITE_DONE)
+		return sq_db_err(s, rc, ERR_INVALID);
+	for (i = 0; i < n; i += 2)
+		if ((rc = sqlite3_exec(s->db, v[i], NULL, NULL, NULL)) != SQLITE_OK)
+			return sq_db_err(s, rc, ERR_INVALID);
+	return 0;
+}
+
+/*
+ * sqlite_bulk_flush builds the dropped indexes again and recomputes the
+ * deferred workspace's deal_sum rows from its deals.
+ */
+int sqlite_bulk_flush(struct store *base)
+{
+	struct sqlite_store *s = sq(base);
+	int64_t ws = s->bulk_ws;
+	int rc = 0;
+
+	if (!s->bulk)
+		return 0;
+	for (size_t i = 1; i < s->nbulk_idx && rc == 0; i += 2)
+		if ((rc = sqlite3_exec(s->db, s->bulk_idx[i], NULL, NULL, NULL)) != SQLITE_OK)
+			rc = sq_db_err(s, rc, ERR_INVALID);
+	bulk_idx_free(s);
+	s->bulk = 0;
+	s->bulk_ws = 0;
+	s->bulk_drop = 0;
+	if (rc == 0 && ws)
+		rc = sqlite_report_rebuild(base, ws);
+	return rc;
 }

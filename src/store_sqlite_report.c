@@ -440,6 +440,11 @@ out:
 
 int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 {
+	/* A bulk write recomputes its workspace's sums once, at sqlite_bulk_flush. */
+	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
+		s->bulk_ws = ws;
+		return 0;
+	}
 	return run_ws2(s, RQ_SUM_DEAL, ws, deal_id, sign);
 }
 

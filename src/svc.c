@@ -4,6 +4,7 @@
  * svc_deal.c, the pipeline in svc_stage.c, companies and contacts in
  * svc_company.c.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -139,12 +140,38 @@ int svc_batch_begin(struct store *st, struct errinfo *e)
 	return 0;
 }
 
+int svc_bulk_begin(struct store *st, size_t rows, struct errinfo *e)
+{
+	int rc;
+
+	if (st->batch)
+		return errinfo_set(e, ERR_INVALID, "server.error", NULL, "a batch is already open");
+	if (st->ops->bulk_hint && (rc = st->ops->bulk_hint(st, rows > INT_MAX ? INT_MAX
+							       : rows	      ? (int)rows
+									      : 1)))
+		return fail_std(e, rc, "batch");
+	if ((rc = svc_batch_begin(st, e))) {
+		if (st->ops->bulk_hint)
+			st->ops->bulk_hint(st, 0);
+		return rc;
+	}
+	st->batch = 2;
+	return 0;
+}
+
 int svc_batch_end(struct store *st, int rc, struct errinfo *e)
 {
+	int bulk = st->batch == 2;
+
 	if (!st->batch)
 		return rc;
+	if (bulk && rc == 0 && st->ops->bulk_flush)
+		rc = fail_std(e, st->ops->bulk_flush(st), "batch");
 	st->batch = 0;
-	return fail_std(e, tx_finish(st, rc), "batch");
+	rc = fail_std(e, tx_finish(st, rc), "batch");
+	if (bulk && st->ops->bulk_hint && st->ops->bulk_hint(st, 0) && rc == 0)
+		rc = errinfo_set(e, ERR_DB, "server.error", NULL, "cannot leave bulk mode");
+	return rc;
 }
 
 /* ---- workspaces ---- */

@@ -45,6 +45,12 @@ struct actor actor_system(int64_t ws);
  */
 int svc_batch_begin(struct store *st, struct errinfo *e);
 int svc_batch_end(struct store *st, int rc, struct errinfo *e);
+/*
+ * svc_bulk_begin is svc_batch_begin for a bulk write (an import) of about
+ * rows records: the store may defer per-row upkeep (store_ops.bulk_hint),
+ * which svc_batch_end then completes before the commit.
+ */
+int svc_bulk_begin(struct store *st, size_t rows, struct errinfo *e);
 
 /* ---- workspaces ---- */
 

@@ -11,6 +11,14 @@
 #include "svc_audit.h"
 #include "svc_int.h"
 
+int svc_import_allowed(const struct actor *a, struct errinfo *e)
+{
+	if (!is_privileged(a))
+		return errinfo_set(e, ERR_FORBIDDEN, "import.forbidden", NULL,
+				   "only managers and admins import files");
+	return 0;
+}
+
 static int companies_tx(struct store *st, const struct actor *a, struct company_list *out,
 			struct errinfo *e)
 {
@@ -71,7 +79,11 @@ int svc_import_deal_create(struct store *st, const struct actor *a, const struct
 		store_now(d->assigned_at);
 	}
 	d->created_by = a->user_id;
-	if ((rc = st->ops->deal_create(st, d)))
+	rc = st->ops->deal_create_ext(st, d, ext);
+	if (rc == ERR_CONFLICT)
+		return errinfo_set(e, rc, "import.external_id_taken", "external_id",
+				   "external id '%.64s' belongs to another deal", ext);
+	if (rc)
 		return fail_std(e, rc, "deal");
 	memset(&h, 0, sizeof(h));
 	h.workspace_id = w->id;
@@ -81,18 +93,6 @@ int svc_import_deal_create(struct store *st, const struct actor *a, const struct
 	memcpy(h.changed_at, d->created_at, TS_LEN);
 	if ((rc = st->ops->history_add(st, &h)))
 		return fail_std(e, rc, "history");
-	if (ext && ext[0]) {
-		if (!st->ops->deal_external_set)
-			return errinfo_set(e, ERR_INVALID, "import.external_id_unsupported",
-					   "external_id",
-					   "this database backend keeps no external ids");
-		rc = st->ops->deal_external_set(st, w->id, d->id, ext);
-		if (rc == ERR_CONFLICT)
-			return errinfo_set(e, rc, "import.external_id_taken", "external_id",
-					   "external id '%.64s' belongs to another deal", ext);
-		if (rc)
-			return fail_std(e, rc, "deal");
-	}
 	return 0;
 }
 

@@ -11,6 +11,12 @@
 #include "svc.h"
 
 /*
+ * svc_import_allowed checks that a may bulk import: the operator, admins
+ * and managers; members may not (ERR_FORBIDDEN, import.forbidden).
+ */
+int svc_import_allowed(const struct actor *a, struct errinfo *e);
+
+/*
  * svc_import_companies reads every company of the actor's workspace into
  * out (release with company_list_release), for matching names: an import
  * that names an existing company attaches to it, as svc_deal_create does,

@@ -190,7 +190,7 @@ describe('import and export', () => {
     const all = await srv.cli(['export', 'all', '--json']);
     assert.equal(all.code, 0, show(all));
     const doc = JSON.parse(all.stdout);
-    assert.equal(doc.litecrm_export, 1);
+    assert.equal(doc.litecrm_export, 2);
     assert.ok(doc.deals.length > 10 && doc.stages.length === 10 && doc.companies.length > 0);
   });
 

@@ -163,6 +163,14 @@ describe('access-control matrix', () => {
     'GET /trash/deals': async () => ({}),
     'POST /deals/{id}/restore': async () => ({ id: await trashedDeal() }),
     'DELETE /trash/deals/{id}': async () => ({ id: await trashedDeal() }),
+    'POST /import/deals': async () => ({ query: 'dry_run=1', body: 'company,deal,owner\nDemo Co,Matrix deal,amy\n' }),
+    'POST /import/companies': async () => ({ query: 'dry_run=1', body: 'company,website\nMatrix Co,https://example.com\n' }),
+    'POST /import/contacts': async () => ({ query: 'dry_run=1', body: 'name,company\nMatrix Person,Matrix Co\n' }),
+    'POST /import/jobs': async () => ({}),
+    'GET /import/jobs/{id}': async (role) => {
+      const cred = role === 'admin' || role === 'manager' ? as(role) : adm();
+      return { id: (await ok(await srv.api('POST', '/import/jobs', cred), 'POST /import/jobs')).id };
+    },
   };
   // A deal of amy's, deleted by her: in the trash.
   async function trashedDeal() {

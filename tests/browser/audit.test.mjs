@@ -75,7 +75,10 @@ describe('audit log and trash pages', () => {
     await page.locator('[data-testid=audit-filters] select[name=action]').selectOption('deal.restore');
     await page.locator('[data-testid=audit-filters] button[type=submit]').click();
     await page.waitForURL(/action=deal\.restore/);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=audit-rows] tr')].every((tr) => tr.dataset.action === 'deal.restore'));
+    await page.waitForFunction(() => {
+      const trs = [...document.querySelectorAll('[data-testid=audit-rows] tr')]; // empty while the page redraws
+      return trs.length > 0 && trs.every((tr) => tr.dataset.action === 'deal.restore');
+    });
     assert.ok((await rows.count()) >= 1);
     assert.match(await rows.first().textContent(), /deal\.restore/);
     assert.deepEqual(page.errors, []);

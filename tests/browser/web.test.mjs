@@ -177,13 +177,15 @@ describe('web app', () => {
     assert.equal(last.to_stage, 'qualification');
 
     // A stale version puts the card back and says why.
-    await srv.api('PATCH', `/deals/${d.id}`, { ...admin, ifMatch: got.json.version, body: { next_step: 'call' } });
+    const patched = await srv.api('PATCH', `/deals/${d.id}`, { ...admin, ifMatch: got.json.version, body: { next_step: 'call' } });
     await page.locator(`[data-deal-id="${d.id}"]`).focus();
     await page.keyboard.press('Alt+ArrowLeft');
     await page.locator('.toast-error').waitFor();
     const still = await page.locator('[data-testid=column][data-stage=qualification] .card-name').allTextContents();
     assert.ok(still.includes('年度維護合約'), 'the card went back');
-    // And the keyboard move works once the version is fresh (then back again).
+    // The board then reads the other writer's version; a keyboard move works
+    // with it (then back again).
+    await page.locator(`[data-testid=column][data-stage=qualification] [data-deal-id="${d.id}"][data-version="${patched.json.version}"]`).waitFor();
     await page.locator(`[data-deal-id="${d.id}"]`).focus();
     await page.keyboard.press('Alt+ArrowLeft');
     await page.waitForFunction((id) => document.querySelector(`[data-testid=column][data-stage=prospecting] [data-deal-id="${id}"]`), d.id);

@@ -29,10 +29,12 @@ export function qs(params) {
   return t ? `?${t}` : '';
 }
 
-// api(method, path, {body, version, query}) -> parsed JSON (or null for 204).
-export async function api(method, path, { body, version, query } = {}) {
+// api(method, path, {body, version, query, file}) -> parsed JSON (or null for 204).
+// file (a Blob or ArrayBuffer) is sent as the body itself, for the import.
+export async function api(method, path, { body, version, query, file } = {}) {
   const headers = {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (file !== undefined) headers['Content-Type'] = 'text/csv';
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf();
   if (version) headers['If-Match'] = `"${version}"`;
   let r;
@@ -40,7 +42,7 @@ export async function api(method, path, { body, version, query } = {}) {
     r = await fetch(`/api/v1${path}${qs(query)}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: file !== undefined ? file : body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
       cache: 'no-store',
     });

@@ -14,9 +14,10 @@ import * as settings from './settings.js';
 import * as notes from './notes.js';
 import * as search from './search.js';
 import * as audit from './audit.js';
+import * as importPage from './import.js';
 
 const app = document.getElementById('app');
-const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search, audit, trash: audit };
+const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search, audit, trash: audit, import: importPage };
 // Reports: loaded on first visit, so the first screen does not wait for it.
 PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
@@ -169,7 +170,7 @@ function shell() {
     ['dashboard', t('dashboard')],
     ['reports', t('reports')],
   ];
-  if (ctx.privileged) nav.push(['settings', t('settings')]);
+  if (ctx.privileged) nav.push(['import', t('import')], ['settings', t('settings')]);
   nav.push(['trash', t('trash')]);
   if (ctx.me.role === 'admin') nav.push(['audit', t('audit')]);
   topNav = h(

@@ -125,24 +125,29 @@ export async function render(main, ctx, r, current) {
       Object.assign(d, before);
       shift(d, 1);
       place(d, st.id);
+      draw(); // the card is back before the message says why
+      document.querySelector(`[data-deal-id="${d.id}"]`)?.focus();
       let msg = t('moveFailed', { msg: e.message });
       if (e.status === 412) msg = t('moveStale');
       else if (e.status === 403) msg = t('moveForbidden');
       else if (e.status === 0) msg = t('moveNetwork');
       toast(msg, 'error');
       if (e.status === 412) {
+        // Someone else changed the deal: show their version (and its next move works).
+        let fresh;
         try {
-          const was = d.stage_id;
-          shift(d, -1);
-          Object.assign(d, await get(`/deals/${d.id}`));
-          shift(d, 1);
-          if (d.stage_id !== was) place(d, was);
+          fresh = await get(`/deals/${d.id}`);
         } catch {
-          /* keep what we had */
+          return; /* keep what we had */
         }
+        const was = d.stage_id;
+        shift(d, -1);
+        Object.assign(d, fresh);
+        shift(d, 1);
+        if (d.stage_id !== was) place(d, was);
+        draw();
+        document.querySelector(`[data-deal-id="${d.id}"]`)?.focus();
       }
-      draw();
-      document.querySelector(`[data-deal-id="${d.id}"]`)?.focus();
     }
   }
 
@@ -177,7 +182,7 @@ export async function render(main, ctx, r, current) {
     const owner = d.owner_name || d.owner || '';
     const menuBtn = h('button', { class: 'card-menu', type: 'button', 'aria-label': `${t('move')}: ${d.name}`, title: t('move'), 'aria-haspopup': 'menu' }, '⋯');
     const el = h('article', {
-      class: `card${overdue ? ' is-overdue' : ''}${stall ? ' is-stalled' : ''}`, tabindex: '0', 'data-deal-id': d.id, 'data-testid': 'deal-card',
+      class: `card${overdue ? ' is-overdue' : ''}${stall ? ' is-stalled' : ''}`, tabindex: '0', 'data-deal-id': d.id, 'data-version': d.version, 'data-testid': 'deal-card',
       'aria-label': `${d.company} — ${d.name}`,
     },
       h('div', { class: 'card-top' }, h('span', { class: 'card-company' }, d.company), menuBtn),
