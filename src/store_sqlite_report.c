@@ -39,6 +39,13 @@ enum {
 	RQ_SUM_READ,
 	RQ_SUM_READ_OWNER,
 	RQ_SUM_MONTHS,
+	RQ_SUM_OWNERS,
+	RQ_FACT_DEAL,
+	RQ_FACT_DELETE,
+	RQ_FACT_WS_CLEAR,
+	RQ_FACT_WS_FILL,
+	RQ_CLOSES,
+	RQ_STALLED,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -57,6 +64,23 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
 	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"       \
 	" WHERE d.workspace_id = ?1"
+
+/* A stored timestamp as seconds since the epoch (0 when unreadable, as col_time). */
+#define SECS(x) "coalesce(CAST(strftime('%s', " x ") AS INTEGER), 0)"
+/*
+ * The deal_fact rows of deals d: the entry into the current stage is the
+ * last history row by (changed_at, id), as the spans are read in that
+ * order; a deal without history entered it when it was created.
+ */
+#define FACT_FILL                                                                                  \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
+	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
+					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
+					   "= d.id"                                                \
+					   " ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), "     \
+					   "d.created_at)") " FROM deal d"                         \
+							    " WHERE d.workspace_id = ?1"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -123,6 +147,33 @@ static const char *const rq_sql[] = {
 				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
 				      " AND (?2 = 0 OR owner_id = ?2)"
 				      " GROUP BY stage_id, close_month HAVING sum(deals) > 0",
+    /* per stage and owner; ?2 = 0: every owner */
+    [RQ_SUM_OWNERS - SQ_EXT_REPORT] = "SELECT stage_id, owner_id, sum(deals), sum(amount),"
+				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
+				      " AND (?2 = 0 OR owner_id = ?2)"
+				      " GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    [RQ_FACT_DEAL - SQ_EXT_REPORT] =
+	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
+		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
+		  " amount = excluded.amount, created = excluded.created,"
+		  " entered = excluded.entered",
+    [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
+				       " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
+    [RQ_FACT_WS_FILL - SQ_EXT_REPORT] = FACT_FILL,
+    /* closed deals entered (closed) in [?3, ?4); ?2 = 0: every owner */
+    [RQ_CLOSES - SQ_EXT_REPORT] =
+	"SELECT f.owner_id, f.entered, f.entered - f.created, f.amount, s.kind = 1"
+	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" WHERE s.workspace_id = ?1 AND s.kind <> 0"
+	" AND f.entered >= ?3 AND f.entered < ?4 AND (?2 = 0 OR f.owner_id = ?2)",
+    /* open deals longer than their stage's stalled_days in it at ?3 (now) */
+    [RQ_STALLED - SQ_EXT_REPORT] =
+	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
+	" FROM deal_fact f JOIN stage s ON s.workspace_id = f.workspace_id AND s.id = f.stage_id"
+	" WHERE f.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
+	" AND f.entered < ?3 - s.stalled_days * 86400"
+	" AND (?2 = 0 OR f.owner_id = ?2) ORDER BY f.deal_id",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -413,7 +464,9 @@ int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const 
 		return rc;
 	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
 		return rc;
-	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+	if ((rc = run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1)))
+		return rc;
+	return sq_fact_deal(s, ws, deal_id);
 }
 
 /* ---- the maintained summary (deal_sum) ---- */
@@ -455,7 +508,118 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 	struct sqlite_store *s = sq(base);
 	int rc = run_ws2(s, RQ_SUM_WS_CLEAR, ws, 0, 0);
 
-	return rc ? rc : run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_FACT_WS_CLEAR, ws, 0, 0);
+	return rc ? rc : run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
+}
+
+/* ---- the maintained deal facts (deal_fact) ---- */
+
+int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+}
+
+int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+}
+
+int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			 struct report_close_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_close *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = rq(s, RQ_CLOSES, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, from) | sq_bind_i64(st, 4, to)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_close *c;
+
+		if (grow((void **)&v, n, &cap, sizeof(*v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		c = &v[n++];
+		c->owner_id = sq_col_i64(st, 0);
+		c->at = sq_col_i64(st, 1);
+		c->cycle = sq_col_i64(st, 2);
+		if (c->cycle < 0)
+			c->cycle = 0;
+		c->amount = sq_col_i64(st, 3);
+		c->won = sq_col_int(st, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->n = n;
+	v = NULL;
+out:
+	free(v);
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+				struct report_deal_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	struct report_deal *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	rc = rq(s, RQ_STALLED, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, now)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_deal *d;
+
+		if (grow((void **)&v, n, &cap, sizeof(*v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		d = &v[n++];
+		memset(d, 0, sizeof(*d));
+		d->id = sq_col_i64(st, 0);
+		d->owner_id = sq_col_i64(st, 1);
+		d->stage_id = sq_col_i64(st, 2);
+		d->amount = sq_col_i64(st, 3);
+		d->probability = -1;
+		d->created = sq_col_i64(st, 4);
+		d->entered = sq_col_i64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	rc = 0;
+	out->v = v;
+	out->n = n;
+	v = NULL;
+out:
+	free(v);
+	sq_stmt_done(st);
+	return rc;
 }
 
 static void row_sum(sqlite3_stmt *st, void *out)
@@ -492,15 +656,16 @@ out:
 	return rc;
 }
 
-int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+/* read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or owner. */
+static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
+		     struct report_sum_list *out)
 {
-	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	struct report_sum *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
-	rc = rq(s, RQ_SUM_MONTHS, &st);
+	rc = rq(s, id, &st);
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0)) {
@@ -517,7 +682,10 @@ int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct rep
 		g = &v[n++];
 		memset(g, 0, sizeof(*g));
 		g->stage_id = sq_col_i64(st, 0);
-		COL_TEXT(st, 1, g->month);
+		if (id == RQ_SUM_MONTHS)
+			COL_TEXT(st, 1, g->month);
+		else
+			g->owner_id = sq_col_i64(st, 1);
 		g->deals = sq_col_i64(st, 2);
 		g->amount = sq_col_i64(st, 3);
 		g->expected = sq_col_i64(st, 4);
@@ -534,4 +702,15 @@ out:
 	free(v);
 	sq_stmt_done(st);
 	return rc;
+}
+
+int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, out);
+}
+
+int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
+			     struct report_sum_list *out)
+{
+	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, out);
 }

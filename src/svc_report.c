@@ -155,7 +155,10 @@ struct inputs {
 	struct report_deal_list deals;
 	struct report_span_list spans;
 	struct report_change_list changes;
-	struct report_sum_list sums; /* the forecast without a stage filter */
+	struct report_sum_list sums; /* the forecast without a stage filter; per owner for facts */
+	struct report_close_list closes; /* with facts: the deals closed in the period */
+	int facts;			 /* closes or deals hold deal facts only (load_facts) */
+	size_t ndeals;			 /* with facts: the deals the report covers */
 };
 
 static void inputs_release(struct inputs *x)
@@ -165,6 +168,53 @@ static void inputs_release(struct inputs *x)
 	report_span_list_release(&x->spans);
 	report_change_list_release(&x->changes);
 	report_sum_list_release(&x->sums);
+	report_close_list_release(&x->closes);
+}
+
+/*
+ * uses_facts: the reports that need no stage history before the current
+ * stage read the deal facts the store keeps (report_facts) instead of every
+ * deal and its history; a stage filter ("reached stage X") needs history.
+ */
+static int uses_facts(const struct store *st, const struct report_query *q)
+{
+	if (q->stage_id || !st->ops->report_closes || !st->ops->report_stalled_deals ||
+	    !st->ops->report_owner_sums)
+		return 0;
+	return q->kind == REPORT_WIN_RATE || q->kind == REPORT_CYCLE_LENGTH ||
+	       q->kind == REPORT_STALLED || q->kind == REPORT_LEADERBOARD;
+}
+
+/*
+ * load_facts reads only the deals a report counts one by one - the deals
+ * closed in the period, or the stalled ones - with their entry into their
+ * current stage kept by the store; the per stage and owner sums give the
+ * number of deals covered, the owners and the open pipeline.
+ */
+static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
+		      struct inputs *x, struct errinfo *e)
+{
+	int rc;
+
+	x->facts = 1;
+	if ((rc = st->ops->report_owner_sums(st, ws, owner, &x->sums)))
+		return fail_std(e, rc, "report");
+	for (size_t i = 0; i < x->sums.n; i++)
+		x->ndeals += (size_t)x->sums.v[i].deals;
+	if (r->q.kind != REPORT_STALLED)
+		return fail_std(
+		    e, st->ops->report_closes(st, ws, owner, r->from, r->to, &x->closes), "report");
+	if ((rc = st->ops->report_stalled_deals(st, ws, owner, r->now, &x->deals)))
+		return fail_std(e, rc, "report");
+	for (size_t i = 0; i < x->deals.n; i++) {
+		struct report_deal *d = &x->deals.v[i];
+		const struct report_stage *s = report_stage_find(&x->in, d->stage_id);
+
+		d->kind = s ? s->kind : STAGE_OPEN;
+	}
+	x->in.deals = x->deals.v;
+	x->in.ndeals = x->deals.n;
+	return 0;
 }
 
 static int load_inputs(struct store *st, const struct actor *a, struct report_result *r,
@@ -215,6 +265,8 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 			x->in.ndeals += (size_t)x->sums.v[i].deals;
 		return 0;
 	}
+	if (uses_facts(st, q))
+		return load_facts(st, w.id, owner, r, x, e);
 	if ((rc = st->ops->report_deals(st, w.id, owner, &x->deals)))
 		return fail_std(e, rc, "report");
 	if (need_spans && (rc = st->ops->report_spans(st, w.id, owner, &x->spans)))
@@ -314,6 +366,22 @@ out:
 	return fail_std(e, rc, "report");
 }
 
+/* closed_groups: win rate and cycle length from the closes alone. */
+static int closed_groups(const struct inputs *x, struct report_result *r)
+{
+	const struct report_close *c = x->closes.v;
+	size_t n = x->closes.n;
+	int rc = report_closed_group(c, n, REPORT_BY_ALL, r->q.group, &r->all, &r->nall);
+
+	if (!rc)
+		rc = report_closed_group(c, n, REPORT_BY_OWNER, r->q.group, &r->by_owner,
+					 &r->nby_owner);
+	if (!rc)
+		rc = report_closed_group(c, n, REPORT_BY_PERIOD, r->q.group, &r->by_period,
+					 &r->nby_period);
+	return rc;
+}
+
 static int report_tx(struct store *st, const struct actor *a, struct report_result *r,
 		     struct errinfo *e)
 {
@@ -323,10 +391,14 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 	memset(&x, 0, sizeof(x));
 	if ((rc = load_inputs(st, a, r, &x, e)))
 		goto out;
-	r->ndeals = x.in.ndeals;
+	r->ndeals = x.facts ? x.ndeals : x.in.ndeals;
 	switch (r->q.kind) {
 	case REPORT_WIN_RATE:
 	case REPORT_CYCLE_LENGTH:
+		if (x.facts) {
+			rc = closed_groups(&x, r);
+			break;
+		}
 		rc = report_closed_by(&x.in, r->from, r->to, REPORT_BY_ALL, r->q.group, &r->all,
 				      &r->nall);
 		if (!rc)
@@ -354,7 +426,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		rc = report_as_of(&x.in, r->as_of, &r->asof, &r->nasof);
 		break;
 	case REPORT_LEADERBOARD:
-		rc = report_leaderboard(&x.in, r->from, r->to, &r->leaders, &r->nleaders);
+		rc = x.facts ? report_leaderboard_sums(&x.in, x.closes.v, x.closes.n, x.sums.v,
+						       x.sums.n, &r->leaders, &r->nleaders)
+			     : report_leaderboard(&x.in, r->from, r->to, &r->leaders, &r->nleaders);
 		break;
 	case REPORT_FORECAST: {
 		int64_t q0, m0;

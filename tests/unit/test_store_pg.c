@@ -17,6 +17,8 @@
 #include "money.h"
 #include "store.h"
 
+#include "report_facts_check.h"
+
 static struct store *db;
 static struct workspace ws1, ws2;
 static struct user u1, u2;
@@ -192,4 +194,11 @@ Test(store_pg, text_matching_ignores_the_locale)
 	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
 	cr_assert_eq(l.n, 0);
 	deal_list_release(&l);
+}
+
+/* The deal facts the reports read equal a replay of the stage history. */
+Test(store_pg, report_facts_equal_history_replay)
+{
+	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
+	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
 }
