@@ -742,7 +742,7 @@ static int cmp_stalled(const void *a, const void *b)
 
 	if (x->seconds != y->seconds)
 		return x->seconds > y->seconds ? -1 : 1;
-	return x->deal < y->deal ? -1 : x->deal > y->deal;
+	return x->deal_id < y->deal_id ? -1 : x->deal_id > y->deal_id;
 }
 
 int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n)
@@ -762,6 +762,7 @@ int report_stalled(const struct report_input *in, struct report_stalled **out, s
 		if (secs <= (int64_t)st->stalled_days * REPORT_DAY)
 			continue;
 		v[nv].deal = i;
+		v[nv].deal_id = d->id;
 		v[nv].seconds = secs;
 		v[nv++].stalled_days = st->stalled_days;
 	}
@@ -1031,6 +1032,36 @@ int report_leaderboard_sums(const struct report_input *in, const struct report_c
 out:
 	free(k);
 	free(w);
+	return rc;
+}
+
+int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout)
+{
+	struct keymap m = {0};
+	struct report_count *v = NULL;
+	size_t k, i;
+	int rc = ERR_NOMEM;
+
+	for (i = 0; i < n; i++)
+		if (keymap_id(&m, keys[i], &k))
+			goto out;
+	v = calloc(m.n ? m.n : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (k = 0; k < m.n; k++)
+		v[k].key = m.keys[k];
+	for (i = 0; i < n; i++) {
+		keymap_id(&m, keys[i], &k); /* known: cannot fail */
+		v[k].count++;
+	}
+	qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */
+	*out = v;
+	*nout = m.n;
+	v = NULL;
+	rc = 0;
+out:
+	keymap_release(&m);
+	free(v);
 	return rc;
 }
 

@@ -219,10 +219,11 @@ int report_funnel(const struct report_input *in, int64_t from, int64_t to,
 /* A stalled deal: open, in a stage with stalled_days, for longer than that. */
 struct report_stalled {
 	size_t deal; /* index into in->deals */
+	int64_t deal_id;
 	int64_t seconds;
 	int stalled_days;
 };
-/* report_stalled lists stalled deals, longest first (then by id). */
+/* report_stalled lists stalled deals, longest first (then by id; in->deals in any order). */
 int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n);
 
 /* Pipeline velocity of a period (key 0: the whole range, open counted now). */
@@ -289,6 +290,13 @@ int report_forecast_sums(const struct report_input *in, const struct report_sum 
 			 struct report_month **out, size_t *n);
 /* report_forecast groups open and won deals by the month of their close_date. */
 int report_forecast(const struct report_input *in, struct report_month **out, size_t *n);
+/* A key and how many times it occurs. */
+struct report_count {
+	int64_t key;
+	int64_t count;
+};
+/* report_count_keys counts keys[0..n) into a new array of (key, count) by key. */
+int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout);
 /* report_months_sum adds the months of v whose key is in [first, last] into out (key 0). */
 void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
 		       struct report_month *out);

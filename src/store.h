@@ -412,7 +412,7 @@ struct store_ops {
 	int (*report_closes)(struct store *s, int64_t ws, int64_t owner, int64_t from, int64_t to,
 			     struct report_close_list *out);
 	/*
-	 * report_stalled_deals reads from it, by id, the deals in an open stage
+	 * report_stalled_deals reads from it, in no order, the deals in an open stage
 	 * with stalled_days entered before now minus those days (id, owner,
 	 * stage, amount, created and entered set; probability -1).
 	 */

@@ -116,7 +116,7 @@ static const char *const rq_sql[] = {
 	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
 	" WHERE s.workspace_id = $1::bigint AND s.kind = 0 AND s.stalled_days > 0"
 	" AND f.entered < $3::bigint - s.stalled_days * 86400::bigint"
-	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint) ORDER BY f.deal_id",
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
     /*
      * per stage and owner; money_expected() per deal: amount x probability
      * / 100, rounded half away from zero (amounts are never negative).

@@ -167,13 +167,17 @@ static const char *const rq_sql[] = {
 	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
 	" WHERE s.workspace_id = ?1 AND s.kind <> 0"
 	" AND f.entered >= ?3 AND f.entered < ?4 AND (?2 = 0 OR f.owner_id = ?2)",
-    /* open deals longer than their stage's stalled_days in it at ?3 (now) */
+    /*
+     * open deals longer than their stage's stalled_days in it at ?3 (now):
+     * the stages first (CROSS JOIN keeps that order), then a range of
+     * deal_fact_stage each
+     */
     [RQ_STALLED - SQ_EXT_REPORT] =
 	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
-	" FROM deal_fact f JOIN stage s ON s.workspace_id = f.workspace_id AND s.id = f.stage_id"
-	" WHERE f.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
-	" AND f.entered < ?3 - s.stalled_days * 86400"
-	" AND (?2 = 0 OR f.owner_id = ?2) ORDER BY f.deal_id",
+	" FROM stage s CROSS JOIN deal_fact f"
+	" WHERE s.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
+	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
+	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)

@@ -292,37 +292,6 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 
 /* ---- the reports ---- */
 
-static int cmp_count(const void *a, const void *b)
-{
-	const struct report_stalled_count *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* count_by counts keys[0..n) into a new sorted array of (key, count). */
-static int count_by(int64_t *keys, size_t n, struct report_stalled_count **out, size_t *nout)
-{
-	struct report_stalled_count *v = calloc(n ? n : 1, sizeof(*v));
-	size_t nv = 0;
-
-	if (!v)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		v[i].key = keys[i];
-	qsort(v, n, sizeof(*v), cmp_count);
-	for (size_t i = 0; i < n; i++) {
-		if (nv && v[nv - 1].key == v[i].key) {
-			v[nv - 1].count++;
-			continue;
-		}
-		v[nv].key = v[i].key;
-		v[nv++].count = 1;
-	}
-	*out = v;
-	*nout = nv;
-	return 0;
-}
-
 static int stalled_report(struct store *st, const struct actor *a, struct report_result *r,
 			  const struct inputs *x, struct errinfo *e)
 {
@@ -340,11 +309,11 @@ static int stalled_report(struct store *st, const struct actor *a, struct report
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = x->in.deals[v[i].deal].stage_id;
-	if ((rc = count_by(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
+	if ((rc = report_count_keys(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = x->in.deals[v[i].deal].owner_id;
-	if ((rc = count_by(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
+	if ((rc = report_count_keys(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
 		goto out;
 	r->nstalled = n < (size_t)r->q.limit ? n : (size_t)r->q.limit;
 	r->stalled = calloc(r->nstalled ? r->nstalled : 1, sizeof(*r->stalled));

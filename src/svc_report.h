@@ -79,10 +79,7 @@ struct report_result {
 	size_t nfunnel;
 	struct report_stalled_deal *stalled; /* the first q.limit */
 	size_t nstalled, stalled_total;
-	struct report_stalled_count {
-		int64_t key; /* stage id or owner id */
-		int64_t count;
-	} * stalled_by_stage, *stalled_by_owner;
+	struct report_count *stalled_by_stage, *stalled_by_owner; /* key: stage or owner id */
 	size_t nstalled_by_stage, nstalled_by_owner;
 	struct report_velocity *velocity;
 	size_t nvelocity;

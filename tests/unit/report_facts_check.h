@@ -161,6 +161,13 @@ static int fc_cmp_close(const void *a, const void *b)
 	return x->won - y->won;
 }
 
+static int fc_cmp_deal(const void *a, const void *b)
+{
+	const struct report_deal *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int fc_cmp_sum(const void *a, const void *b)
 {
 	const struct report_sum *x = a, *y = b;
@@ -221,8 +228,9 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 			     (long long)closes.v[i].cycle, (long long)want[i].owner_id,
 			     (long long)want[i].at, (long long)want[i].cycle);
 
-	/* the stalled deals, by id */
+	/* the stalled deals (in no order) */
 	cr_assert_eq(db->ops->report_stalled_deals(db, f->ws, owner, now, &stalled), 0);
+	qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_deal);
 	for (i = 0, k = 0; i < in.ndeals; i++) {
 		const struct report_deal *d = &in.deals[i];
 		const struct report_stage *s = report_stage_find(&in, d->stage_id);
