@@ -453,15 +453,20 @@ static int keymap_grow(struct keymap *m)
 /* keymap_id sets *id to the number of key, adding it when new. */
 static int keymap_id(struct keymap *m, int64_t key, size_t *id)
 {
-	size_t h;
+	size_t h = 0;
 
-	if (2 * (m->n + 1) > m->cap && keymap_grow(m))
-		return ERR_NOMEM;
-	for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
-		if (m->keys[m->tab[h] - 1] == key) {
-			*id = m->tab[h] - 1;
-			return 0;
-		}
+	if (m->cap)
+		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
+			if (m->keys[m->tab[h] - 1] == key) {
+				*id = m->tab[h] - 1;
+				return 0;
+			}
+	if (2 * (m->n + 1) > m->cap) { /* a new key: keep the table at most half full */
+		if (keymap_grow(m))
+			return ERR_NOMEM;
+		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
+			;
+	}
 	m->keys[m->n] = key;
 	m->tab[h] = ++m->n;
 	*id = m->n - 1;
@@ -1051,7 +1056,7 @@ int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, 
 	for (k = 0; k < m.n; k++)
 		v[k].key = m.keys[k];
 	for (i = 0; i < n; i++) {
-		keymap_id(&m, keys[i], &k); /* known: cannot fail */
+		keymap_id(&m, keys[i], &k); /* a known key: found, never added */
 		v[k].count++;
 	}
 	qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */

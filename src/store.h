@@ -392,8 +392,8 @@ struct store_ops {
 	int (*deal_change_list)(struct store *s, int64_t ws, int64_t deal_id,
 				struct deal_change_list *out);
 	/*
-	 * report_rebuild recomputes what the store keeps aggregated for the
-	 * reports (the summary's per stage and owner sums) from the deals of ws:
+	 * report_rebuild recomputes what the store keeps for the reports (the
+	 * summary's per stage and owner sums, the deal facts) from the deals of ws:
 	 * after rows were written behind litecrm's back. May be NULL.
 	 */
 	int (*report_rebuild)(struct store *s, int64_t ws);

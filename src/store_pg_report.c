@@ -145,6 +145,18 @@ static int64_t col_time(const PGresult *r, int i, int c)
 	return v;
 }
 
+/* rows_alloc returns zeroed room for the *n rows of r, or NULL (r cleared). */
+static void *rows_alloc(PGresult *r, size_t el, int *n)
+{
+	void *v;
+
+	*n = PQntuples(r);
+	v = calloc(*n ? (size_t)*n : 1, el);
+	if (!v)
+		PQclear(r);
+	return v;
+}
+
 static void ws_owner(struct pgp *p, int64_t ws, int64_t owner)
 {
 	p->n = 0;
@@ -164,12 +176,8 @@ int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report
 	rc = rq(pg(base), owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &p, &r, ERR_DB);
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		struct report_deal *d = &v[i];
 
@@ -235,12 +243,8 @@ int pg_report_changes(struct store *base, int64_t ws, int64_t owner, const char 
 	rc = rq(pg(base), RQ_CHANGES, &p, &r, ERR_DB);
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		const char *field = PQgetvalue(r, i, 1);
 
@@ -427,12 +431,8 @@ int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from
 
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		v[i].owner_id = pg_col_i64(r, i, 0);
 		v[i].at = pg_col_i64(r, i, 1);
@@ -457,12 +457,8 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
 
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		v[i].id = pg_col_i64(r, i, 0);
 		v[i].owner_id = pg_col_i64(r, i, 1);
@@ -489,12 +485,8 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct r
 	pgp_i64(&p, owner > 0 ? owner : 0);
 	if ((rc = rq(pg(base), RQ_OWNER_SUMS, &p, &r, ERR_DB)))
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		v[i].stage_id = pg_col_i64(r, i, 0);
 		v[i].owner_id = pg_col_i64(r, i, 1);

@@ -10,6 +10,11 @@
  * million rows, and the usual row callbacks would copy each one twice.
  * Timestamps are parsed to seconds here, once, with report_time_parse().
  *
+ * deal_fact keeps per deal what the closed-deal and stalled reports need,
+ * in seconds (docs/ARCHITECTURE.md, "Stored deal facts"): sq_fact_deal
+ * recomputes a deal's row after every deal and history write, so those
+ * reports read only the deals they count, from one covering index.
+ *
  * Statements live in s->ext[] from SQ_EXT_REPORT on.
  */
 #include <stdlib.h>
@@ -213,12 +218,53 @@ static int64_t col_time(sqlite3_stmt *st, int i)
 	return v;
 }
 
+/*
+ * step_rows steps the bound statement st to its end into a growing array of
+ * elements of size el, each zeroed and then filled by row(); *out gets the
+ * array (free() it) and *n its length.
+ */
+static int step_rows(struct sqlite_store *s, sqlite3_stmt *st, size_t el,
+		     void (*row)(sqlite3_stmt *st, void *el), void **out, size_t *n)
+{
+	void *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow(&v, nv, &cap, el)) {
+			free(v);
+			return ERR_NOMEM;
+		}
+		memset((char *)v + nv * el, 0, el);
+		row(st, (char *)v + nv * el);
+		nv++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return sq_db_err(s, rc, ERR_DB);
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+static void row_deal(sqlite3_stmt *st, void *out)
+{
+	struct report_deal *d = out;
+
+	d->id = sq_col_i64(st, 0);
+	d->owner_id = sq_col_i64(st, 1);
+	d->stage_id = sq_col_i64(st, 2);
+	d->amount = sq_col_i64(st, 3);
+	d->probability = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sq_col_int(st, 4);
+	COL_TEXT(st, 5, d->close_date);
+	d->created = col_time(st, 6);
+}
+
 int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_deal *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &st);
@@ -228,33 +274,8 @@ int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner, struct re
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_deal *d;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		d = &v[n++];
-		memset(d, 0, sizeof(*d));
-		d->id = sq_col_i64(st, 0);
-		d->owner_id = sq_col_i64(st, 1);
-		d->stage_id = sq_col_i64(st, 2);
-		d->amount = sq_col_i64(st, 3);
-		d->probability = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sq_col_int(st, 4);
-		COL_TEXT(st, 5, d->close_date);
-		d->created = col_time(st, 6);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_deal, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -304,13 +325,23 @@ out:
 	return rc;
 }
 
+static void row_report_change(sqlite3_stmt *st, void *out)
+{
+	const char *field = (const char *)sqlite3_column_text(st, 1);
+	struct report_change *c = out;
+
+	c->deal_id = sq_col_i64(st, 0);
+	c->field =
+	    field && strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT : REPORT_FIELD_PROBABILITY;
+	c->old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sq_col_i64(st, 2);
+	c->at = col_time(st, 3);
+}
+
 int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
 			  struct report_change_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_change *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, RQ_CHANGES, &st);
@@ -321,31 +352,8 @@ int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const c
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *field = (const char *)sqlite3_column_text(st, 1);
-		struct report_change *c;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		c = &v[n++];
-		c->deal_id = sq_col_i64(st, 0);
-		c->field = field && strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT
-								 : REPORT_FIELD_PROBABILITY;
-		c->old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sq_col_i64(st, 2);
-		c->at = col_time(st, 3);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_report_change, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -531,13 +539,24 @@ int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 	return run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
 }
 
+static void row_close(sqlite3_stmt *st, void *out)
+{
+	struct report_close *c = out;
+
+	c->owner_id = sq_col_i64(st, 0);
+	c->at = sq_col_i64(st, 1);
+	c->cycle = sq_col_i64(st, 2);
+	if (c->cycle < 0)
+		c->cycle = 0;
+	c->amount = sq_col_i64(st, 3);
+	c->won = sq_col_int(st, 4);
+}
+
 int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
 			 struct report_close_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_close *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, RQ_CLOSES, &st);
@@ -548,34 +567,23 @@ int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t 
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_close *c;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		c = &v[n++];
-		c->owner_id = sq_col_i64(st, 0);
-		c->at = sq_col_i64(st, 1);
-		c->cycle = sq_col_i64(st, 2);
-		if (c->cycle < 0)
-			c->cycle = 0;
-		c->amount = sq_col_i64(st, 3);
-		c->won = sq_col_int(st, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_close, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
+}
+
+static void row_fact(sqlite3_stmt *st, void *out)
+{
+	struct report_deal *d = out;
+
+	d->id = sq_col_i64(st, 0);
+	d->owner_id = sq_col_i64(st, 1);
+	d->stage_id = sq_col_i64(st, 2);
+	d->amount = sq_col_i64(st, 3);
+	d->probability = -1;
+	d->created = sq_col_i64(st, 4);
+	d->entered = sq_col_i64(st, 5);
 }
 
 int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
@@ -583,8 +591,6 @@ int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, i
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_deal *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, RQ_STALLED, &st);
@@ -595,33 +601,8 @@ int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, i
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_deal *d;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		d = &v[n++];
-		memset(d, 0, sizeof(*d));
-		d->id = sq_col_i64(st, 0);
-		d->owner_id = sq_col_i64(st, 1);
-		d->stage_id = sq_col_i64(st, 2);
-		d->amount = sq_col_i64(st, 3);
-		d->probability = -1;
-		d->created = sq_col_i64(st, 4);
-		d->entered = sq_col_i64(st, 5);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_fact, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -660,13 +641,33 @@ out:
 	return rc;
 }
 
+static void row_month_sum(sqlite3_stmt *st, void *out)
+{
+	struct report_sum *g = out;
+
+	g->stage_id = sq_col_i64(st, 0);
+	COL_TEXT(st, 1, g->month);
+	g->deals = sq_col_i64(st, 2);
+	g->amount = sq_col_i64(st, 3);
+	g->expected = sq_col_i64(st, 4);
+}
+
+static void row_owner_sum(sqlite3_stmt *st, void *out)
+{
+	struct report_sum *g = out;
+
+	g->stage_id = sq_col_i64(st, 0);
+	g->owner_id = sq_col_i64(st, 1);
+	g->deals = sq_col_i64(st, 2);
+	g->amount = sq_col_i64(st, 3);
+	g->expected = sq_col_i64(st, 4);
+}
+
 /* read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or owner. */
 static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
 		     struct report_sum_list *out)
 {
 	sqlite3_stmt *st = NULL;
-	struct report_sum *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, id, &st);
@@ -676,34 +677,9 @@ static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_sum *g;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		g = &v[n++];
-		memset(g, 0, sizeof(*g));
-		g->stage_id = sq_col_i64(st, 0);
-		if (id == RQ_SUM_MONTHS)
-			COL_TEXT(st, 1, g->month);
-		else
-			g->owner_id = sq_col_i64(st, 1);
-		g->deals = sq_col_i64(st, 2);
-		g->amount = sq_col_i64(st, 3);
-		g->expected = sq_col_i64(st, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), id == RQ_SUM_MONTHS ? row_month_sum : row_owner_sum,
+		       (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }

@@ -7,7 +7,10 @@
  * the report needs them, their stage history and old values; report.c does
  * the arithmetic; what is kept in struct report_result is the aggregate only
  * (plus the few stalled deals listed), so the big arrays live no longer than
- * the transaction.
+ * the transaction. Win rate, cycle length, stalled deals and the leaderboard
+ * need no history before the current stage: without a stage filter they read
+ * the deal facts the store keeps instead (load_facts), only the deals closed
+ * in the period or stalled, and per stage and owner sums for the rest.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -153,8 +153,9 @@ int svc_history_import(struct store *st, const struct actor *a, const struct his
 		       size_t n, int dry_run, struct history_import_result *res, struct errinfo *e);
 
 /*
- * svc_report_rebuild recomputes what the store keeps aggregated for the
- * reports (the summary's sums) from the workspace's deals: needed only after
+ * svc_report_rebuild recomputes what the store keeps for the reports (the
+ * summary's sums, the per-deal facts) from the workspace's deals and their
+ * history: needed only after
  * deals were written behind litecrm's back (bench/reports does). Admins only.
  */
 int svc_report_rebuild(struct store *st, const struct actor *a, struct errinfo *e);
