@@ -35,6 +35,7 @@ WEBOBJ  := $(BUILD)/web_assets.o
 OBJS    += $(WEBOBJ)
 LIBOBJS += $(WEBOBJ)
 UNITSRC := $(sort $(wildcard tests/unit/*.c))
+UNITHDR := $(wildcard tests/unit/*.h)
 UNITBIN := $(BUILD)/unit-tests
 
 .PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san bench bench-reports clean fmt deps
@@ -64,7 +65,7 @@ $(WEBOBJ): $(BUILD)/web_assets.c
 $(BIN): $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(UNITBIN): $(LIBOBJS) $(UNITSRC)
+$(UNITBIN): $(LIBOBJS) $(UNITSRC) $(UNITHDR)
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $(UNITSRC) $(LIBOBJS) $(LDLIBS) -lcriterion
 
 run: deps
@@ -150,7 +151,7 @@ fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/libfuzzer-%)
 	done
 
 fmt:
-	clang-format -i src/*.c src/*.h tests/unit/*.c fuzz/*.c fuzz/*.h
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c fuzz/*.h
 
 clean:
 	rm -rf build build-san build-fuzz litecrm

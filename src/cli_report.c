@@ -661,7 +661,7 @@ static const struct cli_command report_commands[] = {
     {"velocity", report_cycle, "open x win rate x average won / cycle length"},
     {"pipeline-as-of", report_cycle, "the open pipeline as it stood on a date"},
     {"leaderboard", report_cycle, "per owner: won, open, expected, win rate, cycle"},
-    {"rebuild", report_rebuild, "recompute the stored summary sums from the deals"},
+    {"rebuild", report_rebuild, "recompute the stored sums and deal facts from the deals"},
 };
 
 int cmd_report(struct cli *c, int argc, char **argv)

@@ -50,6 +50,8 @@
 
 /* Bytes discarded past API_BODY_MAX before the connection is simply closed. */
 #define DISCARD_MAX (16 * 1024 * 1024)
+/* The nice value of the worker threads (the event threads keep 0). */
+#define WORKER_NICE 10
 /* Slow jobs waiting per worker before the queue counts as full. */
 #define QUEUE_PER_WORKER 64
 
@@ -337,6 +339,13 @@ static void *worker_main(void *arg)
 	struct pool *p = arg;
 	struct req *rq;
 
+	/*
+	 * Slow jobs give way to the event threads: on Linux each thread has its
+	 * own nice value, so a report computing for a second does not stretch
+	 * the latency of the cheap requests beside it (bench/reports measures
+	 * that). Best effort: the jobs run alike at any priority.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)

@@ -195,21 +195,71 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * select_nth rearranges v[0..n) so that v[k] holds what a full sort would
+ * put there, with no larger value before it and no smaller one after it
+ * (quickselect, median-of-three pivot; a sort after 64 rounds bounds the
+ * worst case). O(n) and no memory: the medians of a million durations need
+ * no sort.
+ */
+static void select_nth(int64_t *v, size_t n, size_t k)
+{
+	int64_t lo = 0, hi = (int64_t)n - 1, want = (int64_t)k;
+
+	for (int round = 0; hi > lo; round++) {
+		int64_t i = lo, j = hi, mid = lo + (hi - lo) / 2, a = v[lo], b = v[mid], c = v[hi];
+		int64_t pivot =
+		    a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+
+		if (round == 64) {
+			qsort(v + lo, (size_t)(hi - lo + 1), sizeof(*v), cmp_i64);
+			return;
+		}
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		if (want <= j)
+			hi = j;
+		else if (want >= i)
+			lo = i;
+		else
+			return; /* v[j + 1 .. i - 1] all equal the pivot */
+	}
+}
+
 void report_stats_of(int64_t *v, size_t n, struct report_stats *out)
 {
-	int64_t sum = 0;
+	int64_t sum = 0, below;
 
 	memset(out, 0, sizeof(*out));
 	out->mean = out->median = -1;
 	if (n == 0)
 		return;
-	qsort(v, n, sizeof(*v), cmp_i64);
 	for (size_t i = 0; i < n; i++)
 		sum += v[i];
 	out->count = (int64_t)n;
 	out->sum = sum;
 	out->mean = report_div_round(sum, (int64_t)n);
-	out->median = n % 2 ? v[n / 2] : report_div_round(v[n / 2 - 1] + v[n / 2], 2);
+	select_nth(v, n, n / 2);
+	if (n % 2) {
+		out->median = v[n / 2];
+		return;
+	}
+	/* The other middle value: the largest of those before v[n / 2]. */
+	below = v[0];
+	for (size_t i = 1; i < n / 2; i++)
+		if (v[i] > below)
+			below = v[i];
+	out->median = report_div_round(below + v[n / 2], 2);
 }
 
 /* ---- the input ---- */
@@ -333,66 +383,201 @@ static int in_range(int64_t t, int64_t from, int64_t to)
 	return t >= from && t < to;
 }
 
-int report_closed_by(const struct report_input *in, int64_t from, int64_t to, enum report_by by,
-		     enum report_group g, struct report_closed **out, size_t *n)
+int report_closes_of(const struct report_input *in, int64_t from, int64_t to,
+		     struct report_close **out, size_t *n)
 {
-	struct keyed *k = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*k));
-	int64_t *won = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*won));
-	int64_t *lost = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*lost));
-	struct report_closed *v = NULL;
-	size_t nk = 0, nv = 0, i, j;
-	int rc = ERR_NOMEM;
+	struct report_close *v = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*v));
+	size_t nv = 0;
 
-	if (!k || !won || !lost)
-		goto out;
-	for (i = 0; i < in->ndeals; i++) {
+	if (!v)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
 		int64_t at = report_closed_at(d);
 
 		if (at < 0 || !in_range(at, from, to))
 			continue;
-		k[nk].key = by == REPORT_BY_OWNER    ? d->owner_id
-			    : by == REPORT_BY_PERIOD ? report_period_of(at, g)
-						     : 0;
-		k[nk++].deal = i;
-	}
-	qsort(k, nk, sizeof(*k), cmp_keyed);
-	v = calloc(nk ? nk : 1, sizeof(*v));
-	if (!v)
-		goto out;
-	for (i = 0; i < nk || (by == REPORT_BY_ALL && nv == 0);) {
-		struct report_closed *r = &v[nv++];
-		size_t nw = 0, nl = 0;
-
-		r->key = i < nk ? k[i].key : 0;
-		for (j = i; j < nk && k[j].key == r->key; j++) {
-			const struct report_deal *d = &in->deals[k[j].deal];
-
-			if (d->kind == STAGE_WON) {
-				r->won++;
-				r->won_amount += d->amount;
-				won[nw++] = cycle_of(d);
-			} else {
-				r->lost++;
-				r->lost_amount += d->amount;
-				lost[nl++] = cycle_of(d);
-			}
-		}
-		report_stats_of(won, nw, &r->won_cycle);
-		report_stats_of(lost, nl, &r->lost_cycle);
-		if (j == i)
-			break; /* the empty BY_ALL row */
-		i = j;
+		v[nv].owner_id = d->owner_id;
+		v[nv].at = at;
+		v[nv].cycle = cycle_of(d);
+		v[nv].amount = d->amount;
+		v[nv++].won = d->kind == STAGE_WON;
 	}
 	*out = v;
 	*n = nv;
+	return 0;
+}
+
+/*
+ * struct keymap numbers distinct int64_t keys 0, 1, 2... in order of first
+ * sight (open addressing, at most half full): the groups of a report are
+ * few (owners, months), the deals many.
+ */
+struct keymap {
+	size_t *tab; /* index + 1 into keys; 0: empty */
+	size_t cap;  /* a power of two */
+	int64_t *keys;
+	size_t n;
+};
+
+static size_t keymap_hash(int64_t key, size_t cap)
+{
+	return (size_t)((uint64_t)key * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (cap - 1);
+}
+
+static int keymap_grow(struct keymap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	size_t *tab = calloc(cap, sizeof(*tab));
+	int64_t *keys = realloc(m->keys, cap / 2 * sizeof(*keys));
+
+	if (keys)
+		m->keys = keys;
+	if (!tab || !keys) {
+		free(tab);
+		return ERR_NOMEM;
+	}
+	for (size_t k = 0; k < m->n; k++) {
+		size_t h = keymap_hash(m->keys[k], cap);
+
+		while (tab[h])
+			h = (h + 1) & (cap - 1);
+		tab[h] = k + 1;
+	}
+	free(m->tab);
+	m->tab = tab;
+	m->cap = cap;
+	return 0;
+}
+
+/* keymap_id sets *id to the number of key, adding it when new. */
+static int keymap_id(struct keymap *m, int64_t key, size_t *id)
+{
+	size_t h = 0;
+
+	if (m->cap)
+		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
+			if (m->keys[m->tab[h] - 1] == key) {
+				*id = m->tab[h] - 1;
+				return 0;
+			}
+	if (2 * (m->n + 1) > m->cap) { /* a new key: keep the table at most half full */
+		if (keymap_grow(m))
+			return ERR_NOMEM;
+		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
+			;
+	}
+	m->keys[m->n] = key;
+	m->tab[h] = ++m->n;
+	*id = m->n - 1;
+	return 0;
+}
+
+static void keymap_release(struct keymap *m)
+{
+	free(m->tab);
+	free(m->keys);
+}
+
+/*
+ * report_closed_group makes two passes over the closes and keeps one value
+ * of each: first the groups (numbered by a keymap) and their sizes, then
+ * each group's won and lost cycles side by side in vals. The medians come
+ * from select_nth, not a sort.
+ */
+int report_closed_group(const struct report_close *c, size_t nc, enum report_by by,
+			enum report_group g, struct report_closed **out, size_t *n)
+{
+	struct keymap m = {0};
+	uint32_t *id = malloc((nc ? nc : 1) * sizeof(*id));
+	int64_t *vals = malloc((nc ? nc : 1) * sizeof(*vals));
+	struct keyed *order = NULL;
+	size_t *aux = NULL, *row, *at, *wpos, *lpos;
+	struct report_closed *v = NULL;
+	size_t ng, i, k, pos = 0;
+	int rc = ERR_NOMEM;
+
+	if (!id || !vals)
+		goto out;
+	for (i = 0; i < nc; i++) {
+		int64_t key = by == REPORT_BY_OWNER    ? c[i].owner_id
+			      : by == REPORT_BY_PERIOD ? report_period_of(c[i].at, g)
+						       : 0;
+
+		if (keymap_id(&m, key, &k))
+			goto out;
+		id[i] = (uint32_t)k;
+	}
+	ng = m.n || by != REPORT_BY_ALL ? m.n : 1; /* BY_ALL always gives one row */
+	order = malloc((ng ? ng : 1) * sizeof(*order));
+	aux = malloc((ng ? ng : 1) * 4 * sizeof(*aux));
+	v = calloc(ng ? ng : 1, sizeof(*v));
+	if (!order || !aux || !v)
+		goto out;
+	row = aux;
+	at = aux + ng;
+	wpos = aux + 2 * ng;
+	lpos = aux + 3 * ng;
+	/* Rows in key order: row[k] is group k's. */
+	for (k = 0; k < m.n; k++) {
+		order[k].key = m.keys[k];
+		order[k].deal = k;
+	}
+	qsort(order, m.n, sizeof(*order), cmp_keyed);
+	for (k = 0; k < m.n; k++) {
+		row[order[k].deal] = k;
+		v[k].key = order[k].key;
+	}
+	for (i = 0; i < nc; i++) {
+		if (c[i].won)
+			v[row[id[i]]].won++;
+		else
+			v[row[id[i]]].lost++;
+	}
+	for (k = 0; k < ng; k++) {
+		at[k] = wpos[k] = pos;
+		lpos[k] = pos + (size_t)v[k].won;
+		pos += (size_t)(v[k].won + v[k].lost);
+	}
+	for (i = 0; i < nc; i++) {
+		struct report_closed *r = &v[row[id[i]]];
+
+		if (c[i].won) {
+			r->won_amount += c[i].amount;
+			vals[wpos[row[id[i]]]++] = c[i].cycle;
+		} else {
+			r->lost_amount += c[i].amount;
+			vals[lpos[row[id[i]]]++] = c[i].cycle;
+		}
+	}
+	for (k = 0; k < ng; k++) {
+		report_stats_of(vals + at[k], (size_t)v[k].won, &v[k].won_cycle);
+		report_stats_of(vals + at[k] + v[k].won, (size_t)v[k].lost, &v[k].lost_cycle);
+	}
+	*out = v;
+	*n = ng;
 	v = NULL;
 	rc = 0;
 out:
-	free(k);
-	free(won);
-	free(lost);
+	keymap_release(&m);
+	free(id);
+	free(vals);
+	free(order);
+	free(aux);
 	free(v);
+	return rc;
+}
+
+int report_closed_by(const struct report_input *in, int64_t from, int64_t to, enum report_by by,
+		     enum report_group g, struct report_closed **out, size_t *n)
+{
+	struct report_close *c = NULL;
+	size_t nc = 0;
+	int rc = report_closes_of(in, from, to, &c, &nc);
+
+	if (!rc)
+		rc = report_closed_group(c, nc, by, g, out, n);
+	free(c);
 	return rc;
 }
 
@@ -562,7 +747,7 @@ static int cmp_stalled(const void *a, const void *b)
 
 	if (x->seconds != y->seconds)
 		return x->seconds > y->seconds ? -1 : 1;
-	return x->deal < y->deal ? -1 : x->deal > y->deal;
+	return x->deal_id < y->deal_id ? -1 : x->deal_id > y->deal_id;
 }
 
 int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n)
@@ -582,6 +767,7 @@ int report_stalled(const struct report_input *in, struct report_stalled **out, s
 		if (secs <= (int64_t)st->stalled_days * REPORT_DAY)
 			continue;
 		v[nv].deal = i;
+		v[nv].deal_id = d->id;
 		v[nv].seconds = secs;
 		v[nv++].stalled_days = st->stalled_days;
 	}
@@ -800,6 +986,86 @@ int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
 out:
 	free(k);
 	free(won);
+	free(v);
+	return rc;
+}
+
+int report_leaderboard_sums(const struct report_input *in, const struct report_close *c, size_t nc,
+			    const struct report_sum *g, size_t ng, struct report_leader **out,
+			    size_t *n)
+{
+	struct report_closed *k = NULL;
+	struct report_leader *w = NULL;
+	size_t nk = 0, nw = 0, i, j;
+	int rc = report_closed_group(c, nc, REPORT_BY_OWNER, REPORT_GROUP_MONTH, &k, &nk);
+
+	if (rc)
+		return rc;
+	w = calloc(nk + ng + 1, sizeof(*w));
+	rc = ERR_NOMEM;
+	if (!w)
+		goto out;
+	for (i = 0; i < nk; i++, nw++) {
+		w[nw].owner_id = k[i].key;
+		w[nw].won = k[i].won;
+		w[nw].lost = k[i].lost;
+		w[nw].won_amount = k[i].won_amount;
+		w[nw].lost_amount = k[i].lost_amount;
+		w[nw].won_cycle = k[i].won_cycle;
+	}
+	for (i = 0; i < ng; i++) {
+		const struct report_stage *st = report_stage_find(in, g[i].stage_id);
+
+		for (j = 0; j < nw && w[j].owner_id != g[i].owner_id; j++)
+			;
+		if (j == nw) {
+			w[j].owner_id = g[i].owner_id;
+			w[j].won_cycle.mean = w[j].won_cycle.median = -1;
+			nw++;
+		}
+		if (st && st->kind == STAGE_OPEN) {
+			w[j].open += g[i].deals;
+			w[j].open_amount += g[i].amount;
+			w[j].open_expected += g[i].expected;
+		}
+	}
+	qsort(w, nw, sizeof(*w), cmp_leader);
+	*out = w;
+	*n = nw;
+	w = NULL;
+	rc = 0;
+out:
+	free(k);
+	free(w);
+	return rc;
+}
+
+int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout)
+{
+	struct keymap m = {0};
+	struct report_count *v = NULL;
+	size_t k, i;
+	int rc = ERR_NOMEM;
+
+	for (i = 0; i < n; i++)
+		if (keymap_id(&m, keys[i], &k))
+			goto out;
+	v = calloc(m.n ? m.n : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (k = 0; k < m.n; k++)
+		v[k].key = m.keys[k];
+	for (i = 0; i < n; i++) {
+		keymap_id(&m, keys[i], &k); /* a known key: found, never added */
+		v[k].count++;
+	}
+	qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */
+	*out = v;
+	*nout = m.n;
+	v = NULL;
+	rc = 0;
+out:
+	keymap_release(&m);
 	free(v);
 	return rc;
 }

@@ -166,6 +166,20 @@ struct report_closed {
 	int64_t won_amount, lost_amount;
 	struct report_stats won_cycle, lost_cycle; /* seconds from creation to close */
 };
+/* A deal closed in the period, as the closed-deal figures need it. */
+struct report_close {
+	int64_t owner_id;
+	int64_t at;    /* the close: the entry into its won or lost stage */
+	int64_t cycle; /* seconds from creation to close (0 when negative) */
+	int64_t amount;
+	int won; /* 1 won, 0 lost */
+};
+/* report_closes_of lists the deals of in closed in [from, to). Returns 0 or ERR_NOMEM. */
+int report_closes_of(const struct report_input *in, int64_t from, int64_t to,
+		     struct report_close **out, size_t *n);
+/* report_closed_group is report_closed_by over closes c[0..nc) (any order). */
+int report_closed_group(const struct report_close *c, size_t nc, enum report_by by,
+			enum report_group g, struct report_closed **out, size_t *n);
 /*
  * report_closed_by groups the closed deals (win rate, cycle length). BY_ALL
  * always gives one row; the others one row per owner (by id) or period (in
@@ -205,10 +219,11 @@ int report_funnel(const struct report_input *in, int64_t from, int64_t to,
 /* A stalled deal: open, in a stage with stalled_days, for longer than that. */
 struct report_stalled {
 	size_t deal; /* index into in->deals */
+	int64_t deal_id;
 	int64_t seconds;
 	int stalled_days;
 };
-/* report_stalled lists stalled deals, longest first (then by id). */
+/* report_stalled lists stalled deals, longest first (then by id; in->deals in any order). */
 int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n);
 
 /* Pipeline velocity of a period (key 0: the whole range, open counted now). */
@@ -244,6 +259,16 @@ struct report_leader {
 int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
 		       struct report_leader **out, size_t *n);
 
+/*
+ * report_leaderboard_sums is report_leaderboard from the deals closed in the
+ * period c[0..nc) and the per stage and owner sums g[0..ng) of every deal
+ * (report_sum below: the open pipeline, and a line for each owner).
+ */
+struct report_sum;
+int report_leaderboard_sums(const struct report_input *in, const struct report_close *c, size_t nc,
+			    const struct report_sum *g, size_t ng, struct report_leader **out,
+			    size_t *n);
+
 /* One month of target close dates (key 0: deals without one, last). */
 struct report_month {
 	int64_t key;
@@ -253,7 +278,8 @@ struct report_month {
 /* The stored sums of one stage and month of target close date ("" for none). */
 struct report_sum {
 	int64_t stage_id;
-	char month[8]; /* YYYY-MM */
+	int64_t owner_id; /* report_owner_sums only */
+	char month[8];	  /* YYYY-MM */
 	int64_t deals, amount, expected;
 };
 /*
@@ -264,6 +290,13 @@ int report_forecast_sums(const struct report_input *in, const struct report_sum 
 			 struct report_month **out, size_t *n);
 /* report_forecast groups open and won deals by the month of their close_date. */
 int report_forecast(const struct report_input *in, struct report_month **out, size_t *n);
+/* A key and how many times it occurs. */
+struct report_count {
+	int64_t key;
+	int64_t count;
+};
+/* report_count_keys counts keys[0..n) into a new array of (key, count) by key. */
+int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout);
 /* report_months_sum adds the months of v whose key is in [first, last] into out (key 0). */
 void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
 		       struct report_month *out);

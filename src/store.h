@@ -202,6 +202,12 @@ struct report_change_list {
 	struct report_change *v;
 	size_t n;
 };
+struct report_close;
+struct report_close_list {
+	struct report_close *v;
+	size_t n;
+};
+void report_close_list_release(struct report_close_list *l);
 struct report_sum;
 struct report_sum_list {
 	struct report_sum *v;
@@ -447,8 +453,8 @@ struct store_ops {
 	int (*deal_change_list)(struct store *s, int64_t ws, int64_t deal_id,
 				struct deal_change_list *out);
 	/*
-	 * report_rebuild recomputes what the store keeps aggregated for the
-	 * reports (the summary's per stage and owner sums) from the deals of ws:
+	 * report_rebuild recomputes what the store keeps for the reports (the
+	 * summary's per stage and owner sums, the deal facts) from the deals of ws:
 	 * after rows were written behind litecrm's back. May be NULL.
 	 */
 	int (*report_rebuild)(struct store *s, int64_t ws);
@@ -457,6 +463,29 @@ struct store_ops {
 	 * (only owner's deals when owner > 0), for the forecast. May be NULL.
 	 */
 	int (*report_sums)(struct store *s, int64_t ws, int64_t owner, struct report_sum_list *out);
+	/*
+	 * The store keeps one row of facts per deal (deal_fact: owner, stage,
+	 * amount, creation and entry into the current stage, in seconds),
+	 * written by every deal and history write. report_closes reads from it
+	 * the deals of ws (only owner's when owner > 0) in a won or lost stage
+	 * entered in [from, to), in no order.
+	 */
+	int (*report_closes)(struct store *s, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			     struct report_close_list *out);
+	/*
+	 * report_stalled_deals reads from it, in no order, the deals in an open stage
+	 * with stalled_days entered before now minus those days (id, owner,
+	 * stage, amount, created and entered set; probability -1).
+	 */
+	int (*report_stalled_deals)(struct store *s, int64_t ws, int64_t owner, int64_t now,
+				    struct report_deal_list *out);
+	/*
+	 * report_owner_sums reads the count and the sums of amount and of
+	 * money_expected() of the deals of ws per stage and owner (only owner's
+	 * when owner > 0); month is left "".
+	 */
+	int (*report_owner_sums)(struct store *s, int64_t ws, int64_t owner,
+				 struct report_sum_list *out);
 	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump.
 	 */
 	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);

@@ -377,6 +377,30 @@ static const char *const migrations[] = {
     "  cited_at " T " NOT NULL"
     ");"
     "CREATE INDEX deal_note_trash_deal ON deal_note_trash (workspace_id, deal_id);",
+    /*
+     * reports (store_pg_report.c): the SQLite backend's deal_fact, one row
+     * per deal with its entry into its current stage in seconds, written with
+     * every deal and history write (pg_fact_deal).
+     */
+    "CREATE TABLE deal_fact ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  created BIGINT NOT NULL,"
+    "  entered BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, deal_id)"
+    ");"
+    "CREATE INDEX deal_fact_stage ON deal_fact"
+    "  (workspace_id, stage_id, entered, owner_id, created, amount);"
+    "INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created, entered)"
+    "  SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"
+    "  floor(extract(epoch FROM d.created_at::timestamptz))::bigint,"
+    "  floor(extract(epoch FROM coalesce((SELECT h.changed_at FROM stage_history h"
+    "    WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id"
+    "    ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), d.created_at)::timestamptz))::bigint"
+    "  FROM deal d;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1959,6 +1983,8 @@ static int pg_deal_create(struct store *base, struct deal *d)
 	pgp_id_null(&p, d->created_by);
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_DEAL_INSERT, &p, &id);
+	if (!rc)
+		rc = pg_fact_deal(pg(base), d->workspace_id, id); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->id = id;
@@ -2088,6 +2114,8 @@ static int pg_deal_update(struct store *base, struct deal *d)
 	pgp_text(&p, d->next_step);
 	pgp_text(&p, now);
 	rc = update(pg(base), STMT_DEAL_UPDATE, &p, STMT_DEAL_EXISTS, d->workspace_id, d->id);
+	if (!rc)
+		rc = pg_fact_deal(pg(base), d->workspace_id, d->id); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->version++;
@@ -2097,7 +2125,9 @@ static int pg_deal_update(struct store *base, struct deal *d)
 
 static int pg_deal_delete(struct store *base, int64_t ws, int64_t id)
 {
-	return delete_by_id(pg(base), STMT_DEAL_DELETE, ws, id);
+	int rc = delete_by_id(pg(base), STMT_DEAL_DELETE, ws, id);
+
+	return rc ? rc : pg_fact_delete(pg(base), ws, id); /* reports: deal_fact */
 }
 
 /* ---- history ---- */
@@ -2117,6 +2147,8 @@ static int pg_history_add(struct store *base, struct stage_change *h)
 	pgp_id_null(&p, h->changed_by);
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_HISTORY_INSERT, &p, &id);
+	if (!rc)
+		rc = pg_fact_deal(pg(base), h->workspace_id, h->deal_id); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	h->id = id;
@@ -2267,6 +2299,10 @@ static const struct store_ops pg_ops = {
     .deal_change_list = pg_deal_change_list,
     .stage_set_stalled = pg_stage_set_stalled,
     .history_reset = pg_history_reset,
+    .report_rebuild = pg_report_rebuild,
+    .report_closes = pg_report_closes,
+    .report_stalled_deals = pg_report_stalled_deals,
+    .report_owner_sums = pg_report_owner_sums,
     /* notes and search (store_pg_note.c) */
     .note_create = pg_note_create,
     .note_get = pg_note_get,

@@ -236,7 +236,8 @@ int pg_deal_untrash(struct store *base, int64_t ws, int64_t id)
 	if ((rc = run(base, UN_DEAL, ws, id, 1, ERR_INVALID)) ||
 	    (rc = run(base, UN_HISTORY, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(base, UN_CHANGES, ws, id, 0, ERR_INVALID)) ||
-	    (rc = run(base, UN_NOTES, ws, id, 0, ERR_INVALID)))
+	    (rc = run(base, UN_NOTES, ws, id, 0, ERR_INVALID)) ||
+	    (rc = pg_fact_deal(pg(base), ws, id))) /* reports: its deal_fact row is back */
 		return rc;
 	return pg_trash_purge(base, ws, id);
 }

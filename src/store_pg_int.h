@@ -113,6 +113,20 @@ int pg_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
 			struct deal_change_list *out);
 int pg_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days);
 int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
+int pg_report_rebuild(struct store *base, int64_t ws);
+int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+		     struct report_close_list *out);
+int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+			    struct report_deal_list *out);
+int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
+			 struct report_sum_list *out);
+/*
+ * The maintained deal facts, deal_fact (store_pg_report.c): pg_fact_deal
+ * recomputes a deal's row from the deal and its last history row, in the
+ * transaction of every deal and history write; pg_fact_delete drops it.
+ */
+int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id);
+int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id);
 int pg_note_create(struct store *s, struct note *n);
 int pg_note_get(struct store *s, int64_t ws, int64_t id, struct note *out);
 int pg_note_list(struct store *s, int64_t ws, const struct note_filter *f, struct note_list *out);

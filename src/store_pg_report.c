@@ -25,6 +25,13 @@ enum {
 	RQ_RESET_HISTORY,
 	RQ_RESET_CHANGES,
 	RQ_RESET_CREATED,
+	RQ_FACT_DEAL,
+	RQ_FACT_DELETE,
+	RQ_FACT_WS_CLEAR,
+	RQ_FACT_WS_FILL,
+	RQ_CLOSES,
+	RQ_STALLED,
+	RQ_OWNER_SUMS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
@@ -32,6 +39,22 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
 #define DEAL_FACTS                                                                                 \
 	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
 	" d.created_at FROM deal d WHERE d.workspace_id = $1::bigint"
+
+/* A stored timestamp (RFC 3339, UTC) as whole seconds since the epoch. */
+#define SECS(x) "floor(extract(epoch FROM (" x ")::timestamptz))::bigint"
+/*
+ * The deal_fact rows of deals d (store_sqlite_report.c's FACT_FILL): the
+ * entry into the current stage is the last history row by (changed_at, id).
+ */
+#define FACT_FILL                                                                                  \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
+	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
+					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
+					   "= d.id"                                                \
+					   " ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), "     \
+					   "d.created_at)") " FROM deal d"                         \
+							    " WHERE d.workspace_id = $1::bigint"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - PG_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -71,6 +94,39 @@ static const char *const rq_sql[] = {
 	" WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
     [RQ_RESET_CREATED - PG_EXT_REPORT] = "UPDATE deal SET created_at = $3"
 					 " WHERE workspace_id = $1::bigint AND id = $2::bigint",
+    [RQ_FACT_DEAL - PG_EXT_REPORT] =
+	FACT_FILL " AND d.id = $2::bigint ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
+		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
+		  " amount = excluded.amount, created = excluded.created,"
+		  " entered = excluded.entered",
+    [RQ_FACT_DELETE - PG_EXT_REPORT] =
+	"DELETE FROM deal_fact WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
+    [RQ_FACT_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = $1::bigint",
+    [RQ_FACT_WS_FILL - PG_EXT_REPORT] = FACT_FILL,
+    /* closed deals entered (closed) in [$3, $4); $2 = 0: every owner */
+    [RQ_CLOSES - PG_EXT_REPORT] =
+	"SELECT f.owner_id, f.entered, f.entered - f.created, f.amount, (s.kind = 1)::int"
+	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
+	" AND f.entered >= $3::bigint AND f.entered < $4::bigint"
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
+    /* open deals longer than their stage's stalled_days in it at $3 (now) */
+    [RQ_STALLED - PG_EXT_REPORT] =
+	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
+	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" WHERE s.workspace_id = $1::bigint AND s.kind = 0 AND s.stalled_days > 0"
+	" AND f.entered < $3::bigint - s.stalled_days * 86400::bigint"
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
+    /*
+     * per stage and owner; money_expected() per deal: amount x probability
+     * / 100, rounded half away from zero (amounts are never negative).
+     */
+    [RQ_OWNER_SUMS - PG_EXT_REPORT] =
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount)::bigint,"
+	" sum((d.amount * coalesce(d.probability, s.probability) + 50) / 100)::bigint"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = $1::bigint AND ($2::bigint = 0 OR d.owner_id = $2::bigint)"
+	" GROUP BY d.stage_id, d.owner_id",
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -86,6 +142,18 @@ static int64_t col_time(const PGresult *r, int i, int c)
 
 	if (PQgetisnull(r, i, c) || report_time_parse(PQgetvalue(r, i, c), &v) != 0)
 		v = 0;
+	return v;
+}
+
+/* rows_alloc returns zeroed room for the *n rows of r, or NULL (r cleared). */
+static void *rows_alloc(PGresult *r, size_t el, int *n)
+{
+	void *v;
+
+	*n = PQntuples(r);
+	v = calloc(*n ? (size_t)*n : 1, el);
+	if (!v)
+		PQclear(r);
 	return v;
 }
 
@@ -108,12 +176,8 @@ int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report
 	rc = rq(pg(base), owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &p, &r, ERR_DB);
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		struct report_deal *d = &v[i];
 
@@ -179,12 +243,8 @@ int pg_report_changes(struct store *base, int64_t ws, int64_t owner, const char 
 	rc = rq(pg(base), RQ_CHANGES, &p, &r, ERR_DB);
 	if (rc)
 		return rc;
-	n = PQntuples(r);
-	v = calloc(n ? (size_t)n : 1, sizeof(*v));
-	if (!v) {
-		PQclear(r);
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
-	}
 	for (i = 0; i < n; i++) {
 		const char *field = PQgetvalue(r, i, 1);
 
@@ -314,5 +374,128 @@ int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char
 		return rc;
 	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
 		return rc;
-	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+	if ((rc = run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1)))
+		return rc;
+	return pg_fact_deal(s, ws, deal_id);
+}
+
+/* ---- the maintained deal facts (deal_fact) ---- */
+
+int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws_id(s, RQ_FACT_DEAL, ws, deal_id, NULL, 0);
+}
+
+int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws_id(s, RQ_FACT_DELETE, ws, deal_id, NULL, 0);
+}
+
+int pg_report_rebuild(struct store *base, int64_t ws)
+{
+	struct pg_store *s = pg(base);
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	if ((rc = rq(s, RQ_FACT_WS_CLEAR, &p, &r, ERR_DB)))
+		return rc;
+	PQclear(r);
+	if ((rc = rq(s, RQ_FACT_WS_FILL, &p, &r, ERR_DB)))
+		return rc;
+	PQclear(r);
+	return 0;
+}
+
+/* facts_query runs report statement id with $1 ws, $2 owner (0: all), $3 a and $4 b (when two). */
+static int facts_query(struct pg_store *s, int id, int64_t ws, int64_t owner, int64_t a,
+		       const int64_t *b, PGresult **r)
+{
+	struct pgp p = {.n = 0};
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	pgp_i64(&p, a);
+	if (b)
+		pgp_i64(&p, *b);
+	return rq(s, id, &p, r, ERR_DB);
+}
+
+int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+		     struct report_close_list *out)
+{
+	PGresult *r = NULL;
+	struct report_close *v;
+	int n, i, rc = facts_query(pg(base), RQ_CLOSES, ws, owner, from, &to, &r);
+
+	if (rc)
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].owner_id = pg_col_i64(r, i, 0);
+		v[i].at = pg_col_i64(r, i, 1);
+		v[i].cycle = pg_col_i64(r, i, 2);
+		if (v[i].cycle < 0)
+			v[i].cycle = 0;
+		v[i].amount = pg_col_i64(r, i, 3);
+		v[i].won = (int)pg_col_i64(r, i, 4);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+			    struct report_deal_list *out)
+{
+	PGresult *r = NULL;
+	struct report_deal *v;
+	int n, i, rc = facts_query(pg(base), RQ_STALLED, ws, owner, now, NULL, &r);
+
+	if (rc)
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].id = pg_col_i64(r, i, 0);
+		v[i].owner_id = pg_col_i64(r, i, 1);
+		v[i].stage_id = pg_col_i64(r, i, 2);
+		v[i].amount = pg_col_i64(r, i, 3);
+		v[i].probability = -1;
+		v[i].created = pg_col_i64(r, i, 4);
+		v[i].entered = pg_col_i64(r, i, 5);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	struct report_sum *v;
+	int n, i, rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	if ((rc = rq(pg(base), RQ_OWNER_SUMS, &p, &r, ERR_DB)))
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].stage_id = pg_col_i64(r, i, 0);
+		v[i].owner_id = pg_col_i64(r, i, 1);
+		v[i].deals = pg_col_i64(r, i, 2);
+		v[i].amount = pg_col_i64(r, i, 3);
+		v[i].expected = pg_col_i64(r, i, 4);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
 }

@@ -21,6 +21,13 @@ void report_sum_list_release(struct report_sum_list *l)
 	l->n = 0;
 }
 
+void report_close_list_release(struct report_close_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void report_deal_list_release(struct report_deal_list *l)
 {
 	free(l->v);

@@ -435,6 +435,33 @@ static const char *const migrations[] = {
     "  cited_at TEXT NOT NULL"
     ");"
     "CREATE INDEX deal_note_trash_deal ON deal_note_trash (workspace_id, deal_id);",
+    /*
+     * reports (store_sqlite_report.c): deal_fact, one row per deal with its
+     * owner, stage, amount, creation and entry into its current stage (the
+     * last history row) in seconds, written in the transaction of every deal
+     * and history write (sq_fact_deal); deal_fact_stage hands the closed
+     * deals of a period and the stalled ones to the reports without reading
+     * deals or history.
+     */
+    "CREATE TABLE deal_fact ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  created BIGINT NOT NULL,"
+    "  entered BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, deal_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX deal_fact_stage ON deal_fact"
+    "  (workspace_id, stage_id, entered, owner_id, created, amount);"
+    "INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created, entered)"
+    "  SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"
+    "  coalesce(CAST(strftime('%s', d.created_at) AS INTEGER), 0),"
+    "  coalesce(CAST(strftime('%s', coalesce((SELECT h.changed_at FROM stage_history h"
+    "    WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id"
+    "    ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), d.created_at)) AS INTEGER), 0)"
+    "  FROM deal d;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2165,6 +2192,8 @@ static int deal_insert(struct sqlite_store *s, struct deal *d, const char *ext)
 		goto out;
 	d->id = sqlite3_last_insert_rowid(s->db);
 	rc = sq_sum_deal(s, d->workspace_id, d->id, 1); /* reports: deal_sum */
+	if (!rc)
+		rc = sq_fact_deal(s, d->workspace_id, d->id); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version = 1;
@@ -2372,6 +2401,8 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 	rc = step_update(s, st, STMT_DEAL_EXISTS, d->workspace_id, d->id);
 	if (sq_sum_deal(s, d->workspace_id, d->id, 1) && !rc)
 		rc = ERR_DB;
+	if (!rc)
+		rc = sq_fact_deal(s, d->workspace_id, d->id); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version++;
@@ -2392,7 +2423,7 @@ static int sqlite_deal_delete(struct store *base, int64_t ws, int64_t id)
 	rc = delete_by_id(s, STMT_DEAL_DELETE, ws, id);
 	if (rc)
 		sq_sum_deal(s, ws, id, 1); /* not deleted: count it again */
-	return rc;
+	return rc ? rc : sq_fact_delete(s, ws, id);
 }
 
 /* ---- history ---- */
@@ -2421,6 +2452,7 @@ static int sqlite_history_add(struct store *base, struct stage_change *h)
 		goto out;
 	h->id = sqlite3_last_insert_rowid(s->db);
 	memcpy(h->changed_at, now, TS_LEN);
+	rc = sq_fact_deal(s, h->workspace_id, h->deal_id); /* reports: deal_fact */
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -2594,6 +2626,9 @@ static const struct store_ops sqlite_ops = {
     .history_reset = sqlite_history_reset,
     .report_rebuild = sqlite_report_rebuild,
     .report_sums = sqlite_report_sums,
+    .report_closes = sqlite_report_closes,
+    .report_stalled_deals = sqlite_report_stalled_deals,
+    .report_owner_sums = sqlite_report_owner_sums,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,

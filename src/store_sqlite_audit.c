@@ -255,7 +255,8 @@ int sqlite_deal_untrash(struct store *base, int64_t ws, int64_t id)
 	    (rc = run(s, UN_HISTORY, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(s, UN_CHANGES, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(s, UN_NOTES, ws, id, 0, ERR_INVALID)) ||
-	    (rc = sq_sum_deal(s, ws, id, 1))) /* reports: deal_sum counts it again */
+	    (rc = sq_sum_deal(s, ws, id, 1)) || /* reports: deal_sum counts it again */
+	    (rc = sq_fact_deal(s, ws, id)))	/* and its deal_fact row is back */
 		return rc;
 	return sqlite_trash_purge(base, ws, id);
 }

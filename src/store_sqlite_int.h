@@ -142,6 +142,19 @@ int sqlite_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int day
 int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
 int sqlite_report_rebuild(struct store *base, int64_t ws);
 int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out);
+int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
+			     struct report_sum_list *out);
+int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			 struct report_close_list *out);
+int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+				struct report_deal_list *out);
+/*
+ * The maintained deal facts, deal_fact (store_sqlite_report.c): sq_fact_deal
+ * recomputes a deal's row from the deal and its last history row, in the
+ * transaction of every deal and history write; sq_fact_delete drops it.
+ */
+int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id);
+int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id);
 /*
  * The maintained summary, deal_sum (store_sqlite_report.c): sq_sum_deal adds
  * sign (1 or -1) times deal_id's current row to its (stage, owner) sums, in

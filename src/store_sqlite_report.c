@@ -10,6 +10,11 @@
  * million rows, and the usual row callbacks would copy each one twice.
  * Timestamps are parsed to seconds here, once, with report_time_parse().
  *
+ * deal_fact keeps per deal what the closed-deal and stalled reports need,
+ * in seconds (docs/ARCHITECTURE.md, "Stored deal facts"): sq_fact_deal
+ * recomputes a deal's row after every deal and history write, so those
+ * reports read only the deals they count, from one covering index.
+ *
  * Statements live in s->ext[] from SQ_EXT_REPORT on.
  */
 #include <stdlib.h>
@@ -39,6 +44,13 @@ enum {
 	RQ_SUM_READ,
 	RQ_SUM_READ_OWNER,
 	RQ_SUM_MONTHS,
+	RQ_SUM_OWNERS,
+	RQ_FACT_DEAL,
+	RQ_FACT_DELETE,
+	RQ_FACT_WS_CLEAR,
+	RQ_FACT_WS_FILL,
+	RQ_CLOSES,
+	RQ_STALLED,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -57,6 +69,23 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
 	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"       \
 	" WHERE d.workspace_id = ?1"
+
+/* A stored timestamp as seconds since the epoch (0 when unreadable, as col_time). */
+#define SECS(x) "coalesce(CAST(strftime('%s', " x ") AS INTEGER), 0)"
+/*
+ * The deal_fact rows of deals d: the entry into the current stage is the
+ * last history row by (changed_at, id), as the spans are read in that
+ * order; a deal without history entered it when it was created.
+ */
+#define FACT_FILL                                                                                  \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
+	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
+					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
+					   "= d.id"                                                \
+					   " ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), "     \
+					   "d.created_at)") " FROM deal d"                         \
+							    " WHERE d.workspace_id = ?1"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -123,6 +152,37 @@ static const char *const rq_sql[] = {
 				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
 				      " AND (?2 = 0 OR owner_id = ?2)"
 				      " GROUP BY stage_id, close_month HAVING sum(deals) > 0",
+    /* per stage and owner; ?2 = 0: every owner */
+    [RQ_SUM_OWNERS - SQ_EXT_REPORT] = "SELECT stage_id, owner_id, sum(deals), sum(amount),"
+				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
+				      " AND (?2 = 0 OR owner_id = ?2)"
+				      " GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    [RQ_FACT_DEAL - SQ_EXT_REPORT] =
+	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
+		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
+		  " amount = excluded.amount, created = excluded.created,"
+		  " entered = excluded.entered",
+    [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
+				       " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
+    [RQ_FACT_WS_FILL - SQ_EXT_REPORT] = FACT_FILL,
+    /* closed deals entered (closed) in [?3, ?4); ?2 = 0: every owner */
+    [RQ_CLOSES - SQ_EXT_REPORT] =
+	"SELECT f.owner_id, f.entered, f.entered - f.created, f.amount, s.kind = 1"
+	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" WHERE s.workspace_id = ?1 AND s.kind <> 0"
+	" AND f.entered >= ?3 AND f.entered < ?4 AND (?2 = 0 OR f.owner_id = ?2)",
+    /*
+     * open deals longer than their stage's stalled_days in it at ?3 (now):
+     * the stages first (CROSS JOIN keeps that order), then a range of
+     * deal_fact_stage each
+     */
+    [RQ_STALLED - SQ_EXT_REPORT] =
+	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
+	" FROM stage s CROSS JOIN deal_fact f"
+	" WHERE s.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
+	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
+	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -158,12 +218,53 @@ static int64_t col_time(sqlite3_stmt *st, int i)
 	return v;
 }
 
+/*
+ * step_rows steps the bound statement st to its end into a growing array of
+ * elements of size el, each zeroed and then filled by row(); *out gets the
+ * array (free() it) and *n its length.
+ */
+static int step_rows(struct sqlite_store *s, sqlite3_stmt *st, size_t el,
+		     void (*row)(sqlite3_stmt *st, void *el), void **out, size_t *n)
+{
+	void *v = NULL;
+	size_t nv = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow(&v, nv, &cap, el)) {
+			free(v);
+			return ERR_NOMEM;
+		}
+		memset((char *)v + nv * el, 0, el);
+		row(st, (char *)v + nv * el);
+		nv++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return sq_db_err(s, rc, ERR_DB);
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+static void row_deal(sqlite3_stmt *st, void *out)
+{
+	struct report_deal *d = out;
+
+	d->id = sq_col_i64(st, 0);
+	d->owner_id = sq_col_i64(st, 1);
+	d->stage_id = sq_col_i64(st, 2);
+	d->amount = sq_col_i64(st, 3);
+	d->probability = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sq_col_int(st, 4);
+	COL_TEXT(st, 5, d->close_date);
+	d->created = col_time(st, 6);
+}
+
 int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_deal *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &st);
@@ -173,33 +274,8 @@ int sqlite_report_deals(struct store *base, int64_t ws, int64_t owner, struct re
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_deal *d;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		d = &v[n++];
-		memset(d, 0, sizeof(*d));
-		d->id = sq_col_i64(st, 0);
-		d->owner_id = sq_col_i64(st, 1);
-		d->stage_id = sq_col_i64(st, 2);
-		d->amount = sq_col_i64(st, 3);
-		d->probability = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sq_col_int(st, 4);
-		COL_TEXT(st, 5, d->close_date);
-		d->created = col_time(st, 6);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_deal, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -249,13 +325,23 @@ out:
 	return rc;
 }
 
+static void row_report_change(sqlite3_stmt *st, void *out)
+{
+	const char *field = (const char *)sqlite3_column_text(st, 1);
+	struct report_change *c = out;
+
+	c->deal_id = sq_col_i64(st, 0);
+	c->field =
+	    field && strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT : REPORT_FIELD_PROBABILITY;
+	c->old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sq_col_i64(st, 2);
+	c->at = col_time(st, 3);
+}
+
 int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
 			  struct report_change_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_change *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
 	rc = rq(s, RQ_CHANGES, &st);
@@ -266,31 +352,8 @@ int sqlite_report_changes(struct store *base, int64_t ws, int64_t owner, const c
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *field = (const char *)sqlite3_column_text(st, 1);
-		struct report_change *c;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		c = &v[n++];
-		c->deal_id = sq_col_i64(st, 0);
-		c->field = field && strcmp(field, "amount") == 0 ? REPORT_FIELD_AMOUNT
-								 : REPORT_FIELD_PROBABILITY;
-		c->old = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sq_col_i64(st, 2);
-		c->at = col_time(st, 3);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), row_report_change, (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -413,7 +476,9 @@ int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const 
 		return rc;
 	if ((rc = run_ws_id(s, RQ_RESET_CHANGES, ws, deal_id, NULL, 0)))
 		return rc;
-	return run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1);
+	if ((rc = run_ws_id(s, RQ_RESET_CREATED, ws, deal_id, created_at, 1)))
+		return rc;
+	return sq_fact_deal(s, ws, deal_id);
 }
 
 /* ---- the maintained summary (deal_sum) ---- */
@@ -460,7 +525,91 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 	struct sqlite_store *s = sq(base);
 	int rc = run_ws2(s, RQ_SUM_WS_CLEAR, ws, 0, 0);
 
-	return rc ? rc : run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_FACT_WS_CLEAR, ws, 0, 0);
+	return rc ? rc : run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
+}
+
+/* ---- the maintained deal facts (deal_fact) ---- */
+
+int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+}
+
+int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	return run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+}
+
+static void row_close(sqlite3_stmt *st, void *out)
+{
+	struct report_close *c = out;
+
+	c->owner_id = sq_col_i64(st, 0);
+	c->at = sq_col_i64(st, 1);
+	c->cycle = sq_col_i64(st, 2);
+	if (c->cycle < 0)
+		c->cycle = 0;
+	c->amount = sq_col_i64(st, 3);
+	c->won = sq_col_int(st, 4);
+}
+
+int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			 struct report_close_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, RQ_CLOSES, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, from) | sq_bind_i64(st, 4, to)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = step_rows(s, st, sizeof(*out->v), row_close, (void **)&out->v, &out->n);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+static void row_fact(sqlite3_stmt *st, void *out)
+{
+	struct report_deal *d = out;
+
+	d->id = sq_col_i64(st, 0);
+	d->owner_id = sq_col_i64(st, 1);
+	d->stage_id = sq_col_i64(st, 2);
+	d->amount = sq_col_i64(st, 3);
+	d->probability = -1;
+	d->created = sq_col_i64(st, 4);
+	d->entered = sq_col_i64(st, 5);
+}
+
+int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+				struct report_deal_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, RQ_STALLED, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, now)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = step_rows(s, st, sizeof(*out->v), row_fact, (void **)&out->v, &out->n);
+out:
+	sq_stmt_done(st);
+	return rc;
 }
 
 static void row_sum(sqlite3_stmt *st, void *out)
@@ -497,46 +646,56 @@ out:
 	return rc;
 }
 
-int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+static void row_month_sum(sqlite3_stmt *st, void *out)
 {
-	struct sqlite_store *s = sq(base);
+	struct report_sum *g = out;
+
+	g->stage_id = sq_col_i64(st, 0);
+	COL_TEXT(st, 1, g->month);
+	g->deals = sq_col_i64(st, 2);
+	g->amount = sq_col_i64(st, 3);
+	g->expected = sq_col_i64(st, 4);
+}
+
+static void row_owner_sum(sqlite3_stmt *st, void *out)
+{
+	struct report_sum *g = out;
+
+	g->stage_id = sq_col_i64(st, 0);
+	g->owner_id = sq_col_i64(st, 1);
+	g->deals = sq_col_i64(st, 2);
+	g->amount = sq_col_i64(st, 3);
+	g->expected = sq_col_i64(st, 4);
+}
+
+/* read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or owner. */
+static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
+		     struct report_sum_list *out)
+{
 	sqlite3_stmt *st = NULL;
-	struct report_sum *v = NULL;
-	size_t n = 0, cap = 0;
 	int rc;
 
-	rc = rq(s, RQ_SUM_MONTHS, &st);
+	rc = rq(s, id, &st);
 	if (rc)
 		goto out;
 	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_sum *g;
-
-		if (grow((void **)&v, n, &cap, sizeof(*v))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		g = &v[n++];
-		memset(g, 0, sizeof(*g));
-		g->stage_id = sq_col_i64(st, 0);
-		COL_TEXT(st, 1, g->month);
-		g->deals = sq_col_i64(st, 2);
-		g->amount = sq_col_i64(st, 3);
-		g->expected = sq_col_i64(st, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->n = n;
-	v = NULL;
+	rc = step_rows(s, st, sizeof(*out->v), id == RQ_SUM_MONTHS ? row_month_sum : row_owner_sum,
+		       (void **)&out->v, &out->n);
 out:
-	free(v);
 	sq_stmt_done(st);
 	return rc;
+}
+
+int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, out);
+}
+
+int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
+			     struct report_sum_list *out)
+{
+	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, out);
 }

@@ -7,7 +7,10 @@
  * the report needs them, their stage history and old values; report.c does
  * the arithmetic; what is kept in struct report_result is the aggregate only
  * (plus the few stalled deals listed), so the big arrays live no longer than
- * the transaction.
+ * the transaction. Win rate, cycle length, stalled deals and the leaderboard
+ * need no history before the current stage: without a stage filter they read
+ * the deal facts the store keeps instead (load_facts), only the deals closed
+ * in the period or stalled, and per stage and owner sums for the rest.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,7 +161,10 @@ struct inputs {
 	struct report_deal_list deals;
 	struct report_span_list spans;
 	struct report_change_list changes;
-	struct report_sum_list sums; /* the forecast without a stage filter */
+	struct report_sum_list sums; /* the forecast without a stage filter; per owner for facts */
+	struct report_close_list closes; /* with facts: the deals closed in the period */
+	int facts;			 /* closes or deals hold deal facts only (load_facts) */
+	size_t ndeals;			 /* with facts: the deals the report covers */
 };
 
 static void inputs_release(struct inputs *x)
@@ -168,6 +174,53 @@ static void inputs_release(struct inputs *x)
 	report_span_list_release(&x->spans);
 	report_change_list_release(&x->changes);
 	report_sum_list_release(&x->sums);
+	report_close_list_release(&x->closes);
+}
+
+/*
+ * uses_facts: the reports that need no stage history before the current
+ * stage read the deal facts the store keeps (report_facts) instead of every
+ * deal and its history; a stage filter ("reached stage X") needs history.
+ */
+static int uses_facts(const struct store *st, const struct report_query *q)
+{
+	if (q->stage_id || !st->ops->report_closes || !st->ops->report_stalled_deals ||
+	    !st->ops->report_owner_sums)
+		return 0;
+	return q->kind == REPORT_WIN_RATE || q->kind == REPORT_CYCLE_LENGTH ||
+	       q->kind == REPORT_STALLED || q->kind == REPORT_LEADERBOARD;
+}
+
+/*
+ * load_facts reads only the deals a report counts one by one - the deals
+ * closed in the period, or the stalled ones - with their entry into their
+ * current stage kept by the store; the per stage and owner sums give the
+ * number of deals covered, the owners and the open pipeline.
+ */
+static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
+		      struct inputs *x, struct errinfo *e)
+{
+	int rc;
+
+	x->facts = 1;
+	if ((rc = st->ops->report_owner_sums(st, ws, owner, &x->sums)))
+		return fail_std(e, rc, "report");
+	for (size_t i = 0; i < x->sums.n; i++)
+		x->ndeals += (size_t)x->sums.v[i].deals;
+	if (r->q.kind != REPORT_STALLED)
+		return fail_std(
+		    e, st->ops->report_closes(st, ws, owner, r->from, r->to, &x->closes), "report");
+	if ((rc = st->ops->report_stalled_deals(st, ws, owner, r->now, &x->deals)))
+		return fail_std(e, rc, "report");
+	for (size_t i = 0; i < x->deals.n; i++) {
+		struct report_deal *d = &x->deals.v[i];
+		const struct report_stage *s = report_stage_find(&x->in, d->stage_id);
+
+		d->kind = s ? s->kind : STAGE_OPEN;
+	}
+	x->in.deals = x->deals.v;
+	x->in.ndeals = x->deals.n;
+	return 0;
 }
 
 static int load_inputs(struct store *st, const struct actor *a, struct report_result *r,
@@ -218,6 +271,8 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 			x->in.ndeals += (size_t)x->sums.v[i].deals;
 		return 0;
 	}
+	if (uses_facts(st, q))
+		return load_facts(st, w.id, owner, r, x, e);
 	if ((rc = st->ops->report_deals(st, w.id, owner, &x->deals)))
 		return fail_std(e, rc, "report");
 	if (need_spans && (rc = st->ops->report_spans(st, w.id, owner, &x->spans)))
@@ -243,37 +298,6 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 
 /* ---- the reports ---- */
 
-static int cmp_count(const void *a, const void *b)
-{
-	const struct report_stalled_count *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* count_by counts keys[0..n) into a new sorted array of (key, count). */
-static int count_by(int64_t *keys, size_t n, struct report_stalled_count **out, size_t *nout)
-{
-	struct report_stalled_count *v = calloc(n ? n : 1, sizeof(*v));
-	size_t nv = 0;
-
-	if (!v)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < n; i++)
-		v[i].key = keys[i];
-	qsort(v, n, sizeof(*v), cmp_count);
-	for (size_t i = 0; i < n; i++) {
-		if (nv && v[nv - 1].key == v[i].key) {
-			v[nv - 1].count++;
-			continue;
-		}
-		v[nv].key = v[i].key;
-		v[nv++].count = 1;
-	}
-	*out = v;
-	*nout = nv;
-	return 0;
-}
-
 static int stalled_report(struct store *st, const struct actor *a, struct report_result *r,
 			  const struct inputs *x, struct errinfo *e)
 {
@@ -291,11 +315,11 @@ static int stalled_report(struct store *st, const struct actor *a, struct report
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = x->in.deals[v[i].deal].stage_id;
-	if ((rc = count_by(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
+	if ((rc = report_count_keys(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
 		goto out;
 	for (i = 0; i < n; i++)
 		keys[i] = x->in.deals[v[i].deal].owner_id;
-	if ((rc = count_by(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
+	if ((rc = report_count_keys(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
 		goto out;
 	r->nstalled = n < (size_t)r->q.limit ? n : (size_t)r->q.limit;
 	r->stalled = calloc(r->nstalled ? r->nstalled : 1, sizeof(*r->stalled));
@@ -317,6 +341,22 @@ out:
 	return fail_std(e, rc, "report");
 }
 
+/* closed_groups: win rate and cycle length from the closes alone. */
+static int closed_groups(const struct inputs *x, struct report_result *r)
+{
+	const struct report_close *c = x->closes.v;
+	size_t n = x->closes.n;
+	int rc = report_closed_group(c, n, REPORT_BY_ALL, r->q.group, &r->all, &r->nall);
+
+	if (!rc)
+		rc = report_closed_group(c, n, REPORT_BY_OWNER, r->q.group, &r->by_owner,
+					 &r->nby_owner);
+	if (!rc)
+		rc = report_closed_group(c, n, REPORT_BY_PERIOD, r->q.group, &r->by_period,
+					 &r->nby_period);
+	return rc;
+}
+
 static int report_tx(struct store *st, const struct actor *a, struct report_result *r,
 		     struct errinfo *e)
 {
@@ -326,10 +366,14 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 	memset(&x, 0, sizeof(x));
 	if ((rc = load_inputs(st, a, r, &x, e)))
 		goto out;
-	r->ndeals = x.in.ndeals;
+	r->ndeals = x.facts ? x.ndeals : x.in.ndeals;
 	switch (r->q.kind) {
 	case REPORT_WIN_RATE:
 	case REPORT_CYCLE_LENGTH:
+		if (x.facts) {
+			rc = closed_groups(&x, r);
+			break;
+		}
 		rc = report_closed_by(&x.in, r->from, r->to, REPORT_BY_ALL, r->q.group, &r->all,
 				      &r->nall);
 		if (!rc)
@@ -357,7 +401,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		rc = report_as_of(&x.in, r->as_of, &r->asof, &r->nasof);
 		break;
 	case REPORT_LEADERBOARD:
-		rc = report_leaderboard(&x.in, r->from, r->to, &r->leaders, &r->nleaders);
+		rc = x.facts ? report_leaderboard_sums(&x.in, x.closes.v, x.closes.n, x.sums.v,
+						       x.sums.n, &r->leaders, &r->nleaders)
+			     : report_leaderboard(&x.in, r->from, r->to, &r->leaders, &r->nleaders);
 		break;
 	case REPORT_FORECAST: {
 		int64_t q0, m0;

@@ -79,10 +79,7 @@ struct report_result {
 	size_t nfunnel;
 	struct report_stalled_deal *stalled; /* the first q.limit */
 	size_t nstalled, stalled_total;
-	struct report_stalled_count {
-		int64_t key; /* stage id or owner id */
-		int64_t count;
-	} * stalled_by_stage, *stalled_by_owner;
+	struct report_count *stalled_by_stage, *stalled_by_owner; /* key: stage or owner id */
 	size_t nstalled_by_stage, nstalled_by_owner;
 	struct report_velocity *velocity;
 	size_t nvelocity;
@@ -156,8 +153,9 @@ int svc_history_import(struct store *st, const struct actor *a, const struct his
 		       size_t n, int dry_run, struct history_import_result *res, struct errinfo *e);
 
 /*
- * svc_report_rebuild recomputes what the store keeps aggregated for the
- * reports (the summary's sums) from the workspace's deals: needed only after
+ * svc_report_rebuild recomputes what the store keeps for the reports (the
+ * summary's sums, the per-deal facts) from the workspace's deals and their
+ * history: needed only after
  * deals were written behind litecrm's back (bench/reports does). Admins only.
  */
 int svc_report_rebuild(struct store *st, const struct actor *a, struct errinfo *e);

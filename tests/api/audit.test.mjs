@@ -239,13 +239,24 @@ describe('audit log and deal trash', () => {
   });
 
   describe('the deal trash', () => {
-    let deal, note, summaryBefore, forecastBefore, historyBefore, changesBefore;
+    let deal, note, summaryBefore, forecastBefore, historyBefore, changesBefore, factsBefore;
     const summary = async () => (await srv.api('GET', '/reports/summary', admin)).json;
     // the forecast without its moment of computing ("now"), which moves on
     const forecast = async () => {
       const j = (await srv.api('GET', '/reports/forecast', admin)).json;
       delete j.now;
       return j;
+    };
+
+    // the reports that read the stored per-deal facts, without "now"
+    const facts = async () => {
+      const out = {};
+      for (const name of ['leaderboard', 'stalled', 'win-rate']) {
+        const j = (await srv.api('GET', `/reports/${name}?today=2026-12-31`, admin)).json;
+        delete j.now;
+        out[name] = j;
+      }
+      return out;
     };
 
     before(async () => {
@@ -260,6 +271,7 @@ describe('audit log and deal trash', () => {
       assert.equal((await srv.api('POST', `/deals/${deal.id}/notes`, { ...amy, body: { note_id: note.id } })).status < 300, true);
       summaryBefore = await summary();
       forecastBefore = await forecast();
+      factsBefore = await facts();
       historyBefore = (await srv.api('GET', `/deals/${deal.id}/history`, amy)).json;
       changesBefore = (await srv.api('GET', `/deals/${deal.id}/changes`, amy)).json;
     });
@@ -277,6 +289,8 @@ describe('audit log and deal trash', () => {
       const s = await summary();
       assert.notDeepEqual(s, summaryBefore);
       assert.notDeepEqual(await forecast(), forecastBefore);
+      const lb = (await facts()).leaderboard.items.find((x) => x.owner === 'amy');
+      assert.deepEqual(lb.open, factsBefore.leaderboard.items.find((x) => x.owner === 'amy').open - 1, 'the leaderboard no longer counts it');
       const csv = await srv.api('GET', '/export/deals.csv', { ...admin, raw: true });
       assert.ok(!csv.text.includes('trash me'), 'not exported');
       const cited = (await srv.api('GET', `/notes/${note.id}/deals`, admin)).json.items;
@@ -304,6 +318,7 @@ describe('audit log and deal trash', () => {
       assert.equal(r.json.amount, 888000);
       assert.deepEqual(await summary(), summaryBefore);
       assert.deepEqual(await forecast(), forecastBefore);
+      assert.deepEqual(await facts(), factsBefore);
       assert.deepEqual((await srv.api('GET', `/deals/${deal.id}/history`, amy)).json, historyBefore);
       assert.deepEqual((await srv.api('GET', `/deals/${deal.id}/changes`, amy)).json, changesBefore);
       const cited = (await srv.api('GET', `/deals/${deal.id}/notes`, amy)).json.items.map((n) => n.id);

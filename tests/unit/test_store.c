@@ -13,6 +13,8 @@
 #include "model.h"
 #include "store.h"
 
+#include "report_facts_check.h"
+
 static char db_path[64];
 static struct store *db;
 
@@ -934,4 +936,11 @@ Test(store, second_connection_reads_during_write)
 	cr_assert_eq(other->ops->commit(other), 0);
 	cr_assert_eq(db->ops->commit(db), 0);
 	store_close(other);
+}
+
+/* The deal facts the reports read equal a replay of the stage history. */
+Test(store, report_facts_equal_history_replay)
+{
+	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
+	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
 }

@@ -18,6 +18,8 @@
 #include "store.h"
 #include "store_checks.h"
 
+#include "report_facts_check.h"
+
 static struct store *db;
 static struct workspace ws1, ws2;
 static struct user u1, u2;
@@ -198,4 +200,11 @@ Test(store_pg, text_matching_ignores_the_locale)
 Test(store_pg, audit_log_and_deal_trash)
 {
 	check_audit_and_trash(db, ws1.id, ws2.id, u1.id, co1.id, st1.id);
+}
+
+/* The deal facts the reports read equal a replay of the stage history. */
+Test(store_pg, report_facts_equal_history_replay)
+{
+	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
+	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
 }

@@ -1,0 +1,357 @@
+/*
+ * report_facts_check.h - a randomized check, shared by the SQLite and the
+ * PostgreSQL store tests, that the deal facts a store keeps for the reports
+ * (report_closes, report_stalled_deals, report_owner_sums) equal a replay of
+ * the stage history the reports did before (report_deals, report_spans and
+ * report.c), after random creates, moves (some out of time order, some at
+ * the same second), edits, deletes and history imports.
+ */
+#ifndef LITECRM_REPORT_FACTS_CHECK_H
+#define LITECRM_REPORT_FACTS_CHECK_H
+
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "money.h"
+#include "report.h"
+#include "store.h"
+
+#define FC_STAGES 6 /* four open, won, lost */
+#define FC_OWNERS 3
+#define FC_T0	  1767225600 /* 2026-01-01T00:00:00Z */
+
+struct fc {
+	struct store *db;
+	int64_t ws, company;
+	struct stage stages[FC_STAGES];
+	int64_t owners[FC_OWNERS];
+	int64_t ids[400]; /* live deals */
+	size_t nids;
+	unsigned seed;
+};
+
+static unsigned fc_rand(struct fc *f)
+{
+	f->seed = f->seed * 1103515245u + 12345u;
+	return (f->seed >> 8) & 0xffffff;
+}
+
+static void fc_time(int64_t t, char out[TS_LEN])
+{
+	report_time_format(t, out);
+}
+
+/* fc_add_history records deal id entering stage at t. */
+static void fc_add_history(struct fc *f, int64_t id, int64_t from, int64_t stage, int64_t t)
+{
+	struct stage_change h;
+
+	memset(&h, 0, sizeof(h));
+	h.workspace_id = f->ws;
+	h.deal_id = id;
+	h.from_stage_id = from;
+	h.to_stage_id = stage;
+	h.changed_by = f->owners[0];
+	fc_time(t, h.changed_at);
+	cr_assert_eq(f->db->ops->history_add(f->db, &h), 0);
+}
+
+static void fc_create(struct fc *f)
+{
+	struct deal d;
+	int64_t t = FC_T0 + (int64_t)(fc_rand(f) % 200) * 86400;
+
+	memset(&d, 0, sizeof(d));
+	d.workspace_id = f->ws;
+	d.company_id = f->company;
+	d.stage_id = f->stages[fc_rand(f) % FC_STAGES].id;
+	d.owner_id = f->owners[fc_rand(f) % FC_OWNERS];
+	d.created_by = d.owner_id;
+	d.amount = (int64_t)(fc_rand(f) % 1000000);
+	d.probability = fc_rand(f) % 3 ? -1 : (int)(fc_rand(f) % 101);
+	strcpy(d.currency, "TWD");
+	snprintf(d.name, sizeof(d.name), "deal %zu", f->nids);
+	fc_time(t, d.created_at);
+	cr_assert_eq(f->db->ops->deal_create(f->db, &d), 0);
+	if (fc_rand(f) % 5) /* some deals have no history */
+		fc_add_history(f, d.id, 0, d.stage_id, t);
+	f->ids[f->nids++] = d.id;
+}
+
+static void fc_move(struct fc *f, int64_t id)
+{
+	struct deal d;
+	int64_t from, t;
+
+	cr_assert_eq(f->db->ops->deal_get(f->db, f->ws, id, &d), 0);
+	from = d.stage_id;
+	d.stage_id = f->stages[fc_rand(f) % FC_STAGES].id;
+	if (d.stage_id == from)
+		return;
+	cr_assert_eq(f->db->ops->deal_update(f->db, &d), 0);
+	/* mostly later, sometimes earlier than the rest, often at one same second */
+	switch (fc_rand(f) % 4) {
+	case 0:
+		t = FC_T0 + (int64_t)(fc_rand(f) % 3) * 86400;
+		break;
+	case 1:
+		t = FC_T0 + 300 * 86400;
+		break;
+	default:
+		t = FC_T0 + 200 * 86400 + (int64_t)(fc_rand(f) % 100) * 86400;
+	}
+	fc_add_history(f, id, from, d.stage_id, t);
+}
+
+static void fc_edit(struct fc *f, int64_t id)
+{
+	struct deal d;
+
+	cr_assert_eq(f->db->ops->deal_get(f->db, f->ws, id, &d), 0);
+	d.amount = (int64_t)(fc_rand(f) % 1000000);
+	d.owner_id = f->owners[fc_rand(f) % FC_OWNERS];
+	d.probability = fc_rand(f) % 2 ? -1 : (int)(fc_rand(f) % 101);
+	cr_assert_eq(f->db->ops->deal_update(f->db, &d), 0);
+}
+
+/* fc_import replaces a deal's history as `litecrm import history` does, ending in its stage. */
+static void fc_import(struct fc *f, int64_t id)
+{
+	struct deal d;
+	char created[TS_LEN];
+	int64_t t = FC_T0 - (int64_t)(fc_rand(f) % 100) * 86400, prev = 0;
+	unsigned n = 1 + fc_rand(f) % 4;
+
+	cr_assert_eq(f->db->ops->deal_get(f->db, f->ws, id, &d), 0);
+	fc_time(t, created);
+	cr_assert_eq(f->db->ops->history_reset(f->db, f->ws, id, created), 0);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t st = i + 1 == n ? d.stage_id : f->stages[fc_rand(f) % FC_STAGES].id;
+
+		if (st == prev)
+			continue;
+		fc_add_history(f, id, prev, st, t);
+		prev = st;
+		t += (int64_t)(fc_rand(f) % 40) * 86400;
+	}
+}
+
+static void fc_delete(struct fc *f, size_t k)
+{
+	cr_assert_eq(f->db->ops->deal_delete(f->db, f->ws, f->ids[k]), 0);
+	f->ids[k] = f->ids[--f->nids];
+}
+
+static int fc_cmp_close(const void *a, const void *b)
+{
+	const struct report_close *x = a, *y = b;
+
+	if (x->owner_id != y->owner_id)
+		return x->owner_id < y->owner_id ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->cycle != y->cycle)
+		return x->cycle < y->cycle ? -1 : 1;
+	if (x->amount != y->amount)
+		return x->amount < y->amount ? -1 : 1;
+	return x->won - y->won;
+}
+
+static int fc_cmp_deal(const void *a, const void *b)
+{
+	const struct report_deal *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int fc_cmp_sum(const void *a, const void *b)
+{
+	const struct report_sum *x = a, *y = b;
+
+	if (x->stage_id != y->stage_id)
+		return x->stage_id < y->stage_id ? -1 : 1;
+	return x->owner_id < y->owner_id ? -1 : x->owner_id > y->owner_id;
+}
+
+/* fc_compare checks the facts against the replay, for one owner filter, period and now. */
+static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, int64_t now)
+{
+	struct store *db = f->db;
+	struct report_stage rs[FC_STAGES];
+	struct report_deal_list deals = {0}, stalled = {0};
+	struct report_span_list spans = {0};
+	struct report_close_list closes = {0};
+	struct report_sum_list sums = {0};
+	struct report_input in;
+	struct report_close *want = NULL;
+	struct report_sum *wsum = calloc(FC_STAGES * FC_OWNERS, sizeof(*wsum));
+	size_t nwant = 0, nwsum = 0, i, k;
+
+	cr_assert_not_null(wsum);
+	for (i = 0; i < FC_STAGES; i++) {
+		cr_assert_eq(db->ops->stage_get(db, f->ws, f->stages[i].id, &f->stages[i]), 0);
+		rs[i].id = f->stages[i].id;
+		rs[i].position = f->stages[i].position;
+		rs[i].kind = f->stages[i].kind;
+		rs[i].probability = f->stages[i].probability;
+		rs[i].stalled_days = f->stages[i].stalled_days;
+	}
+	cr_assert_eq(db->ops->report_deals(db, f->ws, owner, &deals), 0);
+	cr_assert_eq(db->ops->report_spans(db, f->ws, owner, &spans), 0);
+	memset(&in, 0, sizeof(in));
+	in.stages = rs;
+	in.nstages = FC_STAGES;
+	in.deals = deals.v;
+	in.ndeals = deals.n;
+	in.spans = spans.v;
+	in.span_deal = spans.deal_id;
+	in.nspans = spans.n;
+	in.now = now;
+	report_history_spans(spans.deal_id, spans.v, spans.n);
+	report_input_link(&in);
+
+	/* the deals closed in [from, to) */
+	cr_assert_eq(report_closes_of(&in, from, to, &want, &nwant), 0);
+	cr_assert_eq(db->ops->report_closes(db, f->ws, owner, from, to, &closes), 0);
+	cr_assert_eq(closes.n, nwant, "closes: %zu from the facts, %zu from the history", closes.n,
+		     nwant);
+	qsort(want, nwant, sizeof(*want), fc_cmp_close);
+	qsort(closes.v, closes.n, sizeof(*closes.v), fc_cmp_close);
+	for (i = 0; i < nwant; i++)
+		cr_assert_eq(fc_cmp_close(&want[i], &closes.v[i]), 0,
+			     "close %zu: owner %lld at %lld cycle %lld, want %lld %lld %lld", i,
+			     (long long)closes.v[i].owner_id, (long long)closes.v[i].at,
+			     (long long)closes.v[i].cycle, (long long)want[i].owner_id,
+			     (long long)want[i].at, (long long)want[i].cycle);
+
+	/* the stalled deals (in no order) */
+	cr_assert_eq(db->ops->report_stalled_deals(db, f->ws, owner, now, &stalled), 0);
+	qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_deal);
+	for (i = 0, k = 0; i < in.ndeals; i++) {
+		const struct report_deal *d = &in.deals[i];
+		const struct report_stage *s = report_stage_find(&in, d->stage_id);
+
+		if (d->kind != STAGE_OPEN || !s || s->stalled_days <= 0 ||
+		    now - d->entered <= (int64_t)s->stalled_days * REPORT_DAY)
+			continue;
+		cr_assert_lt(k, stalled.n, "stalled: deal %lld missing", (long long)d->id);
+		cr_assert_eq(stalled.v[k].id, d->id);
+		cr_assert_eq(stalled.v[k].entered, d->entered, "deal %lld entered",
+			     (long long)d->id);
+		cr_assert_eq(stalled.v[k].created, d->created);
+		cr_assert_eq(stalled.v[k].owner_id, d->owner_id);
+		cr_assert_eq(stalled.v[k].stage_id, d->stage_id);
+		k++;
+	}
+	cr_assert_eq(k, stalled.n, "stalled: %zu from the facts, %zu from the history", stalled.n,
+		     k);
+
+	/* count, amount and expected per stage and owner */
+	for (i = 0; i < in.ndeals; i++) {
+		const struct report_deal *d = &in.deals[i];
+		const struct report_stage *s = report_stage_find(&in, d->stage_id);
+
+		for (k = 0; k < nwsum; k++)
+			if (wsum[k].stage_id == d->stage_id && wsum[k].owner_id == d->owner_id)
+				break;
+		if (k == nwsum) {
+			wsum[k].stage_id = d->stage_id;
+			wsum[k].owner_id = d->owner_id;
+			nwsum++;
+		}
+		wsum[k].deals++;
+		wsum[k].amount += d->amount;
+		wsum[k].expected += money_expected(d->amount, d->probability >= 0 ? d->probability
+										  : s->probability);
+	}
+	cr_assert_eq(db->ops->report_owner_sums(db, f->ws, owner, &sums), 0);
+	qsort(wsum, nwsum, sizeof(*wsum), fc_cmp_sum);
+	qsort(sums.v, sums.n, sizeof(*sums.v), fc_cmp_sum);
+	cr_assert_eq(sums.n, nwsum);
+	for (i = 0; i < nwsum; i++) {
+		cr_assert_eq(sums.v[i].stage_id, wsum[i].stage_id);
+		cr_assert_eq(sums.v[i].owner_id, wsum[i].owner_id);
+		cr_assert_eq(sums.v[i].deals, wsum[i].deals);
+		cr_assert_eq(sums.v[i].amount, wsum[i].amount);
+		cr_assert_eq(sums.v[i].expected, wsum[i].expected);
+	}
+	free(want);
+	free(wsum);
+	report_deal_list_release(&deals);
+	report_deal_list_release(&stalled);
+	report_span_list_release(&spans);
+	report_close_list_release(&closes);
+	report_sum_list_release(&sums);
+}
+
+/*
+ * report_facts_check runs rounds of random writes in workspace ws (with
+ * company), with its own stages and owners, comparing after each round; at
+ * round rebuild (-1: never) the store recomputes its facts (report rebuild).
+ */
+static void report_facts_check(struct store *db, int64_t ws, int64_t company, unsigned seed,
+			       int rebuild)
+{
+	static const char *const keys[FC_STAGES] = {"fc_a", "fc_b",   "fc_c",
+						    "fc_d", "fc_won", "fc_lost"};
+	struct fc f;
+
+	memset(&f, 0, sizeof(f));
+	f.db = db;
+	f.ws = ws;
+	f.company = company;
+	f.seed = seed;
+	for (int i = 0; i < FC_STAGES; i++) {
+		struct stage *g = &f.stages[i];
+
+		g->workspace_id = ws;
+		snprintf(g->key, sizeof(g->key), "%s", keys[i]);
+		snprintf(g->name_en, sizeof(g->name_en), "%s", keys[i]);
+		g->probability = 10 + 15 * i;
+		g->kind = i == 4 ? STAGE_WON : i == 5 ? STAGE_LOST : STAGE_OPEN;
+		g->position = 100 + i;
+		cr_assert_eq(db->ops->stage_create(db, g), 0, "stage_create %s", keys[i]);
+	}
+	for (int i = 0; i < FC_OWNERS; i++) {
+		struct user u;
+
+		memset(&u, 0, sizeof(u));
+		u.workspace_id = ws;
+		snprintf(u.username, sizeof(u.username), "fc%d", i);
+		u.role = ROLE_MEMBER;
+		u.active = 1;
+		cr_assert_eq(db->ops->user_create(db, &u, "$argon2id$x"), 0);
+		f.owners[i] = u.id;
+	}
+	cr_assert_eq(db->ops->stage_set_stalled(db, ws, f.stages[0].id, 20), 0);
+	cr_assert_eq(db->ops->stage_set_stalled(db, ws, f.stages[2].id, 90), 0);
+	for (int round = 0; round < 6; round++) {
+		for (int i = 0; i < 60; i++) {
+			unsigned op = fc_rand(&f) % 10;
+			size_t k = f.nids ? fc_rand(&f) % f.nids : 0;
+
+			if (f.nids < 20 || (op < 3 && f.nids < 400))
+				fc_create(&f);
+			else if (op < 6)
+				fc_move(&f, f.ids[k]);
+			else if (op < 7)
+				fc_edit(&f, f.ids[k]);
+			else if (op < 9)
+				fc_import(&f, f.ids[k]);
+			else
+				fc_delete(&f, k);
+		}
+		if (round == rebuild)
+			cr_assert_eq(db->ops->report_rebuild(db, ws), 0);
+		fc_compare(&f, 0, INT64_MIN, INT64_MAX, FC_T0 + 400 * 86400);
+		fc_compare(&f, f.owners[round % FC_OWNERS], FC_T0 + 30 * 86400, FC_T0 + 250 * 86400,
+			   FC_T0 + 260 * 86400);
+		fc_compare(&f, 0, FC_T0, FC_T0 + 1, FC_T0 + 100 * 86400);
+	}
+}
+
+#endif
