@@ -28,6 +28,17 @@ enum {
 	SQ_EXT_COUNT = 176
 };
 
+/*
+ * The title, body and scope that note_fts is given for a note row (columns
+ * prefixed by p: "new.", "old." or ""; store_sqlite_note.c says why the
+ * marks). Used by the note_fts migration's triggers and by the bulk index:
+ * a change needs a migration that rebuilds note_fts.
+ */
+#define NOTE_FTS_ROW(p)                                                                            \
+	"char(30) || " p "title, " p "body, char(31) || 'w' || " p "workspace_id"                  \
+	" || ' ' || char(31) || 'c' || " p "company_id"                                            \
+	" || ' ' || char(31) || 'a' || COALESCE(" p "author_id, 0)"
+
 #define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
 /* Deal list statements cached per connection. */
 #define DEAL_STMT_CACHE 64
@@ -43,6 +54,7 @@ struct sqlite_store {
 	unsigned deal_stmt_key[DEAL_STMT_CACHE];
 	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
+	int temp_mem;			 /* a batch set temp_store = MEMORY */
 };
 
 /* sq returns the SQLite connection behind a struct store. */
