@@ -335,10 +335,17 @@ void trash_list_release(struct trash_list *l);
  * updates take the struct with its expected version in ->version, and on
  * success write the new version back.
  */
+/*
+ * begin's write for a batch: one transaction of many writes (imports). The
+ * backend may trade memory for speed while it lasts.
+ */
+#define STORE_TX_BATCH 2
+
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *s);
 
+	/* write: 0 reads, 1 writes, STORE_TX_BATCH a bulk write (svc_batch_begin). */
 	int (*begin)(struct store *s, int write);
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);

@@ -462,6 +462,46 @@ static const char *const migrations[] = {
     "    WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id"
     "    ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), d.created_at)) AS INTEGER), 0)"
     "  FROM deal d;",
+    /*
+     * note search with trigrams (store_sqlite_note.c): note_fts again, its
+     * tokens now holding every CJK trigram too, so a term of three
+     * characters is one token. The title is given after U+001E and also
+     * indexed as title keys; the scope words start with U+001F, so no term
+     * needs a column filter but body:. No column sizes: nothing ranks by
+     * bm25. A 64 MB hash of pending terms, so a bulk import writes one
+     * segment per batch.
+     */
+    "DROP TRIGGER note_fts_insert;"
+    "DROP TRIGGER note_fts_delete;"
+    "DROP TRIGGER note_fts_update;"
+    "DROP TABLE note_fts;"
+    "CREATE VIRTUAL TABLE note_fts USING fts5(title, body, scope, content='', columnsize=0,"
+    "  tokenize='litecrm');"
+    "INSERT INTO note_fts (note_fts, rank) VALUES ('hashsize', 67108864);"
+    "CREATE TRIGGER note_fts_insert AFTER INSERT ON note WHEN NOT lc_note_deferred() BEGIN"
+    "  INSERT INTO note_fts (rowid, title, body, scope)"
+    "    VALUES (new.id, " NOTE_FTS_ROW(
+	"new.") ");"
+		" END;"
+		"CREATE TRIGGER note_fts_delete AFTER DELETE ON note BEGIN"
+		"  INSERT INTO note_fts (note_fts, rowid, title, body, scope)"
+		"    VALUES ('delete', old.id, " NOTE_FTS_ROW(
+		    "old.") ");"
+			    " END;"
+			    "CREATE TRIGGER note_fts_update AFTER UPDATE OF title, body, "
+			    "company_id, author_id,"
+			    "  workspace_id ON note BEGIN"
+			    "  INSERT INTO note_fts (note_fts, rowid, title, body, scope)"
+			    "    VALUES ('delete', old.id, " NOTE_FTS_ROW(
+				"old.") ");"
+					"  INSERT INTO note_fts (rowid, title, body, scope)"
+					"    VALUES (new.id, " NOTE_FTS_ROW(
+					    "new.") ");"
+						    " END;"
+						    "INSERT INTO note_fts (rowid, title, body, "
+						    "scope)"
+						    "  SELECT id, " NOTE_FTS_ROW(
+							"") " FROM note ORDER BY id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1341,24 +1381,51 @@ static int run_stmt(struct sqlite_store *s, enum stmt_id id)
 	return rc;
 }
 
+/*
+ * A batch keeps its statement journals in memory (temp_store = MEMORY, which
+ * holds only before the transaction begins). A statement journal holds the
+ * pages one statement changes until it ends; by default it moves to a
+ * temporary file past 64 KiB and then stays there for the rest of the
+ * transaction, and a note import wrote some five pages to that file per
+ * note. The setting is undone when the transaction ends.
+ */
 static int sqlite_begin(struct store *base, int write)
 {
-	return run_stmt(sq(base), write ? STMT_BEGIN_WRITE : STMT_BEGIN);
+	struct sqlite_store *s = sq(base);
+
+	if (write == STORE_TX_BATCH &&
+	    sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) == SQLITE_OK)
+		s->temp_mem = 1;
+	return run_stmt(s, write ? STMT_BEGIN_WRITE : STMT_BEGIN);
+}
+
+static void temp_default(struct sqlite_store *s)
+{
+	if (s->temp_mem && sqlite3_get_autocommit(s->db)) {
+		sqlite3_exec(s->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);
+		s->temp_mem = 0;
+	}
 }
 
 static int sqlite_commit(struct store *base)
 {
-	return run_stmt(sq(base), STMT_COMMIT);
+	struct sqlite_store *s = sq(base);
+	int rc = run_stmt(s, STMT_COMMIT);
+
+	temp_default(s);
+	return rc;
 }
 
 /* Rolling back when SQLite already has (after some errors) is a no-op. */
 static int sqlite_rollback(struct store *base)
 {
 	struct sqlite_store *s = sq(base);
+	int rc = 0;
 
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-	return run_stmt(s, STMT_ROLLBACK);
+	if (!sqlite3_get_autocommit(s->db))
+		rc = run_stmt(s, STMT_ROLLBACK);
+	temp_default(s);
+	return rc;
 }
 
 /* ---- workspaces ---- */

@@ -29,6 +29,17 @@ enum {
 	SQ_EXT_COUNT = 200
 };
 
+/*
+ * The title, body and scope that note_fts is given for a note row (columns
+ * prefixed by p: "new.", "old." or ""; store_sqlite_note.c says why the
+ * marks). Used by the note_fts migration's triggers and by the bulk index:
+ * a change needs a migration that rebuilds note_fts.
+ */
+#define NOTE_FTS_ROW(p)                                                                            \
+	"char(30) || " p "title, " p "body, char(31) || 'w' || " p "workspace_id"                  \
+	" || ' ' || char(31) || 'c' || " p "company_id"                                            \
+	" || ' ' || char(31) || 'a' || COALESCE(" p "author_id, 0)"
+
 #define DEAL_SORT_COUNT (DEAL_SORT_STAGE + 1)
 /* Deal list statements cached per connection. */
 #define DEAL_STMT_CACHE 64
@@ -59,6 +70,7 @@ struct sqlite_store {
 	int bulk_drop; /* 1: drop at the first insert; 2: dropped */
 	char **bulk_idx;
 	size_t nbulk_idx;
+	int temp_mem;			 /* a batch set temp_store = MEMORY */
 };
 
 /* sq returns the SQLite connection behind a struct store. */

@@ -2,21 +2,22 @@
  * store_sqlite_note.c - notes, tags, citations and note search in the SQLite
  * backend (the ops are described in store.h, "notes and search").
  *
- * Tables (migration in store_sqlite.c): note, note_tag (tag as written and
- * its normalised form), deal_note (a deal citing a note), and note_fts, an
- * FTS5 index over note's title and body with note as its external content,
- * kept in step by triggers. note_fts uses the tokenizer "litecrm", which is
- * tokenize.c registered on every connection by sq_note_register() before
- * migrations run: CJK unigrams with colocated bigrams and normalised words
- * for documents, the phrase tokens of tok_query() for queries. Every search
- * term becomes an FTS5 phrase, so a match is exact (tokenize.h says why).
+ * Tables (migrations in store_sqlite.c): note, note_tag (tag as written and
+ * its normalised form), deal_note (a deal citing a note), and note_fts, a
+ * contentless FTS5 index of each note's title, body and scope words, kept in
+ * step by triggers (or, in bulk, by one statement a batch). note_fts uses
+ * the tokenizer "litecrm", which is tokenize.c registered on every
+ * connection by sq_note_register() before migrations run: CJK unigrams with
+ * colocated bigrams and trigrams and normalised words for documents, the
+ * phrase tokens of tok_query() for queries. Every search term becomes an
+ * FTS5 phrase, so a match is exact (tokenize.h says why).
  *
- * A search is one SELECT assembled from fixed fragments chosen by the shape
- * of the query (which clauses are text, which are author:, company: or tag:
- * filters, which are excluded); every value is bound, never spliced. Text
- * clauses drive the query through note_fts MATCH; results are ranked by
- * bm25 with the title weighted 4 to 1, then newest id first. Queries made
- * only of filters or exclusions scan the workspace's notes by update time.
+ * A search is a few SELECTs assembled from fixed fragments chosen by the
+ * shape of the query (which clauses are text, which are author:, company:
+ * or tag: filters, which are excluded); every value is bound, never
+ * spliced. Text clauses drive the query through note_fts MATCH; results
+ * come in two tiers (title matches first), newest id first within each.
+ * Queries made only of filters or exclusions scan the workspace's notes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +33,84 @@
 
 /* ---- the FTS5 tokenizer ---- */
 
+/*
+ * What note_fts is given, column by column (the triggers, ST_DEFER_INDEX):
+ *
+ *  - title: TITLE_MARK (U+001E) and the title. Its tokens are indexed twice
+ *    at each position: as in any text, and as title keys (the key after the
+ *    mark). A title: term, and the first rank tier of plain terms, query the
+ *    title keys: no column filter, and a doclist of titles only.
+ *  - body: the body as it is.
+ *  - scope: words naming the note's workspace, company and author, each
+ *    starting with SCOPE_MARK (U+001F): "\x1fw1 \x1fc12 \x1fa3", split at
+ *    spaces and indexed as they are.
+ *
+ * No token of user text starts with either mark (tok_index drops control
+ * characters as separators, notes refuse them and fts_phrase drops them
+ * from search terms), so a plain term needs no column filter either: its
+ * keys are in the title and body columns alone.
+ */
+#define TITLE_MARK '\x1e'
+#define SCOPE_MARK '\x1f'
+
 struct fts_tok_ctx {
 	void *ctx;
 	int (*x_token)(void *, int, const char *, int, int, int);
+	int title; /* the text is a title: index (or query) title keys */
+	int query;
+	size_t base; /* bytes before the text proper (the mark) */
 };
+
+/*
+ * The key of a CJK n-gram in the index. FTS5 keeps a batch's terms in a
+ * hash whose function lets only a key's first six or seven bytes reach the
+ * slot number, so as UTF-8 every trigram starting with the same two
+ * characters would share a chain. Each code point is split into three
+ * 6-bit digits, low first, and the n-gram written digit by digit across its
+ * characters (the low digits of all characters first), each digit a UTF-8
+ * continuation byte (0x80-0xBF): the first bytes differ for different
+ * n-grams, and no word (valid UTF-8, which never starts with such a byte)
+ * can be the same key. Index and query keys go through the same function,
+ * so matching is unchanged.
+ */
+static size_t ngram_key(const char *tok, size_t len, char *out)
+{
+	uint32_t cp[3];
+	size_t i = 0, n = 0;
+
+	while (i < len && n < 3)
+		cp[n++] = tok_utf8_next(tok, len, &i);
+	for (size_t d = 0; d < 3; d++)
+		for (size_t k = 0; k < n; k++)
+			out[d * n + k] = (char)(0x80 | ((cp[k] >> (6 * d)) & 0x3F));
+	return 3 * n;
+}
 
 static int fts_token(void *ctx, const char *tok, size_t len, int colocated, size_t start,
 		     size_t end)
 {
 	struct fts_tok_ctx *c = ctx;
+	int flag = colocated ? FTS5_TOKEN_COLOCATED : 0, rc;
+	size_t i = 0;
+	char key[1 + TOK_UNIT_SIZE];
 
-	return c->x_token(c->ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, tok, (int)len, (int)start,
-			  (int)end);
+	key[0] = TITLE_MARK;
+	if (len > TOK_UNIT_SIZE)
+		len = TOK_UNIT_SIZE;
+	/* A token starting with a CJK unit is an n-gram of CJK units (tokenize.h). */
+	if ((unsigned char)tok[0] >= 0xE0 && tok_class(tok_utf8_next(tok, len, &i)) == TOK_CJK)
+		len = ngram_key(tok, len, key + 1);
+	else
+		memcpy(key + 1, tok, len);
+	start += c->base;
+	end += c->base;
+	if (c->title && c->query)
+		return c->x_token(c->ctx, flag, key, (int)len + 1, (int)start, (int)end);
+	rc = c->x_token(c->ctx, flag, key + 1, (int)len, (int)start, (int)end);
+	if (rc == SQLITE_OK && c->title)
+		rc = c->x_token(c->ctx, FTS5_TOKEN_COLOCATED, key, (int)len + 1, (int)start,
+				(int)end);
+	return rc;
 }
 
 static int fts_create(void *arg, const char **azArg, int nArg, Fts5Tokenizer **out)
@@ -62,15 +129,40 @@ static void fts_delete(Fts5Tokenizer *t)
 	(void)t;
 }
 
+static int scope_tokens(const char *text, int n,
+			int (*x_token)(void *, int, const char *, int, int, int), void *ctx)
+{
+	int i = 0, rc = SQLITE_OK;
+
+	while (i < n && rc == SQLITE_OK) {
+		int start = i;
+
+		while (i < n && text[i] != ' ')
+			i++;
+		if (i > start)
+			rc = x_token(ctx, 0, text + start, i - start, start, i);
+		i++;
+	}
+	return rc;
+}
+
 static int fts_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
 			int (*x_token)(void *, int, const char *, int, int, int))
 {
-	struct fts_tok_ctx c = {ctx, x_token};
+	struct fts_tok_ctx c = {ctx, x_token, 0, (flags & FTS5_TOKENIZE_QUERY) != 0, 0};
 
 	(void)t;
 	if (n <= 0)
 		return SQLITE_OK;
-	if (flags & FTS5_TOKENIZE_QUERY)
+	if (text[0] == SCOPE_MARK)
+		return scope_tokens(text, n, x_token, ctx);
+	if (text[0] == TITLE_MARK) {
+		c.title = 1;
+		c.base = 1;
+		text++;
+		n--;
+	}
+	if (c.query)
 		return tok_query(text, (size_t)n, fts_token, &c);
 	return tok_index(text, (size_t)n, fts_token, &c);
 }
@@ -194,9 +286,8 @@ static const char *const sql[] = {
     [ST_DEFER_FROM - SQ_EXT_NOTE] =
 	"SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'note'), 0) + 1",
     [ST_DEFER_INDEX - SQ_EXT_NOTE] =
-	"INSERT INTO note_fts (rowid, title, body, scope) SELECT id, title, body,"
-	" 'w' || workspace_id || ' c' || company_id || ' a' || COALESCE(author_id, 0)"
-	" FROM note WHERE id >= ?1 ORDER BY id",
+	"INSERT INTO note_fts (rowid, title, body, scope) SELECT id, " NOTE_FTS_ROW(
+	    "") " FROM note WHERE id >= ?1 ORDER BY id",
     [ST_GET_MANY - SQ_EXT_NOTE] = "SELECT " NOTE_COLS NOTE_FROM " WHERE n.workspace_id = ?1"
 				  " AND n.id IN (SELECT value FROM json_each(?2))",
     [ST_MULTI_WS - SQ_EXT_NOTE] = "SELECT (SELECT min(workspace_id) FROM note) = ?1 AND"
@@ -702,12 +793,15 @@ static int fts_able(const struct search_atom *a)
 	       a->nids <= SCOPE_IDS_MAX;
 }
 
-static void fts_phrase(struct str *s, const char *text)
+/* fts_phrase appends text as an FTS5 phrase; title: of title keys. */
+static void fts_phrase(struct str *s, const char *text, int title)
 {
-	str_cat(s, "\"");
+	str_cat(s, title ? "\"\x1e" : "\"");
 	for (const char *p = text; *p; p++) {
 		if (*p == '"')
 			str_cat(s, "\"\"");
+		else if (*p == SCOPE_MARK || *p == TITLE_MARK) /* separators, never marks */
+			str_cat(s, " ");
 		else
 			str_add(s, p, 1);
 	}
@@ -715,9 +809,10 @@ static void fts_phrase(struct str *s, const char *text)
 }
 
 /*
- * fts_atom appends atom a as an FTS5 expression: a phrase with its column
- * filter (plain terms: title or body; title_only: the title, for the first
- * rank tier), or the scope words of its ids ("none" matches no note).
+ * fts_atom appends atom a as an FTS5 expression: a phrase (of title keys
+ * for title: and, with title_only, for the first rank tier of plain terms;
+ * body: with a column filter), or the scope words of its ids
+ * ("\x1fnone", matching no note, for none).
  */
 static void fts_atom(struct str *s, const struct search_atom *a, int title_only)
 {
@@ -725,27 +820,29 @@ static void fts_atom(struct str *s, const struct search_atom *a, int title_only)
 
 	switch (a->field) {
 	case SEARCH_TITLE:
-		str_cat(s, "title : ");
-		break;
+		fts_phrase(s, a->text, 1);
+		return;
 	case SEARCH_BODY:
 		str_cat(s, "body : ");
 		break;
 	case SEARCH_AUTHOR:
 	case SEARCH_COMPANY:
-		str_cat(s, "scope : (");
+		str_cat(s, "(");
 		if (!a->nids)
-			str_cat(s, "\"none\"");
+			str_cat(s, "\"\x1f"
+				   "none\""); /* no such word */
 		for (size_t i = 0; i < a->nids; i++) {
-			snprintf(buf, sizeof(buf), "%s\"%c%lld\"", i ? " OR " : "",
+			snprintf(buf, sizeof(buf), "%s\"%c%c%lld\"", i ? " OR " : "", SCOPE_MARK,
 				 a->field == SEARCH_AUTHOR ? 'a' : 'c', (long long)a->ids[i]);
 			str_cat(s, buf);
 		}
 		str_cat(s, ")");
 		return;
 	default:
-		str_cat(s, title_only ? "title : " : "{title body} : ");
+		fts_phrase(s, a->text, title_only);
+		return;
 	}
-	fts_phrase(s, a->text);
+	fts_phrase(s, a->text, 0);
 }
 
 /* ids_json writes ids as a JSON array ("[1,2]") into a new string. */
@@ -873,7 +970,7 @@ static int plan_make(struct plan *p, int64_t ws, const struct note_search *ns)
 		p->npos++;
 	}
 	if (p->npos && p->multi_ws) {
-		snprintf(buf, sizeof(buf), " AND scope : \"w%lld\"", (long long)ws);
+		snprintf(buf, sizeof(buf), " AND \"%cw%lld\"", SCOPE_MARK, (long long)ws);
 		str_cat(&p->all, buf);
 		str_cat(&p->tier1, buf);
 	}

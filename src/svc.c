@@ -134,7 +134,7 @@ int svc_batch_begin(struct store *st, struct errinfo *e)
 
 	if (st->batch)
 		return errinfo_set(e, ERR_INVALID, "server.error", NULL, "a batch is already open");
-	if ((rc = st->ops->begin(st, 1)))
+	if ((rc = st->ops->begin(st, STORE_TX_BATCH)))
 		return fail_std(e, rc, "batch");
 	st->batch = 1;
 	return 0;

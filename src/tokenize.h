@@ -26,13 +26,15 @@
  *
  * The index (tok_index) gives every unit a position: a word is one token; a
  * CJK unit is its own character (a unigram) plus, at the same position, the
- * bigram of it and the next unit when that is CJK too. A query term
- * (tok_query) becomes a phrase over consecutive positions: a word; for a CJK
- * unit followed by a CJK unit, their bigram; else its unigram (a last CJK
- * unit already covered by the bigram before it is left out). A phrase of
- * these tokens at consecutive positions holds exactly when the term's units
- * are consecutive units of the text: the index is exact for one-character,
- * two-character and longer terms, and no candidate needs checking.
+ * bigram of it and the next unit and the trigram of it and the next two,
+ * as far as those units are CJK too. A query term (tok_query) becomes a
+ * phrase over consecutive positions: a word; for a CJK unit, the longest
+ * of its unigram, bigram and trigram (the last CJK units already covered
+ * by an n-gram before them are left out). A phrase of these tokens at
+ * consecutive positions holds exactly when the term's units are
+ * consecutive units of the text: the index is exact for terms of any
+ * length, no candidate needs checking, and a term of up to three CJK
+ * characters is a single token.
  */
 #ifndef LITECRM_TOKENIZE_H
 #define LITECRM_TOKENIZE_H
@@ -100,7 +102,7 @@ size_t tok_count_units(const char *s, size_t n);
 typedef int tok_token_fn(void *ctx, const char *tok, size_t len, int colocated, size_t start,
 			 size_t end);
 
-/* tok_index emits the tokens the index stores for s[0..n) (unigrams, bigrams, words). */
+/* tok_index emits the tokens the index stores for s[0..n) (CJK n-grams, words). */
 int tok_index(const char *s, size_t n, tok_token_fn *fn, void *ctx);
 
 /* tok_query emits the phrase tokens of one search term s[0..n). */
