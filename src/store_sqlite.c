@@ -2907,6 +2907,20 @@ int store_sqlite_open(const char *path, int create, struct store **out, char *er
 			  "PRAGMA journal_mode = WAL;"
 			  "PRAGMA synchronous = NORMAL",
 			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK && getenv("LITECRM_SQLITE_MAX_PAGES")) {
+		/*
+		 * A cap on the database's size in pages: past it every write fails
+		 * as on a full disk (SQLITE_FULL). The durability test uses it to
+		 * fill the "disk"; SQLite keeps the cap at least the current size.
+		 */
+		char pragma[64];
+		long long pages = strtoll(getenv("LITECRM_SQLITE_MAX_PAGES"), NULL, 10);
+
+		if (pages > 0) {
+			snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %lld", pages);
+			rc = sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
+		}
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function_v2(s->db, "lc_expected", 2,
 						SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
