@@ -66,7 +66,8 @@ static int64_t idmap_get(struct idmap *m, int64_t id)
 	if (id == 0)
 		return 0;
 	if (!m->sorted) {
-		qsort(m->v, m->n, sizeof(*m->v), cmp_pair);
+		if (m->n > 1)
+			qsort(m->v, m->n, sizeof(*m->v), cmp_pair);
 		m->sorted = 1;
 	}
 	hit = m->n ? bsearch(&key, m->v, m->n, sizeof(*m->v), cmp_pair) : NULL;

@@ -212,7 +212,8 @@ static void select_nth(int64_t *v, size_t n, size_t k)
 		    a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
 
 		if (round == 64) {
-			qsort(v + lo, (size_t)(hi - lo + 1), sizeof(*v), cmp_i64);
+			if ((size_t)(hi - lo + 1) > 1)
+				qsort(v + lo, (size_t)(hi - lo + 1), sizeof(*v), cmp_i64);
 			return;
 		}
 		while (i <= j) {
@@ -523,7 +524,8 @@ int report_closed_group(const struct report_close *c, size_t nc, enum report_by 
 		order[k].key = m.keys[k];
 		order[k].deal = k;
 	}
-	qsort(order, m.n, sizeof(*order), cmp_keyed);
+	if (m.n > 1)
+		qsort(order, m.n, sizeof(*order), cmp_keyed);
 	for (k = 0; k < m.n; k++) {
 		row[order[k].deal] = k;
 		v[k].key = order[k].key;
@@ -771,7 +773,8 @@ int report_stalled(const struct report_input *in, struct report_stalled **out, s
 		v[nv].seconds = secs;
 		v[nv++].stalled_days = st->stalled_days;
 	}
-	qsort(v, nv, sizeof(*v), cmp_stalled);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_stalled);
 	*out = v;
 	*n = nv;
 	return 0;
@@ -950,7 +953,8 @@ int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
 		k[i].key = in->deals[i].owner_id;
 		k[i].deal = i;
 	}
-	qsort(k, in->ndeals, sizeof(*k), cmp_keyed);
+	if (in->ndeals > 1)
+		qsort(k, in->ndeals, sizeof(*k), cmp_keyed);
 	v = calloc(in->ndeals ? in->ndeals : 1, sizeof(*v));
 	if (!v)
 		goto out;
@@ -978,7 +982,8 @@ int report_leaderboard(const struct report_input *in, int64_t from, int64_t to,
 		}
 		report_stats_of(won, nw, &r->won_cycle);
 	}
-	qsort(v, nv, sizeof(*v), cmp_leader);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_leader);
 	*out = v;
 	*n = nv;
 	v = NULL;
@@ -1029,7 +1034,8 @@ int report_leaderboard_sums(const struct report_input *in, const struct report_c
 			w[j].open_expected += g[i].expected;
 		}
 	}
-	qsort(w, nw, sizeof(*w), cmp_leader);
+	if (nw > 1)
+		qsort(w, nw, sizeof(*w), cmp_leader);
 	*out = w;
 	*n = nw;
 	w = NULL;
@@ -1059,7 +1065,8 @@ int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, 
 		keymap_id(&m, keys[i], &k); /* a known key: found, never added */
 		v[k].count++;
 	}
-	qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */
+	if (m.n > 1)
+		qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */
 	*out = v;
 	*nout = m.n;
 	v = NULL;
@@ -1110,7 +1117,8 @@ int report_forecast_sums(const struct report_input *in, const struct report_sum 
 			v[j].expected += g[i].expected;
 		}
 	}
-	qsort(v, nv, sizeof(*v), cmp_month);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_month);
 	*out = v;
 	*n = nv;
 	return 0;
@@ -1135,7 +1143,8 @@ int report_forecast(const struct report_input *in, struct report_month **out, si
 		k[nk].key = key ? key : INT64_MAX; /* no close date: last */
 		k[nk++].deal = i;
 	}
-	qsort(k, nk, sizeof(*k), cmp_keyed);
+	if (nk > 1)
+		qsort(k, nk, sizeof(*k), cmp_keyed);
 	v = calloc(nk ? nk : 1, sizeof(*v));
 	if (!v)
 		goto out;

@@ -892,7 +892,8 @@ static int search_others(struct store *st, const struct actor *a, const struct w
 		for (size_t i = 0; refs && i < cos.n; i++)
 			refs[i] = (struct co_ref){cos.v[i].id, &cos.v[i]};
 		if (refs)
-			qsort(refs, cos.n, sizeof(*refs), co_ref_cmp);
+			if (cos.n > 1)
+				qsort(refs, cos.n, sizeof(*refs), co_ref_cmp);
 		if (!rc && cos.n)
 			rc = st->ops->contact_list(st, a->workspace_id, 0, &cl);
 		for (size_t k = 0; k < cl.n && !rc; k++) {

@@ -860,7 +860,8 @@ static int history_import_tx(struct himport *im, const struct history_row *rows,
 	for (i = 0; i < n; i++)
 		if ((rc = check_row(im, &rows[i], i, &v[i], e)))
 			goto out;
-	qsort(v, n, sizeof(*v), cmp_hentry);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_hentry);
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && v[j].deal_id == v[i].deal_id; j++)
 			;

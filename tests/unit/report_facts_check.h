@@ -219,8 +219,10 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 	cr_assert_eq(db->ops->report_closes(db, f->ws, owner, from, to, &closes), 0);
 	cr_assert_eq(closes.n, nwant, "closes: %zu from the facts, %zu from the history", closes.n,
 		     nwant);
-	qsort(want, nwant, sizeof(*want), fc_cmp_close);
-	qsort(closes.v, closes.n, sizeof(*closes.v), fc_cmp_close);
+	if (nwant) /* qsort wants a non-null base even for 0 */
+		qsort(want, nwant, sizeof(*want), fc_cmp_close);
+	if (closes.n) /* qsort wants a non-null base even for 0 */
+		qsort(closes.v, closes.n, sizeof(*closes.v), fc_cmp_close);
 	for (i = 0; i < nwant; i++)
 		cr_assert_eq(fc_cmp_close(&want[i], &closes.v[i]), 0,
 			     "close %zu: owner %lld at %lld cycle %lld, want %lld %lld %lld", i,
@@ -230,7 +232,8 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 
 	/* the stalled deals (in no order) */
 	cr_assert_eq(db->ops->report_stalled_deals(db, f->ws, owner, now, &stalled), 0);
-	qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_deal);
+	if (stalled.n) /* qsort wants a non-null base even for 0 */
+		qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_deal);
 	for (i = 0, k = 0; i < in.ndeals; i++) {
 		const struct report_deal *d = &in.deals[i];
 		const struct report_stage *s = report_stage_find(&in, d->stage_id);
@@ -269,8 +272,10 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 										  : s->probability);
 	}
 	cr_assert_eq(db->ops->report_owner_sums(db, f->ws, owner, &sums), 0);
-	qsort(wsum, nwsum, sizeof(*wsum), fc_cmp_sum);
-	qsort(sums.v, sums.n, sizeof(*sums.v), fc_cmp_sum);
+	if (nwsum) /* qsort wants a non-null base even for 0 */
+		qsort(wsum, nwsum, sizeof(*wsum), fc_cmp_sum);
+	if (sums.n) /* qsort wants a non-null base even for 0 */
+		qsort(sums.v, sums.n, sizeof(*sums.v), fc_cmp_sum);
 	cr_assert_eq(sums.n, nwsum);
 	for (i = 0; i < nwsum; i++) {
 		cr_assert_eq(sums.v[i].stage_id, wsum[i].stage_id);
