@@ -37,7 +37,7 @@ LIBOBJS += $(WEBOBJ)
 UNITSRC := $(sort $(wildcard tests/unit/*.c))
 UNITBIN := $(BUILD)/unit-tests
 
-.PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san bench bench-reports clean fmt deps
+.PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san test-bench bench bench-reports clean fmt deps
 .PHONY: test-fuzz fuzz fuzz-run
 
 all: $(BIN)
@@ -93,7 +93,7 @@ test-valgrind: $(BIN)
 
 # The whole suite, then again under the sanitizers and valgrind, then against PostgreSQL.
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser
+	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser test-bench
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-fuzz test-api
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-pg
@@ -106,6 +106,11 @@ test-pg: $(BIN) $(UNITBIN)
 
 bench: all
 	./bench/run
+
+# The benchmark once, small (bench/run --smoke): every scenario answers without
+# an error; nothing is asserted on speed.
+test-bench: $(BIN)
+	LITECRM_BIN=$(abspath $(BIN)) ./bench/run --smoke
 
 # The sales-cycle reports over 1,000,000 deals (see bench/README.md, "Reports").
 bench-reports: all
