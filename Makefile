@@ -38,7 +38,7 @@ UNITSRC := $(sort $(wildcard tests/unit/*.c))
 UNITHDR := $(wildcard tests/unit/*.h)
 UNITBIN := $(BUILD)/unit-tests
 
-.PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san bench bench-reports clean fmt deps
+.PHONY: all run test test-unit test-api test-browser test-pg test-valgrind test-san test-bench bench bench-reports clean fmt deps
 .PHONY: test-fuzz fuzz fuzz-run
 
 all: $(BIN)
@@ -94,7 +94,7 @@ test-valgrind: $(BIN)
 
 # The whole suite, then again under the sanitizers and valgrind, then against PostgreSQL.
 test: deps
-	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser
+	@$(MAKE) --no-print-directory test-unit test-fuzz test-api test-browser test-bench
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-unit test-fuzz test-api
 	@$(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-pg
@@ -109,6 +109,11 @@ test-pg: $(BIN) $(UNITBIN) node_modules/.package-lock.json
 
 bench: all
 	./bench/run
+
+# The benchmark once, small (bench/run --smoke): every scenario answers without
+# an error; nothing is asserted on speed.
+test-bench: $(BIN)
+	LITECRM_BIN=$(abspath $(BIN)) ./bench/run --smoke
 
 # The sales-cycle reports over 1,000,000 deals (see bench/README.md, "Reports").
 bench-reports: all

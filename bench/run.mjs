@@ -1,9 +1,11 @@
-// bench/run.mjs - litecrm's HTTP benchmark, started by bench/run (a shell wrapper, so that
+// bench/run.mjs - litecrm's benchmark, started by bench/run (a shell wrapper, so that
 // Node loads this file as an ES module). See bench/README.md.
 //
-//   bench/run            100,000 deals, 5 s per run, 3 runs per scenario
-//   bench/run --quick    10,000 deals, 1 s per run (under a minute)
-//   bench/run --smoke    1,000 deals, one 1 s run each; exit 1 on any error
+//   bench/run              1,000,000 deals, 5 s per run, 3 runs per scenario
+//   bench/run --quick      10,000 deals, 1 s per run (under a minute)
+//   bench/run --smoke      1,000 deals, one 1 s run each; exit 1 on any error
+//   bench/run --soak S     the mixed load at 70% of its maximum rate for S seconds
+//   bench/run --count      instruction counts (callgrind) of each request x 1,000
 //
 // It builds nothing: it runs $LITECRM_BIN or ./litecrm (`make bench` builds
 // first). Everything listens on 127.0.0.1 only.
@@ -15,39 +17,53 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownerName, workspaceSql, writeNotes } from './gen.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
 const BIN = process.env.LITECRM_BIN || path.join(ROOT, 'litecrm');
-const LUA = path.join(here, 'deal_ids.lua');
+const IDS_LUA = path.join(here, 'deal_ids.lua');
+const MIX_LUA = path.join(here, 'mix.lua');
+const LOGIN_LUA = path.join(here, 'login.lua');
 const PASSWORD = 'bench-pass-1234';
+const BOARD_DEALS = 10000;
 
 // ---- options ----
 
-const USAGE = `usage: bench/run [--quick | --smoke] [options]
+const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [options]
 
   --quick            10,000 deals, 1 s runs (under a minute)
   --smoke            1,000 deals, one 1 s run per scenario, few connections;
                      exits 1 when a scenario has errors or no requests
-  --deals N          deals to generate (default 100000)
-  --owners N         owners created with 'user add' (default 20)
-  --companies N      companies (default 2000)
+  --soak SECONDS     find the mixed load's maximum rate, then hold 70% of it
+                     for SECONDS: errors, p99 and resident memory every 30 s
+  --count            instruction counts (valgrind callgrind) of serving each
+                     scenario's request 1,000 times
+  --deals N          deals to generate (default 1000000); companies N/50,
+                     5 history rows and 1 note per deal
+  --notes N          notes to generate (default: one per deal)
+  --owners N         owners (default 100)
+  --seed N           the data's seed (default 20201127)
+  --db FILE          use a database an earlier --keep run generated
   --duration S       seconds per wrk run (default 5)
   --runs N           runs of each scenario (default 3; the median is shown)
   --threads N        wrk threads (default 2)
   --connections N    wrk connections (default 32)
   --server-threads N litecrm serve --threads (default: the server's own)
   --json FILE        also write the results as JSON
-  --keep             keep the temporary directory (database, CSV, logs)
+  --keep             keep the temporary directory (database, logs)
+  --generate         generate the data, keep it and stop (then --db FILE)
   -h, --help         this text
 
 Environment: LITECRM_BIN (the binary; default ./litecrm).
 `;
 
 const opt = {
-  deals: 100000,
-  owners: 20,
-  companies: 2000,
+  deals: 1000000,
+  notes: -1,
+  owners: 100,
+  seed: 20201127,
+  db: '',
   duration: 5,
   runs: 3,
   threads: 2,
@@ -55,7 +71,10 @@ const opt = {
   serverThreads: 0,
   json: '',
   keep: false,
+  generate: false,
   smoke: false,
+  soak: 0,
+  count: false,
   mode: 'full',
 };
 
@@ -68,26 +87,31 @@ function parseArgs(argv) {
   // Modes first, so that explicit options override them.
   if (argv.includes('--quick')) Object.assign(opt, { mode: 'quick', deals: 10000, duration: 1, runs: 3 });
   if (argv.includes('--smoke'))
-    Object.assign(opt, { mode: 'smoke', smoke: true, deals: 1000, owners: 5, companies: 100, duration: 1, runs: 1, threads: 1, connections: 4 });
+    Object.assign(opt, { mode: 'smoke', smoke: true, deals: 1000, owners: 5, duration: 1, runs: 1, threads: 1, connections: 4 });
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     switch (a) {
       case '--quick':
       case '--smoke':
         break;
+      case '--soak': opt.soak = num(i++, a); opt.mode = 'soak'; break;
+      case '--count': opt.count = true; opt.mode = 'count'; break;
       case '--deals': opt.deals = num(i++, a); break;
+      case '--notes': opt.notes = num(i++, a); break;
       case '--owners': opt.owners = num(i++, a); break;
-      case '--companies': opt.companies = num(i++, a); break;
+      case '--seed': opt.seed = num(i++, a); break;
       case '--duration': opt.duration = num(i++, a); break;
       case '--runs': opt.runs = num(i++, a); break;
       case '--threads': opt.threads = num(i++, a); break;
       case '--connections': opt.connections = num(i++, a); break;
       case '--server-threads': opt.serverThreads = num(i++, a); break;
+      case '--db':
       case '--json':
-        if (!argv[i + 1]) die('--json needs a file', 2);
-        opt.json = argv[++i];
+        if (!argv[i + 1]) die(`${a} needs a file`, 2);
+        opt[a.slice(2)] = path.resolve(argv[++i]);
         break;
       case '--keep': opt.keep = true; break;
+      case '--generate': opt.generate = true; opt.keep = true; break;
       case '-h':
       case '--help':
         process.stdout.write(USAGE);
@@ -96,7 +120,10 @@ function parseArgs(argv) {
         die(`unknown option '${a}'\n${USAGE}`, 2);
     }
   }
+  if (opt.owners > 999) die('--owners: at most 999', 2);
   if (opt.connections < opt.threads) opt.connections = opt.threads;
+  if (opt.notes < 0) opt.notes = opt.deals;
+  opt.companies = Math.max(100, Math.floor(opt.deals / 50));
 }
 
 function die(msg, code = 1) {
@@ -108,83 +135,32 @@ function log(msg) {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
-// ---- deterministic data ----
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// mulberry32: a small seeded PRNG, so that every run generates the same data.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ZH_PLACE = ['台北', '新北', '桃園', '新竹', '台中', '台南', '高雄', '基隆', '宜蘭', '花蓮', '嘉義', '屏東'];
-const ZH_WORD = ['科技', '資訊', '物流', '營造', '生技', '製造', '貿易', '餐飲', '顧問', '電子', '能源', '精密'];
-const ZH_FORM = ['股份有限公司', '有限公司', '企業社', '集團'];
-const EN_WORD = ['Acme', 'Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne', 'Soylent', 'Hooli'];
-const EN_FORM = ['Ltd', 'Inc', 'Holdings', 'Trading', 'Labs', 'Systems'];
-const ZH_DEAL = ['年度維護合約', 'POS 導入', '倉儲系統升級', '工地管理平台', '實驗室資料系統', '報價系統', '產線看板', '雲端遷移', '訓練課程', '備品管理'];
-const EN_DEAL = ['Cloud migration', 'ERP rollout', 'Support renewal', 'Data platform', 'CRM pilot', 'Security audit', 'Mobile app', 'BI dashboards'];
-// The seed's stage names (zh-TW), weighted towards the early stages.
-const STAGES = ['勘探', '條件驗證', '需求分析', '價值主張', '辨認決策者', '認知分析', '提案/報價', '談判/檢視', '成交', '失敗'];
-const STAGE_WEIGHT = [18, 15, 13, 11, 9, 8, 7, 6, 7, 6];
-const STAGE_KEYS = {
-  價值主張: 'value_proposition',
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
 
-function csvCell(s) {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function ownerName(i) {
-  return `s${String(i + 1).padStart(2, '0')}`;
-}
-
-function generateCsv(file, n, owners, companies) {
-  const rnd = prng(20201127);
-  const pick = (a) => a[Math.floor(rnd() * a.length)];
-  const names = new Set();
-  const comps = [];
-  for (let i = 0; comps.length < companies; i++) {
-    let name;
-    if (rnd() < 0.6) name = `${pick(ZH_PLACE)}${pick(ZH_WORD)}${i}${pick(ZH_FORM)}`;
-    else name = `${pick(EN_WORD)} ${pick(EN_WORD)} ${i} ${pick(EN_FORM)}`;
-    if (!names.has(name)) {
-      names.add(name);
-      comps.push(name);
-    }
-  }
-  const totalW = STAGE_WEIGHT.reduce((a, b) => a + b, 0);
-  const stageOf = () => {
-    let r = rnd() * totalW;
-    for (let i = 0; i < STAGES.length; i++) if ((r -= STAGE_WEIGHT[i]) < 0) return STAGES[i];
-    return STAGES[0];
-  };
-  const base = Date.UTC(2026, 0, 1);
-  const lines = ['company,deal,stage,amount,currency,owner,close_date'];
-  for (let i = 0; i < n; i++) {
-    const deal = rnd() < 0.5 ? `${pick(ZH_DEAL)} 第${(i % 9) + 1}期 #${i + 1}` : `${pick(EN_DEAL)}, phase ${(i % 5) + 1} #${i + 1}`;
-    const amount = 1000 * (1 + Math.floor(rnd() * 5000));
-    const date = new Date(base + Math.floor(rnd() * 730) * 86400000).toISOString().slice(0, 10);
-    lines.push([csvCell(pick(comps)), csvCell(deal), stageOf(), String(amount), 'TWD', ownerName(Math.floor(rnd() * owners)), date].join(','));
-  }
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-}
+const pct = (xs, p) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.ceil(v.length * p) - 1)] : NaN;
+};
 
 // ---- processes ----
 
-function run(args, { env } = {}) {
+function run(cmd, args, { input, env } = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(BIN, args, { env: { ...process.env, LITECRM_DEMO_PASSWORD: PASSWORD, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { input, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.error) die(`cannot run ${BIN}: ${r.error.message}`);
-  if (r.status !== 0) die(`litecrm ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
+  if (r.error) die(`cannot run ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) die(`${cmd} ${args.join(' ').slice(0, 200)} failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
   return { ...r, secs };
 }
+
+const lc = (db, ...args) => run(BIN, ['--db', db, ...args]);
 
 async function freePort() {
   const s = net.createServer();
@@ -196,17 +172,21 @@ async function freePort() {
   return port;
 }
 
-async function startServe(db, extra, logFile) {
+// startServe starts `litecrm serve` and waits for its first answer; .startMs
+// is the time from spawn to that answer (GET /api/v1/health, polled every 2 ms).
+async function startServe(db, extra, logFile, wrap = []) {
   const port = await freePort();
   const args = ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`, '--quiet', ...extra];
-  if (opt.serverThreads) args.push('--threads', String(opt.serverThreads));
+  if (opt.serverThreads && !extra.includes('--threads')) args.push('--threads', String(opt.serverThreads));
   const out = fs.openSync(logFile, 'w');
-  const p = spawn(BIN, args, { stdio: ['ignore', out, out] });
+  const t0 = process.hrtime.bigint();
+  const p = wrap.length ? spawn(wrap[0], [...wrap.slice(1), BIN, ...args], { stdio: ['ignore', out, out] }) : spawn(BIN, args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
   let exited = null;
   p.on('exit', (code, sig) => (exited = { code, sig }));
-  const deadline = Date.now() + 15000;
+  const deadline = Date.now() + (wrap.length ? 120000 : 15000);
   for (;;) {
-    if (exited) die(`litecrm serve ${extra.join(' ')} exited ${JSON.stringify(exited)}; see ${logFile}\n${fs.readFileSync(logFile, 'utf8')}`);
+    if (exited) throw new Error(`litecrm serve ${extra.join(' ')} exited ${JSON.stringify(exited)}:\n${fs.readFileSync(logFile, 'utf8')}`);
     try {
       const r = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
       await r.text();
@@ -216,20 +196,32 @@ async function startServe(db, extra, logFile) {
     }
     if (Date.now() > deadline) {
       p.kill('SIGKILL');
-      die(`litecrm serve ${extra.join(' ')} did not answer within 15 s`);
+      throw new Error(`litecrm serve ${extra.join(' ')} did not answer in time`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(2);
   }
-  return { port, proc: p, exited: () => exited };
+  const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { port, proc: p, pid: p.pid, startMs, exited: () => exited };
 }
 
 async function stopServe(s) {
   if (s.exited()) return s.exited();
+  const done = once(s.proc, 'exit');
   s.proc.kill('SIGTERM');
-  const t = setTimeout(() => s.proc.kill('SIGKILL'), 5000);
-  const [code, sig] = await once(s.proc, 'exit');
+  const t = setTimeout(() => s.proc.kill('SIGKILL'), 10000);
+  const [code, sig] = await done;
   clearTimeout(t);
   return { code, sig };
+}
+
+// rssKB: the resident set of process pid (VmRSS), in KB.
+function rssKB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 // ---- wrk ----
@@ -241,7 +233,7 @@ function toMs(v) {
   return m[2] === 'us' ? x / 1000 : m[2] === 'ms' ? x : m[2] === 's' ? x * 1000 : x * 60000;
 }
 
-// parseWrk reads wrk --latency output.
+// parseWrk reads wrk --latency output (and mix.lua's per-class lines).
 function parseWrk(text) {
   const num = (re) => {
     const m = re.exec(text);
@@ -251,6 +243,9 @@ function parseWrk(text) {
   for (const m of text.matchAll(/^\s*(50|75|90|99)%\s+([\d.]+\w+)\s*$/gm)) lat[m[1]] = toMs(m[2]);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  const classes = {};
+  for (const m of text.matchAll(/^class (\w+) requests (\d+) errors (\d+) 5xx (\d+) p50 ([\d.]+) p99 ([\d.]+)$/gm))
+    classes[m[1]] = { requests: Number(m[2]), errors: Number(m[3]), e5xx: Number(m[4]), p50: Number(m[5]), p99: Number(m[6]) };
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     requests: num(/(\d+) requests in/),
@@ -258,29 +253,425 @@ function parseWrk(text) {
     p99: lat['99'],
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
     socketErrors,
+    classes,
   };
 }
 
-function wrk(url, { headers = [], script, scriptArgs = [], duration }) {
-  const args = ['-t', String(opt.threads), '-c', String(opt.connections), '-d', `${duration}s`, '--latency', '--timeout', '5s'];
+// wrk runs wrk to its end; sampler (optional) is called every 100 ms meanwhile.
+async function wrk(url, { headers = [], script, scriptArgs = [], duration, threads = opt.threads, connections = opt.connections, env, sampler }) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--latency', '--timeout', '5s'];
   for (const h of headers) args.push('-H', h);
   if (script) args.push('-s', script);
   args.push(url);
   if (scriptArgs.length) args.push('--', ...scriptArgs.map(String));
-  const r = spawnSync('wrk', args, { encoding: 'utf8' });
-  if (r.error) die(`cannot run wrk: ${r.error.message} (Debian package 'wrk'; ./scripts/deps.sh installs it)`);
-  if (r.status !== 0) die(`wrk ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  const res = parseWrk(r.stdout);
-  res.raw = r.stdout;
+  const p = spawn('wrk', args, { env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (err += d));
+  const timer = sampler ? setInterval(sampler, 100) : null;
+  const [code] = await once(p, 'exit');
+  if (timer) clearInterval(timer);
+  if (code !== 0) throw new Error(`wrk ${args.join(' ')} failed:\n${out}${err}`);
+  const res = parseWrk(out);
+  res.raw = out;
   return res;
 }
 
-const median = (xs) => {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
+// ---- the data ----
+
+function generate(dir) {
+  const db = path.join(dir, 'bench.db');
+  const t = {};
+  let t0 = Date.now();
+  lc(db, 'init', '--workspace', 'bench', '--name', '效能測試 Bench', '--currency', 'TWD', '--language', 'zh-TW', '--password', PASSWORD);
+  lc(db, 'init', '--workspace', 'board', '--currency', 'TWD', '--language', 'en', '--password', PASSWORD);
+  const boardDeals = opt.smoke ? 1000 : BOARD_DEALS;
+  run('sqlite3', [db], {
+    input:
+      workspaceSql({ ws: 1, owners: opt.owners, companies: opt.companies, deals: opt.deals, history: 5, seed: opt.seed }) +
+      workspaceSql({ ws: 2, owners: 10, companies: 200, deals: boardDeals, history: 5, seed: opt.seed + 1, prefix: 'b' }) +
+      'ANALYZE;\n',
+  });
+  lc(db, '--workspace', 'bench', 'report', 'rebuild');
+  lc(db, '--workspace', 'board', 'report', 'rebuild');
+  t.deals = (Date.now() - t0) / 1000;
+  t0 = Date.now();
+  const notes = path.join(dir, 'notes.jsonl');
+  writeNotes(notes, { n: opt.notes, companies: opt.companies, owners: opt.owners, seed: opt.seed });
+  t.notesFile = (Date.now() - t0) / 1000;
+  t0 = Date.now();
+  if (opt.notes > 0) lc(db, '--workspace', 'bench', 'note', 'import', notes);
+  fs.rmSync(notes);
+  t.notes = (Date.now() - t0) / 1000;
+  const c = run('sqlite3', [db, 'SELECT count(*) FROM deal WHERE workspace_id = 1; SELECT count(*) FROM stage_history WHERE workspace_id = 1; SELECT count(*) FROM note;']).stdout.trim().split('\n').map(Number);
+  log(
+    `generated ${c[0].toLocaleString('en')} deals over ${opt.companies.toLocaleString('en')} companies and ${opt.owners} owners, ` +
+      `${c[1].toLocaleString('en')} history rows (plus a ${boardDeals.toLocaleString('en')}-deal board workspace) in ${t.deals.toFixed(1)} s; ` +
+      `${c[2].toLocaleString('en')} notes in ${(t.notesFile + t.notes).toFixed(1)} s (note import ${t.notes.toFixed(1)} s)`,
+  );
+  return { db, times: t, counts: { deals: c[0], history: c[1], notes: c[2] } };
+}
+
+// ---- the server side of a run ----
+
+async function login(base, workspace, username) {
+  const r = await fetch(`${base}/api/v1/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ workspace, username, password: PASSWORD }),
+  });
+  const j = await r.json().catch(() => ({}));
+  if (r.status !== 200 || !j.token) throw new Error(`login ${workspace}/${username} failed: HTTP ${r.status} ${JSON.stringify(j)}`);
+  return j.token;
+}
+
+async function getJson(base, token, p) {
+  const r = await fetch(base + p, { headers: { authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`GET ${p}: HTTP ${r.status} ${text.slice(0, 300)}`);
+  return { json: JSON.parse(text), bytes: Buffer.byteLength(text) };
+}
+
+// The median of `runs` timings (ms) of one query run directly through SQLite:
+// a tiny reference in Python, whose sqlite3 module calls the same system
+// libsqlite3 as litecrm (the sqlite3 shell's .timer counts whole
+// milliseconds). It reads every row, as litecrm does; the first run warms
+// the cache and is not counted.
+const SQL_REF = `
+import sqlite3, statistics, sys, time
+db = sqlite3.connect(sys.argv[1])
+ts = []
+for i in range(int(sys.argv[3]) + 1):
+    t = time.perf_counter()
+    db.execute(sys.argv[2]).fetchall()
+    ts.append((time.perf_counter() - t) * 1000)
+print(statistics.median(ts[1:]))
+`;
+function sqliteMs(db, sql, runs) {
+  return Number(run('python3', ['-c', SQL_REF, db, sql, String(runs)]).stdout.trim());
+}
+
+// A board load: `paths` fetched together, as the browser does. The median
+// and p99 time and the bytes of n loads.
+async function boardLoads(base, token, n, paths) {
+  const times = [];
+  let bytes = 0;
+  for (let i = 0; i <= n; i++) {
+    const t0 = process.hrtime.bigint();
+    const rs = await Promise.all(paths.map((p) => getJson(base, token, p)));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (i > 0) times.push(ms); // the first load warms the cache
+    bytes = rs.reduce((a, r) => a + r.bytes, 0);
+  }
+  return { p50: median(times), p99: pct(times, 0.99), bytes };
+}
+
+const fmtMs = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '-');
+const fmtPct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+const fmtMB = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '-');
+
+function printTable(head, rows) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((t) => String(t[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ').trimEnd();
+  console.log(line(head));
+  console.log(line(w.map((n) => '-'.repeat(n))));
+  for (const t of rows) console.log(line(t));
+}
+
+// ---- the benchmark ----
+
+async function bench(ctx) {
+  const { db, api, hello, token, boardToken, ids, listPath } = ctx;
+  const base = `http://127.0.0.1:${api.port}`;
+  const auth = `Authorization: Bearer ${token}`;
+  const mixArgs = (mode, threads) => [mode, 42, ids.min, ids.max, opt.owners, opt.companies, threads];
+  const memory = { samples: [] };
+  const sampler = () => memory.samples.push(rssKB(api.pid));
+
+  const scenarios = [
+    { key: 'hello', name: 'hello-world (same MHD set-up)', url: `http://127.0.0.1:${hello.port}/`, headers: [] },
+    { key: 'get', name: 'one deal by id (random)', url: base + '/api/v1/deals/1', headers: [auth], script: IDS_LUA, scriptArgs: [ids.min, ids.max, 42] },
+    { key: 'list', name: 'list 50, owner+stage', url: base + listPath, headers: [auth] },
+    { key: 'create', name: 'create deal', url: base + '/', headers: [auth], script: MIX_LUA, scriptArgs: mixArgs('create', opt.threads) },
+    { key: 'move', name: 'move deal', url: base + '/', headers: [auth], script: MIX_LUA, scriptArgs: mixArgs('move', opt.threads) },
+    { key: 'summary', name: 'summary (wrk load)', url: base + '/api/v1/reports/summary', headers: [auth] },
+  ];
+  const mixed = { key: 'mixed', threads: opt.connections, connections: opt.connections, url: base + '/', headers: [auth], script: MIX_LUA, scriptArgs: mixArgs('mixed', opt.connections) };
+
+  memory.idle = rssKB(api.pid);
+  // One short warm-up of each scenario in a full run.
+  if (opt.mode === 'full') for (const s of scenarios) await wrk(s.url, { ...s, duration: 1 });
+
+  const results = Object.fromEntries([...scenarios, mixed].map((s) => [s.key, []]));
+  for (let r = 0; r < opt.runs; r++) {
+    for (const s of [...scenarios, mixed]) {
+      const res = await wrk(s.url, { ...s, duration: opt.duration, sampler });
+      results[s.key].push(res);
+      const extra = res.classes.read ? ` reads p99 ${res.classes.read.p99} ms` : '';
+      log(`run ${r + 1}/${opt.runs} ${s.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} ms p99 ${res.p99} ms errors ${res.non2xx + res.socketErrors}${extra}`);
+    }
+  }
+
+  // Login interference: the same scenarios while argon2id logins run back to back.
+  const loginRuns = { get: [], list: [], logins: [] };
+  for (let r = 0; r < (opt.mode === 'full' ? opt.runs : 1); r++) {
+    const lw = wrk(base + '/', { threads: 1, connections: 2, duration: opt.duration * 2 + 1, script: LOGIN_LUA, scriptArgs: ['bench', 'admin', PASSWORD] });
+    await sleep(500);
+    for (const key of ['get', 'list']) {
+      const s = scenarios.find((x) => x.key === key);
+      loginRuns[key].push(await wrk(s.url, { ...s, duration: opt.duration, sampler }));
+    }
+    const l = await lw;
+    loginRuns.logins.push(l);
+    log(`run ${r + 1} under logins (${l.rps.toFixed(1)} logins/s): get p99 ${loginRuns.get.at(-1).p99} ms, list p99 ${loginRuns.list.at(-1).p99} ms`);
+  }
+
+  // 256 connections.
+  const at256 = [];
+  const get = scenarios.find((x) => x.key === 'get');
+  const r256 = await wrk(get.url, { ...get, threads: 2, connections: 256, duration: opt.duration, sampler: () => at256.push(rssKB(api.pid)) });
+  memory.samples.push(...at256);
+  memory.at256 = Math.max(...at256);
+
+  // The board of the 10,000-deal workspace: the first page (the API's
+  // default, 50 deals) of every column; and what the web app's board loads
+  // today (the stages, the first 500 deals, the stalled deals).
+  const boardStages = (await getJson(base, boardToken, '/api/v1/stages')).json.items;
+  const nBoard = opt.mode === 'full' ? 50 : opt.smoke ? 5 : 20;
+  const board = await boardLoads(base, boardToken, nBoard, ['/api/v1/stages', ...boardStages.map((st) => `/api/v1/deals?stage=${st.key}&limit=50`)]);
+  const boardWeb = await boardLoads(base, boardToken, nBoard, ['/api/v1/stages', '/api/v1/deals?limit=500&total=1', '/api/v1/reports/stalled?limit=500']);
+
+  // The summary on one connection next to its SQL in the sqlite3 shell.
+  const sum = scenarios.find((x) => x.key === 'summary');
+  const sumOne = [];
+  for (let r = 0; r < (opt.mode === 'full' ? opt.runs : 1); r++) sumOne.push(await wrk(sum.url, { ...sum, threads: 1, connections: 1, duration: opt.duration }));
+  const sqlRuns = opt.smoke ? 3 : 21;
+  const sumSql = sqliteMs(
+    db,
+    'SELECT stage_id, sum(deals), sum(amount), sum(expected) FROM deal_sum WHERE workspace_id = 1 GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id;',
+    sqlRuns,
+  );
+  const sumScan = sqliteMs(db, 'SELECT stage_id, count(*), sum(amount) FROM deal WHERE workspace_id = 1 GROUP BY stage_id ORDER BY stage_id;', opt.smoke ? 1 : 3);
+
+  // Start-up to the first answer, on the same database.
+  const starts = [];
+  for (let r = 0; r < 3; r++) {
+    const s = await startServe(db, [], path.join(ctx.dir, 'start.log'));
+    starts.push(s.startMs);
+    await stopServe(s);
+  }
+  const binSize = fs.statSync(BIN).size;
+
+  // ---- the table ----
+  const m = (key, f, src = results) => median(src[key].map(f));
+  const helloRps = results.hello.map((r) => r.rps);
+  const ratio = (key) => median(results[key].map((r, k) => r.rps / helloRps[k]));
+  const errs = (rs) => rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
+  const row = (name, key, ref, rat, goal) => [name, m(key, (r) => r.rps).toFixed(0), fmtMs(m(key, (r) => r.p50)), fmtMs(m(key, (r) => r.p99)), String(errs(results[key])), ref, rat, goal];
+  const p99idle = (k) => m(k, (r) => r.p99);
+  const p99login = (k) => median(loginRuns[k].map((r) => r.p99));
+  const readP99 = median(results.mixed.map((r) => r.classes.read?.p99));
+  const e5 = (rs) => rs.reduce((a, r) => a + Object.values(r.classes).reduce((b, c) => b + c.e5xx, 0), 0);
+  const sumP50 = median(sumOne.map((r) => r.p50));
+  memory.max = Math.max(...memory.samples.filter(Number.isFinite));
+  memory.end = rssKB(api.pid);
+
+  const rows = [
+    row(scenarios[0].name, 'hello', 'itself', '100%', '>= 100,000 req/s, p99 < 2 ms'),
+    row(scenarios[1].name, 'get', 'hello', fmtPct(ratio('get')), '>= 50% of hello, p99 < 5 ms'),
+    row(scenarios[2].name, 'list', 'hello', fmtPct(ratio('list')), '>= 25% of hello, p99 < 10 ms'),
+    row(scenarios[3].name, 'create', 'hello', fmtPct(ratio('create')), '>= 5,000 req/s, p99 < 20 ms, no 5xx'),
+    row(scenarios[4].name, 'move', 'hello', fmtPct(ratio('move')), '>= 5,000 req/s, p99 < 20 ms, no 5xx'),
+    row(scenarios[5].name, 'summary', 'hello', fmtPct(ratio('summary')), '-'),
+    ['mixed 90/8/2 (reads p99)', m('mixed', (r) => r.rps).toFixed(0), fmtMs(median(results.mixed.map((r) => r.classes.read?.p50))), fmtMs(readP99), `${errs(results.mixed)} (5xx ${e5(results.mixed)})`, 'hello', fmtPct(ratio('mixed')), 'reads p99 < 10 ms'],
+    ['summary, 1 connection', m('summary', () => NaN), fmtMs(sumP50), fmtMs(median(sumOne.map((r) => r.p99))), String(errs(sumOne)), `SQL ${fmtMs(sumSql)} ms`, `${(sumP50 / sumSql).toFixed(2)}x`, '< 20 ms, <= 1.5x the SQL'],
+    ['get under logins (p99)', median(loginRuns.get.map((r) => r.rps)).toFixed(0), fmtMs(median(loginRuns.get.map((r) => r.p50))), fmtMs(p99login('get')), String(errs(loginRuns.get)), `idle p99 ${fmtMs(p99idle('get'))}`, `${(p99login('get') / p99idle('get')).toFixed(2)}x`, 'p99 <= 3x idle'],
+    ['list under logins (p99)', median(loginRuns.list.map((r) => r.rps)).toFixed(0), fmtMs(median(loginRuns.list.map((r) => r.p50))), fmtMs(p99login('list')), String(errs(loginRuns.list)), `idle p99 ${fmtMs(p99idle('list'))}`, `${(p99login('list') / p99idle('list')).toFixed(2)}x`, 'p99 <= 3x idle'],
+    ['get, 256 connections', r256.rps.toFixed(0), fmtMs(r256.p50), fmtMs(r256.p99), String(errs([r256])), '-', '-', '-'],
+  ].map((r) => r.map((c) => (c === 'NaN' ? '-' : c)));
+  const loginRate = median(loginRuns.logins.map((r) => r.rps));
+
+  console.log(
+    `litecrm bench (${opt.mode}): ${ctx.counts.deals.toLocaleString('en')} deals, ${ctx.counts.history.toLocaleString('en')} history rows, ` +
+      `${ctx.counts.notes.toLocaleString('en')} notes, ${opt.owners} owners, ${opt.companies.toLocaleString('en')} companies; ` +
+      `wrk -t${opt.threads} -c${opt.connections} -d${opt.duration}s (mixed: -t${opt.connections}), median of ${opt.runs} run(s); ` +
+      `${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  );
+  printTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'reference', 'ratio', 'goal'], rows);
+  console.log('');
+  printTable(
+    ['figure', 'value', 'goal'],
+    [
+      [`board, ${boardStages.length} columns x 50 deals (+ stages)`, `p50 ${fmtMs(board.p50)} ms, p99 ${fmtMs(board.p99)} ms, ${(board.bytes / 1024).toFixed(1)} KB`, '< 20 ms, < 200 KB'],
+      ["board as the web app loads it (500 deals)", `p50 ${fmtMs(boardWeb.p50)} ms, p99 ${fmtMs(boardWeb.p99)} ms, ${(boardWeb.bytes / 1024).toFixed(1)} KB`, '-'],
+      ['summary SQL in sqlite3 (deal_sum)', `${fmtMs(sumSql)} ms (a scan of the deals: ${fmtMs(sumScan)} ms)`, '-'],
+      ['logins during the interference runs', `${loginRate.toFixed(1)} logins/s`, '-'],
+      ['memory idle (RSS)', fmtMB(memory.idle), '< 20 MB'],
+      ['memory at 256 connections (max RSS)', fmtMB(memory.at256), '< 100 MB'],
+      ['memory over the run (max; at the end)', `${fmtMB(memory.max)}; ${fmtMB(memory.end)}`, 'flat (see --soak)'],
+      ['start-up to first answer (median of 3)', `${fmtMs(median(starts))} ms`, '< 100 ms'],
+      ['binary size', `${(binSize / 1048576).toFixed(2)} MB`, '< 8 MB'],
+    ],
+  );
+
+  const out = { rows, board, boardWeb, sumSql, sumScan, memory: { ...memory, samples: undefined }, starts, binSize, loginRate };
+  if (opt.json)
+    fs.writeFileSync(
+      opt.json,
+      JSON.stringify({ options: opt, setup: ctx.times, counts: ctx.counts, ...out, runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, rs.map(({ raw, ...r }) => r)])) }, null, 2) + '\n',
+    );
+
+  let failed = false;
+  if (opt.smoke) {
+    for (const r of rows) {
+      if (r[4] !== '0' && r[4] !== '0 (5xx 0)') {
+        log(`smoke: ${r[0]}: ${r[4]} errors`);
+        failed = true;
+      }
+    }
+    for (const [k, rs] of Object.entries(results))
+      if (!rs.every((r) => r.requests > 0)) {
+        log(`smoke: ${k} served nothing`);
+        failed = true;
+      }
+  }
+  return failed;
+}
+
+// ---- soak ----
+
+async function soak(ctx) {
+  const { api, token, ids } = ctx;
+  const base = `http://127.0.0.1:${api.port}`;
+  const c = opt.connections;
+  const mix = { threads: c, connections: c, headers: [`Authorization: Bearer ${token}`], script: MIX_LUA, scriptArgs: ['mixed', 42, ids.min, ids.max, opt.owners, opt.companies, c] };
+  const rss0 = rssKB(api.pid);
+  const max = await wrk(base + '/', { ...mix, duration: Math.max(10, opt.duration) });
+  const rate = Math.max(1, Math.floor(max.rps * 0.7));
+  log(`soak: maximum ${max.rps.toFixed(0)} req/s (reads p99 ${max.classes.read?.p99} ms); holding ${rate} req/s for ${opt.soak} s`);
+  const samples = [{ t: 0, rss: rssKB(api.pid) }];
+  const t0 = Date.now();
+  let next = 30000;
+  const res = await wrk(base + '/', {
+    ...mix,
+    duration: opt.soak,
+    env: { LITECRM_BENCH_RATE: String(rate) },
+    sampler: () => {
+      const t = Date.now() - t0;
+      if (t >= next) {
+        samples.push({ t: Math.round(t / 1000), rss: rssKB(api.pid) });
+        log(`soak: ${Math.round(t / 1000)} s, RSS ${fmtMB(samples.at(-1).rss)}`);
+        next += 30000;
+      }
+    },
+  });
+  samples.push({ t: opt.soak, rss: rssKB(api.pid) });
+  const errors = res.non2xx + res.socketErrors;
+  const cls = res.classes;
+  console.log(
+    `litecrm soak: ${ctx.counts.deals.toLocaleString('en')} deals; mixed load (90% reads, 8% writes, 2% reports), ${c} connections; ` +
+      `${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  );
+  printTable(
+    ['figure', 'value'],
+    [
+      ['maximum rate (unlimited, 10 s)', `${max.rps.toFixed(0)} req/s, reads p99 ${fmtMs(max.classes.read?.p99)} ms`],
+      ['target (70% of the maximum)', `${rate} req/s for ${opt.soak} s`],
+      ['achieved', `${res.rps.toFixed(0)} req/s (${fmtPct(res.rps / max.rps)} of the maximum), ${res.requests} requests`],
+      ['errors (non-2xx + socket; 5xx)', `${errors}; ${Object.values(cls).reduce((a, x) => a + x.e5xx, 0)}`],
+      ['p50 / p99, all requests', `${fmtMs(res.p50)} / ${fmtMs(res.p99)} ms`],
+      ...['read', 'write', 'report'].map((k) => [`p50 / p99, ${k}s`, cls[k] ? `${fmtMs(cls[k].p50)} / ${fmtMs(cls[k].p99)} ms (${cls[k].requests} requests)` : '-']),
+      ['RSS before the maximum run', fmtMB(rss0)],
+      ['RSS every 30 s', samples.map((s) => `${s.t}s ${(s.rss / 1024).toFixed(1)}`).join(', ') + ' (MB)'],
+    ],
+  );
+  if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, max: { ...max, raw: undefined }, rate, result: { ...res, raw: undefined }, rss0, samples }, null, 2) + '\n');
+  return errors > 0;
+}
+
+// ---- instruction counts ----
+
+/*
+ * count serves each scenario's request N times from a server running in
+ * valgrind's callgrind (one event thread, one worker) and prints the
+ * instructions executed by the server: the counters are zeroed before a
+ * scenario and dumped after it (callgrind_control), so start-up, the
+ * client and the other scenarios are not counted. The requests go one at a
+ * time over one keep-alive connection, and every id is drawn from a seeded
+ * PRNG: the counts repeat from run to run within a fraction of a percent.
+ */
+async function count(ctx) {
+  const { db, dir } = ctx;
+  const N = opt.smoke ? 20 : 1000;
+  const wrap = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${path.join(dir, 'callgrind.out.%p')}`];
+  const extra = ['--threads', '1', '--workers', '1'];
+  const servers = [];
+  const api = await startServe(db, extra, path.join(dir, 'count.log'), wrap);
+  servers.push(api);
+  const hello = await startServe(db, [...extra, '--hello', 'ok'], path.join(dir, 'count-hello.log'), wrap);
+  servers.push(hello);
+  try {
+    const base = `http://127.0.0.1:${api.port}`;
+    const token = await login(base, 'bench', 'admin');
+    const boardToken = await login(base, 'board', 'admin');
+    const last = await getJson(base, token, '/api/v1/deals?limit=1&sort=id&order=desc');
+    const maxId = last.json.items[0].id;
+    const { prng } = await import('./gen.mjs');
+    const rnd = prng(opt.seed);
+    const id = () => 1 + Math.floor(rnd() * maxId);
+    const hdr = (t) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+    const OPEN = ['prospecting', 'qualification', 'needs_analysis', 'value_proposition'];
+    const send = async (b, p, { method = 'GET', body, t = token } = {}) => {
+      const r = await fetch(b + p, { method, headers: hdr(t), body: body && JSON.stringify(body) });
+      await r.arrayBuffer();
+      if (r.status >= 400) throw new Error(`${method} ${p}: HTTP ${r.status}`);
+    };
+    const hb = `http://127.0.0.1:${hello.port}`;
+    const scen = [
+      { name: 'hello-world', srv: hello, n: N, f: () => send(hb, '/') },
+      { name: 'one deal by id', n: N, f: () => send(base, `/api/v1/deals/${id()}`) },
+      { name: 'list 50, owner+stage', n: N, f: () => send(base, `/api/v1/deals?owner=${ownerName(Math.floor(rnd() * opt.owners))}&stage=value_proposition&limit=50`) },
+      { name: 'create deal', n: N, f: () => send(base, '/api/v1/deals', { method: 'POST', body: { company_id: 1 + Math.floor(rnd() * opt.companies), name: 'Count 新案', amount: 1000, stage: 'prospecting', owner: ownerName(0) } }) },
+      { name: 'move deal', n: N, f: () => send(base, `/api/v1/deals/${id()}/move`, { method: 'POST', body: { stage: OPEN[Math.floor(rnd() * OPEN.length)] } }) },
+      { name: 'summary', n: N, f: () => send(base, '/api/v1/reports/summary') },
+      {
+        name: 'board (3 requests)',
+        n: opt.smoke ? 5 : 100,
+        f: () => Promise.all(['/api/v1/stages', '/api/v1/deals?limit=500&total=1', '/api/v1/reports/stalled?limit=500'].map((p) => send(base, p, { t: boardToken }))),
+      },
+      { name: 'login (argon2id)', n: opt.smoke ? 2 : 10, f: () => send(base, '/api/v1/login', { method: 'POST', body: { workspace: 'bench', username: 'admin', password: PASSWORD } }) },
+    ];
+    const rows = [];
+    let k = 0;
+    for (const s of scen) {
+      const srv = s.srv || api;
+      await s.f(); // warm: the first request opens the store, fills caches
+      run('callgrind_control', ['-z', String(srv.pid)]);
+      for (let i = 0; i < s.n; i++) await s.f();
+      const label = `scenario${k++}`;
+      run('callgrind_control', ['-d', label, String(srv.pid)]);
+      let ir = NaN;
+      for (const f of fs.readdirSync(dir).filter((x) => x.startsWith(`callgrind.out.${srv.pid}`))) {
+        const text = fs.readFileSync(path.join(dir, f), 'utf8');
+        if (!text.includes(`trigger: Client Request: ${label}`) && !text.includes(label)) continue;
+        const m = /^(?:summary|totals): (\d+)/m.exec(text);
+        if (m) ir = Number(m[1]);
+        fs.rmSync(path.join(dir, f));
+      }
+      const per = ir / s.n;
+      rows.push([s.name, String(s.n), Number.isFinite(ir) ? ir.toLocaleString('en') : '-', Math.round(per).toLocaleString('en'), Math.round(per * 1000).toLocaleString('en')]);
+      log(`count ${s.name}: ${ir} instructions for ${s.n}`);
+    }
+    console.log(`litecrm bench --count: ${ctx.counts.deals.toLocaleString('en')} deals; valgrind callgrind, one event thread, one worker; instructions executed by the server`);
+    printTable(['scenario', 'requests', 'instructions', 'per request', 'x 1,000'], rows);
+    if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, counts: rows }, null, 2) + '\n');
+  } finally {
+    for (const s of servers) await stopServe(s);
+    for (const f of fs.readdirSync(dir).filter((x) => x.startsWith('callgrind.out'))) fs.rmSync(path.join(dir, f));
+  }
+  return false;
+}
 
 // ---- main ----
 
@@ -288,153 +679,88 @@ async function main() {
   parseArgs(process.argv.slice(2));
   if (!fs.existsSync(BIN)) die(`${BIN} not found: build it first (make, or make bench)`);
   if (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error) die(`wrk not found: install the Debian package 'wrk' (./scripts/deps.sh)`);
+  if (spawnSync('sqlite3', ['-version'], { encoding: 'utf8' }).error) die(`sqlite3 not found: install the Debian package 'sqlite3' (./scripts/deps.sh)`);
+  if (spawnSync('python3', ['-c', 'import sqlite3'], { encoding: 'utf8' }).status !== 0) die(`python3 (with its sqlite3 module) not found: the SQL reference needs it`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'litecrm-bench-'));
-  const db = path.join(dir, 'bench.db');
-  const csv = path.join(dir, 'deals.csv');
   const servers = [];
-  let failed = false;
   const cleanup = async () => {
+    let bad = false;
     for (const s of servers) {
       const r = await stopServe(s);
       if (r.code !== 0) {
         log(`warning: a server exited ${JSON.stringify(r)} after SIGTERM (want 0)`);
-        if (opt.smoke) failed = true;
+        bad = true;
       }
     }
     if (opt.keep) log(`kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
+    return bad;
   };
   process.on('SIGINT', async () => {
     await cleanup();
     process.exit(130);
   });
 
-  log(`mode ${opt.mode}: ${opt.deals} deals, ${opt.owners} owners, ${opt.companies} companies; wrk -t${opt.threads} -c${opt.connections} -d${opt.duration}s x ${opt.runs} runs`);
-  const setup = {};
-  setup.demo = run(['--db', db, 'demo']).secs;
-  let t0 = Date.now();
-  for (let i = 0; i < opt.owners; i++) run(['--db', db, 'user', 'add', ownerName(i), '--role', 'member', '--password', PASSWORD]);
-  setup.users = (Date.now() - t0) / 1000;
-  t0 = Date.now();
-  generateCsv(csv, opt.deals, opt.owners, opt.companies);
-  setup.generate = (Date.now() - t0) / 1000;
-  const imp = run(['--db', db, 'import', 'deals', csv]);
-  setup.import = imp.secs;
-  log(
-    `setup: demo ${setup.demo.toFixed(1)} s, ${opt.owners} users ${setup.users.toFixed(1)} s, ` +
-      `CSV ${setup.generate.toFixed(1)} s, import of ${opt.deals} deals ${setup.import.toFixed(1)} s ` +
-      `(${Math.round(opt.deals / setup.import)} deals/s)`,
-  );
-
-  let api;
-  let hello;
+  let failed = false;
   try {
-    api = await startServe(db, [], path.join(dir, 'serve.log'));
-    servers.push(api);
-    hello = await startServe(db, ['--hello', 'ok'], path.join(dir, 'hello.log'));
-    servers.push(hello);
-  } catch (e) {
-    await cleanup();
-    throw e;
-  }
-  const base = `http://127.0.0.1:${api.port}`;
-
-  const login = await fetch(`${base}/api/v1/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ workspace: 'demo', username: 'admin', password: PASSWORD }),
-  });
-  const lj = await login.json().catch(() => ({}));
-  if (login.status !== 200 || !lj.token) {
-    await cleanup();
-    die(`login failed: HTTP ${login.status} ${JSON.stringify(lj)}`);
-  }
-  const auth = `Authorization: Bearer ${lj.token}`;
-  const get = async (p) => {
-    const r = await fetch(base + p, { headers: { authorization: `Bearer ${lj.token}` } });
-    const j = await r.json().catch(() => ({}));
-    if (r.status !== 200) {
-      await cleanup();
-      die(`GET ${p}: HTTP ${r.status} ${JSON.stringify(j)}`);
-    }
-    return j;
-  };
-  const first = await get('/api/v1/deals?limit=1&sort=id&order=asc&total=1');
-  const last = await get('/api/v1/deals?limit=1&sort=id&order=desc');
-  const minId = first.items?.[0]?.id;
-  const maxId = last.items?.[0]?.id;
-  if (!minId || !maxId) {
-    await cleanup();
-    die(`cannot find the deal id range: ${JSON.stringify(first).slice(0, 200)}`);
-  }
-  if (first.total !== undefined && first.total !== opt.deals + 10)
-    log(`warning: ${first.total} deals in the database, expected ${opt.deals + 10}`);
-  const owner = ownerName(Math.min(6, opt.owners - 1));
-  const listPath = `/api/v1/deals?owner=${owner}&stage=${STAGE_KEYS['價值主張']}&limit=50`;
-  const sample = await get(listPath);
-  log(`deal ids ${minId}..${maxId}; ${listPath} returns ${sample.items?.length} items`);
-
-  const scenarios = [
-    { name: 'hello-world', url: `http://127.0.0.1:${hello.port}/`, headers: [] },
-    { name: `GET deals?owner&stage&limit=50`, url: base + listPath, headers: [auth] },
-    { name: 'GET deals/{id} (random)', url: base + '/api/v1/deals/1', headers: [auth], script: LUA, scriptArgs: [minId, maxId, 42] },
-    { name: 'GET reports/summary', url: base + '/api/v1/reports/summary', headers: [auth] },
-  ];
-
-  // One short warm-up of each scenario outside smoke mode.
-  if (!opt.smoke) for (const s of scenarios) wrk(s.url, { ...s, duration: 1 });
-
-  const results = scenarios.map(() => []);
-  for (let run_ = 0; run_ < opt.runs; run_++) {
-    for (let i = 0; i < scenarios.length; i++) {
-      const s = scenarios[i];
-      const r = wrk(s.url, { ...s, duration: opt.duration });
-      results[i].push(r);
-      log(`run ${run_ + 1}/${opt.runs} ${s.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.non2xx + r.socketErrors}`);
-    }
-  }
-
-  // The ratio to hello-world is taken run by run (same run, same machine load).
-  const rows = scenarios.map((s, i) => {
-    const rs = results[i];
-    const ratios = rs.map((r, k) => r.rps / results[0][k].rps);
-    return {
-      scenario: s.name,
-      rps: median(rs.map((r) => r.rps)),
-      p50: median(rs.map((r) => r.p50)),
-      p99: median(rs.map((r) => r.p99)),
-      errors: rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0),
-      requests: rs.reduce((a, r) => a + r.requests, 0),
-      ratio: median(ratios),
-    };
-  });
-
-  const fmtMs = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '-');
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs hello'];
-  const table = rows.map((r) => [r.scenario, r.rps.toFixed(0), fmtMs(r.p50), fmtMs(r.p99), String(r.errors), (r.ratio * 100).toFixed(1) + '%']);
-  const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  console.log(
-    `litecrm bench (${opt.mode}): ${opt.deals} deals, ${opt.owners} owners, ${opt.companies} companies; ` +
-      `wrk -t${opt.threads} -c${opt.connections} -d${opt.duration}s, median of ${opt.runs} run(s); ${os.cpus().length} CPUs`,
-  );
-  console.log(`import: ${opt.deals} deals in ${setup.import.toFixed(1)} s`);
-  console.log(line(head));
-  console.log(line(w.map((n) => '-'.repeat(n))));
-  for (const t of table) console.log(line(t));
-
-  if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, setup, rows, runs: results.map((rs) => rs.map(({ raw, ...r }) => r)) }, null, 2) + '\n');
-
-  if (opt.smoke) {
-    for (const r of rows) {
-      if (r.errors > 0 || !(r.rps > 0)) {
-        log(`smoke: ${r.scenario}: ${r.errors} errors, ${r.rps} req/s`);
-        failed = true;
+    let db = opt.db;
+    let times = {};
+    if (db) {
+      if (!fs.existsSync(db)) throw new Error(`${db}: no such file`);
+      const c = run('sqlite3', [db, 'SELECT count(*) FROM company WHERE workspace_id = 1; SELECT count(*) FROM users WHERE workspace_id = 1 AND username GLOB \'s[0-9][0-9][0-9]\';']).stdout.trim().split('\n').map(Number);
+      [opt.companies, opt.owners] = c;
+      log(`using ${db} (${opt.companies} companies, ${opt.owners} owners)`);
+    } else {
+      log(`mode ${opt.mode}: ${opt.deals} deals, ${opt.notes} notes, ${opt.owners} owners, ${opt.companies} companies, seed ${opt.seed}`);
+      const g = generate(dir);
+      db = g.db;
+      times = g.times;
+      if (opt.generate) {
+        await cleanup();
+        console.log(db);
+        return;
       }
     }
+    const counts = Object.fromEntries(
+      ['deal', 'stage_history', 'note'].map((t, i) => [['deals', 'history', 'notes'][i], Number(run('sqlite3', [db, `SELECT count(*) FROM ${t} WHERE workspace_id = 1;`]).stdout.trim())]),
+    );
+    if (opt.count) {
+      failed = await count({ db, dir, counts });
+      if (await cleanup()) failed = true;
+      process.exit(failed ? 1 : 0);
+    }
+    const api = await startServe(db, [], path.join(dir, 'serve.log'));
+    servers.push(api);
+    const base = `http://127.0.0.1:${api.port}`;
+    const token = await login(base, 'bench', 'admin');
+    const first = await getJson(base, token, '/api/v1/deals?limit=1&sort=id&order=asc');
+    const last = await getJson(base, token, '/api/v1/deals?limit=1&sort=id&order=desc');
+    const ids = { min: first.json.items?.[0]?.id, max: last.json.items?.[0]?.id };
+    if (!ids.min || !ids.max) throw new Error('cannot find the deal id range');
+    // The board workspace's deals follow the generated ones; deals the write
+    // scenarios added come after them. Draw ids below the board's only.
+    const boardToken = await login(base, 'board', 'admin');
+    const boardFirst = (await getJson(base, boardToken, '/api/v1/deals?limit=1&sort=id&order=asc')).json.items?.[0]?.id;
+    if (boardFirst > ids.min && boardFirst <= ids.max) ids.max = boardFirst - 1;
+    const listPath = `/api/v1/deals?owner=${ownerName(Math.min(6, opt.owners - 1))}&stage=value_proposition&limit=50`;
+    const sample = await getJson(base, token, listPath);
+    log(`deal ids ${ids.min}..${ids.max}; ${listPath} returns ${sample.json.items?.length} items`);
+    const ctx = { db, dir, api, token, ids, listPath, counts, times };
+    if (opt.soak) {
+      failed = await soak(ctx);
+    } else {
+      const hello = await startServe(db, ['--hello', 'ok'], path.join(dir, 'hello.log'));
+      servers.push(hello);
+      ctx.hello = hello;
+      ctx.boardToken = boardToken;
+      failed = await bench(ctx);
+    }
+  } catch (e) {
+    await cleanup();
+    die(e.stack || String(e));
   }
-  await cleanup();
+  if (await cleanup()) failed = true;
   if (failed) process.exit(1);
 }
 

@@ -647,6 +647,7 @@ static int report_rebuild(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)))
 		return rc;
 	rc = svc_report_rebuild(c->st, &c->actor, &e);
+	cli_close(c);
 	return rc ? cli_fail(&e, rc) : 0;
 }
 

@@ -6,7 +6,9 @@
  * let in). Amounts go through money_json() so that they print exactly when
  * dumped with REPR_DUMP_FLAGS.
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
@@ -133,6 +135,201 @@ json_t *deal_json(const struct deal *d)
 		return NULL;
 	}
 	return o;
+}
+
+/* ---- JSON written directly (struct repr_buf) ---- */
+
+void repr_put(struct repr_buf *b, const char *s, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (b->oom)
+		return;
+	if (n > b->cap - b->len) {
+		cap = b->cap ? b->cap : 1024;
+		while (cap - b->len < n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void repr_put_str(struct repr_buf *b, const char *s)
+{
+	repr_put(b, s, strlen(s));
+}
+
+void repr_put_int(struct repr_buf *b, int64_t v)
+{
+	char t[24];
+
+	repr_put(b, t, (size_t)snprintf(t, sizeof(t), "%" PRId64, v));
+}
+
+/*
+ * put_json_str writes s as a JSON string the way jansson dumps it without
+ * JSON_ENSURE_ASCII: '"', '\\' and control characters escaped, the rest
+ * (UTF-8, checked when it came in) as is.
+ */
+static void put_json_str(struct repr_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+
+	repr_put(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = NULL;
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		repr_put(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			e = "\\\"";
+			break;
+		case '\\':
+			e = "\\\\";
+			break;
+		case '\b':
+			e = "\\b";
+			break;
+		case '\f':
+			e = "\\f";
+			break;
+		case '\n':
+			e = "\\n";
+			break;
+		case '\r':
+			e = "\\r";
+			break;
+		case '\t':
+			e = "\\t";
+			break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			e = esc;
+			n = 6;
+		}
+		repr_put(b, e, n);
+	}
+	repr_put(b, run, (size_t)(s - run));
+	repr_put(b, "\"", 1);
+}
+
+/* put_str_or_null: a JSON string, or null when s is empty (str_or_null). */
+static void put_str_or_null(struct repr_buf *b, const char *s)
+{
+	if (s[0])
+		put_json_str(b, s);
+	else
+		repr_put(b, "null", 4);
+}
+
+static void put_id_or_null(struct repr_buf *b, int64_t id)
+{
+	if (id)
+		repr_put_int(b, id);
+	else
+		repr_put(b, "null", 4);
+}
+
+/*
+ * put_money writes what money_json() dumps as: an integer, or the quotient
+ * as jansson prints a real with JSON_REAL_PRECISION(15) ("%.15g", and ".0"
+ * when that has neither a point nor an exponent).
+ */
+static void put_money(struct repr_buf *b, int64_t amount, int digits)
+{
+	int64_t scale;
+	char t[40];
+	int n;
+
+	if (digits < 0 || digits > 3)
+		digits = 2;
+	scale = pow10i(digits);
+	if (amount % scale == 0) {
+		repr_put_int(b, amount / scale);
+		return;
+	}
+	n = snprintf(t, sizeof(t), "%.15g", (double)amount / (double)scale);
+	if (n > 0 && (size_t)n < sizeof(t) - 2 && !strpbrk(t, ".eE")) {
+		memcpy(t + n, ".0", 3);
+		n += 2;
+	}
+	repr_put(b, t, (size_t)n);
+}
+
+/* KEY writes a string literal: the key and its punctuation. */
+#define KEY(b, lit) repr_put(b, lit, sizeof(lit) - 1)
+
+void deal_write(struct repr_buf *b, const struct deal *d)
+{
+	int digits = currency_digits(d->currency);
+	int prob = d->probability >= 0 ? d->probability : d->stage_probability;
+
+	KEY(b, "{\"id\":");
+	repr_put_int(b, d->id);
+	KEY(b, ",\"company_id\":");
+	repr_put_int(b, d->company_id);
+	KEY(b, ",\"company\":");
+	put_json_str(b, d->company_name);
+	KEY(b, ",\"name\":");
+	put_json_str(b, d->name);
+	KEY(b, ",\"amount\":");
+	put_money(b, d->amount, digits);
+	KEY(b, ",\"currency\":");
+	put_json_str(b, d->currency);
+	KEY(b, ",\"stage_id\":");
+	repr_put_int(b, d->stage_id);
+	KEY(b, ",\"stage\":");
+	put_json_str(b, d->stage_key);
+	KEY(b, ",\"status\":");
+	put_json_str(b, stage_kind_name(d->stage_kind));
+	KEY(b, ",\"probability\":");
+	repr_put_int(b, prob);
+	KEY(b, ",\"probability_override\":");
+	if (d->probability >= 0)
+		repr_put_int(b, d->probability);
+	else
+		repr_put(b, "null", 4);
+	KEY(b, ",\"expected\":");
+	put_money(b, money_expected(d->amount, prob), digits);
+	KEY(b, ",\"owner_id\":");
+	repr_put_int(b, d->owner_id);
+	KEY(b, ",\"owner\":");
+	put_json_str(b, d->owner_username);
+	KEY(b, ",\"owner_name\":");
+	put_json_str(b, d->owner_name);
+	KEY(b, ",\"assigned_by\":");
+	put_id_or_null(b, d->assigned_by);
+	KEY(b, ",\"assigned_at\":");
+	put_str_or_null(b, d->assigned_at);
+	KEY(b, ",\"close_date\":");
+	put_str_or_null(b, d->close_date);
+	KEY(b, ",\"next_step\":");
+	put_json_str(b, d->next_step);
+	KEY(b, ",\"created_by\":");
+	put_id_or_null(b, d->created_by);
+	KEY(b, ",\"created_at\":");
+	put_str_or_null(b, d->created_at);
+	KEY(b, ",\"updated_at\":");
+	put_str_or_null(b, d->updated_at);
+	KEY(b, ",\"version\":");
+	repr_put_int(b, d->version);
+	repr_put(b, "}", 1);
 }
 
 json_t *stage_change_json(const struct stage_change *h)

@@ -29,6 +29,24 @@ json_t *contact_json(const struct contact *c);
 /* deal_json: digits are the minor-unit digits of d->currency. */
 json_t *deal_json(const struct deal *d);
 json_t *stage_change_json(const struct stage_change *h);
+
+/*
+ * struct repr_buf: JSON written straight into a growing buffer, for the hot
+ * paths (a deal, a page of deals), where building a jansson tree and dumping
+ * it cost most of a request. deal_write() appends exactly the bytes that
+ * json_dumps(deal_json(d), REPR_DUMP_FLAGS) prints. A failed allocation
+ * sets .oom and later appends do nothing; free(.p) when done.
+ */
+struct repr_buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+void repr_put(struct repr_buf *b, const char *s, size_t n);
+void repr_put_str(struct repr_buf *b, const char *s); /* a C string, as is */
+void repr_put_int(struct repr_buf *b, int64_t v);
+void deal_write(struct repr_buf *b, const struct deal *d);
 json_t *token_json(const struct token *t);
 /* summary_json: the shape of GET /api/v1/reports/summary; lang picks stage names. */
 json_t *summary_json(const struct summary *s, const char *lang);

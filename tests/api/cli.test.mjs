@@ -315,6 +315,14 @@ describe('cli', () => {
       assert.equal(bad.code, 1, show(bad));
     });
 
+    test('report rebuild recomputes the same summary and closes the database', async () => {
+      const before = await srv.cliJson(['report', 'summary', '--json']);
+      // Under the sanitizers or valgrind (make test-valgrind) a leak fails the command.
+      const r = await srv.cli(['report', 'rebuild']);
+      assert.equal(r.code, 0, show(r));
+      assert.deepEqual(await srv.cliJson(['report', 'summary', '--json']), before);
+    });
+
     test('workspace set --members-see-all yes|no', async () => {
       const amy = await srv.as('amy');
       const bens = (await srv.api('GET', '/deals?owner=ben&limit=500', await srv.as('admin'))).json.items[0];

@@ -151,6 +151,59 @@ Test(deal_json, override_and_assignment)
 	json_decref(o);
 }
 
+/* ---- deal_write: the same bytes as deal_json, dumped ---- */
+
+/* expect_same_bytes checks deal_write(d) against json_dumps(deal_json(d)). */
+static void expect_same_bytes(const struct deal *d)
+{
+	struct repr_buf b = {0};
+	char *want = dump(deal_json(d));
+
+	deal_write(&b, d);
+	repr_put(&b, "", 1);
+	cr_assert_eq(b.oom, 0);
+	cr_expect_str_eq(b.p, want);
+	free(b.p);
+	free(want);
+}
+
+Test(deal_write, matches_deal_json)
+{
+	struct deal d = sample_deal();
+	static const char *currencies[] = {"TWD", "JPY", "USD", "KWD", "XXX"};
+	static const int64_t amounts[] = {
+	    0, 1, 5, 99, 100, 123456, 100000000, -250, 999999999999999, 1000000000000000};
+	size_t i, k;
+
+	expect_same_bytes(&d);
+	for (i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++)
+		for (k = 0; k < sizeof(amounts) / sizeof(amounts[0]); k++) {
+			strcpy(d.currency, currencies[i]);
+			d.amount = amounts[k];
+			d.probability = (int)(k * 11 % 101);
+			expect_same_bytes(&d);
+		}
+}
+
+Test(deal_write, escapes_and_nulls_as_jansson)
+{
+	struct deal d = sample_deal();
+
+	strcpy(d.name, "a \"quoted\" \\ back/slash\ttab\nline\x01\x1f\x7f 中文 é");
+	strcpy(d.company_name, "");
+	strcpy(d.next_step, "\b\f\r");
+	d.assigned_by = 9;
+	strcpy(d.assigned_at, "2026-01-02T03:04:05Z");
+	strcpy(d.close_date, "2026-12-31");
+	d.created_by = 0;
+	strcpy(d.created_at, "");
+	d.stage_kind = STAGE_WON;
+	expect_same_bytes(&d);
+	d.stage_kind = STAGE_LOST;
+	d.probability = 0;
+	expect_same_bytes(&d);
+}
+
 /* ---- summary_json ---- */
 
 Test(summary_json, stage_names_follow_lang)
