@@ -69,7 +69,7 @@ function bundle() {
       bundle: true,
       format: 'esm',
       target: 'es2020',
-      minify: true,
+      minify: process.env.LITECRM_WEB_MINIFY !== '0', // 0: readable names, for profiling
       legalComments: 'none',
       write: false,
       logLevel: 'silent',

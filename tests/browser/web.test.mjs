@@ -100,11 +100,11 @@ describe('web app', () => {
     const warm = await newPage();
     await warm.goto(srv.base + '/api/v1/health');
     await warm.context().close();
-    const firstScreen = (p) =>
-      p.evaluate(() => {
-        const m = performance.getEntriesByName('litecrm:first-screen')[0];
-        return m ? Math.round(m.startTime) : -1;
-      });
+    // the app marks the first screen after the frame that paints it
+    const firstScreen = async (p) => {
+      await p.waitForFunction(() => performance.getEntriesByName('litecrm:first-screen').length > 0);
+      return p.evaluate(() => Math.round(performance.getEntriesByName('litecrm:first-screen')[0].startTime));
+    };
     const page = await newPage();
     await page.goto(srv.base + '/');
     await page.locator('form.login-form input[name=username]').waitFor();

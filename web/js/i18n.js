@@ -670,22 +670,31 @@ export function t(key, vars) {
   return s;
 }
 
-const enFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const zhFmt = new Intl.NumberFormat('zh-TW', { maximumFractionDigits: 2 });
-const wanFmt = new Intl.NumberFormat('zh-TW', { maximumFractionDigits: 4, useGrouping: true });
+// decimal(units, scale): the integer units / 10^scale as both languages
+// write numbers: trailing fraction zeros dropped, the integer part grouped by
+// three with commas. Integer string work, so it rounds exactly as the amounts
+// are kept; an Intl.NumberFormat would also load the locale's data on first
+// use, tens of milliseconds of the first screen.
+function decimal(units, scale) {
+  const s = String(Math.abs(units)).padStart(scale + 1, '0');
+  const int = s.slice(0, s.length - scale).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const frac = s.slice(s.length - scale).replace(/0+$/, '');
+  return `${units < 0 ? '-' : ''}${int}${frac ? '.' + frac : ''}`;
+}
 
-// money(n): an amount in major units as the current language writes it.
+// cents(n): n (major units, at most two fraction digits) in hundredths, exactly.
+const cents = (n) => Math.sign(n) * Math.round(Math.abs(n) * 100);
+
+// money(n): an amount in major units as the current language writes it
+// (zh-TW: 萬 from ten thousand up, to the unit, as the article writes 235.8萬).
 export function money(n) {
   if (n === null || n === undefined || Number.isNaN(Number(n))) return '';
   n = Number(n);
-  if (lang === 'zh-TW') {
-    if (Math.abs(n) >= 10000) return `${wanFmt.format(n / 10000)}萬`;
-    return zhFmt.format(n);
-  }
-  return enFmt.format(n);
+  if (lang === 'zh-TW' && Math.abs(n) >= 10000) return `${decimal(Math.sign(n) * Math.round(Math.abs(cents(n)) / 100), 4)}萬`;
+  return decimal(cents(n), 2);
 }
 
-export const num = (n) => (lang === 'zh-TW' ? zhFmt : enFmt).format(n);
+export const num = (n) => decimal(cents(Number(n)), 2);
 
 // stageName(stage): the stage's name in the current language.
 export const stageName = (st) => (st ? (lang === 'zh-TW' ? st.name_zh || st.name_en : st.name_en || st.name_zh) : '');
