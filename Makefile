@@ -76,8 +76,9 @@ run: deps
 test-unit: $(UNITBIN)
 	$(UNITBIN)
 
+# Three files at a time: many tests wait on sleeps and time-outs, not the CPU.
 test-api: $(BIN)
-	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/
+	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=3 tests/api/
 
 # The web app in Debian's chromium, headless (playwright-core); screenshots
 # go to tests/out/screenshots/. Not repeated under the sanitizers (slow there).
@@ -104,7 +105,7 @@ test: deps
 # starts and stops.
 test-pg: $(BIN) $(UNITBIN) node_modules/.package-lock.json
 	./scripts/pg-test-cluster.sh run sh -c '$(UNITBIN) --filter "store_pg/*" && \
-		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/api/ && \
+		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=3 tests/api/ && \
 		LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/'
 
 bench: all
