@@ -70,7 +70,7 @@ struct sqlite_store {
 	int bulk_drop; /* 1: drop at the first insert; 2: dropped */
 	char **bulk_idx;
 	size_t nbulk_idx;
-	int temp_mem;			 /* a batch set temp_store = MEMORY */
+	int temp_mem; /* a batch set temp_store = MEMORY */
 };
 
 /* sq returns the SQLite connection behind a struct store. */
