@@ -81,9 +81,10 @@ test-api: $(BIN)
 	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=3 tests/api/
 
 # The web app in Debian's chromium, headless (playwright-core); screenshots
-# go to tests/out/screenshots/. Not repeated under the sanitizers (slow there).
+# go to tests/out/screenshots/. Two files at a time (each has its own server and
+# browser). Not repeated under the sanitizers (slow there).
 test-browser: $(BIN) node_modules/.package-lock.json
-	LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/
+	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/browser/
 
 # The CLI tests and a server that answers every route, in valgrind memcheck:
 # any memory error, or any block still allocated at exit, fails the run.
@@ -106,7 +107,7 @@ test: deps
 test-pg: $(BIN) $(UNITBIN) node_modules/.package-lock.json
 	./scripts/pg-test-cluster.sh run sh -c '$(UNITBIN) --filter "store_pg/*" && \
 		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=3 tests/api/ && \
-		LITECRM_BIN=$(abspath $(BIN)) node --test tests/browser/'
+		LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=2 tests/browser/'
 
 bench: all
 	./bench/run

@@ -35,7 +35,9 @@ const COMMANDS = [
   ['workspace', 'set'],
 ];
 
-describe('cli', () => {
+// The three groups are independent and run side by side (under valgrind each
+// command takes about a second); the demo database's steps build on each other.
+describe('cli', { concurrency: true }, () => {
   let srv;
   let dealsByName;
   const findDeal = async (name) => {
@@ -50,7 +52,7 @@ describe('cli', () => {
     await srv?.stop();
   });
 
-  describe('--help', () => {
+  describe('--help', { concurrency: 4 }, () => {
     for (const cmd of COMMANDS) {
       test(`litecrm ${[...cmd, '--help'].join(' ')} exits 0 with usage on stdout`, async () => {
         const r = await runCli([...cmd, '--help']);
@@ -120,7 +122,7 @@ describe('cli', () => {
     });
   });
 
-  describe('demo database', () => {
+  describe('demo database', { concurrency: 1 }, () => {
     test('demo: workspace demo, users admin/amy/ben/chen, ten seed deals', async () => {
       const users = items(await srv.cliJson(['user', 'list', '--json']));
       const byName = Object.fromEntries(users.map((u) => [u.username, u]));
