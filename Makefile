@@ -8,7 +8,7 @@
 #   make SANITIZE=address,undefined   a sanitizer build in build-san/
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq xlsxwriter zlib
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers \

@@ -107,6 +107,11 @@ static int set_body_buf(struct api_response *r, int status, struct repr_buf *b)
 	return 0;
 }
 
+int api_reply_buf(struct call *c, int status, struct repr_buf *b)
+{
+	return set_body_buf(c->resp, status, b);
+}
+
 void api_response_error(struct api_response *r, int status, const char *code, const char *field,
 			const char *message)
 {
@@ -1377,8 +1382,7 @@ static const struct {
     {"stage", DEAL_SORT_STAGE},
 };
 
-/* deal_query fills f from the query of GET /deals; *total is 1 when ?total=1. */
-static int deal_query(struct call *c, struct deal_filter *f, int *total)
+int api_deal_query(struct call *c, struct deal_filter *f, int *total)
 {
 	const char *s;
 	int64_t v;
@@ -1497,7 +1501,7 @@ static int h_deal_list(struct call *c)
 	int total = 0, rc;
 	size_t i;
 
-	rc = deal_query(c, &f, &total);
+	rc = api_deal_query(c, &f, &total);
 	if (rc == 0)
 		rc = svc_deal_list(c->st, &c->actor, &f, total, &l, &c->e);
 	if (rc != 0)
@@ -1532,7 +1536,7 @@ static int h_summary(struct call *c)
 	json_t *o;
 	int total, rc;
 
-	rc = deal_query(c, &f, &total); /* GET /deals's filters; its paging is ignored */
+	rc = api_deal_query(c, &f, &total); /* GET /deals's filters; its paging is ignored */
 	if (rc != 0)
 		return rc;
 	if (lang && lang[0]) {
@@ -1628,6 +1632,7 @@ static const struct {
     TABLE(api_export_routes),			      /* export downloads */
     TABLE(api_audit_routes),			      /* audit log and deal trash */
     TABLE(api_import_routes),			      /* the web import */
+    TABLE(api_board_routes),			      /* the pipeline board */
 };
 #undef TABLE
 

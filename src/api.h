@@ -45,7 +45,8 @@ struct api_request {
 	const char *authorization;
 	const char *cookie;
 	const char *if_match;
-	const char *csrf_token; /* X-CSRF-Token */
+	const char *csrf_token;	     /* X-CSRF-Token */
+	const char *accept_encoding; /* Accept-Encoding: large answers may be gzipped */
 	const char *content_type;
 	const char *body;
 	size_t body_len;

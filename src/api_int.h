@@ -20,6 +20,8 @@
 #include "model.h"
 #include "svc.h"
 
+struct repr_buf;
+
 struct call {
 	struct store *st;
 	const struct api_request *req;
@@ -79,6 +81,14 @@ int api_query_date(struct call *c, const char *name, char out[DATE_LEN]);
 /* api_query_owner resolves parameter owner (a username) into *id. */
 int api_query_owner(struct call *c, int64_t *id);
 
+/*
+ * api_deal_query fills f from the deal-list parameters of GET /deals (every
+ * filter, sort and page); *total is 1 when ?total=1.
+ */
+int api_deal_query(struct call *c, struct deal_filter *f, int *total);
+/* api_reply_buf answers status with b's JSON (b's memory is taken). */
+int api_reply_buf(struct call *c, int status, struct repr_buf *b);
+
 /* Saved views (api_view.c); the size is in the declaration so route_tables[] can count it. */
 #define API_VIEW_NROUTES 5
 extern const struct route api_view_routes[API_VIEW_NROUTES];
@@ -106,6 +116,11 @@ extern const size_t api_export_nroutes;
 #define API_AUDIT_NROUTES 4
 extern const struct route api_audit_routes[API_AUDIT_NROUTES];
 extern const size_t api_audit_nroutes;
+
+/* The pipeline board (api_board.c): GET /board. */
+#define API_BOARD_NROUTES 1
+extern const struct route api_board_routes[API_BOARD_NROUTES];
+extern const size_t api_board_nroutes;
 
 /* Route flags for the tables of feature files. */
 #define API_AUTH   R_AUTH

@@ -332,6 +332,129 @@ void deal_write(struct repr_buf *b, const struct deal *d)
 	repr_put(b, "}", 1);
 }
 
+/*
+ * board_card_write: one card of GET /board. The stage and status are the
+ * column's; overdue and stalled are computed here from the board's today
+ * and now (stalled as GET /reports/stalled counts it).
+ */
+static void board_card_write(struct repr_buf *b, const struct board *bd, const struct stage *stg,
+			     const struct board_card *c)
+{
+	int digits = currency_digits(c->currency);
+	int prob = c->probability >= 0 ? c->probability : c->stage_probability;
+	int open = c->stage_kind == STAGE_OPEN;
+	int64_t secs = bd->now - c->entered;
+
+	KEY(b, "{\"id\":");
+	repr_put_int(b, c->id);
+	KEY(b, ",\"company\":");
+	put_json_str(b, c->company_name);
+	KEY(b, ",\"name\":");
+	put_json_str(b, c->name);
+	KEY(b, ",\"amount\":");
+	put_money(b, c->amount, digits);
+	KEY(b, ",\"expected\":");
+	put_money(b, money_expected(c->amount, prob), digits);
+	KEY(b, ",\"probability_override\":");
+	if (c->probability >= 0)
+		repr_put_int(b, c->probability);
+	else
+		repr_put(b, "null", 4);
+	KEY(b, ",\"owner_id\":");
+	repr_put_int(b, c->owner_id);
+	KEY(b, ",\"owner\":");
+	put_json_str(b, c->owner_username);
+	KEY(b, ",\"owner_name\":");
+	put_json_str(b, c->owner_name);
+	KEY(b, ",\"close_date\":");
+	put_str_or_null(b, c->close_date);
+	KEY(b, ",\"version\":");
+	repr_put_int(b, c->version);
+	if (open && c->close_date[0] && strcmp(c->close_date, bd->today) < 0)
+		KEY(b, ",\"overdue\":true");
+	if (open && c->entered > 0 && stg->stalled_days > 0 &&
+	    secs > (int64_t)stg->stalled_days * 86400) {
+		KEY(b, ",\"stalled\":{\"days\":");
+		put_money(b, report_days100(secs), 2);
+		KEY(b, ",\"stalled_days\":");
+		repr_put_int(b, stg->stalled_days);
+		repr_put(b, "}", 1);
+	}
+	repr_put(b, "}", 1);
+}
+
+void board_write(struct repr_buf *b, const struct board *bd)
+{
+	const struct summary *s = &bd->sum;
+	int digits = s->digits >= 0 ? s->digits : currency_digits(s->currency);
+	int first = 1;
+
+	KEY(b, "{\"currency\":");
+	put_json_str(b, s->currency);
+	if (!bd->paging) {
+		KEY(b, ",\"today\":");
+		put_json_str(b, bd->today);
+		KEY(b, ",\"stages\":[");
+		for (size_t i = 0; i < s->stages.n; i++) {
+			json_t *o = stage_json(&s->stages.v[i]);
+			char *t = o ? json_dumps(o, REPR_DUMP_FLAGS) : NULL;
+
+			if (!t)
+				b->oom = 1;
+			else {
+				if (i)
+					repr_put(b, ",", 1);
+				repr_put_str(b, t);
+			}
+			free(t);
+			json_decref(o);
+		}
+		KEY(b, "],\"open\":{\"count\":");
+		repr_put_int(b, s->open_count);
+		KEY(b, ",\"amount\":");
+		put_money(b, s->open_amount, digits);
+		KEY(b, ",\"expected\":");
+		put_money(b, s->open_expected, digits);
+		repr_put(b, "}", 1);
+	}
+	KEY(b, ",\"columns\":[");
+	for (size_t i = 0; i < s->stages.n; i++) {
+		const struct stage *stg = &s->stages.v[i];
+		const struct board_column *c = &bd->cols[i];
+
+		if (bd->paging && bd->paging != stg->id)
+			continue;
+		if (!first)
+			repr_put(b, ",", 1);
+		first = 0;
+		KEY(b, "{\"stage_id\":");
+		repr_put_int(b, stg->id);
+		KEY(b, ",\"stage\":");
+		put_json_str(b, stg->key);
+		if (!bd->paging) {
+			KEY(b, ",\"count\":");
+			repr_put_int(b, s->sums[i].count);
+			KEY(b, ",\"amount\":");
+			put_money(b, s->sums[i].amount, digits);
+			KEY(b, ",\"expected\":");
+			put_money(b, s->sums[i].expected, digits);
+		}
+		KEY(b, ",\"cards\":[");
+		for (size_t j = 0; j < c->cards.n; j++) {
+			if (j)
+				repr_put(b, ",", 1);
+			board_card_write(b, bd, stg, &c->cards.v[j]);
+		}
+		KEY(b, "],\"more\":");
+		if (c->more)
+			KEY(b, "true");
+		else
+			KEY(b, "false");
+		repr_put(b, "}", 1);
+	}
+	KEY(b, "]}");
+}
+
 json_t *stage_change_json(const struct stage_change *h)
 {
 	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "id", (json_int_t)h->id,

@@ -47,6 +47,11 @@ void repr_put(struct repr_buf *b, const char *s, size_t n);
 void repr_put_str(struct repr_buf *b, const char *s); /* a C string, as is */
 void repr_put_int(struct repr_buf *b, int64_t v);
 void deal_write(struct repr_buf *b, const struct deal *d);
+/*
+ * board_write: GET /board's answer (stages, figures, open totals, columns of
+ * cards; one column and no figures when bd pages one).
+ */
+void board_write(struct repr_buf *b, const struct board *bd);
 json_t *token_json(const struct token *t);
 /* summary_json: the shape of GET /api/v1/reports/summary; lang picks stage names. */
 json_t *summary_json(const struct summary *s, const char *lang);

@@ -110,6 +110,11 @@ void stage_sum_list_release(struct stage_sum_list *l)
 	LIST_RELEASE(l);
 }
 
+void board_card_list_release(struct board_card_list *l)
+{
+	LIST_RELEASE(l);
+}
+
 void token_list_release(struct token_list *l)
 {
 	LIST_RELEASE(l);

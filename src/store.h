@@ -107,6 +107,33 @@ struct stage_sum_list {
 };
 
 void deal_list_release(struct deal_list *l);
+/*
+ * A deal as a board card shows it (GET /board): the fields of the card, what
+ * a move needs (stage, probability, version) and the deal's entry into its
+ * stage (deal_fact.entered, seconds since the epoch; 0 when unknown).
+ */
+struct board_card {
+	int64_t id;
+	int64_t stage_id;
+	int64_t owner_id;
+	int64_t amount;
+	int64_t version;
+	int64_t entered;
+	int probability;       /* the deal's own, or -1 */
+	int stage_probability; /* its stage's */
+	enum stage_kind stage_kind;
+	char currency[4];
+	char name[CAP_NAME + 1];
+	char company_name[CAP_NAME + 1];
+	char owner_username[CAP_USERNAME + 1];
+	char owner_name[CAP_NAME + 1];
+	char close_date[DATE_LEN];
+};
+struct board_card_list {
+	struct board_card *v;
+	size_t n;
+};
+void board_card_list_release(struct board_card_list *l);
 void stage_list_release(struct stage_list *l);
 void user_list_release(struct user_list *l);
 void company_list_release(struct company_list *l);
@@ -429,6 +456,14 @@ struct store_ops {
 	 */
 	int (*summary)(struct store *s, int64_t ws, const struct deal_filter *f,
 		       struct stage_sum_list *out);
+	/*
+	 * board_cards gives the deals of one board column: those matching f (whose
+	 * stage_id names the column) with an id below before_id (0: from the
+	 * newest), newest first, at most limit. The index deal_board hands them
+	 * over in that order without a sort.
+	 */
+	int (*board_cards)(struct store *s, int64_t ws, const struct deal_filter *f,
+			   int64_t before_id, int limit, struct board_card_list *out);
 
 	/* saved views (store_sqlite_view.c) */
 	int (*view_create)(struct store *s, struct saved_view *v);

@@ -502,6 +502,11 @@ static const char *const migrations[] = {
 						    "scope)"
 						    "  SELECT id, " NOTE_FTS_ROW(
 							"") " FROM note ORDER BY id;",
+    /*
+     * the board (GET /board): a column's deals, newest first, read in order
+     * from the index instead of sorting every deal of the stage.
+     */
+    "CREATE INDEX deal_board ON deal (workspace_id, stage_id, id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -804,6 +809,22 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" FROM deal d"                                                                             \
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+
+/*
+ * A board column (board_cards): the card's fields, row_board_card() reads
+ * them in this order, then DEAL_WHERE and deal_cond_sql's parameters, ?11
+ * the limit and ?12 the id to start below.
+ */
+#define BOARD_SELECT                                                                               \
+	"SELECT d.id, d.stage_id, d.owner_id, d.amount, d.version, f.entered, d.probability,"      \
+	" s.probability, s.kind, d.currency, d.name, c.name, u.username, u.display_name,"          \
+	" d.close_date"                                                                            \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id"                   \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"                   \
+	" LEFT JOIN deal_fact f ON f.workspace_id = d.workspace_id AND f.deal_id = d.id"
+#define BOARD_TAIL " AND d.id < ?12 ORDER BY d.id DESC LIMIT ?11"
 
 struct sqlite_store *sq(struct store *s)
 {
@@ -2336,7 +2357,7 @@ static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t
 }
 
 /* What a statement glued from the deal list's conditions does. */
-enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY };
+enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY, DEAL_STMT_BOARD };
 
 /*
  * deal_list_stmt returns the statement of a kind for a condition mask, a sort
@@ -2360,6 +2381,7 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 	len = (size_t)snprintf(sql, sizeof(sql), "%s",
 			       kind == DEAL_STMT_COUNT	   ? DEAL_COUNT
 			       : kind == DEAL_STMT_SUMMARY ? SUMMARY_FILTERED
+			       : kind == DEAL_STMT_BOARD   ? BOARD_SELECT DEAL_WHERE
 							   : DEAL_SELECT DEAL_WHERE);
 	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
 		if (mask & 1u << i)
@@ -2370,6 +2392,8 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 					deal_sort_sql[sort][desc], DEAL_PAGE);
 	else if (kind == DEAL_STMT_SUMMARY)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", SUMMARY_TAIL);
+	else if (kind == DEAL_STMT_BOARD)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", BOARD_TAIL);
 	if (len >= sizeof(sql))
 		return ERR_DB;
 	sqlite3_finalize(s->deal_stmt[slot]);
@@ -2598,6 +2622,67 @@ out:
 	return rc;
 }
 
+/* ---- the board ---- */
+
+static void row_board_card(sqlite3_stmt *st, void *out)
+{
+	struct board_card *c = out;
+
+	c->id = sq_col_i64(st, 0);
+	c->stage_id = sq_col_i64(st, 1);
+	c->owner_id = sq_col_i64(st, 2);
+	c->amount = sq_col_i64(st, 3);
+	c->version = sq_col_i64(st, 4);
+	c->entered = sq_col_i64(st, 5);
+	c->probability = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sq_col_int(st, 6);
+	c->stage_probability = sq_col_int(st, 7);
+	c->stage_kind = (enum stage_kind)sq_col_int(st, 8);
+	COL_TEXT(st, 9, c->currency);
+	COL_TEXT(st, 10, c->name);
+	COL_TEXT(st, 11, c->company_name);
+	COL_TEXT(st, 12, c->owner_username);
+	COL_TEXT(st, 13, c->owner_name);
+	COL_TEXT(st, 14, c->close_date);
+}
+
+static int sqlite_board_cards(struct store *base, int64_t ws, const struct deal_filter *f,
+			      int64_t before_id, int limit, struct board_card_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int64_t owner;
+	unsigned mask;
+	int none, rc;
+
+	if (!f || !f->stage_id || limit <= 0)
+		return ERR_INVALID;
+	owner = effective_owner(f, &none);
+	if (none) {
+		out->v = NULL;
+		out->n = 0;
+		return 0;
+	}
+	mask = deal_cond_mask(f, owner);
+	rc = deal_list_stmt(s, mask, DEAL_SORT_ID, 1, DEAL_STMT_BOARD, &st);
+	if (rc)
+		return rc;
+	if (bind_deal_filter(st, mask, ws, owner, f) | sq_bind_i64(st, 11, limit) |
+	    sq_bind_i64(st, 12, before_id > 0 ? before_id : INT64_MAX)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = sq_fetch_all(s, st, sizeof(struct board_card), row_board_card, &v, &n);
+	if (rc)
+		goto out;
+	out->v = v;
+	out->n = n;
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
 /* ---- opening and closing ---- */
 
 static void sqlite_close(struct store *base)
@@ -2677,6 +2762,7 @@ static const struct store_ops sqlite_ops = {
     .history_add = sqlite_history_add,
     .history_list = sqlite_history_list,
     .summary = sqlite_summary,
+    .board_cards = sqlite_board_cards,
     /* saved views */
     .view_create = sqlite_view_create,
     .view_get = sqlite_view_get,

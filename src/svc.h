@@ -351,6 +351,35 @@ int svc_summary_owners(struct store *st, const struct actor *a, const struct dea
 		       struct summary *out, struct errinfo *e);
 void summary_release(struct summary *s);
 
+/* ---- the board ---- */
+
+/* One board column: the first cards (newest first) and whether more follow. */
+struct board_column {
+	struct board_card_list cards;
+	int more;
+};
+
+struct board {
+	struct summary sum;	   /* stages and their figures under the filter (svc_summary) */
+	struct board_column *cols; /* cols[i] belongs to sum.stages.v[i] */
+	int64_t now;		   /* stalled days count to this (svc_report_now) */
+	char today[DATE_LEN];	   /* a card closing before it is overdue */
+	int64_t paging;		   /* the stage of the one column read (after): no figures */
+};
+/* The cards a board column shows at once, by default and at most. */
+#define BOARD_LIMIT_DEFAULT 50
+#define BOARD_LIMIT_MAX	    200
+/*
+ * svc_board reads the board under a deal-list filter in one read transaction:
+ * every stage, its figures (as svc_summary's under f) and its first limit
+ * cards the actor may see. With after > 0 it pages one column instead:
+ * f->stage_id's cards below that id, without the figures (after needs a
+ * stage). Release with board_release().
+ */
+int svc_board(struct store *st, const struct actor *a, const struct deal_filter *f, int64_t after,
+	      int limit, struct board *out, struct errinfo *e);
+void board_release(struct board *b);
+
 /* ---- saved views (svc_view.c) ---- */
 
 /*

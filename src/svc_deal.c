@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -590,4 +591,102 @@ void summary_release(struct summary *s)
 	free(s->owners);
 	s->owners = NULL;
 	s->nowners = 0;
+}
+
+/* ---- the board ---- */
+
+/*
+ * board_column_read reads column i: the cards of its stage under f (with the
+ * actor's visibility in f->visible_to), one more than limit to know whether
+ * more follow.
+ */
+static int board_column_read(struct store *st, const struct actor *a, const struct deal_filter *f,
+			     int64_t after, int limit, struct board *b, size_t i, struct errinfo *e)
+{
+	const struct stage *stg = &b->sum.stages.v[i];
+	struct board_column *c = &b->cols[i];
+	struct deal_filter g = *f;
+	int rc;
+
+	if ((f->stage_id && f->stage_id != stg->id) ||
+	    (f->status >= 0 && f->status != (int)stg->kind))
+		return 0; /* the filter leaves the column empty */
+	g.stage_id = stg->id;
+	rc = st->ops->board_cards(st, a->workspace_id, &g, after, limit + 1, &c->cards);
+	if (rc)
+		return fail_std(e, rc, "deal");
+	if (c->cards.n > (size_t)limit) {
+		c->cards.n = (size_t)limit;
+		c->more = 1;
+	}
+	return 0;
+}
+
+static int board_tx(struct store *st, const struct actor *a, const struct deal_filter *f,
+		    int64_t after, int limit, struct board *b, struct errinfo *e)
+{
+	struct deal_filter g = *f;
+	struct workspace w;
+	int rc;
+
+	board_release(b);
+	if ((rc = load_ws(st, a, &w, e)))
+		return rc;
+	g.visible_to = is_privileged(a) || w.members_see_all ? 0 : a->user_id;
+	if (after) {
+		if ((rc = st->ops->stage_list(st, a->workspace_id, &b->sum.stages)))
+			return fail_std(e, rc, "stage");
+		snprintf(b->sum.currency, sizeof(b->sum.currency), "%s", w.currency);
+		b->sum.digits = money_digits(w.currency);
+		b->paging = f->stage_id;
+	} else if ((rc = summary_tx(st, a, f, &b->sum, e))) {
+		return rc;
+	}
+	b->cols = calloc(b->sum.stages.n ? b->sum.stages.n : 1, sizeof(*b->cols));
+	if (!b->cols)
+		return fail_std(e, ERR_NOMEM, "board");
+	for (size_t i = 0; i < b->sum.stages.n; i++)
+		if ((rc = board_column_read(st, a, &g, after, limit, b, i, e)))
+			return rc;
+	return 0;
+}
+
+int svc_board(struct store *st, const struct actor *a, const struct deal_filter *f, int64_t after,
+	      int limit, struct board *out, struct errinfo *e)
+{
+	struct tm tm;
+	time_t day;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = summary_check(f, e)))
+		return rc;
+	if (after < 0 || (after > 0 && !f->stage_id))
+		return errinfo_set(e, ERR_INVALID, "request.bad_parameter", "after",
+				   "after pages one column: give its stage too");
+	if (limit <= 0)
+		limit = BOARD_LIMIT_DEFAULT;
+	if (limit > BOARD_LIMIT_MAX)
+		limit = BOARD_LIMIT_MAX;
+	if ((rc = svc_report_now(NULL, &out->now, e)))
+		return rc;
+	day = (time_t)(out->now - 1); /* now is the end of a day, or within one */
+	if (!gmtime_r(&day, &tm))
+		return fail_std(e, ERR_INVALID, "board");
+	strftime(out->today, sizeof(out->today), "%Y-%m-%d", &tm);
+	WITH_TX(st, 0, rc, board_tx(st, a, f, after, limit, out, e));
+	if (rc)
+		board_release(out);
+	return rc;
+}
+
+void board_release(struct board *b)
+{
+	if (b->cols)
+		for (size_t i = 0; i < b->sum.stages.n; i++)
+			board_card_list_release(&b->cols[i].cards);
+	free(b->cols);
+	b->cols = NULL;
+	summary_release(&b->sum);
+	b->paging = 0;
 }

@@ -103,28 +103,34 @@ static int bad_param(struct errinfo *e, const char *name, const char *why)
 }
 
 /*
- * resolve_now sets r->now: the end of q->today, else of $LITECRM_TODAY,
- * else the clock.
+ * svc_report_now sets *now: the end of today (YYYY-MM-DD, "" for none),
+ * else of $LITECRM_TODAY, else the clock.
  */
-static int resolve_now(const struct report_query *q, struct report_result *r, struct errinfo *e)
+int svc_report_now(const char *today, int64_t *now, struct errinfo *e)
 {
 	const char *env = getenv("LITECRM_TODAY");
 	char ts[TS_LEN];
 
-	if (q->today[0]) {
-		if (report_date_end(q->today, &r->now))
+	if (today && today[0]) {
+		if (report_date_end(today, now))
 			return bad_param(e, "today", "dates are YYYY-MM-DD");
 		return 0;
 	}
 	if (env && env[0]) {
-		if (report_date_end(env, &r->now))
+		if (report_date_end(env, now))
 			return errinfo_set(e, ERR_INVALID, "request.bad_parameter", "today",
 					   "LITECRM_TODAY: '%.20s' is not a date (YYYY-MM-DD)",
 					   env);
 		return 0;
 	}
 	store_now(ts);
-	return report_time_parse(ts, &r->now) ? fail_std(e, ERR_INVALID, "report") : 0;
+	return report_time_parse(ts, now) ? fail_std(e, ERR_INVALID, "report") : 0;
+}
+
+/* resolve_now sets r->now (svc_report_now). */
+static int resolve_now(const struct report_query *q, struct report_result *r, struct errinfo *e)
+{
+	return svc_report_now(q->today, &r->now, e);
 }
 
 static int check_query(const struct report_query *q, struct report_result *r, struct errinfo *e)

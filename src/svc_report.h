@@ -103,6 +103,12 @@ int svc_report(struct store *st, const struct actor *a, const struct report_quer
 	       struct report_result *out, struct errinfo *e);
 void report_result_release(struct report_result *r);
 
+/*
+ * svc_report_now: the reports' clock, also the board's (stalled days): the
+ * end of today ("YYYY-MM-DD"; NULL or "" for none), else of $LITECRM_TODAY,
+ * else the time.
+ */
+int svc_report_now(const char *today, int64_t *now, struct errinfo *e);
 /* report_user_name returns the username of id among r->users ("" when unknown). */
 const char *report_user_name(const struct report_result *r, int64_t id);
 /* report_stage_of returns the stage id among r->stages, or NULL. */

@@ -57,6 +57,11 @@ static int token_in(const char *list, const char *token)
 	return 0;
 }
 
+int web_accepts_gzip(const char *accept_encoding)
+{
+	return accept_encoding && token_in(accept_encoding, "gzip");
+}
+
 /* etag_matches: If-None-Match lists the ETag (or is "*"); weak forms count. */
 static int etag_matches(const char *inm, const char *etag)
 {
@@ -91,7 +96,7 @@ static void answer(const struct web_asset *a, const char *accept_encoding,
 		return;
 	}
 	out->status = 200;
-	if (a->gz && accept_encoding && token_in(accept_encoding, "gzip")) {
+	if (a->gz && web_accepts_gzip(accept_encoding)) {
 		out->body = a->gz;
 		out->len = a->gz_len;
 		out->gzip = 1;

@@ -58,6 +58,9 @@ struct web_reply {
 void web_lookup(const char *method, const char *path, const char *accept_encoding,
 		const char *if_none_match, struct web_reply *out);
 
+/* web_accepts_gzip: Accept-Encoding (NULL: absent) accepts gzip ("gzip;q=0" refuses it). */
+int web_accepts_gzip(const char *accept_encoding);
+
 /* web_find returns the embedded file named name ("app.js"), or NULL. */
 const struct web_asset *web_find(const char *name);
 

@@ -135,6 +135,7 @@ describe('access-control matrix', () => {
     'GET /deals/{id}/history': async () => ({ id: ids.deal }),
     'GET /deals/{id}/changes': async () => ({ id: ids.deal }),
     'GET /reports/summary': async () => ({}),
+    'GET /board': async () => ({ query: 'limit=200' }),
     'GET /views': async () => ({}),
     'POST /views': async () => ({ body: { name: uniq('view '), filter: { status: 'open' } } }),
     'GET /views/{id}': async () => ({ id: ids.view }),

@@ -4,14 +4,15 @@
 // (If-Match); a failure puts the card back and says why.
 import Sortable from 'sortablejs';
 import { api, get, prime as primeGet } from './api.js';
-import { h, initials, mount, toast, today } from './dom.js';
+import { h, initials, mount, toast } from './dom.js';
 import { filterHash, routeFilter } from './filters.js';
-import { lang, money, num, stageName, t } from './i18n.js';
-import { stalledBadge, stalledMap, stalledQuery } from './insights.js'; // reports: stalled deals marked
+import { money, num, stageName, t } from './i18n.js';
+import { stalledBadge } from './insights.js'; // reports: stalled deals marked
 
-// Each column shows its first COL deals (newest first) and loads more on
-// demand; its figures (count, amount, expected) are the summary's for the
-// board's filter, so they cover every deal, not only those shown.
+// The board is one request, GET /board: the stages, each column's figures
+// (count, amount, expected: every deal under the filter, not only those
+// shown) and its first COL cards, newest first, each with its stalled mark.
+// "Show more" pages one column (?stage=KEY&after=ID).
 const COL = 50;
 
 function expectedOf(d, st) {
@@ -19,59 +20,40 @@ function expectedOf(d, st) {
   return Math.round(d.amount * p) / 100;
 }
 
-// boardFilter(filter): the filter without the list's own order.
-function boardFilter(filter) {
-  const f = { ...filter };
+// boardQuery(filter): the board's query: the filter without the list's own order.
+function boardQuery(filter) {
+  const f = { ...filter, limit: COL };
   delete f.sort;
   delete f.order;
   return f;
 }
 
-// columnQuery(filter, st): the deal-list query of one column, or null when
-// the filter leaves the column empty (another stage or status).
-function columnQuery(filter, st) {
-  if (filter.stage && filter.stage !== st.key) return null;
-  if (filter.status && filter.status !== st.kind) return null;
-  return { ...boardFilter(filter), stage: st.key, limit: COL };
-}
-
-const summaryQuery = (filter) => ({ ...boardFilter(filter), lang });
-
 // prime(r) starts loading the board before the session is known (app.js
-// start()), for the stages the last visit showed. A saved view's filter
-// comes with the session: not primed.
+// start()). A saved view's filter comes with the session: not primed.
 export function prime(r) {
   if (r.params.has('view')) return;
   const { filter } = routeFilter({ views: [] }, r);
-  primeGet('/reports/summary', summaryQuery(filter));
-  primeGet('/reports/stalled', stalledQuery(filter));
-  for (const st of JSON.parse(localStorage.getItem('litecrm.stages') || '[]')) {
-    const q = columnQuery(filter, st);
-    if (q) primeGet('/deals', q);
-  }
+  primeGet('/board', boardQuery(filter));
 }
+
+// cardsOf(col, st): a column's cards as deals of the stage (the answer
+// leaves out what the column says).
+const cardsOf = (col, st) => col.cards.map((d) => Object.assign(d, { stage_id: st.id, stage: st.key, status: st.kind }));
 
 export async function render(main, ctx, r, current) {
   const { filter, view } = routeFilter(ctx, r);
-  // The stages come with the session (ctx); later visits refresh them alongside the deals.
-  const fresh = render.drawn ? await get('/stages') : null;
-  render.drawn = true;
-  if (fresh) ctx.stages = fresh.items;
-  localStorage.setItem('litecrm.stages', JSON.stringify(ctx.stages.map((st) => ({ key: st.key, kind: st.kind }))));
-  const lists = ctx.stages.map((st) => {
-    const q = columnQuery(filter, st);
-    return q ? get('/deals', q) : { items: [] };
-  });
-  const [sum, stalled, ...pages] = await Promise.all([get('/reports/summary', summaryQuery(filter)), stalledMap(filter), ...lists]);
+  const b = await get('/board', boardQuery(filter));
   if (!current()) return;
-  const figs = new Map(sum.stages.map((x) => [x.id, x]));
+  ctx.stages = b.stages;
+  const cols = new Map(b.columns.map((c) => [c.stage_id, c]));
   const state = {
-    stages: ctx.stages,
-    cols: new Map(ctx.stages.map((st, i) => {
-      const f = figs.get(st.id) || { count: 0, amount: 0, expected: 0 };
-      return [st.id, { deals: pages[i].items, count: f.count, amount: Number(f.amount), expected: Number(f.expected) }];
+    stages: b.stages,
+    cols: new Map(b.stages.map((st) => {
+      const c = cols.get(st.id) || { count: 0, amount: 0, expected: 0, cards: [], more: false };
+      const deals = cardsOf(c, st);
+      return [st.id, { deals, count: c.count, amount: Number(c.amount), expected: Number(c.expected), more: c.more, after: deals.at(-1)?.id }];
     })),
-    open: { amount: Number(sum.open.amount), expected: Number(sum.open.expected) },
+    open: { amount: Number(b.open.amount), expected: Number(b.open.expected) },
   };
   const findDeal = (id) => {
     for (const c of state.cols.values()) {
@@ -116,7 +98,7 @@ export async function render(main, ctx, r, current) {
     try {
       const nd = await api('POST', `/deals/${d.id}/move`, { body: { stage: st.key }, version: before.version });
       shift(d, -1);
-      Object.assign(d, nd);
+      Object.assign(d, nd, { stalled: null }); // a move ends a stall
       shift(d, 1);
       draw();
       toast(t('moved', { stage: stageName(st) }));
@@ -143,6 +125,7 @@ export async function render(main, ctx, r, current) {
         const was = d.stage_id;
         shift(d, -1);
         Object.assign(d, fresh);
+        if (d.stage_id !== was) d.stalled = null;
         shift(d, 1);
         if (d.stage_id !== was) place(d, was);
         draw();
@@ -176,9 +159,8 @@ export async function render(main, ctx, r, current) {
   }
 
   function card(d) {
-    const st = state.stages.find((x) => x.id === d.stage_id);
-    const overdue = d.close_date && d.status === 'open' && d.close_date < today();
-    const stall = d.status === 'open' && stalled.get(d.id)?.stage === d.stage ? stalled.get(d.id) : null; // GET /reports/stalled; a move ends it
+    const overdue = d.close_date && d.status === 'open' && d.close_date < b.today;
+    const stall = d.status === 'open' ? d.stalled : null;
     const owner = d.owner_name || d.owner || '';
     const menuBtn = h('button', { class: 'card-menu', type: 'button', 'aria-label': `${t('move')}: ${d.name}`, title: t('move'), 'aria-haspopup': 'menu' }, '⋯');
     const el = h('article', {
@@ -201,7 +183,6 @@ export async function render(main, ctx, r, current) {
       else if (ev.altKey && ev.key === 'ArrowRight' && i < state.stages.length - 1) { ev.preventDefault(); moveDeal(d, state.stages[i + 1]); }
       else if (ev.altKey && ev.key === 'ArrowLeft' && i > 0) { ev.preventDefault(); moveDeal(d, state.stages[i - 1]); }
     });
-    void st;
     return el;
   }
 
@@ -209,9 +190,13 @@ export async function render(main, ctx, r, current) {
     const c = state.cols.get(st.id);
     btn.disabled = true;
     try {
-      const page = await get('/deals', { ...columnQuery(filter, st), offset: c.deals.length });
+      const page = await get('/board', { ...boardQuery(filter), stage: st.key, after: c.after });
+      const col = page.columns.find((x) => x.stage_id === st.id) || { cards: [], more: false };
       const have = new Set(c.deals.map((d) => d.id));
-      c.deals.push(...page.items.filter((d) => !have.has(d.id)));
+      const more = cardsOf(col, st);
+      c.deals.push(...more.filter((d) => !have.has(d.id)));
+      c.after = more.at(-1)?.id ?? c.after;
+      c.more = col.more;
       draw();
     } catch (e) {
       btn.disabled = false;
@@ -231,7 +216,7 @@ export async function render(main, ctx, r, current) {
       gbtn.setAttribute('aria-expanded', String(!guide.hidden));
     });
     const cards = h('div', { class: 'col-cards', 'data-stage-id': st.id }, ds.map(card));
-    const more = rest > 0
+    const more = c.more && rest > 0
       ? h('button', { class: 'btn btn-ghost col-more', type: 'button', 'data-testid': 'col-more' }, t('loadMore', { n: num(Math.min(rest, COL)), rest: num(rest) }))
       : null;
     more?.addEventListener('click', () => loadMore(st, more));
@@ -247,14 +232,18 @@ export async function render(main, ctx, r, current) {
       more);
   }
 
+  // draw() (re)draws the columns, keeping the board's scroll position; the
+  // first draw reads no layout (scrollLeft would force one before the paint).
+  let drawn = false;
   function draw() {
     sortables.splice(0).forEach((s) => s.destroy());
-    const scroll = boardEl.scrollLeft;
+    const scroll = drawn ? boardEl.scrollLeft : 0;
     mount(boardEl, state.stages.map(column));
     mount(headFigs,
       h('span', null, `${t('open')} ${money(state.open.amount)}`),
       h('span', null, `${t('expected')} ${money(state.open.expected)}`));
-    boardEl.scrollLeft = scroll;
+    if (drawn) boardEl.scrollLeft = scroll;
+    drawn = true;
     for (const el of boardEl.querySelectorAll('.col-cards')) {
       sortables.push(Sortable.create(el, {
         group: 'deals', animation: 120, forceFallback: true, fallbackTolerance: 4,

@@ -1,7 +1,7 @@
 // insights.js - the two report facts other pages show: the bottleneck stage
-// in a sentence (dashboard, reports) and which deals are stalled (board).
-// Both come from the report API (GET /reports/time-in-stage, /reports/stalled)
-// and fail soft: a page never breaks because a report did not answer.
+// in a sentence (dashboard, reports), from GET /reports/time-in-stage, which
+// fails soft (a page never breaks because a report did not answer), and the
+// mark of a stalled deal on the board (GET /board gives each card's stall).
 import { get } from './api.js';
 import { h } from './dom.js';
 import { lang, num, t } from './i18n.js';
@@ -24,19 +24,6 @@ export async function bottleneckNote(filter = {}) {
     return bottleneckSentence(await get('/reports/time-in-stage', { ...filter, lang }));
   } catch {
     return null;
-  }
-}
-
-// stalledQuery(filter): the query of the stalled report a page with this filter reads.
-export const stalledQuery = (filter = {}) => ({ owner: filter.owner, limit: 500, lang });
-
-// stalledMap(filter): deal id -> the stalled report's item ({days, stalled_days, since, ...}).
-export async function stalledMap(filter = {}) {
-  try {
-    const j = await get('/reports/stalled', stalledQuery(filter));
-    return new Map(j.items.map((x) => [x.deal_id, x]));
-  } catch {
-    return new Map();
   }
 }
 
