@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-libsodium-dev libcsv-dev libxlsxwriter-dev libpq-dev libcriterion-dev nodejs wrk curl
+libsodium-dev libcsv-dev libxlsxwriter-dev zlib1g-dev libpq-dev libcriterion-dev nodejs wrk curl
 postgresql
 npm chromium fonts-noto-cjk unzip valgrind clang python3"
 
