@@ -600,16 +600,13 @@ int cmd_search(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *arr = json_array(), *tot = json_object();
+		json_t *arr = json_array();
 
 		for (size_t i = 0; arr && i < r.n; i++)
 			json_array_append_new(arr, search_hit_json(&r.v[i]));
-		for (int k = 0; tot && k < 4; k++)
-			if (kinds & (1u << k))
-				json_object_set_new(tot,
-						    search_kind_name((enum search_kind)(1u << k)),
-						    json_integer(r.total[k]));
-		rc = cli_print_json(json_pack("{s:o,s:o}", "items", arr, "total", tot));
+		rc = cli_print_json(json_pack("{s:o,s:o,s:o}", "items", arr, "total",
+					      search_totals_json(&r, kinds, 0), "total_exact",
+					      search_totals_json(&r, kinds, 1)));
 		goto out;
 	}
 	for (size_t i = 0; i < r.n; i++) {

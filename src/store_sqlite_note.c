@@ -244,6 +244,7 @@ enum {
 	ST_DEFER_INDEX,
 	ST_MULTI_WS,
 	ST_GET_MANY,
+	ST_ID_RANGE,
 	ST_END
 };
 
@@ -292,6 +293,7 @@ static const char *const sql[] = {
 				  " AND n.id IN (SELECT value FROM json_each(?2))",
     [ST_MULTI_WS - SQ_EXT_NOTE] = "SELECT (SELECT min(workspace_id) FROM note) = ?1 AND"
 				  " (SELECT max(workspace_id) FROM note) = ?1",
+    [ST_ID_RANGE - SQ_EXT_NOTE] = "SELECT (SELECT min(id) FROM note), (SELECT max(id) FROM note)",
 };
 
 _Static_assert(ST_END - SQ_EXT_NOTE <= 48, "the note statements overflow SQ_EXT_NOTE's range");
@@ -1054,13 +1056,25 @@ static void sql_conds(struct qb *b, const struct plan *p, int64_t ws, const stru
 
 /*
  * build writes one statement of the plan into b: with match (an FTS5
- * expression) the index drives, else the workspace's notes are scanned;
- * count selects count(*), else the ids newest first, limit after offset.
+ * expression) the index drives, else the workspace's notes are scanned.
+ * count > 0 selects the number of matches, counting at most count of them,
+ * and the lowest id among those (the newest count); count < 0 counts them
+ * all; else the ids newest first, limit after offset.
  */
 static int build(struct qb *b, const struct plan *p, int64_t ws, const struct note_search *ns,
-		 const char *match, int count, int64_t limit, int64_t offset)
+		 const char *match, int64_t count, int64_t limit, int64_t offset)
 {
-	qb_sql(b, count ? "SELECT count(*)" : match ? "SELECT note_fts.rowid" : "SELECT n.id");
+	const char *id = match ? "note_fts.rowid" : "n.id";
+
+	if (count < 0)
+		qb_sql(b, "SELECT count(*), 0");
+	else if (count > 0)
+		qb_sql(b, "SELECT count(*), min(id) FROM (SELECT ");
+	if (count >= 0) {
+		qb_sql(b, count ? "" : "SELECT ");
+		qb_sql(b, id);
+		qb_sql(b, count ? " AS id" : "");
+	}
 	if (match) {
 		qb_sql(b, " FROM note_fts");
 		if (p->sql)
@@ -1072,17 +1086,35 @@ static int build(struct qb *b, const struct plan *p, int64_t ws, const struct no
 	}
 	if (p->sql)
 		sql_conds(b, p, ws, ns);
-	if (!count) {
-		qb_sql(b, match ? " ORDER BY note_fts.rowid DESC" : " ORDER BY n.id DESC");
-		qb_sql(b, " LIMIT ");
-		qb_int(b, limit);
-		qb_sql(b, " OFFSET ");
-		qb_int(b, offset);
+	if (count >= 0) {
+		qb_sql(b, " ORDER BY ");
+		qb_sql(b, id);
+		qb_sql(b, " DESC LIMIT ");
+		qb_int(b, count ? count : limit);
+		if (!count) {
+			qb_sql(b, " OFFSET ");
+			qb_int(b, offset);
+		} else {
+			qb_sql(b, ")");
+		}
 	}
 	return b->overflow ? ERR_NOMEM : 0;
 }
 
-static int run(struct sqlite_store *s, struct qb *b, int64_t **ids, size_t *n)
+struct count_row {
+	int64_t n, min_id;
+};
+
+static void row_count(sqlite3_stmt *st, void *out)
+{
+	struct count_row *r = out;
+
+	r->n = sqlite3_column_int64(st, 0);
+	r->min_id = sqlite3_column_int64(st, 1);
+}
+
+static int run(struct sqlite_store *s, struct qb *b, size_t elsize, row_fn *row, void **out,
+	       size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	void *v = NULL;
@@ -1101,30 +1133,35 @@ static int run(struct sqlite_store *s, struct qb *b, int64_t **ids, size_t *n)
 			goto out;
 		}
 	}
-	rc = sq_fetch_all(s, st, sizeof(int64_t), row_id, &v, n);
+	rc = sq_fetch_all(s, st, elsize, row, &v, n);
 	if (rc == 0)
-		*ids = v;
+		*out = v;
 out:
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* query builds and runs one statement; ids are appended to out (page) or *count set. */
+/*
+ * query builds and runs one statement (build's count): ids are appended to
+ * out (a page), or *cnt set.
+ */
 static int query(struct sqlite_store *s, const struct plan *p, int64_t ws,
-		 const struct note_search *ns, const char *match, int count, int64_t limit,
-		 int64_t offset, struct note_hits *out, int64_t *total)
+		 const struct note_search *ns, const char *match, int64_t count, int64_t limit,
+		 int64_t offset, struct note_hits *out, struct count_row *cnt)
 {
 	struct qb *b = calloc(1, sizeof(*b));
-	int64_t *ids = NULL;
+	void *rows = NULL;
 	size_t n = 0;
 	int rc;
 
 	if (!b)
 		return ERR_NOMEM;
-	if ((rc = build(b, p, ws, ns, match, count, limit, offset)) || (rc = run(s, b, &ids, &n)))
+	if ((rc = build(b, p, ws, ns, match, count, limit, offset)) ||
+	    (rc = count ? run(s, b, sizeof(*cnt), row_count, &rows, &n)
+			: run(s, b, sizeof(int64_t), row_id, &rows, &n)))
 		goto out;
 	if (count) {
-		*total = n ? ids[0] : 0;
+		*cnt = n ? *(struct count_row *)rows : (struct count_row){0};
 	} else if (n) {
 		int64_t *v = realloc(out->id, (out->n + n) * sizeof(int64_t));
 
@@ -1132,15 +1169,69 @@ static int query(struct sqlite_store *s, const struct plan *p, int64_t ws,
 			rc = ERR_NOMEM;
 			goto out;
 		}
-		memcpy(v + out->n, ids, n * sizeof(int64_t));
+		memcpy(v + out->n, rows, n * sizeof(int64_t));
 		out->id = v;
 		out->n += n;
 	}
 out:
-	free(ids);
+	free(rows);
 	qb_release(b);
 	free(b);
 	return rc;
+}
+
+/* id_range: the lowest and highest note ids of the database (0 and 0 when it has none). */
+static int id_range(struct sqlite_store *s, int64_t *lo, int64_t *hi)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = stmt(s, ST_ID_RANGE, &st)))
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = sq_db_err(s, rc, ERR_DB);
+	}
+	sq_stmt_done(st);
+	return rc;
+}
+
+/*
+ * total counts the matches of match (NULL: the scan). With ns->count_max,
+ * at most count_max + 1 are counted, newest first; past count_max the total
+ * is extrapolated from how far back in id order those reach: count_max + 1
+ * matches among the ids from the lowest of them to the highest note id, so
+ * about (count_max + 1) * (ids in all) / (ids in that range), given to three
+ * significant digits and marked as an estimate.
+ */
+static int total(struct sqlite_store *s, const struct plan *p, int64_t ws,
+		 const struct note_search *ns, const char *match, struct note_hits *out)
+{
+	struct count_row c = {0};
+	int64_t lo = 0, hi = 0, est, unit = 1;
+	int rc;
+
+	if ((rc = query(s, p, ws, ns, match, ns->count_max > 0 ? ns->count_max + 1 : -1, 0, 0, NULL,
+			&c)))
+		return rc;
+	out->total = c.n;
+	if (ns->count_max <= 0 || c.n <= ns->count_max)
+		return 0;
+	if ((rc = id_range(s, &lo, &hi)))
+		return rc;
+	if (hi < c.min_id || c.min_id < lo)
+		return 0;
+	est = (int64_t)((double)c.n * (double)(hi - lo + 1) / (double)(hi - c.min_id + 1) + 0.5);
+	while (est / unit >= 1000)
+		unit *= 10;
+	est = (est + unit / 2) / unit * unit;
+	out->total = est > c.n ? est : c.n;
+	out->total_estimated = 1;
+	return 0;
 }
 
 /* multi_ws: 1 when the database holds notes of a workspace other than ws. */
@@ -1165,7 +1256,8 @@ static int multi_ws(struct sqlite_store *s, int64_t ws, int *out)
  * sqlite_note_search: matches rank in two tiers, the notes whose plain
  * terms all match in the title first, then the others; newest (highest id)
  * first within a tier. Each page is read in index order with LIMIT, so a
- * search reads about as many matches as it returns; the total is one count.
+ * search reads about as many matches as it returns; the total is one count
+ * (bounded by count_max: see total()).
  */
 int sqlite_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 		       struct note_hits *out)
@@ -1178,6 +1270,7 @@ int sqlite_note_search(struct store *base, int64_t ws, const struct note_search 
 	out->id = NULL;
 	out->n = 0;
 	out->total = 0;
+	out->total_estimated = 0;
 	if (ns->q->n == 0)
 		return 0;
 	if ((rc = multi_ws(s, ws, &p.multi_ws)) || (rc = plan_make(&p, ws, ns)))
@@ -1185,10 +1278,10 @@ int sqlite_note_search(struct store *base, int64_t ws, const struct note_search 
 	if (!p.npos) {
 		rc = query(s, &p, ws, ns, NULL, 0, limit, offset, out, NULL);
 		if (!rc)
-			rc = query(s, &p, ws, ns, NULL, 1, 0, 0, NULL, &out->total);
+			rc = total(s, &p, ws, ns, NULL, out);
 		goto out;
 	}
-	if ((rc = query(s, &p, ws, ns, p.all.p, 1, 0, 0, NULL, &out->total)))
+	if ((rc = total(s, &p, ws, ns, p.all.p, out)))
 		goto out;
 	if (!p.tiers) {
 		rc = query(s, &p, ws, ns, p.all.p, 0, limit, offset, out, NULL);
@@ -1225,11 +1318,14 @@ int sqlite_note_search(struct store *base, int64_t ws, const struct note_search 
 	} else if ((int64_t)out->n < limit) {
 		/* The rest of the page from the second tier: all matches but the first tier's. */
 		struct str rest = {0};
+		struct count_row c1 = {0};
 
 		if (out->n > 0)
 			tier1 = offset + (int64_t)out->n;
-		else if ((rc = query(s, &p, ws, ns, p.tier1.p, 1, 0, 0, NULL, &tier1)))
+		else if ((rc = query(s, &p, ws, ns, p.tier1.p, -1, 0, 0, NULL, &c1)))
 			goto out;
+		else
+			tier1 = c1.n;
 		str_cat(&rest, "(");
 		str_cat(&rest, p.all.p);
 		str_cat(&rest, ") NOT (");
