@@ -7,9 +7,9 @@
  * contentless FTS5 index of each note's title, body and scope words, kept in
  * step by triggers (or, in bulk, by one statement a batch). note_fts uses
  * the tokenizer "litecrm", which is tokenize.c registered on every
- * connection by sq_note_register() before migrations run: CJK unigrams with
- * colocated bigrams and trigrams and normalised words for documents, the
- * phrase tokens of tok_query() for queries. Every search term becomes an
+ * connection by sq_note_register() before migrations run: CJK unigrams and
+ * normalised words for documents, the phrase tokens of tok_query() for
+ * queries. Every search term becomes an
  * FTS5 phrase, so a match is exact (tokenize.h says why).
  *
  * A search is a few SELECTs assembled from fixed fragments chosen by the
@@ -61,47 +61,17 @@ struct fts_tok_ctx {
 	size_t base; /* bytes before the text proper (the mark) */
 };
 
-/*
- * The key of a CJK n-gram in the index. FTS5 keeps a batch's terms in a
- * hash whose function lets only a key's first six or seven bytes reach the
- * slot number, so as UTF-8 every trigram starting with the same two
- * characters would share a chain. Each code point is split into three
- * 6-bit digits, low first, and the n-gram written digit by digit across its
- * characters (the low digits of all characters first), each digit a UTF-8
- * continuation byte (0x80-0xBF): the first bytes differ for different
- * n-grams, and no word (valid UTF-8, which never starts with such a byte)
- * can be the same key. Index and query keys go through the same function,
- * so matching is unchanged.
- */
-static size_t ngram_key(const char *tok, size_t len, char *out)
-{
-	uint32_t cp[3];
-	size_t i = 0, n = 0;
-
-	while (i < len && n < 3)
-		cp[n++] = tok_utf8_next(tok, len, &i);
-	for (size_t d = 0; d < 3; d++)
-		for (size_t k = 0; k < n; k++)
-			out[d * n + k] = (char)(0x80 | ((cp[k] >> (6 * d)) & 0x3F));
-	return 3 * n;
-}
-
 static int fts_token(void *ctx, const char *tok, size_t len, int colocated, size_t start,
 		     size_t end)
 {
 	struct fts_tok_ctx *c = ctx;
 	int flag = colocated ? FTS5_TOKEN_COLOCATED : 0, rc;
-	size_t i = 0;
 	char key[1 + TOK_UNIT_SIZE];
 
 	key[0] = TITLE_MARK;
 	if (len > TOK_UNIT_SIZE)
 		len = TOK_UNIT_SIZE;
-	/* A token starting with a CJK unit is an n-gram of CJK units (tokenize.h). */
-	if ((unsigned char)tok[0] >= 0xE0 && tok_class(tok_utf8_next(tok, len, &i)) == TOK_CJK)
-		len = ngram_key(tok, len, key + 1);
-	else
-		memcpy(key + 1, tok, len);
+	memcpy(key + 1, tok, len);
 	start += c->base;
 	end += c->base;
 	if (c->title && c->query)

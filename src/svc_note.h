@@ -126,7 +126,7 @@ void search_result_release(struct search_result *r);
  * The note matches a search counts exactly (without SEARCH_IDS_ONLY); past
  * it the store may estimate the total (struct note_search.count_max).
  */
-#define SEARCH_COUNT_EXACT 10000
+#define SEARCH_COUNT_EXACT 1000
 
 /* The most records a search reads per kind other than notes (companies, contacts, deals). */
 #define SEARCH_SCAN_MAX 100000
