@@ -470,7 +470,9 @@ static const char search_usage[] =
     "\n"
     "  --batch FILE  run every line of FILE ('-': standard input) as a query and\n"
     "                print one JSON line each: {\"total\": {...}, \"ids\": [...]} with\n"
-    "                the ids of every hit (all pages), or {\"error\": CODE}.\n";
+    "                the exact totals and the ids of every hit (all pages), or\n"
+    "                {\"error\": CODE}. Otherwise --json gives \"total_exact\" too: a\n"
+    "                note total past 1,000 matches may be an estimate.\n";
 
 static unsigned kinds_of(const char *s)
 {

@@ -30,10 +30,11 @@
  * term's units are consecutive units of the text: the index is exact for
  * terms of any length and no candidate needs checking. (Bigrams and
  * trigrams colocated with each unigram made terms of two or three CJK
- * characters single tokens, but tripled the tokens a note writes: a bulk
- * import spent most of its time in FTS5's hash of pending terms. Now that a
- * search stops counting at SEARCH_COUNT_EXACT matches, a phrase costs about
- * what one token does; bench/README.md has the figures.)
+ * characters single tokens, but doubled the tokens a note writes, most of
+ * them distinct n-grams: a bulk import spent most of its time in FTS5's
+ * hash of pending terms. Now that a search stops counting at
+ * SEARCH_COUNT_EXACT matches, a phrase costs about what one token does;
+ * bench/README.md has the figures.)
  */
 #ifndef LITECRM_TOKENIZE_H
 #define LITECRM_TOKENIZE_H
