@@ -262,7 +262,7 @@ static int h_search(struct call *c)
 	const char *kind = api_query_get(c->req, "kind");
 	unsigned kinds = SEARCH_KIND_ALL;
 	int64_t limit = 20, offset = 0;
-	json_t *arr, *totals, *o;
+	json_t *arr, *totals, *exact, *o;
 	int rc;
 
 	if ((rc = api_query_int(c, "limit", 1, 1000, &limit)) ||
@@ -282,19 +282,17 @@ static int h_search(struct call *c)
 			json_decref(arr);
 			arr = NULL;
 		}
-	totals = json_object();
-	for (int k = 0; totals && k < 4; k++)
-		if (kinds & (1u << k))
-			json_object_set_new(totals, search_kind_name((enum search_kind)(1u << k)),
-					    json_integer(r.total[k]));
+	totals = search_totals_json(&r, kinds, 0);
+	exact = search_totals_json(&r, kinds, 1);
 	search_result_release(&r);
-	if (!arr || !totals) {
+	if (!arr || !totals || !exact) {
 		json_decref(arr);
 		json_decref(totals);
+		json_decref(exact);
 		return ERR_NOMEM;
 	}
-	o = json_pack("{s:o,s:o,s:I,s:I}", "items", arr, "total", totals, "limit",
-		      (json_int_t)limit, "offset", (json_int_t)offset);
+	o = json_pack("{s:o,s:o,s:o,s:I,s:I}", "items", arr, "total", totals, "total_exact", exact,
+		      "limit", (json_int_t)limit, "offset", (json_int_t)offset);
 	return api_reply(c, 200, o);
 }
 

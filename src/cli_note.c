@@ -470,7 +470,9 @@ static const char search_usage[] =
     "\n"
     "  --batch FILE  run every line of FILE ('-': standard input) as a query and\n"
     "                print one JSON line each: {\"total\": {...}, \"ids\": [...]} with\n"
-    "                the ids of every hit (all pages), or {\"error\": CODE}.\n";
+    "                the exact totals and the ids of every hit (all pages), or\n"
+    "                {\"error\": CODE}. Otherwise --json gives \"total_exact\" too: a\n"
+    "                note total past 1,000 matches may be an estimate.\n";
 
 static unsigned kinds_of(const char *s)
 {
@@ -600,16 +602,13 @@ int cmd_search(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *arr = json_array(), *tot = json_object();
+		json_t *arr = json_array();
 
 		for (size_t i = 0; arr && i < r.n; i++)
 			json_array_append_new(arr, search_hit_json(&r.v[i]));
-		for (int k = 0; tot && k < 4; k++)
-			if (kinds & (1u << k))
-				json_object_set_new(tot,
-						    search_kind_name((enum search_kind)(1u << k)),
-						    json_integer(r.total[k]));
-		rc = cli_print_json(json_pack("{s:o,s:o}", "items", arr, "total", tot));
+		rc = cli_print_json(json_pack("{s:o,s:o,s:o}", "items", arr, "total",
+					      search_totals_json(&r, kinds, 0), "total_exact",
+					      search_totals_json(&r, kinds, 1)));
 		goto out;
 	}
 	for (size_t i = 0; i < r.n; i++) {

@@ -130,3 +130,22 @@ json_t *search_hit_json(const struct search_hit *h)
 	o = text_pair(o, "title", "title_html", h->title);
 	return text_pair(o, "snippet", "snippet_html", h->snippet);
 }
+
+json_t *search_totals_json(const struct search_result *r, unsigned kinds, int exact)
+{
+	json_t *o = json_object();
+
+	for (int k = 0; o && k < 4; k++) {
+		enum search_kind kind = (enum search_kind)(1u << k);
+
+		if (!(kinds & kind))
+			continue;
+		if (json_object_set_new(o, search_kind_name(kind),
+					exact ? json_boolean(!(r->estimated & kind))
+					      : json_integer(r->total[k]))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}

@@ -20,6 +20,12 @@ json_t *note_json(const struct note *n);
  */
 json_t *search_hit_json(const struct search_hit *h);
 
+/*
+ * search_totals_json: {"<kind>": total, ...} for the kinds asked for; with
+ * exact, {"<kind>": true, ...}, false where the total is an estimate.
+ */
+json_t *search_totals_json(const struct search_result *r, unsigned kinds, int exact);
+
 /* search_kind_name: "company", "contact", "deal" or "note". */
 const char *search_kind_name(enum search_kind k);
 

@@ -276,12 +276,19 @@ struct note_search {
 	int64_t visible_to; /* as in struct note_filter */
 	int limit;
 	int offset;
+	/*
+	 * count_max > 0: a backend may count the matches exactly up to count_max
+	 * only, and beyond it estimate the total (setting total_estimated);
+	 * 0 asks for the exact total.
+	 */
+	int64_t count_max;
 };
 /* The page of matching note ids, best first, and how many match in all. */
 struct note_hits {
 	int64_t *id;
 	size_t n;
 	int64_t total;
+	int total_estimated; /* total is an estimate above note_search.count_max */
 };
 void note_hits_release(struct note_hits *h);
 

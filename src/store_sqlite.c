@@ -507,6 +507,14 @@ static const char *const migrations[] = {
      * from the index instead of sorting every deal of the stage.
      */
     "CREATE INDEX deal_board ON deal (workspace_id, stage_id, id);",
+    /*
+     * note search with unigrams (tokenize.h): note_fts indexed again, each
+     * CJK character one token (a term of several is a phrase), words and
+     * title keys as before.
+     */
+    "INSERT INTO note_fts (note_fts) VALUES ('delete-all');"
+    "INSERT INTO note_fts (rowid, title, body, scope) SELECT id, " NOTE_FTS_ROW(
+	"") " FROM note ORDER BY id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -748,9 +748,12 @@ static int search_notes(struct store *st, const struct actor *a, const struct wo
 	int rc;
 
 	ns.visible_to = is_privileged(a) || w->members_see_all ? 0 : a->user_id;
+	ns.count_max = ids_only ? 0 : SEARCH_COUNT_EXACT;
 	if ((rc = resolve(st, a, q)) || (rc = st->ops->note_search(st, a->workspace_id, &ns, &nh)))
 		goto out;
 	h->r->total[3] = nh.total;
+	if (nh.total_estimated)
+		h->r->estimated |= SEARCH_KIND_NOTE;
 	if (ids_only) {
 		for (size_t i = 0; i < nh.n; i++) {
 			struct search_hit *hit = hit_new(h);
@@ -954,6 +957,7 @@ static int search_tx(struct store *st, const struct actor *a, struct search_quer
 
 	search_result_release(out);
 	memset(out->total, 0, sizeof(out->total));
+	out->estimated = 0;
 	if ((rc = load_ws(st, a, &w, e)))
 		return rc;
 	if (!search_has_terms(q))

@@ -89,7 +89,10 @@ enum search_kind {
 	SEARCH_KIND_DEAL = 1 << 2,
 	SEARCH_KIND_NOTE = 1 << 3,
 	SEARCH_KIND_ALL = 0xF,
-	/* A flag with the kinds: note hits carry kind and id only (no text; checks, batches). */
+	/*
+	 * A flag with the kinds: note hits carry kind and id only (no text), and
+	 * the note total is exact however large (checks, batches).
+	 */
 	SEARCH_IDS_ONLY = 1 << 8
 };
 
@@ -114,9 +117,16 @@ struct search_hit {
 struct search_result {
 	struct search_hit *v;
 	size_t n;
-	int64_t total[4]; /* matches per kind, by bit index: company, contact, deal, note */
+	int64_t total[4];   /* matches per kind, by bit index: company, contact, deal, note */
+	unsigned estimated; /* the kinds (enum search_kind bits) whose total is an estimate */
 };
 void search_result_release(struct search_result *r);
+
+/*
+ * The note matches a search counts exactly (without SEARCH_IDS_ONLY); past
+ * it the store may estimate the total (struct note_search.count_max).
+ */
+#define SEARCH_COUNT_EXACT 1000
 
 /* The most records a search reads per kind other than notes (companies, contacts, deals). */
 #define SEARCH_SCAN_MAX 100000
@@ -125,8 +135,8 @@ void search_result_release(struct search_result *r);
  * svc_search runs query q (search.h) over the kinds asked for and the
  * records the actor may see. For each kind it returns up to limit hits
  * (1-1000) after offset: companies, contacts and deals by name order of
- * match, notes ranked (bm25, titles first). Hits come kind by kind in the
- * order of enum search_kind.
+ * match, notes ranked (title matches first, then newest first). Hits come
+ * kind by kind in the order of enum search_kind.
  */
 int svc_search(struct store *st, const struct actor *a, const char *q, unsigned kinds, int limit,
 	       int offset, struct search_result *out, struct errinfo *e);

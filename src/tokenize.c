@@ -262,119 +262,28 @@ size_t tok_count_units(const char *s, size_t n)
 
 /* ---- index and query tokens ---- */
 
-/*
- * Both walks look two units ahead: a CJK unit's n-grams need the next two.
- * struct walk holds the units waiting for their successors in a ring of
- * three; only the fields the tokens need are kept.
- */
-#define NGRAM_MAX 3
-
-struct wunit {
-	enum tok_kind kind;
-	unsigned char len;
-	char text[TOK_UNIT_SIZE];
-	size_t start, end;
-};
-
-struct walk {
+struct emit {
 	tok_token_fn *fn;
 	void *ctx;
-	int query;
-	int have;  /* units held, at most NGRAM_MAX */
-	int first; /* ring index of the oldest */
-	int cov;   /* query: units from the oldest on covered by a token already emitted */
-	struct wunit u[NGRAM_MAX];
 };
 
-static const struct wunit *held(const struct walk *w, int k)
+static int emit_unit(void *ctx, const struct tok_unit *u)
 {
-	return k < w->have ? &w->u[(w->first + k) % NGRAM_MAX] : NULL;
-}
+	const struct emit *e = ctx;
 
-/*
- * step emits the tokens of the oldest unit held, now that the units after
- * it (up to two, or the end of the text when fewer) are known. Index: a
- * word; a CJK unit's unigram with, colocated, its bigram and trigram over
- * the CJK units that follow. Query: the longest of these n-grams, one token
- * a position, but none for the last units when a token before already
- * covers them (a phrase of these tokens holds exactly when the units are
- * consecutive in the text).
- */
-static int step(struct walk *w, int at_end)
-{
-	const struct wunit *a = held(w, 0);
-	char buf[NGRAM_MAX * 4];
-	size_t len = 0;
-	int run = 1, rc = 0;
-
-	if (a->kind == TOK_WORD) {
-		rc = w->fn(w->ctx, a->text, a->len, 0, a->start, a->end);
-		w->cov = 0;
-		goto next;
-	}
-	while (run < NGRAM_MAX && held(w, run) && held(w, run)->kind == TOK_CJK)
-		run++;
-	if (w->query) {
-		if (at_end && w->cov >= w->have) /* the rest is covered already */
-			goto next;
-		for (int k = 0; k < run; k++) {
-			memcpy(buf + len, held(w, k)->text, held(w, k)->len);
-			len += held(w, k)->len;
-		}
-		rc = w->fn(w->ctx, buf, len, 0, a->start, held(w, run - 1)->end);
-		if (w->cov < run)
-			w->cov = run;
-		goto next;
-	}
-	for (int k = 0; k < run && rc == 0; k++) {
-		memcpy(buf + len, held(w, k)->text, held(w, k)->len);
-		len += held(w, k)->len;
-		rc = w->fn(w->ctx, buf, len, k > 0, a->start, held(w, k)->end);
-	}
-next:
-	if (w->cov > 0)
-		w->cov--;
-	w->first = (w->first + 1) % NGRAM_MAX;
-	w->have--;
-	return rc;
-}
-
-static int walk_unit(void *ctx, const struct tok_unit *u)
-{
-	struct walk *w = ctx;
-	struct wunit *d;
-	int rc;
-
-	if (w->have == NGRAM_MAX && (rc = step(w, 0)))
-		return rc;
-	d = &w->u[(w->first + w->have) % NGRAM_MAX];
-	d->kind = u->kind;
-	d->len = u->len;
-	memcpy(d->text, u->text, u->len);
-	d->start = u->start;
-	d->end = u->end;
-	w->have++;
-	return 0;
-}
-
-static int walk(const char *s, size_t n, int query, tok_token_fn *fn, void *ctx)
-{
-	struct walk w = {.fn = fn, .ctx = ctx, .query = query};
-	int rc = tok_units(s, n, walk_unit, &w);
-
-	while (rc == 0 && w.have)
-		rc = step(&w, 1);
-	return rc;
+	return e->fn(e->ctx, u->text, u->len, 0, u->start, u->end);
 }
 
 int tok_index(const char *s, size_t n, tok_token_fn *fn, void *ctx)
 {
-	return walk(s, n, 0, fn, ctx);
+	struct emit e = {fn, ctx};
+
+	return tok_units(s, n, emit_unit, &e);
 }
 
 int tok_query(const char *s, size_t n, tok_token_fn *fn, void *ctx)
 {
-	return walk(s, n, 1, fn, ctx);
+	return tok_index(s, n, fn, ctx);
 }
 
 /* ---- unit sequences and the reference matcher ---- */

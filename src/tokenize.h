@@ -24,17 +24,17 @@
  *     the text. So 報價 finds "報價單" and "報價 單" is found by the phrase
  *     "報價 單" and by 報價單 alike; amy finds "Amy" but not "amyx".
  *
- * The index (tok_index) gives every unit a position: a word is one token; a
- * CJK unit is its own character (a unigram) plus, at the same position, the
- * bigram of it and the next unit and the trigram of it and the next two,
- * as far as those units are CJK too. A query term (tok_query) becomes a
- * phrase over consecutive positions: a word; for a CJK unit, the longest
- * of its unigram, bigram and trigram (the last CJK units already covered
- * by an n-gram before them are left out). A phrase of these tokens at
- * consecutive positions holds exactly when the term's units are
- * consecutive units of the text: the index is exact for terms of any
- * length, no candidate needs checking, and a term of up to three CJK
- * characters is a single token.
+ * The index (tok_index) gives every unit a position and one token: a word,
+ * or a CJK character (a unigram). A query term (tok_query) becomes the same
+ * tokens, a phrase over consecutive positions, which holds exactly when the
+ * term's units are consecutive units of the text: the index is exact for
+ * terms of any length and no candidate needs checking. (Bigrams and
+ * trigrams colocated with each unigram made terms of two or three CJK
+ * characters single tokens, but doubled the tokens a note writes, most of
+ * them distinct n-grams: a bulk import spent most of its time in FTS5's
+ * hash of pending terms. Now that a search stops counting at
+ * SEARCH_COUNT_EXACT matches, a phrase costs about what one token does;
+ * bench/README.md has the figures.)
  */
 #ifndef LITECRM_TOKENIZE_H
 #define LITECRM_TOKENIZE_H
@@ -96,13 +96,15 @@ size_t tok_count_units(const char *s, size_t n);
 
 /*
  * tok_token_fn receives a token: its text, whether it shares the position
- * of the token before it (colocated), and the original bytes [start, end)
- * it covers. A nonzero return stops the scan and is returned.
+ * of the token before it (colocated: never for tok_index and tok_query, one
+ * token a unit; a caller adding tokens of its own may), and the original
+ * bytes [start, end) it covers. A nonzero return stops the scan and is
+ * returned.
  */
 typedef int tok_token_fn(void *ctx, const char *tok, size_t len, int colocated, size_t start,
 			 size_t end);
 
-/* tok_index emits the tokens the index stores for s[0..n) (CJK n-grams, words). */
+/* tok_index emits the tokens the index stores for s[0..n) (CJK unigrams, words). */
 int tok_index(const char *s, size_t n, tok_token_fn *fn, void *ctx);
 
 /* tok_query emits the phrase tokens of one search term s[0..n). */

@@ -3,9 +3,11 @@
 // the CLI's note and search commands.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { dealByName, etagVersion, expectStatus, show, startServer } from './helpers.mjs';
+import { dealByName, etagVersion, expectStatus, PG_URL, show, startServer } from './helpers.mjs';
 
 let srv;
 let admin;
@@ -177,4 +179,40 @@ test('CLI: note add, list, show, cite and search --json', async () => {
   const bad = await srv.cli(['search', 'a OR -b']);
   assert.equal(bad.code, 1, show(bad));
   assert.match(bad.stderr, /OR cannot join/);
+});
+
+test('past 1,000 matches the note total is an estimate, marked as such; --batch counts exactly', async () => {
+  // 2,000 notes with 估計, 100 of them with 一百筆 too, all newer than any other note.
+  const lines = [];
+  for (let i = 0; i < 2000; i++)
+    lines.push(JSON.stringify({ company: 'AAA科技股份有限公司', title: `匯入 ${i}`, body: `估計 總數 ${i % 20 === 0 ? '一百筆' : '其他'}` }));
+  const file = path.join(srv.dir, 'many.jsonl');
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const imp = await srv.cli(['note', 'import', file]);
+  assert.equal(imp.code, 0, show(imp));
+  const few = await search(admin, '一百筆', '&kind=note');
+  assert.equal(few.total.note, 100);
+  assert.deepEqual(few.total_exact, { note: true });
+  // PostgreSQL reads every candidate anyway and always counts exactly.
+  const many = await search(admin, '估計', '&kind=note');
+  assert.equal(many.total_exact.note, !!PG_URL, JSON.stringify(many.total_exact));
+  if (PG_URL) assert.equal(many.total.note, 2000);
+  else assert.ok(Math.abs(many.total.note - 2000) <= 100, `estimate ${many.total.note} for 2,000`);
+  assert.equal(many.items.length, 20);
+  const all = await search(admin, '估計');
+  assert.deepEqual(all.total_exact, { company: true, contact: true, deal: true, note: !!PG_URL });
+  // Pages past the first thousand are still pages of matches, to the last.
+  const far = await search(admin, '估計', '&kind=note&limit=100&offset=1950');
+  assert.equal(far.items.length, 50);
+  // --batch (the property test's path) counts every match.
+  const q = path.join(srv.dir, 'q.txt');
+  fs.writeFileSync(q, '估計\n一百筆\n');
+  const b = await srv.cli(['search', '--batch', q, '--kind', 'note', '--limit', '1000']);
+  assert.equal(b.code, 0, show(b));
+  const out = b.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(out[0].total.note, 2000);
+  assert.equal(new Set(out[0].ids).size, 2000);
+  assert.equal(out[1].total.note, 100);
+  const cli = await srv.cliJson(['search', '估計', '--kind', 'note', '--json']);
+  assert.equal(cli.total_exact.note, !!PG_URL);
 });
