@@ -3,6 +3,8 @@
 // the search box finds a two-character Chinese term and highlights it, and
 // a note cited from the deal page opens in one click.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { DEMO_PASSWORD, dealByName, expectStatus, startServer } from '../api/helpers.mjs';
@@ -86,6 +88,32 @@ describe('notebook and search', () => {
     assert.deepEqual(await hit.locator('a mark').allTextContents(), ['驗收']);
     assert.deepEqual(await hit.locator('.snippet mark').allTextContents(), ['驗收']);
     assert.match(await hit.locator('.snippet').textContent(), /客戶希望下週完成驗收/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test('a note total past a thousand matches reads as an estimate; a small one is exact', async () => {
+    const lines = [];
+    for (let i = 0; i < 1200; i++)
+      lines.push(JSON.stringify({ company: 'AAA科技股份有限公司', title: `估算 ${i}`, body: `總數估算 ${i % 100 === 0 ? '十二筆' : '其他'}` }));
+    const file = path.join(srv.dir, 'estimate.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const imp = await srv.cli(['note', 'import', file]);
+    assert.equal(imp.code, 0, imp.stderr);
+    const api = expectStatus(await srv.api('GET', '/search?kind=note&q=估算', admin), 200);
+    const page = await newPage();
+    const heading = page.locator('.search-group[data-kind=note] h2');
+    await page.goto(`${srv.base}/#/search?q=${encodeURIComponent('估算')}`);
+    if (api.total_exact.note) {
+      // PostgreSQL counts every match.
+      await heading.filter({ hasText: '· 1,200' }).waitFor();
+    } else {
+      await heading.filter({ hasText: /· about [\d,]+$/ }).waitFor();
+      const n = Number((await heading.textContent()).match(/about ([\d,]+)/)[1].replaceAll(',', ''));
+      assert.equal(n, api.total.note);
+    }
+    await page.goto(`${srv.base}/#/search?q=${encodeURIComponent('十二筆')}`);
+    await heading.filter({ hasText: /· 12$/ }).waitFor();
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

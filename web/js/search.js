@@ -6,7 +6,7 @@
 // server text is ever parsed as HTML.
 import { get } from './api.js';
 import { h, mount } from './dom.js';
-import { dateTime, t } from './i18n.js';
+import { dateTime, num, t } from './i18n.js';
 
 const ENTITIES = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
 const decode = (s) => s.replace(/&(?:lt|gt|amp|quot|#39|#x27);/g, (m) => ENTITIES[m]);
@@ -43,6 +43,13 @@ function href(it) {
   return `#/company/${it.id}`;
 }
 
+// count(res, kind): the kind's total; an estimated one (total_exact false: the
+// server stops counting past a thousand notes) reads "about N".
+function count(res, k) {
+  const n = num(res.total[k]);
+  return res.total_exact && res.total_exact[k] === false ? t('searchAbout', { n }) : n;
+}
+
 export async function render(main, ctx, r, current) {
   const q = r.params.get('q') || '';
   if (!q) {
@@ -53,7 +60,7 @@ export async function render(main, ctx, r, current) {
   if (!current()) return;
   const groups = KINDS.filter((k) => res.items.some((it) => it.kind === k)).map((k) =>
     h('section', { class: 'card-panel search-group', dataset: { kind: k } },
-      h('h2', null, `${t(`kind_${k}`)} · ${res.total[k]}`),
+      h('h2', null, `${t(`kind_${k}`)} · ${count(res, k)}`),
       h('ul', { class: 'search-results' }, res.items.filter((it) => it.kind === k).map((it) =>
         h('li', { class: 'search-hit', 'data-testid': 'search-hit' },
           h('a', { href: href(it), class: 'strong' }, marked(it.title_html)),
