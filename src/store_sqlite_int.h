@@ -56,21 +56,23 @@ struct sqlite_store {
 	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
 	/*
-	 * Bulk mode (sqlite_bulk_hint): the per-deal upkeep of deal_sum is
+	 * Bulk mode (sqlite_bulk_hint): the per-deal upkeep of deal_sum and
+	 * deal_fact is
 	 * deferred for workspace bulk_ws and redone once by sqlite_bulk_flush.
 	 */
 	int bulk;
 	int64_t bulk_ws;
 	/*
 	 * A bulk write large against the deal table drops the secondary indexes
-	 * of deal in its transaction (at the first insert,
+	 * of deal and deal_fact in its transaction (at the first insert,
 	 * sq_bulk_prepare) and sqlite_bulk_flush builds them again from their
 	 * saved CREATE statements: one sort instead of a descent per row.
 	 */
-	int bulk_drop; /* 1: drop at the first insert; 2: dropped */
-	char **bulk_idx;
+	int bulk_drop;	 /* 1: drop at the first insert; 2: dropped */
+	char **bulk_idx; /* DROP and CREATE of each: deal's, then deal_fact's */
 	size_t nbulk_idx;
-	int temp_mem; /* a batch set temp_store = MEMORY */
+	size_t nbulk_deal; /* the strings of bulk_idx for deal's indexes */
+	int temp_mem;	   /* a batch set temp_store = MEMORY */
 };
 
 /* sq returns the SQLite connection behind a struct store. */
@@ -207,6 +209,8 @@ int sqlite_bulk_hint(struct store *base, int on);
 int sqlite_bulk_flush(struct store *base);
 /* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
 int sq_bulk_prepare(struct sqlite_store *s);
+/* sq_fact_upkeep: sq_fact_deal, or nothing while bulk mode defers deal_fact. */
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id);
 
 /* ---- security (store_sqlite_sec.c), for sqlite_ops ---- */
 int sqlite_login_failure_add(struct store *base, const char *account, const char *addr,

@@ -188,24 +188,26 @@ static void bulk_idx_free(struct sqlite_store *s)
 	sqlite3_free(s->bulk_idx);
 	s->bulk_idx = NULL;
 	s->nbulk_idx = 0;
+	s->nbulk_deal = 0;
 }
 
 /*
  * A bulk import's transaction outgrows the default page cache (2 MiB), and
  * SQLite then spills pages to the WAL and reads them back; once the deal
  * indexes (keys in random order) outgrow the cache every insert does I/O.
- * 1 GiB (allocated only as pages are used) keeps a million-row import in
- * memory. Foreign keys are not checked meanwhile (the pragma only changes
- * outside a transaction, hence before it): the importer resolves every id
- * it writes from the rows of the same transaction, and each check is a
- * look-up per reference per row. The per-deal upkeep of deal_sum waits for
- * sqlite_bulk_flush, and so do the secondary indexes of deal (keys in
- * random order; stage_history's start with the deal id, so new rows append)
- * when the write brings at least twice as many deals as the
- * database holds (on: the expected number of rows; building an index
- * sorts every row of the table, inserting descends it once per new row).
- * Building an index may sort with a helper thread (PRAGMA threads). The
- * defaults return afterwards.
+ * Foreign keys are not checked meanwhile (the pragma only changes outside
+ * a transaction, hence before it): the importer resolves every id it
+ * writes from the rows of the same transaction, and each check is a
+ * look-up per reference per row. The per-deal upkeep of deal_sum and
+ * deal_fact waits for sqlite_bulk_flush, and so do the secondary indexes of
+ * deal and deal_fact (keys in random order; stage_history's start with the
+ * deal id, so new rows append) when the write brings at least twice as many
+ * deals as the database holds (on: the expected number of rows; building an
+ * index sorts every row of the table, inserting descends it once per new
+ * row). The page cache is then 64 MiB: the rows append and the one index
+ * left with keys out of order (deal_external) fits; while the indexes stay
+ * it is 1 GiB (allocated only as pages are used), which keeps them in
+ * memory. The defaults return afterwards.
  */
 int sqlite_bulk_hint(struct store *base, int on)
 {
@@ -225,13 +227,37 @@ int sqlite_bulk_hint(struct store *base, int on)
 		s->bulk_drop = (int64_t)on >= 2 * have;
 	}
 	return sqlite3_exec(s->db,
-			    on > 0 ? "PRAGMA cache_size = -1048576; PRAGMA foreign_keys = OFF;"
-				     " PRAGMA threads = 2"
-				   : "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON;"
-				     " PRAGMA threads = 0",
+			    on <= 0 ? "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON;"
+				      " PRAGMA temp_store = DEFAULT"
+			    : s->bulk_drop
+				? "PRAGMA cache_size = -65536; PRAGMA foreign_keys = OFF"
+				: "PRAGMA cache_size = -1048576; PRAGMA foreign_keys = OFF",
 			    NULL, NULL, NULL) == SQLITE_OK
 		   ? 0
 		   : ERR_DB;
+}
+
+/*
+ * sq_fact_upkeep writes deal_fact's row of a deal: in bulk mode not at all
+ * for the deferred workspace, whose rows sqlite_bulk_flush recomputes in one
+ * statement (deal_sum likewise: sq_sum_deal). Each deal's row would
+ * otherwise be written twice per imported deal (its insert, its history).
+ */
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
+		s->bulk_ws = ws;
+		return 0;
+	}
+	return sq_fact_deal(s, ws, deal_id);
+}
+
+/* text_or: column i of st as text, "" for NULL (or out of memory). */
+static const char *text_or(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	return t ? t : "";
 }
 
 int sq_bulk_prepare(struct sqlite_store *s)
@@ -244,11 +270,13 @@ int sq_bulk_prepare(struct sqlite_store *s)
 	if (!s->bulk || s->bulk_drop != 1)
 		return 0;
 	s->bulk_drop = 2;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT name, sql FROM sqlite_master WHERE type = 'index'"
-				" AND tbl_name = 'deal' AND sql IS NOT NULL"
-				" AND sql NOT LIKE 'CREATE UNIQUE%'",
-				-1, &st, NULL);
+	rc =
+	    sqlite3_prepare_v2(s->db,
+			       "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index'"
+			       " AND tbl_name IN ('deal', 'deal_fact') AND sql IS NOT NULL"
+			       " AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY tbl_name = 'deal_fact'",
+			       -1, &st, NULL);
+	s->nbulk_deal = 0;
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **nv = sqlite3_realloc64(v, (n + 2) * sizeof(*v));
 
@@ -261,6 +289,8 @@ int sq_bulk_prepare(struct sqlite_store *s)
 		    sqlite3_mprintf("DROP INDEX \"%w\"", (const char *)sqlite3_column_text(st, 0));
 		v[n + 1] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 1));
 		n += 2;
+		if (!strcmp(text_or(st, 2), "deal"))
+			s->nbulk_deal = n;
 		if (!v[n - 2] || !v[n - 1])
 			rc = SQLITE_NOMEM;
 		else
@@ -278,25 +308,51 @@ int sq_bulk_prepare(struct sqlite_store *s)
 }
 
 /*
- * sqlite_bulk_flush builds the dropped indexes again and recomputes the
- * deferred workspace's deal_sum rows from its deals.
+ * sort_in_runs makes the index builds that follow sort in runs of 16 MiB
+ * written to temporary files and merged, rather than as one list in memory:
+ * SQLite's sorter merges its in-memory list by following pointers over the
+ * whole of it, and for a million keys the cache misses cost more than twice
+ * the CPU of the runs (whose files stay in the OS cache). The run size is
+ * the page cache's size, and temp_store = MEMORY (a batch's setting, for
+ * statement journals) means no runs at all. The smaller cache spills the
+ * transaction's dirty pages to the WAL, which the commit writes anyway.
+ * Each pragma is a hint: the temp_store change fails, harmlessly, once a
+ * temporary table has been used in the connection.
+ */
+static void sort_in_runs(struct sqlite_store *s)
+{
+	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+}
+
+/*
+ * sqlite_bulk_flush builds the dropped indexes of deal again, recomputes
+ * the deferred workspace's deal_sum (reading deal_summary, narrower than
+ * the table) and deal_fact rows from its deals, then builds deal_fact's
+ * index (after its rows are in: one sort, not a descent per row).
  */
 int sqlite_bulk_flush(struct store *base)
 {
 	struct sqlite_store *s = sq(base);
 	int64_t ws = s->bulk_ws;
+	size_t i;
 	int rc = 0;
 
 	if (!s->bulk)
 		return 0;
-	for (size_t i = 1; i < s->nbulk_idx && rc == 0; i += 2)
+	s->bulk = 0; /* from here on sums and facts are written as usual */
+	if (s->nbulk_idx)
+		sort_in_runs(s);
+	for (i = 1; i < s->nbulk_deal && rc == 0; i += 2)
+		if ((rc = sqlite3_exec(s->db, s->bulk_idx[i], NULL, NULL, NULL)) != SQLITE_OK)
+			rc = sq_db_err(s, rc, ERR_INVALID);
+	if (rc == 0 && ws)
+		rc = sqlite_report_rebuild(base, ws);
+	for (; i < s->nbulk_idx && rc == 0; i += 2)
 		if ((rc = sqlite3_exec(s->db, s->bulk_idx[i], NULL, NULL, NULL)) != SQLITE_OK)
 			rc = sq_db_err(s, rc, ERR_INVALID);
 	bulk_idx_free(s);
-	s->bulk = 0;
 	s->bulk_ws = 0;
 	s->bulk_drop = 0;
-	if (rc == 0 && ws)
-		rc = sqlite_report_rebuild(base, ws);
 	return rc;
 }

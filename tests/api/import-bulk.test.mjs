@@ -1,0 +1,116 @@
+// import-bulk.test.mjs - a deal import large against the database (SQLite's
+// bulk mode: the secondary indexes of deal and deal_fact dropped and built
+// again, deal_sum and deal_fact recomputed once at the end) leaves the same
+// database a row-by-row write would: every index back, the report tables
+// equal to what the deals and their history say, and a failing import
+// leaves the file byte for byte as it was.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { show, startServer } from './helpers.mjs';
+
+const ROWS = 12000; // above the bulk mode's threshold (10,000) and twice the demo's deals
+const REPEATS = 25; // rows at the end that name an earlier row's external id
+const STAGES = ['prospecting', 'qualification', 'needs_analysis', 'negotiation_review', 'closed_won', 'closed_lost'];
+
+// dealsCsv: ROWS rows over 40 companies and the demo's owners; the last
+// REPEATS rows update the first deals (another stage, another amount).
+function dealsCsv(bad = false) {
+  const lines = ['company,deal,stage,amount,currency,owner,close_date,probability,external_id'];
+  const owners = ['amy', 'ben', 'chen'];
+  for (let i = 1; i <= ROWS - REPEATS; i++) {
+    const company = i % 7 ? `大量公司${i % 40}` : `"大量公司 ${i % 40}, 分公司"`;
+    const prob = i % 5 ? String(i % 101) : '';
+    const date = i % 9 ? `2027-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}` : '';
+    lines.push(`${company},大量案件 ${i},${STAGES[i % STAGES.length]},"${1 + (i % 999)},${String(i % 1000).padStart(3, '0')}",TWD,${owners[i % 3]},${date},${prob},BULK${i}`);
+  }
+  for (let i = 1; i <= REPEATS; i++)
+    lines.push(`大量公司${i % 40},大量案件 ${i} 續,${bad && i === REPEATS ? 'no_such_stage' : 'closed_won'},${1000 * i},TWD,amy,2027-06-30,,BULK${i}`);
+  return lines.join('\n') + '\n';
+}
+
+const sql = (db, q) => execFileSync('sqlite3', [db, q]).toString().trim();
+
+// The deal_fact row every deal should have (the statement the reports' own rebuild uses).
+const FACTS =
+  "SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount, coalesce(CAST(strftime('%s', d.created_at) AS INTEGER), 0)," +
+  " coalesce(CAST(strftime('%s', coalesce((SELECT h.changed_at FROM stage_history h WHERE h.workspace_id = d.workspace_id" +
+  ' AND h.deal_id = d.id ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), d.created_at)) AS INTEGER), 0) FROM deal d';
+const FACT_ROWS = 'SELECT workspace_id, deal_id, owner_id, stage_id, amount, created, entered FROM deal_fact';
+const SUMS =
+  "SELECT d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), ''), count(*), sum(d.amount)" +
+  ' FROM deal d GROUP BY 1, 2, 3, 4';
+const SUM_ROWS = 'SELECT workspace_id, stage_id, owner_id, close_month, deals, amount FROM deal_sum WHERE deals <> 0';
+const INDEXES = "SELECT group_concat(name || ':' || sql, '\n') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)";
+
+describe('a large deal import (SQLite bulk mode)', () => {
+  let srv;
+  let indexes;
+
+  before(async () => {
+    srv = await startServer({ sqlite: true });
+    indexes = sql(srv.db, INDEXES);
+    assert.match(indexes, /deal_summary:/);
+    assert.match(indexes, /deal_fact_stage:/);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  const dbHash = () => {
+    execFileSync('sqlite3', [srv.db, 'PRAGMA wal_checkpoint(TRUNCATE);']);
+    return crypto.createHash('sha256').update(fs.readFileSync(srv.db)).digest('hex');
+  };
+
+  test('a bad last row rolls everything back, indexes included', async () => {
+    const f = path.join(srv.dir, 'bad.csv');
+    fs.writeFileSync(f, dealsCsv(true));
+    const before = dbHash();
+    const r = await srv.cli(['import', 'deals', f]);
+    assert.notEqual(r.code, 0, show(r));
+    assert.match(r.stderr, /row 12001.*no_such_stage/, show(r));
+    assert.equal(dbHash(), before, 'the database is byte for byte as before');
+    assert.equal(sql(srv.db, INDEXES), indexes);
+  });
+
+  test('creates and updates every row; indexes, deal_fact and deal_sum as a row-by-row write leaves them', async () => {
+    const f = path.join(srv.dir, 'deals.csv');
+    fs.writeFileSync(f, dealsCsv());
+    const r = await srv.cli(['import', 'deals', f, '--json']);
+    assert.equal(r.code, 0, show(r));
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.created, ROWS - REPEATS);
+    assert.equal(j.updated, REPEATS);
+    assert.equal(sql(srv.db, "SELECT count(*) FROM deal WHERE external_id LIKE 'BULK%'"), String(ROWS - REPEATS));
+    assert.equal(sql(srv.db, INDEXES), indexes, 'every index is back, as it was declared');
+    assert.equal(sql(srv.db, 'PRAGMA integrity_check'), 'ok');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACTS} EXCEPT ${FACT_ROWS})`), '0', 'a deal without its fact row');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACT_ROWS} EXCEPT ${FACTS})`), '0', 'a fact row without its deal');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0', 'deal_sum misses deals');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUM_ROWS} EXCEPT ${SUMS})`), '0', 'deal_sum counts deals twice');
+    // The updated deals moved to closed_won: their fact row entered the stage with the update.
+    const moved = sql(
+      srv.db,
+      "SELECT count(*) FROM deal d JOIN deal_fact f ON f.deal_id = d.id JOIN stage s ON s.id = d.stage_id WHERE s.key = 'closed_won' AND d.name LIKE '大量案件 % 續'",
+    );
+    assert.equal(moved, String(REPEATS));
+    // The queries still find their index.
+    const plan = sql(srv.db, 'EXPLAIN QUERY PLAN SELECT id FROM deal WHERE workspace_id = 1 AND owner_id = 2 AND stage_id = 3 ORDER BY id LIMIT 50');
+    assert.match(plan, /deal_owner_stage_id/);
+  });
+
+  test('a second large import into the same workspace adds to the report tables', async () => {
+    const f = path.join(srv.dir, 'more.csv');
+    fs.writeFileSync(f, dealsCsv().replaceAll('BULK', 'MORE').replaceAll('大量案件', '追加案件'));
+    const r = await srv.cli(['import', 'deals', f, '--json']);
+    assert.equal(r.code, 0, show(r));
+    assert.equal(JSON.parse(r.stdout).created, ROWS - REPEATS);
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACTS} EXCEPT ${FACT_ROWS})`), '0');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACT_ROWS} EXCEPT ${FACTS})`), '0');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0');
+    assert.equal(sql(srv.db, INDEXES), indexes);
+  });
+});
