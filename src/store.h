@@ -493,6 +493,12 @@ struct store_ops {
 	 */
 	int (*report_owner_sums)(struct store *s, int64_t ws, int64_t owner,
 				 struct report_sum_list *out);
+	/*
+	 * summary_owner_sums is summary per stage and owner (report_sum rows,
+	 * month ""), under the same filter, in one query: the per-owner summary.
+	 */
+	int (*summary_owner_sums)(struct store *s, int64_t ws, const struct deal_filter *f,
+				  struct report_sum_list *out);
 	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump.
 	 */
 	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);

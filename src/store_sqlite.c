@@ -502,6 +502,24 @@ static const char *const migrations[] = {
 						    "scope)"
 						    "  SELECT id, " NOTE_FTS_ROW(
 							"") " FROM note ORDER BY id;",
+    /*
+     * reports (store_sqlite_report.c): deal_stay, every deal's stage history
+     * as stays numbered in (changed_at, id) order with their start in
+     * seconds, rewritten with the deal's deal_fact row (sq_fact_deal), so
+     * the history reports read integers in key order.
+     */
+    "CREATE TABLE deal_stay ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  seq BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  entered BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, deal_id, seq)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
+    "  SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id,"
+    "  h.deal_id ORDER BY h.changed_at, h.id), h.to_stage_id,"
+    "  coalesce(CAST(strftime('%s', h.changed_at) AS INTEGER), 0) FROM stage_history h;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -804,6 +822,14 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" FROM deal d"                                                                             \
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+/* The same per stage and owner: the per-owner summary. */
+#define OWNER_SUMS_FILTERED                                                                        \
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount),"                                  \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+#define OWNER_SUMS_TAIL " GROUP BY d.stage_id, d.owner_id"
 
 struct sqlite_store *sq(struct store *s)
 {
@@ -2336,7 +2362,7 @@ static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t
 }
 
 /* What a statement glued from the deal list's conditions does. */
-enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY };
+enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY, DEAL_STMT_OWNER_SUMS };
 
 /*
  * deal_list_stmt returns the statement of a kind for a condition mask, a sort
@@ -2358,9 +2384,10 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 		return 0;
 	}
 	len = (size_t)snprintf(sql, sizeof(sql), "%s",
-			       kind == DEAL_STMT_COUNT	   ? DEAL_COUNT
-			       : kind == DEAL_STMT_SUMMARY ? SUMMARY_FILTERED
-							   : DEAL_SELECT DEAL_WHERE);
+			       kind == DEAL_STMT_COUNT	      ? DEAL_COUNT
+			       : kind == DEAL_STMT_SUMMARY    ? SUMMARY_FILTERED
+			       : kind == DEAL_STMT_OWNER_SUMS ? OWNER_SUMS_FILTERED
+							      : DEAL_SELECT DEAL_WHERE);
 	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
 		if (mask & 1u << i)
 			len +=
@@ -2370,6 +2397,8 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 					deal_sort_sql[sort][desc], DEAL_PAGE);
 	else if (kind == DEAL_STMT_SUMMARY)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", SUMMARY_TAIL);
+	else if (kind == DEAL_STMT_OWNER_SUMS)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", OWNER_SUMS_TAIL);
 	if (len >= sizeof(sql))
 		return ERR_DB;
 	sqlite3_finalize(s->deal_stmt[slot]);
@@ -2598,6 +2627,35 @@ out:
 	return rc;
 }
 
+/* summary_owner_sums: the summary per stage and owner, one query. */
+static int sqlite_summary_owner_sums(struct store *base, int64_t ws, const struct deal_filter *f,
+				     struct report_sum_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	unsigned mask;
+	int64_t owner;
+	int none, rc;
+
+	if (!f)
+		return ERR_INVALID;
+	owner = effective_owner(f, &none);
+	if (none) {
+		out->v = NULL;
+		out->n = 0;
+		return 0;
+	}
+	if (!deal_filter_narrows(f)) /* reports: deal_sum, or the close date range */
+		return sq_owner_sums(s, ws, owner, f->close_from, f->close_to, out);
+	mask = deal_cond_mask(f, owner);
+	if ((rc = deal_list_stmt(s, mask, DEAL_SORT_ID, 0, DEAL_STMT_OWNER_SUMS, &st)))
+		return rc;
+	rc = bind_deal_filter(st, mask, ws, owner, f) ? sq_bind_failed(s)
+						      : sq_owner_sums_step(s, st, out);
+	sq_stmt_done(st);
+	return rc;
+}
+
 /* ---- opening and closing ---- */
 
 static void sqlite_close(struct store *base)
@@ -2696,6 +2754,7 @@ static const struct store_ops sqlite_ops = {
     .report_closes = sqlite_report_closes,
     .report_stalled_deals = sqlite_report_stalled_deals,
     .report_owner_sums = sqlite_report_owner_sums,
+    .summary_owner_sums = sqlite_summary_owner_sums,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,

@@ -45,12 +45,17 @@ enum {
 	RQ_SUM_READ_OWNER,
 	RQ_SUM_MONTHS,
 	RQ_SUM_OWNERS,
+	RQ_SUM_OWNERS_CLOSE,
 	RQ_FACT_DEAL,
 	RQ_FACT_DELETE,
 	RQ_FACT_WS_CLEAR,
 	RQ_FACT_WS_FILL,
 	RQ_CLOSES,
 	RQ_STALLED,
+	RQ_STAY_CLEAR,
+	RQ_STAY_DEAL,
+	RQ_STAY_WS_CLEAR,
+	RQ_STAY_WS_FILL,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -87,17 +92,28 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 					   "d.created_at)") " FROM deal d"                         \
 							    " WHERE d.workspace_id = ?1"
 
+/*
+ * The deal_stay rows of the history rows h: the deal's stays in the order
+ * the spans are read in, (changed_at, id), numbered from 1.
+ */
+#define STAY_FILL                                                                                  \
+	"INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"                    \
+	" SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.deal_id"             \
+	" ORDER BY h.changed_at, h.id), h.to_stage_id, " SECS(                                     \
+	    "h.changed_at") " FROM stage_history h WHERE h.workspace_id = ?1"
+
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
     [RQ_DEALS_OWNER - SQ_EXT_REPORT] = DEAL_FACTS " AND d.owner_id = ?2 ORDER BY d.id",
-    [RQ_SPANS - SQ_EXT_REPORT] = "SELECT h.deal_id, h.to_stage_id, h.changed_at"
-				 " FROM stage_history h WHERE h.workspace_id = ?1"
-				 " ORDER BY h.deal_id, h.changed_at, h.id",
+    /* the stays (deal_stay) in the order of their primary key: no sort */
+    [RQ_SPANS - SQ_EXT_REPORT] = "SELECT y.deal_id, y.stage_id, y.entered"
+				 " FROM deal_stay y WHERE y.workspace_id = ?1"
+				 " ORDER BY y.deal_id, y.seq",
     [RQ_SPANS_OWNER - SQ_EXT_REPORT] =
-	"SELECT h.deal_id, h.to_stage_id, h.changed_at"
-	" FROM deal d JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
-	" WHERE d.workspace_id = ?1 AND d.owner_id = ?2"
-	" ORDER BY h.deal_id, h.changed_at, h.id",
+	"SELECT y.deal_id, y.stage_id, y.entered FROM deal_fact f"
+	" JOIN deal_stay y ON y.workspace_id = f.workspace_id AND y.deal_id = f.deal_id"
+	" WHERE f.workspace_id = ?1 AND f.owner_id = ?2"
+	" ORDER BY f.deal_id, y.seq",
     [RQ_CHANGES - SQ_EXT_REPORT] =
 	"SELECT c.deal_id, c.field, c.old_value, c.changed_at FROM deal_change c"
 	" WHERE c.workspace_id = ?1 AND c.changed_at >= ?3"
@@ -157,6 +173,14 @@ static const char *const rq_sql[] = {
 				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
 				      " AND (?2 = 0 OR owner_id = ?2)"
 				      " GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    /* per stage and owner of the deals with close_date in [?3, ?4] (NULL: unbounded) */
+    [RQ_SUM_OWNERS_CLOSE - SQ_EXT_REPORT] =
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount),"
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = ?1 AND (?2 = 0 OR d.owner_id = ?2)"
+	" AND (?3 IS NULL OR d.close_date >= ?3) AND (?4 IS NULL OR d.close_date <= ?4)"
+	" GROUP BY d.stage_id, d.owner_id",
     [RQ_FACT_DEAL - SQ_EXT_REPORT] =
 	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
@@ -183,6 +207,11 @@ static const char *const rq_sql[] = {
 	" WHERE s.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
 	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
 	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)",
+    [RQ_STAY_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay"
+				      " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_STAY_DEAL - SQ_EXT_REPORT] = STAY_FILL " AND h.deal_id = ?2",
+    [RQ_STAY_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay WHERE workspace_id = ?1",
+    [RQ_STAY_WS_FILL - SQ_EXT_REPORT] = STAY_FILL,
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -304,7 +333,7 @@ int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner, struct re
 		}
 		ids[n] = sq_col_i64(st, 0);
 		v[n].stage_id = sq_col_i64(st, 1);
-		v[n].from = col_time(st, 2);
+		v[n].from = sq_col_i64(st, 2);
 		v[n].to = REPORT_OPEN_END;
 		n++;
 	}
@@ -529,19 +558,29 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 		rc = run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
 	if (!rc)
 		rc = run_ws2(s, RQ_FACT_WS_CLEAR, ws, 0, 0);
-	return rc ? rc : run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_STAY_WS_CLEAR, ws, 0, 0);
+	return rc ? rc : run_ws2(s, RQ_STAY_WS_FILL, ws, 0, 0);
 }
 
 /* ---- the maintained deal facts (deal_fact) ---- */
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+	int rc = run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+
+	if (!rc)
+		rc = run_ws2(s, RQ_STAY_CLEAR, ws, deal_id, 0);
+	return rc ? rc : run_ws2(s, RQ_STAY_DEAL, ws, deal_id, 0);
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+	int rc = run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+
+	return rc ? rc : run_ws2(s, RQ_STAY_CLEAR, ws, deal_id, 0);
 }
 
 static void row_close(sqlite3_stmt *st, void *out)
@@ -668,9 +707,13 @@ static void row_owner_sum(sqlite3_stmt *st, void *out)
 	g->expected = sq_col_i64(st, 4);
 }
 
-/* read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or owner. */
-static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
-		     struct report_sum_list *out)
+/*
+ * read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or
+ * owner, or the deals per stage and owner with a close date in [from, to]
+ * (RQ_SUM_OWNERS_CLOSE).
+ */
+static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner, const char *from,
+		     const char *to, struct report_sum_list *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -678,7 +721,10 @@ static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
 	rc = rq(s, id, &st);
 	if (rc)
 		goto out;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0)) {
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    (id == RQ_SUM_OWNERS_CLOSE ? sq_bind_text_null(st, 3, from ? from : "") |
+					     sq_bind_text_null(st, 4, to ? to : "")
+				       : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -691,11 +737,25 @@ out:
 
 int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
 {
-	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, out);
+	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, NULL, NULL, out);
 }
 
 int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 			     struct report_sum_list *out)
 {
-	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, out);
+	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, NULL, NULL, out);
+}
+
+int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char *from,
+		  const char *to, struct report_sum_list *out)
+{
+	/* Without a close date range the maintained deal_sum answers. */
+	int ranged = (from && from[0]) || (to && to[0]);
+
+	return read_sums(s, ranged ? RQ_SUM_OWNERS_CLOSE : RQ_SUM_OWNERS, ws, owner, from, to, out);
+}
+
+int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out)
+{
+	return step_rows(s, st, sizeof(*out->v), row_owner_sum, (void **)&out->v, &out->n);
 }
