@@ -404,7 +404,8 @@ static const char *const migrations[] = {
     /*
      * reports (store_pg_report.c): the SQLite backend's deal_stay, every
      * deal's stage history as numbered stays with their start in seconds,
-     * rewritten with the deal's deal_fact row (pg_fact_deal).
+     * rewritten with the deal's deal_fact row (pg_fact_deal); deal_fact.reached
+     * and deal_reach, the funnel's groups (store_sqlite.c's migration).
      */
     "CREATE TABLE deal_stay ("
     "  workspace_id BIGINT NOT NULL,"
@@ -417,7 +418,24 @@ static const char *const migrations[] = {
     "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
     "  SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id,"
     "  h.deal_id ORDER BY h.changed_at, h.id), h.to_stage_id,"
-    "  floor(extract(epoch FROM h.changed_at::timestamptz))::bigint FROM stage_history h;",
+    "  floor(extract(epoch FROM h.changed_at::timestamptz))::bigint FROM stage_history h;"
+    "ALTER TABLE deal_fact ADD COLUMN reached TEXT NOT NULL DEFAULT '';"
+    "UPDATE deal_fact SET reached = coalesce((SELECT string_agg(DISTINCT h.to_stage_id::text, ',')"
+    "  FROM stage_history h WHERE h.workspace_id = deal_fact.workspace_id"
+    "  AND h.deal_id = deal_fact.deal_id), stage_id::text);"
+    "CREATE TABLE deal_reach ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  created_day BIGINT NOT NULL,"
+    "  reached TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  deals BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, owner_id, created_day, reached, stage_id)"
+    ");"
+    "INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+    "  SELECT workspace_id, owner_id, floor(created / 86400.0)::bigint AS day, reached,"
+    "  stage_id, count(*) FROM deal_fact GROUP BY workspace_id, owner_id, day, reached,"
+    "  stage_id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2359,6 +2377,7 @@ static const struct store_ops pg_ops = {
     .report_stalled_deals = pg_report_stalled_deals,
     .report_owner_sums = pg_report_owner_sums,
     .summary_owner_sums = pg_summary_owner_sums,
+    .report_reaches = pg_report_reaches,
     /* notes and search (store_pg_note.c) */
     .note_create = pg_note_create,
     .note_get = pg_note_get,

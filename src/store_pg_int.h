@@ -124,6 +124,8 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
  * unbounded); pg_owner_sums_rows reads such rows (stage, owner, count,
  * amount, expected) from r and clears it.
  */
+int pg_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+		      int64_t to_day, struct report_reach_list *out);
 int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *from, const char *to,
 		  struct report_sum_list *out);
 int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out);

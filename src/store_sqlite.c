@@ -506,7 +506,9 @@ static const char *const migrations[] = {
      * reports (store_sqlite_report.c): deal_stay, every deal's stage history
      * as stays numbered in (changed_at, id) order with their start in
      * seconds, rewritten with the deal's deal_fact row (sq_fact_deal), so
-     * the history reports read integers in key order.
+     * the history reports read integers in key order; deal_fact.reached, the
+     * stages a deal entered, and deal_reach, the number of deals per owner,
+     * day of creation, stages entered and current stage (the funnel).
      */
     "CREATE TABLE deal_stay ("
     "  workspace_id BIGINT NOT NULL,"
@@ -519,7 +521,24 @@ static const char *const migrations[] = {
     "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
     "  SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id,"
     "  h.deal_id ORDER BY h.changed_at, h.id), h.to_stage_id,"
-    "  coalesce(CAST(strftime('%s', h.changed_at) AS INTEGER), 0) FROM stage_history h;",
+    "  coalesce(CAST(strftime('%s', h.changed_at) AS INTEGER), 0) FROM stage_history h;"
+    "ALTER TABLE deal_fact ADD COLUMN reached TEXT NOT NULL DEFAULT '';"
+    "UPDATE deal_fact SET reached = coalesce((SELECT group_concat(DISTINCT h.to_stage_id)"
+    "  FROM stage_history h WHERE h.workspace_id = deal_fact.workspace_id"
+    "  AND h.deal_id = deal_fact.deal_id), CAST(stage_id AS TEXT));"
+    "CREATE TABLE deal_reach ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  created_day BIGINT NOT NULL,"
+    "  reached TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  deals BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, owner_id, created_day, reached, stage_id)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+    "  SELECT workspace_id, owner_id, CASE WHEN created >= 0 THEN created / 86400"
+    "  ELSE (created - 86399) / 86400 END AS day, reached, stage_id, count(*) FROM deal_fact"
+    "  GROUP BY workspace_id, owner_id, day, reached, stage_id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2755,6 +2774,7 @@ static const struct store_ops sqlite_ops = {
     .report_stalled_deals = sqlite_report_stalled_deals,
     .report_owner_sums = sqlite_report_owner_sums,
     .summary_owner_sums = sqlite_summary_owner_sums,
+    .report_reaches = sqlite_report_reaches,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,

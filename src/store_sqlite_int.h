@@ -160,6 +160,8 @@ int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct rep
  * unbounded); from deal_sum when unbounded. sq_owner_sums_step reads such
  * rows (stage, owner, count, amount, expected) from a bound statement.
  */
+int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			  int64_t to_day, struct report_reach_list *out);
 int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char *from,
 		  const char *to, struct report_sum_list *out);
 int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out);

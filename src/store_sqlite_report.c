@@ -56,6 +56,11 @@ enum {
 	RQ_STAY_DEAL,
 	RQ_STAY_WS_CLEAR,
 	RQ_STAY_WS_FILL,
+	RQ_REACH_SUB,
+	RQ_REACH_ADD,
+	RQ_REACH_WS_CLEAR,
+	RQ_REACH_WS_FILL,
+	RQ_REACHES,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -83,8 +88,10 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
  * order; a deal without history entered it when it was created.
  */
 #define FACT_FILL                                                                                  \
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
-	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, reached,"       \
+	" created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"        \
+	" coalesce((SELECT group_concat(DISTINCT h.to_stage_id) FROM stage_history h"              \
+	" WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id), CAST(d.stage_id AS TEXT))," \
 	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
 					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
 					   "= d.id"                                                \
@@ -101,6 +108,11 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 	" SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.deal_id"             \
 	" ORDER BY h.changed_at, h.id), h.to_stage_id, " SECS(                                     \
 	    "h.changed_at") " FROM stage_history h WHERE h.workspace_id = ?1"
+
+/* The day (since 1970-01-01) of a moment in seconds, rounded down. */
+#define DAY(x) "(CASE WHEN " x " >= 0 THEN " x " / 86400 ELSE (" x " - 86399) / 86400 END)"
+/* The deal_reach key of deal_fact rows f. */
+#define REACH_KEY "f.workspace_id, f.owner_id, " DAY("f.created") ", f.reached, f.stage_id"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -184,8 +196,8 @@ static const char *const rq_sql[] = {
     [RQ_FACT_DEAL - SQ_EXT_REPORT] =
 	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, created = excluded.created,"
-		  " entered = excluded.entered",
+		  " amount = excluded.amount, reached = excluded.reached,"
+		  " created = excluded.created, entered = excluded.entered",
     [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
 				       " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
@@ -212,6 +224,26 @@ static const char *const rq_sql[] = {
     [RQ_STAY_DEAL - SQ_EXT_REPORT] = STAY_FILL " AND h.deal_id = ?2",
     [RQ_STAY_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay WHERE workspace_id = ?1",
     [RQ_STAY_WS_FILL - SQ_EXT_REPORT] = STAY_FILL,
+    /* deal_reach: deal ?2 leaves its group (before its facts change), joins its group */
+    [RQ_REACH_SUB - SQ_EXT_REPORT] =
+	"UPDATE deal_reach SET deals = deals - 1"
+	" WHERE (workspace_id, owner_id, created_day, reached, stage_id) IN"
+	" (SELECT " REACH_KEY " FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2)",
+    [RQ_REACH_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", 1 FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2"
+	" ON CONFLICT (workspace_id, owner_id, created_day, reached, stage_id)"
+	" DO UPDATE SET deals = deal_reach.deals + 1",
+    [RQ_REACH_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_reach WHERE workspace_id = ?1",
+    [RQ_REACH_WS_FILL - SQ_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", count(*) FROM deal_fact f WHERE f.workspace_id = ?1"
+	" GROUP BY " REACH_KEY,
+    /* the funnel's groups of the deals created on days [?3, ?4); ?2 = 0: every owner */
+    [RQ_REACHES - SQ_EXT_REPORT] =
+	"SELECT reached, stage_id, sum(deals) FROM deal_reach WHERE workspace_id = ?1"
+	" AND (?2 = 0 OR owner_id = ?2) AND created_day >= ?3 AND created_day < ?4"
+	" GROUP BY reached, stage_id HAVING sum(deals) > 0",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -562,25 +594,76 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 		rc = run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
 	if (!rc)
 		rc = run_ws2(s, RQ_STAY_WS_CLEAR, ws, 0, 0);
-	return rc ? rc : run_ws2(s, RQ_STAY_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_STAY_WS_FILL, ws, 0, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_REACH_WS_CLEAR, ws, 0, 0);
+	return rc ? rc : run_ws2(s, RQ_REACH_WS_FILL, ws, 0, 0);
 }
 
 /* ---- the maintained deal facts (deal_fact) ---- */
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	int rc = run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
+				    RQ_STAY_DEAL};
+	int rc = 0;
 
-	if (!rc)
-		rc = run_ws2(s, RQ_STAY_CLEAR, ws, deal_id, 0);
-	return rc ? rc : run_ws2(s, RQ_STAY_DEAL, ws, deal_id, 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
+		rc = run_ws2(s, steps[i], ws, deal_id, 0);
+	return rc;
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	int rc = run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	int rc = 0;
 
-	return rc ? rc : run_ws2(s, RQ_STAY_CLEAR, ws, deal_id, 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
+		rc = run_ws2(s, steps[i], ws, deal_id, 0);
+	return rc;
+}
+
+int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			  int64_t to_day, struct report_reach_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = rq(s, RQ_REACHES, &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, from_day) | sq_bind_i64(st, 4, to_day)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		struct report_reach *g;
+
+		if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		g = &out->v[out->n];
+		if (!(g->reached = strdup(t ? t : ""))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		g->stage_id = sq_col_i64(st, 1);
+		g->deals = sq_col_i64(st, 2);
+		out->n++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+out:
+	sq_stmt_done(st);
+	if (rc)
+		report_reach_list_release(out);
+	return rc;
 }
 
 static void row_close(sqlite3_stmt *st, void *out)

@@ -6,8 +6,9 @@
  * report.c), after random creates, moves (some out of time order, some at
  * the same second), edits, deletes, trash and restore, and history imports;
  * that the stays report_spans reads (deal_stay) are each deal's stage
- * history in (changed_at, id) order; and that summary_owner_sums equals one
- * summary per owner.
+ * history in (changed_at, id) order; that the funnel from the groups kept
+ * (report_reaches) equals the funnel replayed; and that summary_owner_sums
+ * equals one summary per owner.
  */
 #ifndef LITECRM_REPORT_FACTS_CHECK_H
 #define LITECRM_REPORT_FACTS_CHECK_H
@@ -328,6 +329,34 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 	}
 	cr_assert_eq(k, stalled.n, "stalled: %zu from the facts, %zu from the history", stalled.n,
 		     k);
+
+	/* the funnel from the groups kept (deal_reach), for whole days */
+	if ((from == INT64_MIN || from % REPORT_DAY == 0) &&
+	    (to == INT64_MAX || to % REPORT_DAY == 0)) {
+		struct report_reach_list reach = {0};
+		struct report_funnel *fa = NULL, *fb = NULL;
+		size_t na = 0, nb = 0;
+
+		cr_assert_eq(
+		    db->ops->report_reaches(db, f->ws, owner,
+					    from == INT64_MIN ? INT64_MIN : from / REPORT_DAY,
+					    to == INT64_MAX ? INT64_MAX : to / REPORT_DAY, &reach),
+		    0);
+		cr_assert_eq(report_funnel(&in, from, to, &fa, &na), 0);
+		cr_assert_eq(report_funnel_groups(&in, reach.v, reach.n, &fb, &nb), 0);
+		cr_assert_eq(na, nb);
+		for (i = 0; i < na; i++) {
+			cr_assert_eq(fa[i].stage_id, fb[i].stage_id);
+			cr_assert_eq(fa[i].reached, fb[i].reached, "funnel %zu reached", i);
+			cr_assert_eq(fa[i].advanced, fb[i].advanced, "funnel %zu advanced", i);
+			cr_assert_eq(fa[i].won, fb[i].won, "funnel %zu won", i);
+			cr_assert_eq(fa[i].lost, fb[i].lost, "funnel %zu lost", i);
+			cr_assert_eq(fa[i].open, fb[i].open, "funnel %zu open", i);
+		}
+		free(fa);
+		free(fb);
+		report_reach_list_release(&reach);
+	}
 
 	/* count, amount and expected per stage and owner */
 	for (i = 0; i < in.ndeals; i++) {
