@@ -2061,6 +2061,17 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 	return f->owner_id ? f->owner_id : f->visible_to;
 }
 
+/* filter_owner sets *owner from f; 1 when f matches no deal, ERR_INVALID without f. */
+static int filter_owner(const struct deal_filter *f, int64_t *owner)
+{
+	int none;
+
+	if (!f)
+		return ERR_INVALID;
+	*owner = effective_owner(f, &none);
+	return none;
+}
+
 static void deal_filter_params(struct pgp *p, int64_t ws, int64_t owner,
 			       const struct deal_filter *f)
 {
@@ -2227,15 +2238,12 @@ static int pg_summary(struct store *base, int64_t ws, const struct deal_filter *
 	void *v = NULL;
 	size_t n = 0;
 	int64_t owner;
-	int none, by_owner, rc;
+	int by_owner, rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	by_owner = owner != 0;
 	if (deal_filter_narrows(f)) {
@@ -2273,15 +2281,12 @@ static int pg_summary_owner_sums(struct store *base, int64_t ws, const struct de
 	struct pgp p = {.n = 0};
 	PGresult *r = NULL;
 	int64_t owner;
-	int none, by_owner, rc;
+	int by_owner, rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	if (!deal_filter_narrows(f))
 		return pg_owner_sums(s, ws, owner, f->close_from, f->close_to, out);

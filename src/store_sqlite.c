@@ -2344,6 +2344,17 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 	return f->owner_id ? f->owner_id : f->visible_to;
 }
 
+/* filter_owner sets *owner from f; 1 when f matches no deal, ERR_INVALID without f. */
+static int filter_owner(const struct deal_filter *f, int64_t *owner)
+{
+	int none;
+
+	if (!f)
+		return ERR_INVALID;
+	*owner = effective_owner(f, &none);
+	return none;
+}
+
 /* deal_cond_mask: bit i set when condition deal_cond_sql[i] applies. */
 static unsigned deal_cond_mask(const struct deal_filter *f, int64_t owner)
 {
@@ -2599,15 +2610,12 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 	void *v = NULL;
 	size_t n = 0;
 	int64_t owner;
-	int none, by_owner, rc;
+	int by_owner, rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	by_owner = owner != 0;
 	if (deal_filter_narrows(f)) {
@@ -2654,15 +2662,12 @@ static int sqlite_summary_owner_sums(struct store *base, int64_t ws, const struc
 	sqlite3_stmt *st = NULL;
 	unsigned mask;
 	int64_t owner;
-	int none, rc;
+	int rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	if (!deal_filter_narrows(f)) /* reports: deal_sum, or the close date range */
 		return sq_owner_sums(s, ws, owner, f->close_from, f->close_to, out);

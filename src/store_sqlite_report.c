@@ -564,6 +564,16 @@ out:
 	return rc;
 }
 
+/* run_steps runs the statements steps[0..n) with ?1 ws and ?2 key, up to the first failure. */
+static int run_steps(struct sqlite_store *s, const int *steps, size_t n, int64_t ws, int64_t key)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = run_ws2(s, steps[i], ws, key, 0);
+	return rc;
+}
+
 int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 {
 	/* A bulk write recomputes its workspace's sums once, at sqlite_bulk_flush. */
@@ -583,22 +593,11 @@ int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 
 int sqlite_report_rebuild(struct store *base, int64_t ws)
 {
-	struct sqlite_store *s = sq(base);
-	int rc = run_ws2(s, RQ_SUM_WS_CLEAR, ws, 0, 0);
+	static const int steps[] = {RQ_SUM_WS_CLEAR,   RQ_SUM_WS_FILL,	 RQ_FACT_WS_CLEAR,
+				    RQ_FACT_WS_FILL,   RQ_STAY_WS_CLEAR, RQ_STAY_WS_FILL,
+				    RQ_REACH_WS_CLEAR, RQ_REACH_WS_FILL};
 
-	if (!rc)
-		rc = run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_FACT_WS_CLEAR, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_STAY_WS_CLEAR, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_STAY_WS_FILL, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_REACH_WS_CLEAR, ws, 0, 0);
-	return rc ? rc : run_ws2(s, RQ_REACH_WS_FILL, ws, 0, 0);
+	return run_steps(sq(base), steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 }
 
 /* ---- the maintained deal facts (deal_fact) ---- */
@@ -607,21 +606,15 @@ int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
-	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
-		rc = run_ws2(s, steps[i], ws, deal_id, 0);
-	return rc;
+	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
-	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
-		rc = run_ws2(s, steps[i], ws, deal_id, 0);
-	return rc;
+	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
 int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
