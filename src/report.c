@@ -690,17 +690,93 @@ int report_bottleneck(const struct report_stage_time *v, size_t n)
 
 /* ---- the funnel ---- */
 
-int report_funnel(const struct report_input *in, int64_t from, int64_t to,
-		  struct report_funnel **out, size_t *n)
+/*
+ * funnel_add counts `deals` deals whose furthest open stage is furthest (its
+ * open index; no, the number of open stages, when won; -1: none) and whose
+ * current stage is of kind.
+ */
+static void funnel_add(struct report_funnel *v, size_t no, int furthest, enum stage_kind kind,
+		       int64_t deals)
 {
-	size_t no = open_count(in), i, s;
-	struct report_funnel *v = calloc(no ? no : 1, sizeof(*v));
+	for (size_t s = 0; s < no && (int)s <= furthest; s++) {
+		v[s].reached += deals;
+		if ((int)s < furthest)
+			v[s].advanced += deals;
+		if (kind == STAGE_WON)
+			v[s].won += deals;
+	}
+	if (furthest >= 0 && furthest < (int)no) {
+		if (kind == STAGE_LOST)
+			v[furthest].lost += deals;
+		else if (kind == STAGE_OPEN)
+			v[furthest].open += deals;
+	}
+}
 
+/* furthest_of folds stage id into the furthest open index so far (won: no). */
+static int furthest_of(const struct report_input *in, size_t no, int64_t id, int furthest)
+{
+	const struct report_stage *st = report_stage_find(in, id);
+	int oi = st && st->kind == STAGE_WON ? (int)no : open_index(in, id);
+
+	return oi > furthest ? oi : furthest;
+}
+
+static struct report_funnel *funnel_new(const struct report_input *in, size_t *no)
+{
+	struct report_funnel *v;
+	size_t i, s;
+
+	*no = open_count(in);
+	v = calloc(*no ? *no : 1, sizeof(*v));
 	if (!v)
-		return ERR_NOMEM;
+		return NULL;
 	for (i = 0, s = 0; i < in->nstages; i++)
 		if (in->stages[i].kind == STAGE_OPEN)
 			v[s++].stage_id = in->stages[i].id;
+	return v;
+}
+
+int report_funnel_groups(const struct report_input *in, const struct report_reach *g, size_t ng,
+			 struct report_funnel **out, size_t *n)
+{
+	size_t no;
+	struct report_funnel *v = funnel_new(in, &no);
+
+	if (!v)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < ng; i++) {
+		const struct report_stage *cur = report_stage_find(in, g[i].stage_id);
+		enum stage_kind kind = cur ? cur->kind : STAGE_OPEN;
+		int furthest = -1;
+		const char *p = g[i].reached ? g[i].reached : "";
+
+		while (*p) {
+			char *end;
+			long long id = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			furthest = furthest_of(in, no, (int64_t)id, furthest);
+			p = *end == ',' ? end + 1 : end;
+		}
+		if (kind == STAGE_WON)
+			furthest = (int)no;
+		funnel_add(v, no, furthest, kind, g[i].deals);
+	}
+	*out = v;
+	*n = no;
+	return 0;
+}
+
+int report_funnel(const struct report_input *in, int64_t from, int64_t to,
+		  struct report_funnel **out, size_t *n)
+{
+	size_t no, i;
+	struct report_funnel *v = funnel_new(in, &no);
+
+	if (!v)
+		return ERR_NOMEM;
 	for (i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
 		struct report_span tmp;
@@ -711,30 +787,11 @@ int report_funnel(const struct report_input *in, int64_t from, int64_t to,
 		if (!in_range(d->created, from, to))
 			continue;
 		sp = spans_of(in, d, &tmp, &ns);
-		for (size_t k = 0; k < ns; k++) {
-			const struct report_stage *st = report_stage_find(in, sp[k].stage_id);
-			int oi = open_index(in, sp[k].stage_id);
-
-			if (st && st->kind == STAGE_WON)
-				oi = (int)no;
-			if (oi > furthest)
-				furthest = oi;
-		}
+		for (size_t k = 0; k < ns; k++)
+			furthest = furthest_of(in, no, sp[k].stage_id, furthest);
 		if (d->kind == STAGE_WON)
 			furthest = (int)no;
-		for (s = 0; s < no && (int)s <= furthest; s++) {
-			v[s].reached++;
-			if ((int)s < furthest)
-				v[s].advanced++;
-			if (d->kind == STAGE_WON)
-				v[s].won++;
-		}
-		if (furthest >= 0 && furthest < (int)no) {
-			if (d->kind == STAGE_LOST)
-				v[furthest].lost++;
-			else if (d->kind == STAGE_OPEN)
-				v[furthest].open++;
-		}
+		funnel_add(v, no, furthest, d->kind, 1);
 	}
 	*out = v;
 	*n = no;

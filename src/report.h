@@ -215,6 +215,19 @@ struct report_funnel {
 };
 int report_funnel(const struct report_input *in, int64_t from, int64_t to,
 		  struct report_funnel **out, size_t *n);
+/*
+ * Deals that entered the same stages and sit in the same stage now: what the
+ * funnel needs of a deal. reached lists the ids of the stages entered per its
+ * history ("3,1,4", any order; a deal without history: its current stage).
+ */
+struct report_reach {
+	char *reached;
+	int64_t stage_id;
+	int64_t deals;
+};
+/* report_funnel_groups is report_funnel over the groups g[0..ng) (period already applied). */
+int report_funnel_groups(const struct report_input *in, const struct report_reach *g, size_t ng,
+			 struct report_funnel **out, size_t *n);
 
 /* A stalled deal: open, in a stage with stalled_days, for longer than that. */
 struct report_stalled {

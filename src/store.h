@@ -235,6 +235,12 @@ struct report_close_list {
 	size_t n;
 };
 void report_close_list_release(struct report_close_list *l);
+struct report_reach;
+struct report_reach_list {
+	struct report_reach *v;
+	size_t n;
+};
+void report_reach_list_release(struct report_reach_list *l);
 struct report_sum;
 struct report_sum_list {
 	struct report_sum *v;
@@ -535,6 +541,20 @@ struct store_ops {
 	 */
 	int (*report_owner_sums)(struct store *s, int64_t ws, int64_t owner,
 				 struct report_sum_list *out);
+	/*
+	 * report_reaches reads the funnel's groups (report.h, struct report_reach)
+	 * of the deals of ws (owner's only when owner > 0) created on the days
+	 * [from_day, to_day) (days since 1970-01-01), kept per owner, day of
+	 * creation, stages entered and current stage (deal_reach).
+	 */
+	int (*report_reaches)(struct store *s, int64_t ws, int64_t owner, int64_t from_day,
+			      int64_t to_day, struct report_reach_list *out);
+	/*
+	 * summary_owner_sums is summary per stage and owner (report_sum rows,
+	 * month ""), under the same filter, in one query: the per-owner summary.
+	 */
+	int (*summary_owner_sums)(struct store *s, int64_t ws, const struct deal_filter *f,
+				  struct report_sum_list *out);
 	/* stage_set_stalled sets a stage's "stalled after N days" (0 clears it); no version bump.
 	 */
 	int (*stage_set_stalled)(struct store *s, int64_t ws, int64_t id, int days);

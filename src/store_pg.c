@@ -406,6 +406,41 @@ static const char *const migrations[] = {
      * from the index instead of sorting every deal of the stage.
      */
     "CREATE INDEX deal_board ON deal (workspace_id, stage_id, id);",
+    /*
+     * reports (store_pg_report.c): the SQLite backend's deal_stay, every
+     * deal's stage history as numbered stays with their start in seconds,
+     * rewritten with the deal's deal_fact row (pg_fact_deal); deal_fact.reached
+     * and deal_reach, the funnel's groups (store_sqlite.c's migration).
+     */
+    "CREATE TABLE deal_stay ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  seq BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  entered BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, deal_id, seq)"
+    ");"
+    "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
+    "  SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id,"
+    "  h.deal_id ORDER BY h.changed_at, h.id), h.to_stage_id,"
+    "  floor(extract(epoch FROM h.changed_at::timestamptz))::bigint FROM stage_history h;"
+    "ALTER TABLE deal_fact ADD COLUMN reached TEXT NOT NULL DEFAULT '';"
+    "UPDATE deal_fact SET reached = coalesce((SELECT string_agg(DISTINCT h.to_stage_id::text, ',')"
+    "  FROM stage_history h WHERE h.workspace_id = deal_fact.workspace_id"
+    "  AND h.deal_id = deal_fact.deal_id), stage_id::text);"
+    "CREATE TABLE deal_reach ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  created_day BIGINT NOT NULL,"
+    "  reached TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  deals BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, owner_id, created_day, reached, stage_id)"
+    ");"
+    "INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+    "  SELECT workspace_id, owner_id, floor(created / 86400.0)::bigint AS day, reached,"
+    "  stage_id, count(*) FROM deal_fact GROUP BY workspace_id, owner_id, day, reached,"
+    "  stage_id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -485,7 +520,8 @@ enum stmt_id {
 	STMT_SUMMARY_FIRST = STMT_DEAL_COUNT_FIRST + 2,
 	STMT_SUMMARY_FILTERED_FIRST = STMT_SUMMARY_FIRST + 2,
 	STMT_BOARD_FIRST = STMT_SUMMARY_FILTERED_FIRST + 2,
-	STMT_COUNT = STMT_BOARD_FIRST + 2
+	STMT_OWNER_SUMS_FIRST = STMT_BOARD_FIRST + 2,
+	STMT_COUNT = STMT_OWNER_SUMS_FIRST + 2
 };
 _Static_assert(STMT_COUNT <= PG_STMT_COUNT, "raise PG_STMT_COUNT");
 
@@ -730,6 +766,14 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" FROM deal d"                                                                             \
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+/* The same per stage and owner: the per-owner summary. */
+#define OWNER_SUMS_FILTERED                                                                        \
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount)::bigint,"                          \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))::bigint"              \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+#define OWNER_SUMS_TAIL " GROUP BY d.stage_id, d.owner_id"
 
 /*
  * A board column (board_cards): the card's fields in row_board_card()'s
@@ -2042,6 +2086,17 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 	return f->owner_id ? f->owner_id : f->visible_to;
 }
 
+/* filter_owner sets *owner from f; 1 when f matches no deal, ERR_INVALID without f. */
+static int filter_owner(const struct deal_filter *f, int64_t *owner)
+{
+	int none;
+
+	if (!f)
+		return ERR_INVALID;
+	*owner = effective_owner(f, &none);
+	return none;
+}
+
 static void deal_filter_params(struct pgp *p, int64_t ws, int64_t owner,
 			       const struct deal_filter *f)
 {
@@ -2208,15 +2263,12 @@ static int pg_summary(struct store *base, int64_t ws, const struct deal_filter *
 	void *v = NULL;
 	size_t n = 0;
 	int64_t owner;
-	int none, by_owner, rc;
+	int by_owner, rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	by_owner = owner != 0;
 	if (deal_filter_narrows(f)) {
@@ -2307,6 +2359,32 @@ static int pg_board_cards(struct store *base, int64_t ws, const struct deal_filt
 	return 0;
 }
 
+/* summary_owner_sums: the summary per stage and owner, one query. */
+static int pg_summary_owner_sums(struct store *base, int64_t ws, const struct deal_filter *f,
+				 struct report_sum_list *out)
+{
+	struct pg_store *s = pg(base);
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int64_t owner;
+	int by_owner, rc;
+
+	if ((rc = filter_owner(f, &owner)) != 0) {
+		out->v = NULL;
+		out->n = 0;
+		return rc < 0 ? rc : 0;
+	}
+	if (!deal_filter_narrows(f))
+		return pg_owner_sums(s, ws, owner, f->close_from, f->close_to, out);
+	by_owner = owner != 0;
+	deal_filter_params(&p, ws, owner, f);
+	rc = exec_sql(s, STMT_OWNER_SUMS_FIRST + by_owner,
+		      by_owner ? OWNER_SUMS_FILTERED DEAL_OWNER OWNER_SUMS_TAIL
+			       : OWNER_SUMS_FILTERED DEAL_NO_OWNER OWNER_SUMS_TAIL,
+		      &p, &r, ERR_DB);
+	return rc ? rc : pg_owner_sums_rows(r, out);
+}
+
 /* ---- opening and closing ---- */
 
 static void pg_close(struct store *base)
@@ -2390,6 +2468,8 @@ static const struct store_ops pg_ops = {
     .report_closes = pg_report_closes,
     .report_stalled_deals = pg_report_stalled_deals,
     .report_owner_sums = pg_report_owner_sums,
+    .summary_owner_sums = pg_summary_owner_sums,
+    .report_reaches = pg_report_reaches,
     /* notes and search (store_pg_note.c) */
     .note_create = pg_note_create,
     .note_get = pg_note_get,

@@ -215,7 +215,9 @@ int pg_deal_trash(struct store *base, int64_t ws, int64_t id, int64_t by, const 
 	    (rc = run(base, TR_CHANGES, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(base, TR_NOTES, ws, id, 0, ERR_INVALID)))
 		return rc;
-	return run(base, TR_DELETE, ws, id, 1, ERR_INUSE); /* child rows cascade */
+	if ((rc = run(base, TR_DELETE, ws, id, 1, ERR_INUSE))) /* child rows cascade */
+		return rc;
+	return pg_fact_delete(pg(base), ws, id); /* reports: deal_fact and deal_stay */
 }
 
 int pg_trash_purge(struct store *base, int64_t ws, int64_t id)

@@ -118,6 +118,17 @@ int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from
 		     struct report_close_list *out);
 int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
 			    struct report_deal_list *out);
+/*
+ * pg_owner_sums reads the summary per stage and owner of the deals of ws
+ * (owner's only when owner > 0) with close_date in [from, to] ("" or NULL:
+ * unbounded); pg_owner_sums_rows reads such rows (stage, owner, count,
+ * amount, expected) from r and clears it.
+ */
+int pg_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+		      int64_t to_day, struct report_reach_list *out);
+int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *from, const char *to,
+		  struct report_sum_list *out);
+int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out);
 int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 			 struct report_sum_list *out);
 /*

@@ -32,6 +32,15 @@ enum {
 	RQ_CLOSES,
 	RQ_STALLED,
 	RQ_OWNER_SUMS,
+	RQ_STAY_CLEAR,
+	RQ_STAY_DEAL,
+	RQ_STAY_WS_CLEAR,
+	RQ_STAY_WS_FILL,
+	RQ_REACH_SUB,
+	RQ_REACH_ADD,
+	RQ_REACH_WS_CLEAR,
+	RQ_REACH_WS_FILL,
+	RQ_REACHES,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
@@ -47,8 +56,10 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
  * entry into the current stage is the last history row by (changed_at, id).
  */
 #define FACT_FILL                                                                                  \
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
-	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, reached,"       \
+	" created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"        \
+	" coalesce((SELECT string_agg(DISTINCT h.to_stage_id::text, ',') FROM stage_history h"     \
+	" WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id), d.stage_id::text),"         \
 	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
 					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
 					   "= d.id"                                                \
@@ -56,17 +67,33 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
 					   "d.created_at)") " FROM deal d"                         \
 							    " WHERE d.workspace_id = $1::bigint"
 
+/*
+ * The deal_stay rows of the history rows h (store_sqlite_report.c's
+ * STAY_FILL): numbered from 1 in (changed_at, id) order.
+ */
+#define STAY_FILL                                                                                  \
+	"INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"                    \
+	" SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.deal_id"             \
+	" ORDER BY h.changed_at, h.id), h.to_stage_id, " SECS(                                     \
+	    "h.changed_at") " FROM stage_history h WHERE h.workspace_id = $1::bigint"
+
+/* The day (since 1970-01-01) of a moment in seconds, rounded down. */
+#define DAY(x) "floor(" x " / 86400.0)::bigint"
+/* The deal_reach key of deal_fact rows f. */
+#define REACH_KEY "f.workspace_id, f.owner_id, " DAY("f.created") ", f.reached, f.stage_id"
+
 static const char *const rq_sql[] = {
     [RQ_DEALS - PG_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
     [RQ_DEALS_OWNER - PG_EXT_REPORT] = DEAL_FACTS " AND d.owner_id = $2::bigint ORDER BY d.id",
-    [RQ_SPANS - PG_EXT_REPORT] = "SELECT h.deal_id, h.to_stage_id, h.changed_at"
-				 " FROM stage_history h WHERE h.workspace_id = $1::bigint"
-				 " ORDER BY h.deal_id, h.changed_at, h.id",
+    /* the stays (deal_stay) in the order of their primary key */
+    [RQ_SPANS - PG_EXT_REPORT] = "SELECT y.deal_id, y.stage_id, y.entered"
+				 " FROM deal_stay y WHERE y.workspace_id = $1::bigint"
+				 " ORDER BY y.deal_id, y.seq",
     [RQ_SPANS_OWNER - PG_EXT_REPORT] =
-	"SELECT h.deal_id, h.to_stage_id, h.changed_at"
-	" FROM deal d JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
-	" WHERE d.workspace_id = $1::bigint AND d.owner_id = $2::bigint"
-	" ORDER BY h.deal_id, h.changed_at, h.id",
+	"SELECT y.deal_id, y.stage_id, y.entered FROM deal_fact f"
+	" JOIN deal_stay y ON y.workspace_id = f.workspace_id AND y.deal_id = f.deal_id"
+	" WHERE f.workspace_id = $1::bigint AND f.owner_id = $2::bigint"
+	" ORDER BY f.deal_id, y.seq",
     [RQ_CHANGES - PG_EXT_REPORT] =
 	"SELECT c.deal_id, c.field, c.old_value, c.changed_at FROM deal_change c"
 	" WHERE c.workspace_id = $1::bigint AND c.changed_at >= $3::text"
@@ -97,8 +124,8 @@ static const char *const rq_sql[] = {
     [RQ_FACT_DEAL - PG_EXT_REPORT] =
 	FACT_FILL " AND d.id = $2::bigint ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, created = excluded.created,"
-		  " entered = excluded.entered",
+		  " amount = excluded.amount, reached = excluded.reached,"
+		  " created = excluded.created, entered = excluded.entered",
     [RQ_FACT_DELETE - PG_EXT_REPORT] =
 	"DELETE FROM deal_fact WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
     [RQ_FACT_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = $1::bigint",
@@ -118,15 +145,46 @@ static const char *const rq_sql[] = {
 	" AND f.entered < $3::bigint - s.stalled_days * 86400::bigint"
 	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
     /*
-     * per stage and owner; money_expected() per deal: amount x probability
-     * / 100, rounded half away from zero (amounts are never negative).
+     * per stage and owner, close_date in [$3, $4] (NULL: unbounded);
+     * money_expected() per deal: amount x probability / 100, rounded half
+     * away from zero (amounts are never negative).
      */
     [RQ_OWNER_SUMS - PG_EXT_REPORT] =
 	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount)::bigint,"
 	" sum((d.amount * coalesce(d.probability, s.probability) + 50) / 100)::bigint"
 	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
 	" WHERE d.workspace_id = $1::bigint AND ($2::bigint = 0 OR d.owner_id = $2::bigint)"
+	" AND ($3::text IS NULL OR d.close_date >= $3::text)"
+	" AND ($4::text IS NULL OR d.close_date <= $4::text)"
 	" GROUP BY d.stage_id, d.owner_id",
+    [RQ_STAY_CLEAR - PG_EXT_REPORT] =
+	"DELETE FROM deal_stay WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
+    [RQ_STAY_DEAL - PG_EXT_REPORT] = STAY_FILL " AND h.deal_id = $2::bigint",
+    [RQ_STAY_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_stay WHERE workspace_id = $1::bigint",
+    [RQ_STAY_WS_FILL - PG_EXT_REPORT] = STAY_FILL,
+    /* deal_reach: deal $2 leaves its group (before its facts change), joins its group */
+    [RQ_REACH_SUB - PG_EXT_REPORT] =
+	"UPDATE deal_reach SET deals = deals - 1"
+	" WHERE (workspace_id, owner_id, created_day, reached, stage_id) IN"
+	" (SELECT " REACH_KEY " FROM deal_fact f"
+	" WHERE f.workspace_id = $1::bigint AND f.deal_id = $2::bigint)",
+    [RQ_REACH_ADD - PG_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", 1 FROM deal_fact f"
+	" WHERE f.workspace_id = $1::bigint AND f.deal_id = $2::bigint"
+	" ON CONFLICT (workspace_id, owner_id, created_day, reached, stage_id)"
+	" DO UPDATE SET deals = deal_reach.deals + 1",
+    [RQ_REACH_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_reach WHERE workspace_id = $1::bigint",
+    [RQ_REACH_WS_FILL - PG_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", count(*) FROM deal_fact f WHERE f.workspace_id = $1::bigint"
+	" GROUP BY " REACH_KEY,
+    /* the funnel's groups of the deals created on days [$3, $4); $2 = 0: every owner */
+    [RQ_REACHES - PG_EXT_REPORT] =
+	"SELECT reached, stage_id, sum(deals)::bigint FROM deal_reach"
+	" WHERE workspace_id = $1::bigint AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" AND created_day >= $3::bigint AND created_day < $4::bigint"
+	" GROUP BY reached, stage_id HAVING sum(deals) > 0",
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -219,7 +277,7 @@ int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report
 	for (i = 0; i < n; i++) {
 		ids[i] = pg_col_i64(r, i, 0);
 		v[i].stage_id = pg_col_i64(r, i, 1);
-		v[i].from = col_time(r, i, 2);
+		v[i].from = pg_col_i64(r, i, 2);
 		v[i].to = REPORT_OPEN_END;
 	}
 	PQclear(r);
@@ -383,12 +441,23 @@ int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char
 
 int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws_id(s, RQ_FACT_DEAL, ws, deal_id, NULL, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
+				    RQ_STAY_DEAL};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
+		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
+	return rc;
 }
 
 int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws_id(s, RQ_FACT_DELETE, ws, deal_id, NULL, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
+		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
+	return rc;
 }
 
 int pg_report_rebuild(struct store *base, int64_t ws)
@@ -399,12 +468,18 @@ int pg_report_rebuild(struct store *base, int64_t ws)
 	int rc;
 
 	pgp_i64(&p, ws);
-	if ((rc = rq(s, RQ_FACT_WS_CLEAR, &p, &r, ERR_DB)))
-		return rc;
-	PQclear(r);
-	if ((rc = rq(s, RQ_FACT_WS_FILL, &p, &r, ERR_DB)))
-		return rc;
-	PQclear(r);
+	for (int id = RQ_FACT_WS_CLEAR; id <= RQ_FACT_WS_FILL; id++) {
+		if ((rc = rq(s, id, &p, &r, ERR_DB)))
+			return rc;
+		PQclear(r);
+	}
+	for (int id = RQ_STAY_WS_CLEAR; id <= RQ_REACH_WS_FILL; id++) {
+		if (id == RQ_REACH_SUB || id == RQ_REACH_ADD)
+			continue;
+		if ((rc = rq(s, id, &p, &r, ERR_DB)))
+			return rc;
+		PQclear(r);
+	}
 	return 0;
 }
 
@@ -474,17 +549,54 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
 	return 0;
 }
 
-int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+int pg_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+		      int64_t to_day, struct report_reach_list *out)
+{
+	PGresult *r = NULL;
+	struct report_reach *v;
+	int n, i, rc = facts_query(pg(base), RQ_REACHES, ws, owner, from_day, &to_day, &r);
+
+	if (rc)
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	out->v = v;
+	out->n = (size_t)n;
+	for (i = 0; i < n; i++) {
+		v[i].stage_id = pg_col_i64(r, i, 1);
+		v[i].deals = pg_col_i64(r, i, 2);
+		if (!(v[i].reached = strdup(PQgetvalue(r, i, 0)))) {
+			out->n = (size_t)i;
+			report_reach_list_release(out);
+			PQclear(r);
+			return ERR_NOMEM;
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
+int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *from, const char *to,
+		  struct report_sum_list *out)
 {
 	struct pgp p = {.n = 0};
 	PGresult *r = NULL;
-	struct report_sum *v;
-	int n, i, rc;
+	int rc;
 
 	pgp_i64(&p, ws);
 	pgp_i64(&p, owner > 0 ? owner : 0);
-	if ((rc = rq(pg(base), RQ_OWNER_SUMS, &p, &r, ERR_DB)))
+	pgp_text_null(&p, from ? from : "");
+	pgp_text_null(&p, to ? to : "");
+	if ((rc = rq(s, RQ_OWNER_SUMS, &p, &r, ERR_DB)))
 		return rc;
+	return pg_owner_sums_rows(r, out);
+}
+
+int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out)
+{
+	struct report_sum *v;
+	int n, i;
+
 	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
 	for (i = 0; i < n; i++) {
@@ -498,4 +610,9 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct r
 	out->v = v;
 	out->n = (size_t)n;
 	return 0;
+}
+
+int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	return pg_owner_sums(pg(base), ws, owner, NULL, NULL, out);
 }

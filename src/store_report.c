@@ -50,3 +50,12 @@ void report_change_list_release(struct report_change_list *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+void report_reach_list_release(struct report_reach_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].reached);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

@@ -515,6 +515,43 @@ static const char *const migrations[] = {
     "INSERT INTO note_fts (note_fts) VALUES ('delete-all');"
     "INSERT INTO note_fts (rowid, title, body, scope) SELECT id, " NOTE_FTS_ROW(
 	"") " FROM note ORDER BY id;",
+    /*
+     * reports (store_sqlite_report.c): deal_stay, every deal's stage history
+     * as stays numbered in (changed_at, id) order with their start in
+     * seconds, rewritten with the deal's deal_fact row (sq_fact_deal), so
+     * the history reports read integers in key order; deal_fact.reached, the
+     * stages a deal entered, and deal_reach, the number of deals per owner,
+     * day of creation, stages entered and current stage (the funnel).
+     */
+    "CREATE TABLE deal_stay ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  deal_id BIGINT NOT NULL,"
+    "  seq BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  entered BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, deal_id, seq)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
+    "  SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id,"
+    "  h.deal_id ORDER BY h.changed_at, h.id), h.to_stage_id,"
+    "  coalesce(CAST(strftime('%s', h.changed_at) AS INTEGER), 0) FROM stage_history h;"
+    "ALTER TABLE deal_fact ADD COLUMN reached TEXT NOT NULL DEFAULT '';"
+    "UPDATE deal_fact SET reached = coalesce((SELECT group_concat(DISTINCT h.to_stage_id)"
+    "  FROM stage_history h WHERE h.workspace_id = deal_fact.workspace_id"
+    "  AND h.deal_id = deal_fact.deal_id), CAST(stage_id AS TEXT));"
+    "CREATE TABLE deal_reach ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  created_day BIGINT NOT NULL,"
+    "  reached TEXT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  deals BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, owner_id, created_day, reached, stage_id)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+    "  SELECT workspace_id, owner_id, CASE WHEN created >= 0 THEN created / 86400"
+    "  ELSE (created - 86399) / 86400 END AS day, reached, stage_id, count(*) FROM deal_fact"
+    "  GROUP BY workspace_id, owner_id, day, reached, stage_id;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -817,6 +854,14 @@ static const char *const deal_sort_sql[DEAL_SORT_COUNT][2] = {
 	" FROM deal d"                                                                             \
 	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
 	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+/* The same per stage and owner: the per-owner summary. */
+#define OWNER_SUMS_FILTERED                                                                        \
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount),"                                  \
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"                      \
+	" FROM deal d"                                                                             \
+	" JOIN company c ON c.workspace_id = d.workspace_id AND c.id = d.company_id"               \
+	" JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id" DEAL_WHERE
+#define OWNER_SUMS_TAIL " GROUP BY d.stage_id, d.owner_id"
 
 /*
  * A board column (board_cards): the card's fields, row_board_card() reads
@@ -2328,6 +2373,17 @@ static int64_t effective_owner(const struct deal_filter *f, int *none)
 	return f->owner_id ? f->owner_id : f->visible_to;
 }
 
+/* filter_owner sets *owner from f; 1 when f matches no deal, ERR_INVALID without f. */
+static int filter_owner(const struct deal_filter *f, int64_t *owner)
+{
+	int none;
+
+	if (!f)
+		return ERR_INVALID;
+	*owner = effective_owner(f, &none);
+	return none;
+}
+
 /* deal_cond_mask: bit i set when condition deal_cond_sql[i] applies. */
 static unsigned deal_cond_mask(const struct deal_filter *f, int64_t owner)
 {
@@ -2365,7 +2421,13 @@ static int bind_deal_filter(sqlite3_stmt *st, unsigned mask, int64_t ws, int64_t
 }
 
 /* What a statement glued from the deal list's conditions does. */
-enum deal_stmt_kind { DEAL_STMT_LIST, DEAL_STMT_COUNT, DEAL_STMT_SUMMARY, DEAL_STMT_BOARD };
+enum deal_stmt_kind {
+	DEAL_STMT_LIST,
+	DEAL_STMT_COUNT,
+	DEAL_STMT_SUMMARY,
+	DEAL_STMT_BOARD,
+	DEAL_STMT_OWNER_SUMS
+};
 
 /*
  * deal_list_stmt returns the statement of a kind for a condition mask, a sort
@@ -2387,10 +2449,11 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 		return 0;
 	}
 	len = (size_t)snprintf(sql, sizeof(sql), "%s",
-			       kind == DEAL_STMT_COUNT	   ? DEAL_COUNT
-			       : kind == DEAL_STMT_SUMMARY ? SUMMARY_FILTERED
-			       : kind == DEAL_STMT_BOARD   ? BOARD_SELECT DEAL_WHERE
-							   : DEAL_SELECT DEAL_WHERE);
+			       kind == DEAL_STMT_COUNT	      ? DEAL_COUNT
+			       : kind == DEAL_STMT_SUMMARY    ? SUMMARY_FILTERED
+			       : kind == DEAL_STMT_BOARD      ? BOARD_SELECT DEAL_WHERE
+			       : kind == DEAL_STMT_OWNER_SUMS ? OWNER_SUMS_FILTERED
+							      : DEAL_SELECT DEAL_WHERE);
 	for (size_t i = 0; i < DEAL_COND_COUNT; i++)
 		if (mask & 1u << i)
 			len +=
@@ -2402,6 +2465,8 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", SUMMARY_TAIL);
 	else if (kind == DEAL_STMT_BOARD)
 		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", BOARD_TAIL);
+	else if (kind == DEAL_STMT_OWNER_SUMS)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s", OWNER_SUMS_TAIL);
 	if (len >= sizeof(sql))
 		return ERR_DB;
 	sqlite3_finalize(s->deal_stmt[slot]);
@@ -2583,15 +2648,12 @@ static int sqlite_summary(struct store *base, int64_t ws, const struct deal_filt
 	void *v = NULL;
 	size_t n = 0;
 	int64_t owner;
-	int none, by_owner, rc;
+	int by_owner, rc;
 
-	if (!f)
-		return ERR_INVALID;
-	owner = effective_owner(f, &none);
-	if (none) {
+	if ((rc = filter_owner(f, &owner)) != 0) {
 		out->v = NULL;
 		out->n = 0;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	by_owner = owner != 0;
 	if (deal_filter_narrows(f)) {
@@ -2687,6 +2749,32 @@ static int sqlite_board_cards(struct store *base, int64_t ws, const struct deal_
 	out->v = v;
 	out->n = n;
 out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+/* summary_owner_sums: the summary per stage and owner, one query. */
+static int sqlite_summary_owner_sums(struct store *base, int64_t ws, const struct deal_filter *f,
+				     struct report_sum_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	unsigned mask;
+	int64_t owner;
+	int rc;
+
+	if ((rc = filter_owner(f, &owner)) != 0) {
+		out->v = NULL;
+		out->n = 0;
+		return rc < 0 ? rc : 0;
+	}
+	if (!deal_filter_narrows(f)) /* reports: deal_sum, or the close date range */
+		return sq_owner_sums(s, ws, owner, f->close_from, f->close_to, out);
+	mask = deal_cond_mask(f, owner);
+	if ((rc = deal_list_stmt(s, mask, DEAL_SORT_ID, 0, DEAL_STMT_OWNER_SUMS, &st)))
+		return rc;
+	rc = bind_deal_filter(st, mask, ws, owner, f) ? sq_bind_failed(s)
+						      : sq_owner_sums_step(s, st, out);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -2790,6 +2878,8 @@ static const struct store_ops sqlite_ops = {
     .report_closes = sqlite_report_closes,
     .report_stalled_deals = sqlite_report_stalled_deals,
     .report_owner_sums = sqlite_report_owner_sums,
+    .summary_owner_sums = sqlite_summary_owner_sums,
+    .report_reaches = sqlite_report_reaches,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,

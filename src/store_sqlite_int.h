@@ -156,6 +156,17 @@ int sqlite_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int day
 int sqlite_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
 int sqlite_report_rebuild(struct store *base, int64_t ws);
 int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out);
+/*
+ * sq_owner_sums reads the summary per stage and owner of the deals of ws
+ * (owner's only when owner > 0) with close_date in [from, to] ("" or NULL:
+ * unbounded); from deal_sum when unbounded. sq_owner_sums_step reads such
+ * rows (stage, owner, count, amount, expected) from a bound statement.
+ */
+int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			  int64_t to_day, struct report_reach_list *out);
+int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char *from,
+		  const char *to, struct report_sum_list *out);
+int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out);
 int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 			     struct report_sum_list *out);
 int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,

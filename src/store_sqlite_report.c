@@ -45,12 +45,22 @@ enum {
 	RQ_SUM_READ_OWNER,
 	RQ_SUM_MONTHS,
 	RQ_SUM_OWNERS,
+	RQ_SUM_OWNERS_CLOSE,
 	RQ_FACT_DEAL,
 	RQ_FACT_DELETE,
 	RQ_FACT_WS_CLEAR,
 	RQ_FACT_WS_FILL,
 	RQ_CLOSES,
 	RQ_STALLED,
+	RQ_STAY_CLEAR,
+	RQ_STAY_DEAL,
+	RQ_STAY_WS_CLEAR,
+	RQ_STAY_WS_FILL,
+	RQ_REACH_SUB,
+	RQ_REACH_ADD,
+	RQ_REACH_WS_CLEAR,
+	RQ_REACH_WS_FILL,
+	RQ_REACHES,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -78,8 +88,10 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
  * order; a deal without history entered it when it was created.
  */
 #define FACT_FILL                                                                                  \
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, created,"       \
-	" entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"                 \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, reached,"       \
+	" created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"        \
+	" coalesce((SELECT group_concat(DISTINCT h.to_stage_id) FROM stage_history h"              \
+	" WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id), CAST(d.stage_id AS TEXT))," \
 	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
 					   " WHERE h.workspace_id = d.workspace_id AND h.deal_id " \
 					   "= d.id"                                                \
@@ -87,17 +99,33 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 					   "d.created_at)") " FROM deal d"                         \
 							    " WHERE d.workspace_id = ?1"
 
+/*
+ * The deal_stay rows of the history rows h: the deal's stays in the order
+ * the spans are read in, (changed_at, id), numbered from 1.
+ */
+#define STAY_FILL                                                                                  \
+	"INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"                    \
+	" SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.deal_id"             \
+	" ORDER BY h.changed_at, h.id), h.to_stage_id, " SECS(                                     \
+	    "h.changed_at") " FROM stage_history h WHERE h.workspace_id = ?1"
+
+/* The day (since 1970-01-01) of a moment in seconds, rounded down. */
+#define DAY(x) "(CASE WHEN " x " >= 0 THEN " x " / 86400 ELSE (" x " - 86399) / 86400 END)"
+/* The deal_reach key of deal_fact rows f. */
+#define REACH_KEY "f.workspace_id, f.owner_id, " DAY("f.created") ", f.reached, f.stage_id"
+
 static const char *const rq_sql[] = {
     [RQ_DEALS - SQ_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
     [RQ_DEALS_OWNER - SQ_EXT_REPORT] = DEAL_FACTS " AND d.owner_id = ?2 ORDER BY d.id",
-    [RQ_SPANS - SQ_EXT_REPORT] = "SELECT h.deal_id, h.to_stage_id, h.changed_at"
-				 " FROM stage_history h WHERE h.workspace_id = ?1"
-				 " ORDER BY h.deal_id, h.changed_at, h.id",
+    /* the stays (deal_stay) in the order of their primary key: no sort */
+    [RQ_SPANS - SQ_EXT_REPORT] = "SELECT y.deal_id, y.stage_id, y.entered"
+				 " FROM deal_stay y WHERE y.workspace_id = ?1"
+				 " ORDER BY y.deal_id, y.seq",
     [RQ_SPANS_OWNER - SQ_EXT_REPORT] =
-	"SELECT h.deal_id, h.to_stage_id, h.changed_at"
-	" FROM deal d JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
-	" WHERE d.workspace_id = ?1 AND d.owner_id = ?2"
-	" ORDER BY h.deal_id, h.changed_at, h.id",
+	"SELECT y.deal_id, y.stage_id, y.entered FROM deal_fact f"
+	" JOIN deal_stay y ON y.workspace_id = f.workspace_id AND y.deal_id = f.deal_id"
+	" WHERE f.workspace_id = ?1 AND f.owner_id = ?2"
+	" ORDER BY f.deal_id, y.seq",
     [RQ_CHANGES - SQ_EXT_REPORT] =
 	"SELECT c.deal_id, c.field, c.old_value, c.changed_at FROM deal_change c"
 	" WHERE c.workspace_id = ?1 AND c.changed_at >= ?3"
@@ -157,11 +185,19 @@ static const char *const rq_sql[] = {
 				      " sum(expected) FROM deal_sum WHERE workspace_id = ?1"
 				      " AND (?2 = 0 OR owner_id = ?2)"
 				      " GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    /* per stage and owner of the deals with close_date in [?3, ?4] (NULL: unbounded) */
+    [RQ_SUM_OWNERS_CLOSE - SQ_EXT_REPORT] =
+	"SELECT d.stage_id, d.owner_id, count(*), sum(d.amount),"
+	" sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = ?1 AND (?2 = 0 OR d.owner_id = ?2)"
+	" AND (?3 IS NULL OR d.close_date >= ?3) AND (?4 IS NULL OR d.close_date <= ?4)"
+	" GROUP BY d.stage_id, d.owner_id",
     [RQ_FACT_DEAL - SQ_EXT_REPORT] =
 	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, created = excluded.created,"
-		  " entered = excluded.entered",
+		  " amount = excluded.amount, reached = excluded.reached,"
+		  " created = excluded.created, entered = excluded.entered",
     [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
 				       " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
@@ -183,6 +219,31 @@ static const char *const rq_sql[] = {
 	" WHERE s.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
 	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
 	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)",
+    [RQ_STAY_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay"
+				      " WHERE workspace_id = ?1 AND deal_id = ?2",
+    [RQ_STAY_DEAL - SQ_EXT_REPORT] = STAY_FILL " AND h.deal_id = ?2",
+    [RQ_STAY_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay WHERE workspace_id = ?1",
+    [RQ_STAY_WS_FILL - SQ_EXT_REPORT] = STAY_FILL,
+    /* deal_reach: deal ?2 leaves its group (before its facts change), joins its group */
+    [RQ_REACH_SUB - SQ_EXT_REPORT] =
+	"UPDATE deal_reach SET deals = deals - 1"
+	" WHERE (workspace_id, owner_id, created_day, reached, stage_id) IN"
+	" (SELECT " REACH_KEY " FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2)",
+    [RQ_REACH_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", 1 FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2"
+	" ON CONFLICT (workspace_id, owner_id, created_day, reached, stage_id)"
+	" DO UPDATE SET deals = deal_reach.deals + 1",
+    [RQ_REACH_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_reach WHERE workspace_id = ?1",
+    [RQ_REACH_WS_FILL - SQ_EXT_REPORT] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" SELECT " REACH_KEY ", count(*) FROM deal_fact f WHERE f.workspace_id = ?1"
+	" GROUP BY " REACH_KEY,
+    /* the funnel's groups of the deals created on days [?3, ?4); ?2 = 0: every owner */
+    [RQ_REACHES - SQ_EXT_REPORT] =
+	"SELECT reached, stage_id, sum(deals) FROM deal_reach WHERE workspace_id = ?1"
+	" AND (?2 = 0 OR owner_id = ?2) AND created_day >= ?3 AND created_day < ?4"
+	" GROUP BY reached, stage_id HAVING sum(deals) > 0",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -304,7 +365,7 @@ int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner, struct re
 		}
 		ids[n] = sq_col_i64(st, 0);
 		v[n].stage_id = sq_col_i64(st, 1);
-		v[n].from = col_time(st, 2);
+		v[n].from = sq_col_i64(st, 2);
 		v[n].to = REPORT_OPEN_END;
 		n++;
 	}
@@ -503,6 +564,16 @@ out:
 	return rc;
 }
 
+/* run_steps runs the statements steps[0..n) with ?1 ws and ?2 key, up to the first failure. */
+static int run_steps(struct sqlite_store *s, const int *steps, size_t n, int64_t ws, int64_t key)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = run_ws2(s, steps[i], ws, key, 0);
+	return rc;
+}
+
 int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 {
 	/* A bulk write recomputes its workspace's sums once, at sqlite_bulk_flush. */
@@ -522,26 +593,70 @@ int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 
 int sqlite_report_rebuild(struct store *base, int64_t ws)
 {
-	struct sqlite_store *s = sq(base);
-	int rc = run_ws2(s, RQ_SUM_WS_CLEAR, ws, 0, 0);
+	static const int steps[] = {RQ_SUM_WS_CLEAR,   RQ_SUM_WS_FILL,	 RQ_FACT_WS_CLEAR,
+				    RQ_FACT_WS_FILL,   RQ_STAY_WS_CLEAR, RQ_STAY_WS_FILL,
+				    RQ_REACH_WS_CLEAR, RQ_REACH_WS_FILL};
 
-	if (!rc)
-		rc = run_ws2(s, RQ_SUM_WS_FILL, ws, 0, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_FACT_WS_CLEAR, ws, 0, 0);
-	return rc ? rc : run_ws2(s, RQ_FACT_WS_FILL, ws, 0, 0);
+	return run_steps(sq(base), steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 }
 
 /* ---- the maintained deal facts (deal_fact) ---- */
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws2(s, RQ_FACT_DEAL, ws, deal_id, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
+				    RQ_STAY_DEAL};
+
+	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	return run_ws2(s, RQ_FACT_DELETE, ws, deal_id, 0);
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+
+	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+}
+
+int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			  int64_t to_day, struct report_reach_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if ((rc = rq(s, RQ_REACHES, &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, from_day) | sq_bind_i64(st, 4, to_day)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		struct report_reach *g;
+
+		if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		g = &out->v[out->n];
+		if (!(g->reached = strdup(t ? t : ""))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		g->stage_id = sq_col_i64(st, 1);
+		g->deals = sq_col_i64(st, 2);
+		out->n++;
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+out:
+	sq_stmt_done(st);
+	if (rc)
+		report_reach_list_release(out);
+	return rc;
 }
 
 static void row_close(sqlite3_stmt *st, void *out)
@@ -668,9 +783,13 @@ static void row_owner_sum(sqlite3_stmt *st, void *out)
 	g->expected = sq_col_i64(st, 4);
 }
 
-/* read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or owner. */
-static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
-		     struct report_sum_list *out)
+/*
+ * read_sums reads deal_sum grouped per stage and month (RQ_SUM_MONTHS) or
+ * owner, or the deals per stage and owner with a close date in [from, to]
+ * (RQ_SUM_OWNERS_CLOSE).
+ */
+static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner, const char *from,
+		     const char *to, struct report_sum_list *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -678,7 +797,10 @@ static int read_sums(struct sqlite_store *s, int id, int64_t ws, int64_t owner,
 	rc = rq(s, id, &st);
 	if (rc)
 		goto out;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0)) {
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    (id == RQ_SUM_OWNERS_CLOSE ? sq_bind_text_null(st, 3, from ? from : "") |
+					     sq_bind_text_null(st, 4, to ? to : "")
+				       : 0)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
@@ -691,11 +813,25 @@ out:
 
 int sqlite_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
 {
-	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, out);
+	return read_sums(sq(base), RQ_SUM_MONTHS, ws, owner, NULL, NULL, out);
 }
 
 int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 			     struct report_sum_list *out)
 {
-	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, out);
+	return read_sums(sq(base), RQ_SUM_OWNERS, ws, owner, NULL, NULL, out);
+}
+
+int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char *from,
+		  const char *to, struct report_sum_list *out)
+{
+	/* Without a close date range the maintained deal_sum answers. */
+	int ranged = (from && from[0]) || (to && to[0]);
+
+	return read_sums(s, ranged ? RQ_SUM_OWNERS_CLOSE : RQ_SUM_OWNERS, ws, owner, from, to, out);
+}
+
+int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out)
+{
+	return step_rows(s, st, sizeof(*out->v), row_owner_sum, (void **)&out->v, &out->n);
 }

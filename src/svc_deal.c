@@ -498,11 +498,15 @@ static void fold_totals(const struct stage_list *stages, const struct stage_sum_
 		}
 }
 
-/* owners_tx: the summary, then each visible owner's totals (one summary each). */
+/*
+ * owners_tx: the summary, then each visible owner's totals, from one query
+ * of sums per stage and owner (summary_owner_sums).
+ */
 static int owners_tx(struct store *st, const struct actor *a, const struct deal_filter *f,
 		     struct summary *s, struct errinfo *e)
 {
 	struct user_list users = {0};
+	struct report_sum_list sums = {0};
 	struct deal_filter g = *f;
 	struct workspace w;
 	int rc;
@@ -516,25 +520,26 @@ static int owners_tx(struct store *st, const struct actor *a, const struct deal_
 		return fail_std(e, rc, "user");
 	s->owners = calloc(users.n ? users.n : 1, sizeof(*s->owners));
 	if (!s->owners) {
-		user_list_release(&users);
-		return fail_std(e, ERR_NOMEM, "summary");
+		rc = fail_std(e, ERR_NOMEM, "summary");
+		goto out;
 	}
-	for (size_t i = 0; i < users.n && !rc; i++) {
+	if ((rc = st->ops->summary_owner_sums(st, a->workspace_id, &g, &sums))) {
+		rc = fail_std(e, rc, "summary");
+		goto out;
+	}
+	for (size_t i = 0; i < users.n; i++) {
 		const struct user *u = &users.v[i];
-		struct stage_sum_list sums = {0};
 		struct owner_summary *o = &s->owners[s->nowners];
 
-		if ((f->owner_id && f->owner_id != u->id) ||
-		    (g.visible_to && g.visible_to != u->id))
-			continue;
-		g.owner_id = u->id;
-		if ((rc = st->ops->summary(st, a->workspace_id, &g, &sums))) {
-			rc = fail_std(e, rc, "summary");
-			break;
-		}
 		memset(o, 0, sizeof(*o));
-		fold_totals(&s->stages, &sums, &o->t);
-		stage_sum_list_release(&sums);
+		for (size_t j = 0; j < sums.n; j++) {
+			struct stage_sum one_sum = {sums.v[j].stage_id, sums.v[j].deals,
+						    sums.v[j].amount, sums.v[j].expected};
+			struct stage_sum_list one = {&one_sum, 1};
+
+			if (sums.v[j].owner_id == u->id)
+				fold_totals(&s->stages, &one, &o->t);
+		}
 		if (!o->t.won_count && !o->t.lost_count && !o->t.open_count)
 			continue;
 		o->owner_id = u->id;
@@ -542,6 +547,8 @@ static int owners_tx(struct store *st, const struct actor *a, const struct deal_
 		snprintf(o->display_name, sizeof(o->display_name), "%s", u->display_name);
 		s->nowners++;
 	}
+out:
+	report_sum_list_release(&sums);
 	user_list_release(&users);
 	return rc;
 }

@@ -169,6 +169,8 @@ struct inputs {
 	struct report_change_list changes;
 	struct report_sum_list sums; /* the forecast without a stage filter; per owner for facts */
 	struct report_close_list closes; /* with facts: the deals closed in the period */
+	struct report_reach_list reach;	 /* the funnel's groups (load_reaches) */
+	int reaches;			 /* the funnel reads reach, not deals */
 	int facts;			 /* closes or deals hold deal facts only (load_facts) */
 	size_t ndeals;			 /* with facts: the deals the report covers */
 };
@@ -181,6 +183,7 @@ static void inputs_release(struct inputs *x)
 	report_change_list_release(&x->changes);
 	report_sum_list_release(&x->sums);
 	report_close_list_release(&x->closes);
+	report_reach_list_release(&x->reach);
 }
 
 /*
@@ -227,6 +230,42 @@ static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report
 	x->in.deals = x->deals.v;
 	x->in.ndeals = x->deals.n;
 	return 0;
+}
+
+/* day_of returns the day of t (days since 1970-01-01) when t begins a day, else sets *ok to 0. */
+static int64_t day_of(int64_t t, int *ok)
+{
+	int64_t d = t / REPORT_DAY - (t % REPORT_DAY < 0);
+
+	if (t == INT64_MIN || t == INT64_MAX)
+		return t == INT64_MIN ? INT64_MIN : INT64_MAX;
+	if (d * REPORT_DAY != t)
+		*ok = 0;
+	return d;
+}
+
+/*
+ * load_reaches reads the funnel without a stage filter from the groups the
+ * store keeps (report_reaches: deals per owner, day of creation, stages
+ * entered and current stage), when the period is whole days (dates, as the
+ * API and CLI give it); returns 1 when it did not apply. The per stage and
+ * owner sums give the number of deals covered.
+ */
+static int load_reaches(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
+			struct inputs *x, struct errinfo *e)
+{
+	int ok = 1, rc;
+	int64_t from = day_of(r->from, &ok), to = day_of(r->to, &ok);
+
+	if (r->q.kind != REPORT_FUNNEL || r->q.stage_id || !ok || !st->ops->report_reaches ||
+	    !st->ops->report_owner_sums)
+		return 1;
+	x->reaches = 1;
+	if ((rc = st->ops->report_owner_sums(st, ws, owner, &x->sums)))
+		return fail_std(e, rc, "report");
+	for (size_t i = 0; i < x->sums.n; i++)
+		x->ndeals += (size_t)x->sums.v[i].deals;
+	return fail_std(e, st->ops->report_reaches(st, ws, owner, from, to, &x->reach), "report");
 }
 
 static int load_inputs(struct store *st, const struct actor *a, struct report_result *r,
@@ -279,6 +318,8 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 	}
 	if (uses_facts(st, q))
 		return load_facts(st, w.id, owner, r, x, e);
+	if ((rc = load_reaches(st, w.id, owner, r, x, e)) != 1)
+		return rc;
 	if ((rc = st->ops->report_deals(st, w.id, owner, &x->deals)))
 		return fail_std(e, rc, "report");
 	if (need_spans && (rc = st->ops->report_spans(st, w.id, owner, &x->spans)))
@@ -372,7 +413,7 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 	memset(&x, 0, sizeof(x));
 	if ((rc = load_inputs(st, a, r, &x, e)))
 		goto out;
-	r->ndeals = x.facts ? x.ndeals : x.in.ndeals;
+	r->ndeals = x.facts || x.reaches ? x.ndeals : x.in.ndeals;
 	switch (r->q.kind) {
 	case REPORT_WIN_RATE:
 	case REPORT_CYCLE_LENGTH:
@@ -394,7 +435,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		r->bottleneck = rc ? -1 : report_bottleneck(r->times, r->ntimes);
 		break;
 	case REPORT_FUNNEL:
-		rc = report_funnel(&x.in, r->from, r->to, &r->funnel, &r->nfunnel);
+		rc = x.reaches ? report_funnel_groups(&x.in, x.reach.v, x.reach.n, &r->funnel,
+						      &r->nfunnel)
+			       : report_funnel(&x.in, r->from, r->to, &r->funnel, &r->nfunnel);
 		break;
 	case REPORT_STALLED:
 		rc = stalled_report(st, a, r, &x, e);

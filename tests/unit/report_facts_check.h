@@ -4,7 +4,11 @@
  * (report_closes, report_stalled_deals, report_owner_sums) equal a replay of
  * the stage history the reports did before (report_deals, report_spans and
  * report.c), after random creates, moves (some out of time order, some at
- * the same second), edits, deletes and history imports.
+ * the same second), edits, deletes, trash and restore, and history imports;
+ * that the stays report_spans reads (deal_stay) are each deal's stage
+ * history in (changed_at, id) order; that the funnel from the groups kept
+ * (report_reaches) equals the funnel replayed; and that summary_owner_sums
+ * equals one summary per owner.
  */
 #ifndef LITECRM_REPORT_FACTS_CHECK_H
 #define LITECRM_REPORT_FACTS_CHECK_H
@@ -140,6 +144,16 @@ static void fc_import(struct fc *f, int64_t id)
 	}
 }
 
+/* fc_trash moves a deal to the trash and, mostly, back. */
+static void fc_trash(struct fc *f, size_t k)
+{
+	cr_assert_eq(f->db->ops->deal_trash(f->db, f->ws, f->ids[k], 0, "2026-11-27T00:00:00Z"), 0);
+	if (fc_rand(f) % 4)
+		cr_assert_eq(f->db->ops->deal_untrash(f->db, f->ws, f->ids[k]), 0);
+	else
+		f->ids[k] = f->ids[--f->nids];
+}
+
 static void fc_delete(struct fc *f, size_t k)
 {
 	cr_assert_eq(f->db->ops->deal_delete(f->db, f->ws, f->ids[k]), 0);
@@ -177,6 +191,68 @@ static int fc_cmp_sum(const void *a, const void *b)
 	return x->owner_id < y->owner_id ? -1 : x->owner_id > y->owner_id;
 }
 
+/* fc_check_stays: the stays read are each deal's history, in order, in seconds. */
+static void fc_check_stays(struct fc *f, const struct report_deal_list *deals,
+			   const struct report_span_list *spans)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < deals->n; i++) {
+		struct history_list h = {0};
+
+		cr_assert_eq(f->db->ops->history_list(f->db, f->ws, deals->v[i].id, &h), 0);
+		for (size_t k = 0; k < h.n; k++, j++) {
+			int64_t t = 0;
+
+			cr_assert_lt(j, spans->n, "deal %lld: stay %zu missing",
+				     (long long)deals->v[i].id, k);
+			cr_assert_eq(report_time_parse(h.v[k].changed_at, &t), 0);
+			cr_assert_eq(spans->deal_id[j], deals->v[i].id);
+			cr_assert_eq(spans->v[j].stage_id, h.v[k].to_stage_id, "deal %lld stay %zu",
+				     (long long)deals->v[i].id, k);
+			cr_assert_eq(spans->v[j].from, t, "deal %lld stay %zu",
+				     (long long)deals->v[i].id, k);
+		}
+		history_list_release(&h);
+	}
+	cr_assert_eq(j, spans->n, "%zu stays, %zu history rows", spans->n, j);
+}
+
+/* fc_check_owner_sums: summary_owner_sums equals one summary per owner, under filter g. */
+static void fc_check_owner_sums(struct fc *f, struct deal_filter *g)
+{
+	struct report_sum_list all = {0};
+	size_t seen = 0;
+
+	cr_assert_eq(f->db->ops->summary_owner_sums(f->db, f->ws, g, &all), 0);
+	for (int o = 0; o < FC_OWNERS; o++) {
+		struct deal_filter one = *g;
+		struct stage_sum_list sums = {0};
+
+		if (g->owner_id && g->owner_id != f->owners[o])
+			continue;
+		one.owner_id = f->owners[o];
+		cr_assert_eq(f->db->ops->summary(f->db, f->ws, &one, &sums), 0);
+		for (size_t i = 0; i < sums.n; i++) {
+			size_t k;
+
+			for (k = 0; k < all.n; k++)
+				if (all.v[k].owner_id == f->owners[o] &&
+				    all.v[k].stage_id == sums.v[i].stage_id)
+					break;
+			cr_assert_lt(k, all.n, "owner %d stage %lld missing", o,
+				     (long long)sums.v[i].stage_id);
+			cr_assert_eq(all.v[k].deals, sums.v[i].count);
+			cr_assert_eq(all.v[k].amount, sums.v[i].amount);
+			cr_assert_eq(all.v[k].expected, sums.v[i].expected);
+			seen++;
+		}
+		stage_sum_list_release(&sums);
+	}
+	cr_assert_eq(seen, all.n);
+	report_sum_list_release(&all);
+}
+
 /* fc_compare checks the facts against the replay, for one owner filter, period and now. */
 static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, int64_t now)
 {
@@ -211,6 +287,7 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 	in.span_deal = spans.deal_id;
 	in.nspans = spans.n;
 	in.now = now;
+	fc_check_stays(f, &deals, &spans);
 	report_history_spans(spans.deal_id, spans.v, spans.n);
 	report_input_link(&in);
 
@@ -252,6 +329,34 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 	}
 	cr_assert_eq(k, stalled.n, "stalled: %zu from the facts, %zu from the history", stalled.n,
 		     k);
+
+	/* the funnel from the groups kept (deal_reach), for whole days */
+	if ((from == INT64_MIN || from % REPORT_DAY == 0) &&
+	    (to == INT64_MAX || to % REPORT_DAY == 0)) {
+		struct report_reach_list reach = {0};
+		struct report_funnel *fa = NULL, *fb = NULL;
+		size_t na = 0, nb = 0;
+
+		cr_assert_eq(
+		    db->ops->report_reaches(db, f->ws, owner,
+					    from == INT64_MIN ? INT64_MIN : from / REPORT_DAY,
+					    to == INT64_MAX ? INT64_MAX : to / REPORT_DAY, &reach),
+		    0);
+		cr_assert_eq(report_funnel(&in, from, to, &fa, &na), 0);
+		cr_assert_eq(report_funnel_groups(&in, reach.v, reach.n, &fb, &nb), 0);
+		cr_assert_eq(na, nb);
+		for (i = 0; i < na; i++) {
+			cr_assert_eq(fa[i].stage_id, fb[i].stage_id);
+			cr_assert_eq(fa[i].reached, fb[i].reached, "funnel %zu reached", i);
+			cr_assert_eq(fa[i].advanced, fb[i].advanced, "funnel %zu advanced", i);
+			cr_assert_eq(fa[i].won, fb[i].won, "funnel %zu won", i);
+			cr_assert_eq(fa[i].lost, fb[i].lost, "funnel %zu lost", i);
+			cr_assert_eq(fa[i].open, fb[i].open, "funnel %zu open", i);
+		}
+		free(fa);
+		free(fb);
+		report_reach_list_release(&reach);
+	}
 
 	/* count, amount and expected per stage and owner */
 	for (i = 0; i < in.ndeals; i++) {
@@ -347,6 +452,8 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 				fc_edit(&f, f.ids[k]);
 			else if (op < 9)
 				fc_import(&f, f.ids[k]);
+			else if (fc_rand(&f) % 2)
+				fc_trash(&f, k);
 			else
 				fc_delete(&f, k);
 		}
@@ -356,6 +463,19 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 		fc_compare(&f, f.owners[round % FC_OWNERS], FC_T0 + 30 * 86400, FC_T0 + 250 * 86400,
 			   FC_T0 + 260 * 86400);
 		fc_compare(&f, 0, FC_T0, FC_T0 + 1, FC_T0 + 100 * 86400);
+		{
+			struct deal_filter g;
+
+			deal_filter_init(&g);
+			fc_check_owner_sums(&f, &g);
+			g.owner_id = f.owners[round % FC_OWNERS];
+			fc_check_owner_sums(&f, &g);
+			deal_filter_init(&g);
+			snprintf(g.close_from, sizeof(g.close_from), "2026-03-01");
+			fc_check_owner_sums(&f, &g);
+			g.amount_min = 300000; /* a deal-list filter */
+			fc_check_owner_sums(&f, &g);
+		}
 	}
 }
 
