@@ -44,6 +44,19 @@ const SUMS =
   "SELECT d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), ''), count(*), sum(d.amount)" +
   ' FROM deal d GROUP BY 1, 2, 3, 4';
 const SUM_ROWS = 'SELECT workspace_id, stage_id, owner_id, close_month, deals, amount FROM deal_sum WHERE deals <> 0';
+// The history reports' stays (deal_stay) and funnel groups (deal_reach), recomputed.
+const STAYS =
+  'SELECT h.workspace_id, h.deal_id, row_number() OVER (PARTITION BY h.workspace_id, h.deal_id ORDER BY h.changed_at, h.id),' +
+  " h.to_stage_id, coalesce(CAST(strftime('%s', h.changed_at) AS INTEGER), 0) FROM stage_history h";
+const STAY_ROWS = 'SELECT workspace_id, deal_id, seq, stage_id, entered FROM deal_stay';
+const REACH =
+  'SELECT workspace_id, owner_id, CASE WHEN created >= 0 THEN created / 86400 ELSE (created - 86399) / 86400 END,' +
+  ' reached, stage_id, count(*) FROM deal_fact GROUP BY 1, 2, 3, 4, 5';
+const REACH_ROWS = 'SELECT workspace_id, owner_id, created_day, reached, stage_id, deals FROM deal_reach WHERE deals <> 0';
+const same = (db, a, b, what) => {
+  assert.equal(sql(db, `SELECT count(*) FROM (${a} EXCEPT ${b})`), '0', `${what}: rows missing`);
+  assert.equal(sql(db, `SELECT count(*) FROM (${b} EXCEPT ${a})`), '0', `${what}: rows too many`);
+};
 const INDEXES = "SELECT group_concat(name || ':' || sql, '\n') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)";
 
 describe('a large deal import (SQLite bulk mode)', () => {
@@ -91,6 +104,8 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACT_ROWS} EXCEPT ${FACTS})`), '0', 'a fact row without its deal');
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0', 'deal_sum misses deals');
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUM_ROWS} EXCEPT ${SUMS})`), '0', 'deal_sum counts deals twice');
+    same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
+    same(srv.db, REACH, REACH_ROWS, 'deal_reach');
     // The updated deals moved to closed_won: their fact row entered the stage with the update.
     const moved = sql(
       srv.db,
@@ -111,6 +126,8 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACTS} EXCEPT ${FACT_ROWS})`), '0');
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACT_ROWS} EXCEPT ${FACTS})`), '0');
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0');
+    same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
+    same(srv.db, REACH, REACH_ROWS, 'deal_reach');
     assert.equal(sql(srv.db, INDEXES), indexes);
   });
 });
