@@ -98,6 +98,7 @@ struct mig {
 	int bulk;		 /* the target has the copy_* ops */
 	struct trash_list trash; /* the source's trash, moved back for the copy */
 	char now[TS_LEN];	 /* when the copy started (citations' time) */
+	int64_t note_base;	 /* in bulk: a note's new id is its old one plus this */
 };
 
 /*
@@ -277,48 +278,109 @@ static int copy_contacts(struct mig *m)
 #define PAGE	  500
 #define DEAL_PAGE 2000 /* deals are read by offset: fewer, larger pages */
 
-static int copy_notes(struct mig *m)
+/*
+ * each_note_page calls fn with every page of the notes of ws in st, company by
+ * company (the ids in co[0..nco)): a list by company reads an index, where
+ * paging through the whole workspace by offset reads it again for every page.
+ */
+static int each_note_page(struct store *st, int64_t ws, const int64_t *co, size_t nco,
+			  int (*fn)(struct note_list *l, void *arg), void *arg)
 {
 	struct note_filter f = {0};
 	struct note_list l = {0};
-	struct note *n = NULL;
-	size_t i;
+	size_t got;
 	int rc = 0;
 
-	n = malloc(sizeof(*n));
-	if (!n)
-		return fail(m, ERR_NOMEM, "notes");
-	for (f.limit = PAGE, f.offset = 0;; f.offset += PAGE) {
-		if ((rc = m->src->ops->note_list(m->src, m->sws, &f, &l)))
-			break;
-		struct batch b = {0};
-
-		if (m->bulk)
-			rc = batch_begin(m, &b, STORE_COPY_NOTE, l.n, 1);
-		for (i = 0; i < l.n && !rc; i++) {
-			*n = l.v[i];
-			n->id = m->bulk ? ++b.next : 0;
-			n->workspace_id = m->dws;
-			n->company_id = idmap_get(&m->companies, n->company_id);
-			n->author_id = idmap_get(&m->users, n->author_id);
-			if (!(rc = m->bulk ? m->dst->ops->copy_put(m->dst, n)
-					   : m->dst->ops->note_create(m->dst, n)))
-				rc = idmap_put(&m->notes, l.v[i].id, n->id);
-			l.v[i].id = n->id; /* for the tags below */
-			l.v[i].workspace_id = m->dws;
+	for (size_t c = 0; c < nco && !rc; c++) {
+		f.company_id = co[c];
+		for (f.limit = PAGE, f.offset = 0; !rc; f.offset += PAGE) {
+			if ((rc = st->ops->note_list(st, ws, &f, &l)))
+				break;
+			rc = fn(&l, arg);
+			got = l.n;
+			note_list_release(&l);
+			if (got < PAGE)
+				break;
 		}
-		rc = batch_end(&b, rc);
-		if (m->bulk && !rc)
-			rc = batch_begin(m, &b, STORE_COPY_NOTE_TAGS, 0, 0);
-		for (i = 0; m->bulk && i < l.n && !rc; i++)
-			rc = m->dst->ops->copy_put(m->dst, &l.v[i]);
-		rc = batch_end(&b, rc);
-		i = l.n;
-		note_list_release(&l);
-		if (rc || i < PAGE)
-			break;
 	}
-	free(n);
+	return rc;
+}
+
+static int note_max_id(struct note_list *l, void *arg)
+{
+	int64_t *max = arg;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].id > *max)
+			*max = l->v[i].id;
+	return 0;
+}
+
+static int note_count(struct note_list *l, void *arg)
+{
+	*(int64_t *)arg += (int64_t)l->n;
+	return 0;
+}
+
+/*
+ * note_page writes one page of notes. In bulk, a note's new id is its old id
+ * plus note_base (the block reserved for them): the order of ids, which
+ * orders search results, stays the source's.
+ */
+static int note_page(struct note_list *l, void *arg)
+{
+	struct mig *m = arg;
+	struct batch b = {0};
+	int tags = 0, rc = 0;
+
+	if (m->bulk && (rc = batch_begin(m, &b, STORE_COPY_NOTE, 0, 0)))
+		return rc;
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		struct note *n = &l->v[i];
+		int64_t old = n->id;
+
+		n->id = m->bulk ? old + m->note_base : 0;
+		n->workspace_id = m->dws;
+		n->company_id = idmap_get(&m->companies, n->company_id);
+		n->author_id = idmap_get(&m->users, n->author_id);
+		if (!(rc = m->bulk ? m->dst->ops->copy_put(m->dst, n)
+				   : m->dst->ops->note_create(m->dst, n)))
+			rc = idmap_put(&m->notes, old, n->id);
+		tags |= n->ntags > 0;
+	}
+	rc = batch_end(&b, rc);
+	if (!m->bulk || !tags || rc)
+		return rc;
+	if (!(rc = batch_begin(m, &b, STORE_COPY_NOTE_TAGS, 0, 0)))
+		for (size_t i = 0; i < l->n && !rc; i++)
+			rc = m->dst->ops->copy_put(m->dst, &l->v[i]);
+	return batch_end(&b, rc);
+}
+
+/* source_company_ids gives the source's company ids (the keys of the company map). */
+static int64_t *source_company_ids(struct mig *m)
+{
+	int64_t *v = malloc((m->companies.n + 1) * sizeof(*v));
+
+	for (size_t i = 0; v && i < m->companies.n; i++)
+		v[i] = m->companies.v[i].from;
+	return v;
+}
+
+static int copy_notes(struct mig *m)
+{
+	int64_t *co = source_company_ids(m), max = 0;
+	size_t nco = m->companies.n;
+	int rc = co ? 0 : ERR_NOMEM;
+
+	if (!rc && m->bulk) {
+		rc = each_note_page(m->src, m->sws, co, nco, note_max_id, &max);
+		if (!rc && max > 0)
+			rc = m->dst->ops->copy_reserve(m->dst, STORE_COPY_NOTE, max, &m->note_base);
+	}
+	if (!rc && (!m->bulk || max > 0))
+		rc = each_note_page(m->src, m->sws, co, nco, note_page, m);
+	free(co);
 	return rc ? fail(m, rc, "notes") : 0;
 }
 
@@ -681,8 +743,6 @@ static int count_side(struct store *st, int64_t ws, int64_t out[C_COUNT])
 	struct company_filter cf = {0};
 	struct company_list companies = {0};
 	struct contact_list contacts = {0};
-	struct note_filter nf = {0};
-	struct note_list notes = {0};
 	struct report_span_list spans = {0};
 	struct report_deal_list deals = {0};
 	struct trash_list trash = {0};
@@ -705,14 +765,22 @@ static int count_side(struct store *st, int64_t ws, int64_t out[C_COUNT])
 	if ((rc = st->ops->contact_list(st, ws, 0, &contacts)))
 		goto out;
 	out[C_CONTACTS] = (int64_t)contacts.n;
-	for (nf.limit = PAGE;; nf.offset += PAGE) {
-		if ((rc = st->ops->note_list(st, ws, &nf, &notes)))
+	if (st->ops->copy_count) {
+		if ((rc = st->ops->copy_count(st, STORE_COPY_NOTE, ws, &out[C_NOTES])))
 			goto out;
-		out[C_NOTES] += (int64_t)notes.n;
-		i = notes.n;
-		note_list_release(&notes);
-		if (i < PAGE)
-			break;
+	} else {
+		int64_t *co = malloc((companies.n + 1) * sizeof(*co));
+
+		if (!co) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < companies.n; i++)
+			co[i] = companies.v[i].id;
+		rc = each_note_page(st, ws, co, companies.n, note_count, &out[C_NOTES]);
+		free(co);
+		if (rc)
+			goto out;
 	}
 	if ((rc = st->ops->report_spans(st, ws, 0, &spans)))
 		goto out;
