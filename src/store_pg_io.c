@@ -199,12 +199,27 @@ static int copy_flush(struct pg_store *s)
 	return 0;
 }
 
-int pg_copy_reserve(struct store *base, int kind, int64_t n, int64_t *out)
+/* one_i64 runs sql with $1 = arg, which answers one row of one integer, into *out. */
+static int one_i64(struct pg_store *s, const char *sql, int64_t arg, int64_t *out)
 {
-	char sql[160], num[24];
+	char num[24];
 	const char *v[1] = {num};
 	PGresult *r;
 	int rc = 0;
+
+	snprintf(num, sizeof(num), "%lld", (long long)arg);
+	r = PQexecParams(s->conn, sql, 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		rc = copy_error(s, r, ERR_DB);
+	else
+		*out = pg_col_i64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+int pg_copy_reserve(struct store *base, int kind, int64_t n, int64_t *out)
+{
+	char sql[200];
 
 	if (kind < 0 || kind >= STORE_COPY_KINDS || !copy_kinds[kind].has_id || n < 0)
 		return ERR_INVALID;
@@ -214,14 +229,7 @@ int pg_copy_reserve(struct store *base, int kind, int64_t n, int64_t *out)
 	    "SELECT setval(s, nextval(s) - 1 + greatest($1::bigint, 1)) - greatest($1::bigint, 1)"
 	    " FROM pg_get_serial_sequence('%s', 'id') AS s",
 	    copy_kinds[kind].table);
-	snprintf(num, sizeof(num), "%lld", (long long)n);
-	r = PQexecParams(pg(base)->conn, sql, 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-		rc = copy_error(pg(base), r, ERR_DB);
-	else
-		*out = pg_col_i64(r, 0, 0);
-	PQclear(r);
-	return rc;
+	return one_i64(pg(base), sql, n, out);
 }
 
 int pg_copy_begin(struct store *base, int kind)
@@ -435,21 +443,11 @@ int pg_copy_end(struct store *base)
 
 int pg_copy_count(struct store *base, int kind, int64_t ws, int64_t *n)
 {
-	char sql[160], num[24];
-	const char *v[1] = {num};
-	PGresult *r;
-	int rc = 0;
+	char sql[160];
 
 	if (kind < 0 || kind >= STORE_COPY_KINDS)
 		return ERR_INVALID;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE workspace_id = $1::bigint",
 		 copy_kinds[kind].table);
-	snprintf(num, sizeof(num), "%lld", (long long)ws);
-	r = PQexecParams(pg(base)->conn, sql, 1, NULL, v, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-		rc = copy_error(pg(base), r, ERR_DB);
-	else
-		*n = pg_col_i64(r, 0, 0);
-	PQclear(r);
-	return rc;
+	return one_i64(pg(base), sql, ws, n);
 }
