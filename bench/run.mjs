@@ -741,6 +741,9 @@ function backendScenarios(base, token, ids) {
 
 const SEARCH_CONNECTIONS = 4;
 
+// fmtRps: req/s, with a decimal below 10 (a slow scenario's few requests).
+const fmtRps = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : '-');
+
 // drain waits until the server has answered what a wrk run left queued: a
 // request sent now is served after them.
 async function drain(base, token) {
@@ -797,9 +800,9 @@ async function backends(ctx) {
       ['scenario', 'SQLite req/s', 'p50 ms', 'p99 ms', 'PG req/s', 'p50 ms', 'p99 ms', 'PG/SQLite req/s', 'p50'],
       side.sqlite.scenarios.map((s) => [
         s.name,
-        m('sqlite', s.key, 'rps').toFixed(0), fmtMs(m('sqlite', s.key, 'p50')), fmtMs(m('sqlite', s.key, 'p99')),
-        m('pg', s.key, 'rps').toFixed(0), fmtMs(m('pg', s.key, 'p50')), fmtMs(m('pg', s.key, 'p99')),
-        (median(res.pg[s.key].map((x, i) => x.rps / res.sqlite[s.key][i].rps))).toFixed(2),
+        fmtRps(m('sqlite', s.key, 'rps')), fmtMs(m('sqlite', s.key, 'p50')), fmtMs(m('sqlite', s.key, 'p99')),
+        fmtRps(m('pg', s.key, 'rps')), fmtMs(m('pg', s.key, 'p50')), fmtMs(m('pg', s.key, 'p99')),
+        median(res.pg[s.key].map((x, i) => x.rps / res.sqlite[s.key][i].rps)).toFixed(3),
         (m('pg', s.key, 'p50') / m('sqlite', s.key, 'p50')).toFixed(2),
       ]),
     );
@@ -807,10 +810,10 @@ async function backends(ctx) {
     console.log(`\ntwo servers on one PostgreSQL against one, ${opt.connections} connections in all (${opt.runs} x ${opt.duration} s, medians)\n`);
     printTable(
       ['load', 'one req/s', 'p99 ms', 'two req/s (sum)', 'p99 ms (worse)', 'two/one'],
-      two.rows.map((t) => [t.name, median(t.one.map((x) => x.rps)).toFixed(0), fmtMs(median(t.one.map((x) => x.p99))),
-        median(t.two.map((x) => x.rps)).toFixed(0), fmtMs(median(t.two.map((x) => x.p99))), median(t.two.map((x, i) => x.rps / t.one[i].rps)).toFixed(2)]),
+      two.rows.map((t) => [t.name, fmtRps(median(t.one.map((x) => x.rps))), fmtMs(median(t.one.map((x) => x.p99))),
+        fmtRps(median(t.two.map((x) => x.rps))), fmtMs(median(t.two.map((x) => x.p99))), median(t.two.map((x, i) => x.rps / t.one[i].rps)).toFixed(2)]),
     );
-    console.log(`\nerrors (non-2xx and socket, all runs): ${errors}`);
+    console.log(`\nerrors (non-2xx and socket, including wrk's 5 s timeouts; all runs): ${errors}`);
     if (errors) failed = true;
   } finally {
     for (const s of servers.splice(0)) {
