@@ -6,6 +6,8 @@
 //   bench/run --smoke      1,000 deals, one 1 s run each; exit 1 on any error
 //   bench/run --soak S     the mixed load at 70% of its maximum rate for S seconds
 //   bench/run --count      instruction counts (callgrind) of each request x 1,000
+//   bench/run --pg         SQLite against PostgreSQL (a throw-away cluster), and two
+//                          servers on one PostgreSQL against one
 //
 // It builds nothing: it runs $LITECRM_BIN or ./litecrm (`make bench` builds
 // first). Everything listens on 127.0.0.1 only.
@@ -40,6 +42,13 @@ const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [
                      for SECONDS: errors, p99 and resident memory every 30 s
   --count            instruction counts (valgrind callgrind) of serving each
                      scenario's request 1,000 times
+  --pg, --backends sqlite,pg
+                     both backends: start a throw-away PostgreSQL 15 cluster
+                     (scripts/pg-test-cluster.sh), copy the workspace into it
+                     with \`litecrm migrate\` (timed), run deal by id, list,
+                     summary and note search on a server on each, interleaved,
+                     with the PostgreSQL/SQLite ratios; then two servers on the
+                     PostgreSQL database against one (req/s ratio)
   --deals N          deals to generate (default 1000000); companies N/50,
                      5 history rows and 1 note per deal
   --notes N          notes to generate (default: one per deal)
@@ -76,6 +85,7 @@ const opt = {
   smoke: false,
   soak: 0,
   count: false,
+  pg: false,
   mode: 'full',
 };
 
@@ -97,6 +107,13 @@ function parseArgs(argv) {
         break;
       case '--soak': opt.soak = num(i++, a); opt.mode = 'soak'; break;
       case '--count': opt.count = true; opt.mode = 'count'; break;
+      case '--pg': opt.pg = true; break;
+      case '--backends': {
+        const v = (argv[++i] || '').split(',').sort().join(',');
+        if (v === 'pg,sqlite') opt.pg = true;
+        else if (v !== 'sqlite') die(`--backends: 'sqlite' or 'sqlite,pg', not '${argv[i]}'`, 2);
+        break;
+      }
       case '--deals': opt.deals = num(i++, a); break;
       case '--notes': opt.notes = num(i++, a); break;
       case '--owners': opt.owners = num(i++, a); break;
@@ -691,6 +708,194 @@ async function count(ctx) {
 
 // ---- main ----
 
+// ---- both backends (--pg) ----
+
+// pgCluster starts a throw-away PostgreSQL cluster as the tests do
+// (scripts/pg-test-cluster.sh: initdb with a UTF-8 locale into a temporary
+// folder, a private socket folder, no TCP; as the user 'postgres' when run as
+// root) and returns its URL and a stop function.
+function pgCluster() {
+  const script = path.join(ROOT, 'scripts', 'pg-test-cluster.sh');
+  const r = spawnSync(script, ['start'], { encoding: 'utf8' });
+  if (r.status !== 0) die(`cannot start a PostgreSQL cluster:\n${r.stdout}${r.stderr}`);
+  const url = r.stdout.trim();
+  const dir = r.stderr.trim().split('\n').pop();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    spawnSync(script, ['stop', dir], { encoding: 'utf8' });
+  };
+  process.on('exit', stop); // even when the run dies
+  return { url, dir, stop };
+}
+
+// idRange finds the lowest and highest deal id of the server's workspace.
+async function idRange(base, token) {
+  const first = await getJson(base, token, '/api/v1/deals?limit=1&sort=id&order=asc');
+  const last = await getJson(base, token, '/api/v1/deals?limit=1&sort=id&order=desc');
+  const ids = { min: first.json.items?.[0]?.id, max: last.json.items?.[0]?.id };
+  if (!ids.min || !ids.max) throw new Error(`${base}: cannot find the deal id range`);
+  return ids;
+}
+
+// backendScenarios: the read scenarios run on each backend.
+function backendScenarios(base, token, ids) {
+  const auth = `Authorization: Bearer ${token}`;
+  const list = `/api/v1/deals?owner=${ownerName(Math.min(6, opt.owners - 1))}&stage=value_proposition&limit=50`;
+  const search = (q) => `${base}/api/v1/search?kind=note&limit=20&q=${encodeURIComponent(q)}`;
+  return [
+    { key: 'get', name: 'one deal by id (random)', url: base + '/api/v1/deals/1', headers: [auth], script: IDS_LUA, scriptArgs: [ids.min, ids.max, 42] },
+    { key: 'list', name: 'list 50, owner+stage', url: base + list, headers: [auth] },
+    { key: 'summary', name: 'summary', url: base + '/api/v1/reports/summary', headers: [auth] },
+    // Slow on PostgreSQL (a scan of every note): few connections, so that a
+    // run leaves a short queue behind.
+    { key: 'zh2', name: 'note search, zh 2 chars (預算) *', url: search('預算'), headers: [auth], connections: SEARCH_CONNECTIONS, threads: 1 },
+    { key: 'en', name: 'note search, en word (pilot) *', url: search('pilot'), headers: [auth], connections: SEARCH_CONNECTIONS, threads: 1 },
+  ];
+}
+
+const SEARCH_CONNECTIONS = 4;
+
+// fmtRps: req/s, with a decimal below 10 (a slow scenario's few requests).
+const fmtRps = (x) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(1) : x.toFixed(0)) : '-');
+
+// drain waits until the server has answered what a wrk run left queued: a
+// request sent now is served after them.
+async function drain(base, token) {
+  await getJson(base, token, '/api/v1/me');
+}
+
+// migrateTimed copies the workspace into PostgreSQL with `litecrm migrate`,
+// prints its verification and returns its wall-clock seconds.
+function migrateTimed(db, url) {
+  log(`litecrm migrate --from ${db} --to ${url}`);
+  const r = run(BIN, ['migrate', '--from', db, '--to', url]);
+  for (const line of r.stdout.trimEnd().split('\n')) log(`  ${line}`);
+  if (!/verification: ok/.test(r.stdout)) die('the migration did not verify');
+  return r.secs;
+}
+
+async function backends(ctx) {
+  const { db, dir, counts, servers } = ctx;
+  const pgc = pgCluster();
+  let failed = false;
+  try {
+    const migrateSecs = migrateTimed(db, pgc.url);
+    const side = {};
+    for (const [name, target] of [['sqlite', db], ['pg', pgc.url]]) {
+      const srv = await startServe(target, [], path.join(dir, `serve-${name}.log`));
+      servers.push(srv);
+      const base = `http://127.0.0.1:${srv.port}`;
+      const token = await login(base, 'bench', 'admin');
+      side[name] = { srv, base, token, scenarios: backendScenarios(base, token, await idRange(base, token)) };
+    }
+    const keys = side.sqlite.scenarios.map((s) => s.key);
+    const res = { sqlite: {}, pg: {} };
+    let errors = 0;
+    if (opt.mode === 'full') for (const b of ['sqlite', 'pg']) for (const s of side[b].scenarios) await wrk(s.url, { ...s, duration: 1 });
+    for (let r = 0; r < opt.runs; r++)
+      for (const [i, key] of keys.entries())
+        for (const b of ['sqlite', 'pg']) {
+          const s = side[b].scenarios[i];
+          const w = await wrk(s.url, { ...s, duration: opt.duration });
+          await drain(side[b].base, side[b].token);
+          (res[b][key] ||= []).push(w);
+          errors += w.non2xx + w.socketErrors;
+          log(`run ${r + 1}/${opt.runs} ${key} on ${b}: ${w.rps.toFixed(0)} req/s p50 ${w.p50} ms p99 ${w.p99} ms errors ${w.non2xx + w.socketErrors}`);
+        }
+    const two = await twoServers({ ...ctx, url: pgc.url, side });
+    errors += two.errors;
+
+    const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+    console.log(`\nlitecrm on SQLite and PostgreSQL ${pgVersion()}: ${counts.deals.toLocaleString('en')} deals, ${counts.notes.toLocaleString('en')} notes; ` +
+      `${os.cpus().length} cores, load average ${load}; wrk -t${opt.threads} -c${opt.connections}, ${opt.runs} x ${opt.duration} s, medians`);
+    console.log(`litecrm migrate to PostgreSQL: ${migrateSecs.toFixed(1)} s\n`);
+    const m = (b, k, f) => median(res[b][k].map((x) => x[f]));
+    printTable(
+      ['scenario', 'SQLite req/s', 'p50 ms', 'p99 ms', 'PG req/s', 'p50 ms', 'p99 ms', 'PG/SQLite req/s', 'p50'],
+      side.sqlite.scenarios.map((s) => [
+        s.name,
+        fmtRps(m('sqlite', s.key, 'rps')), fmtMs(m('sqlite', s.key, 'p50')), fmtMs(m('sqlite', s.key, 'p99')),
+        fmtRps(m('pg', s.key, 'rps')), fmtMs(m('pg', s.key, 'p50')), fmtMs(m('pg', s.key, 'p99')),
+        median(res.pg[s.key].map((x, i) => x.rps / res.sqlite[s.key][i].rps)).toFixed(3),
+        (m('pg', s.key, 'p50') / m('sqlite', s.key, 'p50')).toFixed(2),
+      ]),
+    );
+    console.log(`* ${SEARCH_CONNECTIONS} connections (wrk -t1)`);
+    console.log(`\ntwo servers on one PostgreSQL against one, ${opt.connections} connections in all (${opt.runs} x ${opt.duration} s, medians)\n`);
+    printTable(
+      ['load', 'one req/s', 'p99 ms', 'two req/s (sum)', 'p99 ms (worse)', 'two/one'],
+      two.rows.map((t) => [t.name, fmtRps(median(t.one.map((x) => x.rps))), fmtMs(median(t.one.map((x) => x.p99))),
+        fmtRps(median(t.two.map((x) => x.rps))), fmtMs(median(t.two.map((x) => x.p99))), median(t.two.map((x, i) => x.rps / t.one[i].rps)).toFixed(2)]),
+    );
+    console.log(`\nerrors (non-2xx and socket, including wrk's 5 s timeouts; all runs): ${errors}`);
+    if (errors) failed = true;
+  } finally {
+    for (const s of servers.splice(0)) {
+      const r = await stopServe(s);
+      if (r.code !== 0) {
+        log(`warning: a server exited ${JSON.stringify(r)} after SIGTERM (want 0)`);
+        failed = true;
+      }
+    }
+    pgc.stop();
+  }
+  return failed;
+}
+
+function pgVersion() {
+  const r = spawnSync('pg_config', ['--version'], { encoding: 'utf8' });
+  const v = r.status === 0 ? /(\d+(\.\d+)?)/.exec(r.stdout) : null;
+  return v ? v[1] : '';
+}
+
+// twoServers: a second server on the same PostgreSQL database, and the
+// by-id and mixed loads driven through both at once (two wrk processes, half
+// the connections each; their req/s summed) against the first server alone
+// with all the connections, interleaved run by run.
+async function twoServers(ctx) {
+  const { dir, url, side, servers } = ctx;
+  const first = side.pg;
+  const second = await startServe(url, [], path.join(dir, 'serve-pg2.log'));
+  servers.push(second);
+  const base2 = `http://127.0.0.1:${second.port}`;
+  const ids = await idRange(first.base, first.token);
+  const half = Math.max(1, Math.floor(opt.connections / 2));
+  const hthreads = Math.max(1, Math.floor(opt.threads / 2));
+  const mix = (threads) => ['mixed', 42, ids.min, ids.max, opt.owners, opt.companies, threads];
+  const loads = [
+    {
+      name: 'one deal by id',
+      one: { url: first.base + '/api/v1/deals/1', headers: [`Authorization: Bearer ${first.token}`], script: IDS_LUA, scriptArgs: [ids.min, ids.max, 42] },
+      two: (base, seed) => ({ url: base + '/api/v1/deals/1', headers: [`Authorization: Bearer ${first.token}`], script: IDS_LUA, scriptArgs: [ids.min, ids.max, seed], threads: hthreads, connections: half }),
+    },
+    {
+      name: 'mixed 90/8/2',
+      one: { url: first.base + '/', headers: [`Authorization: Bearer ${first.token}`], script: MIX_LUA, scriptArgs: mix(opt.connections), threads: opt.connections, connections: opt.connections },
+      two: (base) => ({ url: base + '/', headers: [`Authorization: Bearer ${first.token}`], script: MIX_LUA, scriptArgs: mix(half), threads: half, connections: half }),
+    },
+  ];
+  const rows = loads.map((l) => ({ name: l.name, one: [], two: [] }));
+  let errors = 0;
+  for (let r = 0; r < opt.runs; r++)
+    for (const [i, l] of loads.entries()) {
+      const one = await wrk(l.one.url, { ...l.one, duration: opt.duration });
+      await drain(first.base, first.token);
+      const [a, b] = await Promise.all([first.base, base2].map((base, k) => {
+        const o = l.two(base, 42 + 100 * k);
+        return wrk(o.url, { ...o, duration: opt.duration });
+      }));
+      await Promise.all([drain(first.base, first.token), drain(base2, first.token)]);
+      const two = { rps: a.rps + b.rps, p99: Math.max(a.p99, b.p99) };
+      rows[i].one.push(one);
+      rows[i].two.push(two);
+      errors += one.non2xx + one.socketErrors + a.non2xx + a.socketErrors + b.non2xx + b.socketErrors;
+      log(`run ${r + 1}/${opt.runs} ${l.name}: one server ${one.rps.toFixed(0)} req/s, two ${a.rps.toFixed(0)} + ${b.rps.toFixed(0)} = ${two.rps.toFixed(0)} req/s`);
+    }
+  return { rows, errors };
+}
+
 async function main() {
   parseArgs(process.argv.slice(2));
   if (!fs.existsSync(BIN)) die(`${BIN} not found: build it first (make, or make bench)`);
@@ -741,6 +946,11 @@ async function main() {
     const counts = Object.fromEntries(
       ['deal', 'stage_history', 'note'].map((t, i) => [['deals', 'history', 'notes'][i], Number(run('sqlite3', [db, `SELECT count(*) FROM ${t} WHERE workspace_id = 1;`]).stdout.trim())]),
     );
+    if (opt.pg) {
+      failed = await backends({ db, dir, counts, servers });
+      if (await cleanup()) failed = true;
+      process.exit(failed ? 1 : 0);
+    }
     if (opt.count) {
       failed = await count({ db, dir, counts });
       if (await cleanup()) failed = true;

@@ -1,14 +1,17 @@
 /*
  * migrate.h - copying a whole workspace from one store to another (SQLite to
  * PostgreSQL), through the store operations only: no SQL, so any pair of
- * backends works and a table a feature adds slots in as one more step.
+ * backends works and a table a feature adds slots in as one more step. A
+ * target with the bulk-loading ops (copy_*, store.h) gets the large tables
+ * through them.
  *
  * The copy runs in one write transaction on the target (all or nothing) and
  * one read transaction on the source (one snapshot). Rows get new ids on the
  * target; references are translated through id maps. Kept: every field the
  * store ops write, password hashes, token hashes, creation and change times.
- * Not kept: versions (every row starts at 1 again) and updated_at (it becomes
- * created_at), since creating a row through the ops sets both.
+ * Not kept: versions (every row starts at 1 again), and where rows are created
+ * through the ops (not bulk-loaded) updated_at, which becomes created_at.
+ * Trashed deals are copied into the target's trash.
  */
 #ifndef LITECRM_MIGRATE_H
 #define LITECRM_MIGRATE_H

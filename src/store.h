@@ -368,6 +368,29 @@ struct trash_list {
 };
 void trash_list_release(struct trash_list *l);
 
+/* What the bulk-loading ops load (store_ops.copy_*), and each kind's row type. */
+enum store_copy {
+	STORE_COPY_COMPANY,   /* struct company */
+	STORE_COPY_CONTACT,   /* struct contact */
+	STORE_COPY_NOTE,      /* struct note (its tags are STORE_COPY_NOTE_TAGS) */
+	STORE_COPY_NOTE_TAGS, /* struct note: its tags */
+	STORE_COPY_DEAL,      /* struct deal */
+	STORE_COPY_HISTORY,   /* struct stage_change */
+	STORE_COPY_CHANGE,    /* struct deal_change */
+	STORE_COPY_CITATION,  /* struct store_citation */
+	STORE_COPY_AUDIT,     /* struct audit_entry */
+	STORE_COPY_KINDS
+};
+
+/* A note cited on a deal. */
+struct store_citation {
+	int64_t workspace_id;
+	int64_t deal_id;
+	int64_t note_id;
+	int64_t cited_by; /* 0: nobody recorded */
+	char cited_at[TS_LEN];
+};
+
 /*
  * The backend's function table. Every function returns 0 or a negative enum
  * err. "ws" is always the workspace id bounding the call. Functions that
@@ -639,6 +662,24 @@ struct store_ops {
 	 * knows): ERR_INVALID with nothing changed when it fails.
 	 */
 	int (*restore_from)(struct store *s, const char *path);
+	/*
+	 * Bulk loading, for `litecrm migrate` (store_pg_io.c; NULL where
+	 * unsupported: the caller then writes row by row through the ops above).
+	 * All in the open write transaction. copy_reserve reserves ids for rows
+	 * of kind (enum store_copy) that the caller numbers itself: they may take
+	 * *base + 1 ... *base + n, which no other insert gets. copy_begin starts
+	 * loading rows of kind; copy_put adds one, a struct of the kind's type
+	 * with its workspace_id and its id (ignored for audit rows, which get new
+	 * ones in the order given) set and its references already translated;
+	 * copy_end ends the load (also after a failed copy_put). Nothing derived
+	 * is upkept meanwhile: call report_rebuild after loading deals and history.
+	 * copy_count counts the rows of kind in ws (one query).
+	 */
+	int (*copy_reserve)(struct store *s, int kind, int64_t n, int64_t *base);
+	int (*copy_begin)(struct store *s, int kind);
+	int (*copy_put)(struct store *s, const void *row);
+	int (*copy_end)(struct store *s);
+	int (*copy_count)(struct store *s, int kind, int64_t ws, int64_t *n);
 	/*
 	 * bulk_hint tells the backend a bulk write follows (on = 1, called
 	 * before its transaction opens) or ended (on = 0, after its commit or

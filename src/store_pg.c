@@ -2490,6 +2490,11 @@ static const struct store_ops pg_ops = {
     /* import, export and backup (store_pg_io.c); backup_to and restore_from stay NULL */
     .deal_external_find = pg_deal_external_find,
     .deal_external_set = pg_deal_external_set,
+    .copy_reserve = pg_copy_reserve,
+    .copy_begin = pg_copy_begin,
+    .copy_put = pg_copy_put,
+    .copy_end = pg_copy_end,
+    .copy_count = pg_copy_count,
     /* audit log and deal trash (store_pg_audit.c) */
     .audit_add = pg_audit_add,
     .audit_list = pg_audit_list,

@@ -42,6 +42,7 @@ struct pg_store {
 	PGconn *conn;
 	unsigned char prepared[PG_STMT_COUNT];
 	unsigned char ext_prepared[PG_EXT_COUNT];
+	struct pg_copy *copy; /* the COPY in progress (store_pg_io.c), or NULL */
 };
 
 /* The most parameters a statement takes. */
@@ -139,6 +140,9 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id);
 int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id);
 int pg_note_create(struct store *s, struct note *n);
+/* pg_note_units returns the unit string the search matches for text (free it), or NULL when out of
+ * memory. */
+char *pg_note_units(const char *text);
 int pg_note_get(struct store *s, int64_t ws, int64_t id, struct note *out);
 int pg_note_list(struct store *s, int64_t ws, const struct note_filter *f, struct note_list *out);
 int pg_note_update(struct store *s, struct note *n);
@@ -162,6 +166,11 @@ int pg_login_known_get(struct store *base, const char *account, const char *addr
 /* import, export and backup (store_pg_io.c) */
 int pg_deal_external_find(struct store *base, int64_t ws, const char *ext, int64_t *deal_id);
 int pg_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, const char *ext);
+int pg_copy_reserve(struct store *base, int kind, int64_t n, int64_t *base_id);
+int pg_copy_begin(struct store *base, int kind);
+int pg_copy_put(struct store *base, const void *row);
+int pg_copy_end(struct store *base);
+int pg_copy_count(struct store *base, int kind, int64_t ws, int64_t *n);
 
 /* audit log and deal trash (store_pg_audit.c) */
 int pg_audit_add(struct store *base, struct audit_entry *a);

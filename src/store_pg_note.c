@@ -201,6 +201,11 @@ static void seq_units(const struct tok_seq *seq, struct ubuf *b)
 	}
 }
 
+char *pg_note_units(const char *text)
+{
+	return units_new(text);
+}
+
 /* ---- notes ---- */
 
 static void row_note(const PGresult *r, int i, void *out)
