@@ -5,6 +5,7 @@
  * svc_company.c.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,10 +29,29 @@ int tx_finish(struct store *st, int rc)
 	return rc;
 }
 
+/*
+ * tx_pause waits before retry number tries + 1: a random time up to a bound
+ * that doubles with each try (2 ms, 4 ms ... 128 ms), so that writers that
+ * collided on the same rows (PostgreSQL's serialization failures, SQLite's
+ * busy lock) do not collide again in step.
+ */
 void tx_pause(int tries)
 {
-	struct timespec ts = {0, (long)(tries + 1) * 2000000L};
+	static _Thread_local uint64_t x;
+	long bound = 2000000L << (tries < 6 ? tries : 6), ns;
+	struct timespec ts;
 
+	if (!x) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&x ^ ((uint64_t)ts.tv_sec << 32) ^
+		    1;
+	}
+	x ^= x << 13; /* xorshift64 */
+	x ^= x >> 7;
+	x ^= x << 17;
+	ns = bound / 4 + (long)(x % (uint64_t)(bound - bound / 4));
+	ts.tv_sec = 0;
+	ts.tv_nsec = ns;
 	nanosleep(&ts, NULL);
 }
 

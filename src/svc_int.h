@@ -7,7 +7,7 @@
 #include "svc.h"
 
 /* How many times a write transaction is retried on ERR_RETRY. */
-#define TX_RETRIES 5
+#define TX_RETRIES 8
 
 /*
  * WITH_TX runs `call` (an expression giving an int status) inside a
