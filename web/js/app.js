@@ -110,11 +110,9 @@ function showLogin() {
   mount(app, h('div', { class: 'login-page' }, h('div', { class: 'brand-big' }, brandMark(), 'litecrm'), loginForm(async () => {
     await loadContext();
     const r = parseRoute();
-    shell();
-    // A new hash draws its page through hashchange; drawing it here too
-    // would load the landing page twice.
     if (!r.page || r.page === 'login') location.hash = landing();
-    else route();
+    shell();
+    route();
   })));
   firstScreen();
 }
