@@ -40,10 +40,22 @@ async function login(page, username) {
   await page.locator('form.login-form input[name=password]').fill(DEMO_PASSWORD);
   await page.locator('form.login-form button[type=submit]').click();
   await page.locator('header.top').waitFor();
+  await routed(page);
+}
+
+// routed waits until the page the address names is drawn (the app marks
+// <main> with the hash it finished drawing), so a test never types into a
+// page that a render still in flight is about to replace.
+function routed(page) {
+  return page.waitForFunction(() => {
+    const m = document.querySelector('main');
+    return m && m.dataset.route !== undefined && m.dataset.route === location.hash;
+  });
 }
 
 async function boardReady(page, hash = '#/board') {
   if (!page.url().endsWith(hash)) await page.goto(`${srv.base}/${hash}`);
+  await routed(page);
   await page.locator('[data-testid=column]').first().waitFor();
 }
 
@@ -187,8 +199,11 @@ describe('web app', () => {
     // with it (then back again).
     await page.locator(`[data-testid=column][data-stage=qualification] [data-deal-id="${d.id}"][data-version="${patched.json.version}"]`).waitFor();
     await page.locator(`[data-deal-id="${d.id}"]`).focus();
+    // The card moves at once; the server's answer comes after.
+    const moved = page.waitForResponse((r) => r.url().endsWith(`/deals/${d.id}/move`) && r.request().method() === 'POST');
     await page.keyboard.press('Alt+ArrowLeft');
     await page.waitForFunction((id) => document.querySelector(`[data-testid=column][data-stage=prospecting] [data-deal-id="${id}"]`), d.id);
+    assert.equal((await moved).status(), 200);
     const back = await srv.api('GET', `/deals/${d.id}`, admin);
     assert.equal(back.json.stage, 'prospecting');
     // Leave it in qualification for the rest (same probability: the figures hold).
@@ -285,10 +300,12 @@ describe('web app', () => {
     await page.goto(`${srv.base}/#/deals`);
     // Members land on "My deals" (owner=amy): wait for the list the goto asked
     // for, or the status would be chosen in a form about to be replaced.
-    await page.waitForFunction(() => document.querySelector('[data-testid=filters] select[name=owner]')?.value === '');
+    await routed(page);
+    assert.equal(await page.locator('[data-testid=filters] select[name=owner]').inputValue(), '');
     await page.locator('[data-testid=filters] select[name=status]').selectOption('lost');
     await page.locator('[data-testid=filters] button[type=submit]').click();
     await page.waitForFunction(() => location.hash.includes('status=lost'));
+    await routed(page);
     await page.locator('[data-testid=deal-table]').waitFor();
     await page.locator('[data-testid=save-view] input[name=view_name]').fill('Lost ones');
     await page.locator('[data-testid=save-view] input[name=view_shared]').check();
@@ -303,10 +320,13 @@ describe('web app', () => {
     await page.goto(`${srv.base}/#/dashboard`);
     await page.reload();
     await page.locator('[data-testid=view-list] a', { hasText: 'Lost ones' }).click();
+    await page.waitForFunction((v) => location.hash.includes(`view=${v}`), id);
+    await routed(page);
     await page.locator('[data-testid=deal-table]').waitFor();
     const rows = await page.locator('[data-testid=deal-table] tbody tr').count();
     assert.equal(rows, SEED.filter((x) => x.owner === 'amy' && x.stage === '失敗').length);
     await page.goto(`${srv.base}/#/board?view=${id}`);
+    await routed(page);
     await page.locator('[data-testid=column]').first().waitFor();
     assert.deepEqual(await cardNames(page), ['備品管理']);
     // Shared: another member sees it too (read-only).

@@ -258,17 +258,24 @@ export async function route() {
   for (const a of topNav.querySelectorAll('a'))
     a.classList.toggle('active', a.dataset.page === r.page || (r.page === 'deal' && a.dataset.page === 'deals'));
   drawSide();
+  const token = (route.token = (route.token || 0) + 1);
+  const hash = location.hash;
   if (!page) {
     mount(main, h('p', { class: 'empty' }, t('notFound')));
+    main.dataset.route = hash;
     return;
   }
-  const token = (route.token = (route.token || 0) + 1);
+  delete main.dataset.route;
   try {
     await page.render(main, ctx, r, () => token === route.token);
+    // The hash whose page is drawn: what a test (or a script) waits for
+    // before it touches the page, instead of racing a render in flight.
+    if (token === route.token) main.dataset.route = hash;
   } catch (e) {
     if (token !== route.token) return;
     if (e instanceof ApiError && e.status === 401) return;
     mount(main, h('p', { class: 'empty error' }, e instanceof ApiError && e.status === 404 ? t('notFound') : e.message));
+    main.dataset.route = hash;
   }
 }
 
