@@ -62,19 +62,27 @@ describe('durability', { skip: PG_URL ? 'SQLite file checks (PostgreSQL has its 
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const s = await serve(db);
       let stop = false;
+      let firstAck;
+      const acking = new Promise((r) => (firstAck = r));
       const writer = async () => {
         while (!stop) {
           const name = `crash-${cycle}-${n++}`;
           try {
             const r = await s.api('POST', '/deals', { token, body: { company: 'Crash Co', name, amount: 1 } });
-            if (r.status === 201) acked.push(name);
+            if (r.status === 201) {
+              acked.push(name);
+              firstAck();
+            }
           } catch {
             return; // the connection died with the server: not acknowledged
           }
         }
       };
       const writers = [writer(), writer(), writer()];
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+      // Kill while writes are flowing: after this cycle's first acknowledged
+      // write (however slow the machine), at a random moment.
+      await Promise.race([acking, new Promise((r) => setTimeout(r, 30000))]);
+      await new Promise((r) => setTimeout(r, Math.random() * 150));
       s.proc.kill('SIGKILL');
       stop = true;
       await Promise.all(writers);
