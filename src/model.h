@@ -28,7 +28,7 @@
 #define CAP_PASSWORD 1024
 #define CAP_QUERY    200
 
-#define TS_LEN	 24 /* "2026-11-27T09:18:43Z" plus NUL, rounded up */
+#define TS_LEN	 32 /* "2026-11-27T09:18:43.125Z" (milliseconds optional) plus NUL, rounded up */
 #define DATE_LEN 11 /* "2026-11-27" plus NUL */
 
 enum role { ROLE_MEMBER = 1, ROLE_MANAGER = 2, ROLE_ADMIN = 3 };

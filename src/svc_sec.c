@@ -62,16 +62,35 @@ int svc_duration_parse(const char *s, long *out)
 
 long long ts_seconds(const char *ts)
 {
+	return ts_millis(ts) / 1000;
+}
+
+long long ts_millis(const char *ts)
+{
 	struct tm tm;
 	const char *end;
+	long long ms = 0;
 
 	if (!ts || !ts[0])
 		return 0;
 	memset(&tm, 0, sizeof(tm));
-	end = strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end)
+	end = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
 		return 0;
-	return (long long)timegm(&tm);
+	if (end[0] == '.') {
+		int digits = 0;
+
+		for (end++; *end >= '0' && *end <= '9'; end++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*end - '0');
+		if (digits == 0)
+			return 0;
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (end[0] != 'Z' || end[1])
+		return 0;
+	return (long long)timegm(&tm) * 1000 + ms;
 }
 
 /* ts_at writes the RFC 3339 form of t into buf. */
@@ -84,13 +103,40 @@ static void ts_at(char buf[TS_LEN], long long t)
 	strftime(buf, TS_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * Login failures are stamped to the millisecond, in one fixed-width form
+ * (so the stamps still sort as text): a one-second delay counted in whole
+ * seconds would be anything from nothing to a second.
+ */
+static void ts_at_ms(char buf[TS_LEN], long long ms)
+{
+	time_t tt = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&tt, &tm);
+	n = strftime(buf, TS_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, TS_LEN - n, ".%03dZ", (int)(ms % 1000));
+}
+
+static long long now_millis(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void login_account_key(const char *slug, const char *username, char key[CAP_LOGIN_ACCOUNT + 1])
 {
 	snprintf(key, CAP_LOGIN_ACCOUNT + 1, "%.63s/%.64s", slug ? slug : "", username);
 }
 
-static int throttled(struct errinfo *e, long long wait, int *retry_after)
+/* throttled answers ERR_THROTTLED for a wait of wait_ms, in whole seconds rounded up. */
+static int throttled(struct errinfo *e, long long wait_ms, int *retry_after)
 {
+	long long wait = (wait_ms + 999) / 1000;
+
 	if (wait < 1)
 		wait = 1;
 	*retry_after = (int)wait;
@@ -98,7 +144,7 @@ static int throttled(struct errinfo *e, long long wait, int *retry_after)
 			   "too many failed logins; try again in %lld seconds", wait);
 }
 
-/* check_tx applies the three rules of svc_sec.h inside one read transaction. */
+/* check_tx applies the three rules of svc_sec.h inside one read transaction (times in ms). */
 static int check_tx(struct store *st, const char *key, const char *addr, long long now,
 		    int *retry_after, struct errinfo *e)
 {
@@ -107,7 +153,7 @@ static int check_tx(struct store *st, const char *key, const char *addr, long lo
 	long long wait = 0;
 	int rc, known = 0;
 
-	ts_at(since, now - AUTH_WINDOW);
+	ts_at_ms(since, now - AUTH_WINDOW * 1000LL);
 	rc = st->ops->login_failure_count(st, key, addr, since, &pair);
 	if (rc)
 		return fail_std(e, rc, "login");
@@ -117,7 +163,7 @@ static int check_tx(struct store *st, const char *key, const char *addr, long lo
 
 		if (delay > AUTH_PAIR_DELAY_MAX)
 			delay = AUTH_PAIR_DELAY_MAX;
-		wait = ts_seconds(pair.last_at) + delay - now;
+		wait = ts_millis(pair.last_at) + delay * 1000 - now;
 		if (wait > 0)
 			return throttled(e, wait, retry_after);
 	}
@@ -126,7 +172,7 @@ static int check_tx(struct store *st, const char *key, const char *addr, long lo
 		return fail_std(e, rc, "login");
 	if (acct.count < AUTH_ACCOUNT_MAX && by_addr.count < AUTH_ADDR_MAX)
 		return 0;
-	ts_at(known_since, now - AUTH_KNOWN_DAYS * 24LL * 3600);
+	ts_at(known_since, now / 1000 - AUTH_KNOWN_DAYS * 24LL * 3600);
 	rc = st->ops->login_known_get(st, key, addr, known_since, &known);
 	if (rc)
 		return fail_std(e, rc, "login");
@@ -134,10 +180,10 @@ static int check_tx(struct store *st, const char *key, const char *addr, long lo
 		return 0;
 	/* Wait until the oldest failure of the full window leaves it. */
 	if (acct.count >= AUTH_ACCOUNT_MAX)
-		wait = ts_seconds(acct.first_at) + AUTH_WINDOW - now;
+		wait = ts_millis(acct.first_at) + AUTH_WINDOW * 1000LL - now;
 	if (by_addr.count >= AUTH_ADDR_MAX &&
-	    ts_seconds(by_addr.first_at) + AUTH_WINDOW - now > wait)
-		wait = ts_seconds(by_addr.first_at) + AUTH_WINDOW - now;
+	    ts_millis(by_addr.first_at) + AUTH_WINDOW * 1000LL - now > wait)
+		wait = ts_millis(by_addr.first_at) + AUTH_WINDOW * 1000LL - now;
 	return throttled(e, wait, retry_after);
 }
 
@@ -148,17 +194,17 @@ int login_throttle_check(struct store *st, const char *key, const char *addr, in
 
 	if (!g_policy.throttle)
 		return 0;
-	WITH_TX(st, 0, rc, check_tx(st, key, addr, (long long)time(NULL), retry_after, e));
+	WITH_TX(st, 0, rc, check_tx(st, key, addr, now_millis(), retry_after, e));
 	return rc;
 }
 
 static int fail_tx(struct store *st, const char *key, const char *addr)
 {
 	char now[TS_LEN], prune[TS_LEN];
-	long long t = (long long)time(NULL);
+	long long t = now_millis();
 
-	ts_at(now, t);
-	ts_at(prune, t - AUTH_WINDOW);
+	ts_at_ms(now, t);
+	ts_at_ms(prune, t - AUTH_WINDOW * 1000LL);
 	return st->ops->login_failure_add(st, key, addr, now, prune);
 }
 

@@ -74,7 +74,11 @@ int login_throttle_check(struct store *st, const char *key, const char *addr, in
 int login_throttle_fail(struct store *st, const char *key, const char *addr);
 int login_throttle_ok(struct store *st, const char *key, const char *addr);
 
-/* ts_seconds reads an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ"; 0 when empty or bad. */
+/*
+ * ts_seconds and ts_millis read an RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SSZ",
+ * with or without a fraction of a second ("…:SS.125Z"); 0 when empty or bad.
+ */
 long long ts_seconds(const char *ts);
+long long ts_millis(const char *ts);
 
 #endif
