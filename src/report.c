@@ -1350,16 +1350,20 @@ int report_time_in_stage_tallies(const struct report_input *in, const struct rep
 	}
 	/* Each open stage's values side by side in w: count, place, then summarise. */
 	for (i = 0; i < nt; i++) {
-		oi[i] = t[i].deals > 0 ? open_index(in, t[i].stage_id) : -1;
-		if (oi[i] >= 0)
-			at[oi[i] + 1]++;
+		/* the rows come by stage: one look-up per stage */
+		int k = i && t[i].stage_id == t[i - 1].stage_id ? oi[i - 1]
+								  : open_index(in, t[i].stage_id);
+
+		oi[i] = k;
+		if (k >= 0 && t[i].deals > 0)
+			at[k + 1]++;
 	}
 	for (s = 0; s < no; s++)
 		at[s + 1] += at[s];
 	for (i = 0; i < nt; i++) {
 		struct report_weighted *e;
 
-		if (oi[i] < 0)
+		if (oi[i] < 0 || t[i].deals <= 0)
 			continue;
 		e = &w[at[oi[i]]++];
 		e->value = t[i].open ? in->now + t[i].key : t[i].key;

@@ -326,7 +326,10 @@ enum report_tally_kind {
 	/* deal_closing: per day (key) of entry and stage, deals, amount and cycle seconds (extra)
 	 */
 	REPORT_TALLY_CLOSE,
-	/* per stage: the latest entry (key) of a deal into its current stage */
+	/*
+	 * per stage: the latest entry (key) of a deal into its current stage;
+	 * stage 0: the last moment of the last day a deal was created on
+	 */
 	REPORT_TALLY_LATEST,
 };
 /* A row of one of those tables, summed over owners (and days of creation). */

@@ -262,7 +262,9 @@ static const char *const rq_sql[] = {
 	" AND c.day >= $3::bigint AND c.day < $4::bigint GROUP BY c.stage_id, c.day",
     [RQ_TALLY_LATEST - PG_EXT_REPORT] =
 	"SELECT s.id, (SELECT max(f.entered) FROM deal_fact f WHERE f.workspace_id = $1::bigint"
-	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = $1::bigint",
+	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = $1::bigint"
+	" UNION ALL SELECT 0, (max(created_day) + 1) * 86400 - 1, 0, 0, 0, 0 FROM deal_reach"
+	" WHERE workspace_id = $1::bigint",
     [RQ_CHANGED_DEALS - PG_EXT_REPORT] =
 	DEAL_FACTS " AND d.id IN (" CHANGED ")"
 		   " AND ($2::bigint = 0 OR d.owner_id = $2::bigint) ORDER BY d.id",

@@ -295,10 +295,16 @@ static const char *const rq_sql[] = {
 	" FROM stage s CROSS JOIN deal_closing c WHERE s.workspace_id = ?1 AND s.kind <> 0"
 	" AND c.workspace_id = ?1 AND c.stage_id = s.id AND (?2 = 0 OR c.owner_id = ?2)"
 	" AND c.day >= ?3 AND c.day < ?4 GROUP BY c.stage_id, c.day",
-    /* the latest entry into each stage of a deal in it now: one step of deal_fact_stage each */
+    /*
+     * the latest entry into each stage of a deal in it now (one step of
+     * deal_fact_stage each), and as stage 0 the last second of the last day
+     * a deal was created on
+     */
     [RQ_TALLY_LATEST - SQ_EXT_REPORT] =
 	"SELECT s.id, (SELECT max(f.entered) FROM deal_fact f WHERE f.workspace_id = ?1"
-	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = ?1",
+	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = ?1"
+	" UNION ALL SELECT 0, (max(created_day) + 1) * 86400 - 1, 0, 0, 0, 0 FROM deal_reach"
+	" WHERE workspace_id = ?1",
     /* the deals of ?2 (0: all) changed at or after ?3, and their stays */
     [RQ_CHANGED_DEALS - SQ_EXT_REPORT] =
 	DEAL_FACTS " AND d.id IN (" CHANGED ")"
@@ -706,24 +712,21 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 	static const int steps[] = {RQ_SUM_WS_CLEAR,   RQ_SUM_WS_FILL,	 RQ_FACT_WS_CLEAR,
 				    RQ_FACT_WS_FILL,   RQ_STAY_WS_CLEAR, RQ_STAY_WS_FILL,
 				    RQ_REACH_WS_CLEAR, RQ_REACH_WS_FILL};
-	static const char
-	    history_sql
-		[] =
-		    "DELETE FROM deal_dwell WHERE workspace_id = ?1;" RS_DWELL_ROWS(
-			WS_Y, WS_F, "1") ";DELETE FROM deal_open WHERE workspace_id = "
-					 "?1;" RS_OPEN_ROWS(WS_Y, WS_F, "1",
-							    "") ";"
-								"DELETE FROM deal_closing WHERE "
-								"workspace_id = ?1;" RS_CLOSE_ROWS(
-								    WS_F,
-								    "1") ";DELETE FROM "
-									 "deal_open_stage WHERE "
-									 "workspace_id = "
-									 "?1;" RS_OPEN_MARK("s."
-											    "worksp"
-											    "a"
-											    "ce_id "
-											    "= ?1");
+	static const char history_sql[] =
+	    "DELETE FROM deal_dwell WHERE workspace_id = ?1;" RS_DWELL_ROWS(
+		WS_Y, WS_F, "1") ";DELETE FROM deal_open WHERE workspace_id = "
+				 "?1;" RS_OPEN_ROWS(WS_Y, WS_F, "1",
+						    "") ";"
+							"DELETE FROM deal_closing WHERE "
+							"workspace_id = ?1;" RS_CLOSE_ROWS(
+							    WS_F, "1") ";DELETE FROM "
+								       "deal_open_stage WHERE "
+								       "workspace_id = "
+								       "?1;" RS_OPEN_MARK("s."
+											  "worksp"
+											  "a"
+											  "ce_id "
+											  "= ?1");
 	struct sqlite_store *s = sq(base);
 	int rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 

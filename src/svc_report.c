@@ -330,51 +330,60 @@ static int as_of_changed(struct store *st, int64_t ws, int64_t owner, struct rep
 }
 
 /*
+ * settled: 1 when every stay of the deals began before t, per the latest
+ * entries (report_tallies, REPORT_TALLY_LATEST: one row per stage; the row
+ * of stage 0 the last moment a deal can have been created, counted only
+ * when with_created).
+ */
+static int settled(const struct report_tally_list *latest, int64_t t, int with_created)
+{
+	for (size_t i = 0; i < latest->n; i++)
+		if ((latest->v[i].stage_id || with_created) && latest->v[i].key >= t)
+			return 0;
+	return 1;
+}
+
+/*
  * load_tallies answers time in stage, velocity and the pipeline as of a
  * date from the tables the store keeps for them (deal_dwell, deal_closing,
- * deal_open; docs/ARCHITECTURE.md) when no stage filter applies and the
- * moments are whole days (dates, as the API and CLI give them), and for
- * time in stage when every stay began before now; returns 1 when it did
- * not apply (the history is replayed).
+ * deal_open; docs/ARCHITECTURE.md) when no stage filter applies, the period
+ * is whole days (dates, as the API and CLI give it), and for a moment that
+ * is not the start of a day (now from the clock) every stay and creation
+ * came before it (deal_open counts by day); time in stage wants every stay
+ * begun before now. Returns 1 when it did not apply (the history is
+ * replayed).
  */
 static int load_tallies(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
 			struct inputs *x, struct errinfo *e)
 {
 	const struct store_ops *o = st->ops;
+	struct report_tally_list latest = {0};
 	int days = 1, now_day = 1, asof_day = 1, rc;
 	int64_t from = day_of(r->from, &days), to = day_of(r->to, &days);
 	int64_t now = day_of(r->now, &now_day), asof = day_of(r->as_of, &asof_day);
+	enum report_kind k = r->q.kind;
 
 	if (r->q.stage_id || !o->report_tallies || !o->report_owner_sums ||
-	    !o->report_changed_deals)
+	    !o->report_changed_deals || !days ||
+	    (k != REPORT_TIME_IN_STAGE && k != REPORT_VELOCITY && k != REPORT_PIPELINE_AS_OF))
 		return 1;
-	switch (r->q.kind) {
-	case REPORT_TIME_IN_STAGE:
-		if (!days)
-			return 1;
-		if ((rc = o->report_tallies(st, REPORT_TALLY_LATEST, ws, 0, 0, 0, &x->t2)))
-			return fail_std(e, rc, "report");
-		for (size_t i = 0; i < x->t2.n; i++)
-			if (x->t2.v[i].key >= r->now)
-				return 1;
+	if ((rc = o->report_tallies(st, REPORT_TALLY_LATEST, ws, 0, 0, 0, &latest)))
+		return fail_std(e, rc, "report");
+	rc = 1;
+	if (k == REPORT_TIME_IN_STAGE && settled(&latest, r->now, 0))
 		rc = o->report_tallies(st, REPORT_TALLY_DWELL, ws, owner, from, to, &x->t1);
-		break;
-	case REPORT_VELOCITY:
-		if (!days || !now_day)
-			return 1;
+	else if (k == REPORT_VELOCITY && (now_day || settled(&latest, r->now, 1))) {
+		/* a moment within day `now` sees that day's changes: all came before it */
 		rc = o->report_tallies(st, REPORT_TALLY_CLOSE, ws, owner, from, to, &x->t1);
 		if (!rc)
-			rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN, now,
-					       &x->t2);
-		break;
-	case REPORT_PIPELINE_AS_OF:
-		if (!asof_day)
-			return 1;
-		rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN, asof, &x->t1);
-		break;
-	default:
+			rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN,
+					       now_day ? now : now + 1, &x->t2);
+	} else if (k == REPORT_PIPELINE_AS_OF && (asof_day || settled(&latest, r->as_of, 1)))
+		rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN,
+				       asof_day ? asof : asof + 1, &x->t1);
+	report_tally_list_release(&latest);
+	if (rc == 1)
 		return 1;
-	}
 	x->tallies = 1;
 	if (!rc)
 		rc = owner_sums(st, ws, owner, x);

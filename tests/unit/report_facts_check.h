@@ -293,8 +293,12 @@ static int64_t fc_day(int64_t t, int *ok)
 	return t / REPORT_DAY;
 }
 
-/* fc_check_as_of: the pipeline at moment t from deal_open and the deals changed since. */
-static void fc_check_as_of(struct fc *f, struct report_input *in, int64_t owner, int64_t t)
+/*
+ * fc_check_as_of: the pipeline at moment t from deal_open's days before day
+ * and the deals changed since.
+ */
+static void fc_check_as_of(struct fc *f, struct report_input *in, int64_t owner, int64_t t,
+			   int64_t day)
 {
 	struct store *db = f->db;
 	struct report_tally_list open = {0};
@@ -313,9 +317,8 @@ static void fc_check_as_of(struct fc *f, struct report_input *in, int64_t owner,
 	cr_assert_eq(report_as_of(in, t, &want, &nw), 0);
 	in->changes = NULL;
 	in->nchanges = 0;
-	cr_assert_eq(db->ops->report_tallies(db, REPORT_TALLY_OPEN, f->ws, owner, INT64_MIN,
-					     t / REPORT_DAY, &open),
-		     0);
+	cr_assert_eq(
+	    db->ops->report_tallies(db, REPORT_TALLY_OPEN, f->ws, owner, INT64_MIN, day, &open), 0);
 	cr_assert_eq(report_as_of_tallies(in, open.v, open.n, &got, &ng), 0);
 	cr_assert_eq(db->ops->report_changed_deals(db, f->ws, owner, since, &cd, &cs), 0);
 	sub.deals = cd.v;
@@ -362,8 +365,9 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 {
 	struct store *db = f->db;
 	struct report_tally_list a = {0}, b = {0};
-	int days = 1, fresh = 1;
+	int days = 1, fresh = 1, settled = 1, now_day = 1;
 	int64_t fd = fc_day(from, &days), td = fc_day(to, &days), latest = INT64_MIN, open_now = 0;
+	int64_t nd = fc_day(in->now, &now_day);
 	size_t i;
 
 	if (!days)
@@ -371,13 +375,16 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 	/* time in stage: when every stay began before now */
 	cr_assert_eq(db->ops->report_tallies(db, REPORT_TALLY_LATEST, f->ws, 0, 0, 0, &a), 0);
 	for (i = 0; i < a.n; i++)
-		fresh &= a.v[i].key < in->now;
+		if (a.v[i].stage_id) /* stage 0: the last day of creation */
+			fresh &= a.v[i].key < in->now;
 	for (i = 0; i < in->ndeals; i++)
 		if (owner == 0 && in->deals[i].entered > latest)
 			latest = in->deals[i].entered;
 	if (owner == 0)
 		cr_assert_eq(fresh, latest < in->now, "latest entry %lld, now %lld",
 			     (long long)latest, (long long)in->now);
+	for (i = 0; i < a.n; i++)
+		settled &= a.v[i].key < in->now;
 	report_tally_list_release(&a);
 	if (fresh) {
 		struct report_stage_time *x = NULL, *y = NULL;
@@ -408,15 +415,15 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 		if (s && s->kind == STAGE_OPEN)
 			open_now += sums->v[i].deals;
 	}
-	for (int g = REPORT_GROUP_MONTH; g <= REPORT_GROUP_QUARTER && in->now % REPORT_DAY == 0;
-	     g++) {
+	/* a moment within a day: that day's changes, when every one came before it */
+	for (int g = REPORT_GROUP_MONTH; g <= REPORT_GROUP_QUARTER && (now_day || settled); g++) {
 		struct report_velocity *x = NULL, *y = NULL;
 		size_t nx = 0, ny = 0;
 
 		cr_assert_eq(
 		    db->ops->report_tallies(db, REPORT_TALLY_CLOSE, f->ws, owner, fd, td, &a), 0);
 		cr_assert_eq(db->ops->report_tallies(db, REPORT_TALLY_OPEN, f->ws, owner, INT64_MIN,
-						     in->now / REPORT_DAY, &b),
+						     now_day ? nd : nd + 1, &b),
 			     0);
 		cr_assert_eq(report_velocity(in, from, to, (enum report_group)g, &x, &nx), 0);
 		cr_assert_eq(report_velocity_tallies(in, a.v, a.n, b.v, b.n, open_now,
@@ -438,9 +445,11 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 		report_tally_list_release(&a);
 		report_tally_list_release(&b);
 	}
-	/* the pipeline as of the start of some days */
+	/* the pipeline as of the start of some days, and after the last change */
 	for (int64_t d = -120; d <= 420; d += 45)
-		fc_check_as_of(f, in, owner, FC_T0 + d * REPORT_DAY);
+		fc_check_as_of(f, in, owner, FC_T0 + d * REPORT_DAY, FC_T0 / REPORT_DAY + d);
+	if (settled)
+		fc_check_as_of(f, in, owner, in->now, nd + !now_day);
 }
 
 /* fc_compare checks the facts against the replay, for one owner filter, period and now. */
@@ -664,6 +673,8 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 		fc_compare(&f, f.owners[round % FC_OWNERS], FC_T0 + 30 * 86400, FC_T0 + 250 * 86400,
 			   FC_T0 + 260 * 86400);
 		fc_compare(&f, 0, FC_T0, FC_T0 + 1, FC_T0 + 100 * 86400);
+		/* now from the clock: within a day */
+		fc_compare(&f, 0, INT64_MIN, INT64_MAX, FC_T0 + 300 * 86400 + 4321);
 		{
 			struct deal_filter g;
 
