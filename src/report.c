@@ -937,16 +937,38 @@ static int64_t value_at(const struct report_input *in, size_t *cur, int64_t id,
 	return current;
 }
 
+/* asof_rows returns zeroed rows for the open stages in order and the total (last), or NULL. */
+static struct report_asof *asof_rows(const struct report_input *in, size_t *no)
+{
+	struct report_asof *v;
+	size_t s = 0;
+
+	*no = open_count(in);
+	if (!(v = calloc(*no + 1, sizeof(*v))))
+		return NULL;
+	for (size_t i = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	return v;
+}
+
+/* asof_total sums the rows v[0..no) into v[no]. */
+static void asof_total(struct report_asof *v, size_t no)
+{
+	for (size_t s = 0; s < no; s++) {
+		v[no].count += v[s].count;
+		v[no].amount += v[s].amount;
+		v[no].expected += v[s].expected;
+	}
+}
+
 int report_as_of(const struct report_input *in, int64_t t, struct report_asof **out, size_t *n)
 {
-	size_t no = open_count(in), i, s, cur = 0;
-	struct report_asof *v = calloc(no + 1, sizeof(*v));
+	size_t no, i, cur = 0;
+	struct report_asof *v = asof_rows(in, &no);
 
 	if (!v)
 		return ERR_NOMEM;
-	for (i = 0, s = 0; i < in->nstages; i++)
-		if (in->stages[i].kind == STAGE_OPEN)
-			v[s++].stage_id = in->stages[i].id;
 	for (i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
 		int64_t id = report_stage_at(in, d, t), amount, prob;
@@ -964,11 +986,7 @@ int report_as_of(const struct report_input *in, int64_t t, struct report_asof **
 		v[oi].amount += amount;
 		v[oi].expected += money_expected(amount, (int)prob);
 	}
-	for (s = 0; s < no; s++) {
-		v[no].count += v[s].count;
-		v[no].amount += v[s].amount;
-		v[no].expected += v[s].expected;
-	}
+	asof_total(v, no);
 	*out = v;
 	*n = no + 1;
 	return 0;
@@ -1352,7 +1370,7 @@ int report_time_in_stage_tallies(const struct report_input *in, const struct rep
 	for (i = 0; i < nt; i++) {
 		/* the rows come by stage: one look-up per stage */
 		int k = i && t[i].stage_id == t[i - 1].stage_id ? oi[i - 1]
-								  : open_index(in, t[i].stage_id);
+								: open_index(in, t[i].stage_id);
 
 		oi[i] = k;
 		if (k >= 0 && t[i].deals > 0)
@@ -1389,14 +1407,11 @@ out:
 int report_as_of_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
 			 struct report_asof **out, size_t *n)
 {
-	size_t no = open_count(in), i, s;
-	struct report_asof *v = calloc(no + 1, sizeof(*v));
+	size_t no, i;
+	struct report_asof *v = asof_rows(in, &no);
 
 	if (!v)
 		return ERR_NOMEM;
-	for (i = 0, s = 0; i < in->nstages; i++)
-		if (in->stages[i].kind == STAGE_OPEN)
-			v[s++].stage_id = in->stages[i].id;
 	for (i = 0; i < nt; i++) {
 		int k = open_index(in, t[i].stage_id);
 
@@ -1406,11 +1421,7 @@ int report_as_of_tallies(const struct report_input *in, const struct report_tall
 		v[k].amount += t[i].amount;
 		v[k].expected += t[i].extra;
 	}
-	for (s = 0; s < no; s++) {
-		v[no].count += v[s].count;
-		v[no].amount += v[s].amount;
-		v[no].expected += v[s].expected;
-	}
+	asof_total(v, no);
 	*out = v;
 	*n = no + 1;
 	return 0;
