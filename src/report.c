@@ -937,16 +937,38 @@ static int64_t value_at(const struct report_input *in, size_t *cur, int64_t id,
 	return current;
 }
 
+/* asof_rows returns zeroed rows for the open stages in order and the total (last), or NULL. */
+static struct report_asof *asof_rows(const struct report_input *in, size_t *no)
+{
+	struct report_asof *v;
+	size_t s = 0;
+
+	*no = open_count(in);
+	if (!(v = calloc(*no + 1, sizeof(*v))))
+		return NULL;
+	for (size_t i = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	return v;
+}
+
+/* asof_total sums the rows v[0..no) into v[no]. */
+static void asof_total(struct report_asof *v, size_t no)
+{
+	for (size_t s = 0; s < no; s++) {
+		v[no].count += v[s].count;
+		v[no].amount += v[s].amount;
+		v[no].expected += v[s].expected;
+	}
+}
+
 int report_as_of(const struct report_input *in, int64_t t, struct report_asof **out, size_t *n)
 {
-	size_t no = open_count(in), i, s, cur = 0;
-	struct report_asof *v = calloc(no + 1, sizeof(*v));
+	size_t no, i, cur = 0;
+	struct report_asof *v = asof_rows(in, &no);
 
 	if (!v)
 		return ERR_NOMEM;
-	for (i = 0, s = 0; i < in->nstages; i++)
-		if (in->stages[i].kind == STAGE_OPEN)
-			v[s++].stage_id = in->stages[i].id;
 	for (i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
 		int64_t id = report_stage_at(in, d, t), amount, prob;
@@ -964,11 +986,7 @@ int report_as_of(const struct report_input *in, int64_t t, struct report_asof **
 		v[oi].amount += amount;
 		v[oi].expected += money_expected(amount, (int)prob);
 	}
-	for (s = 0; s < no; s++) {
-		v[no].count += v[s].count;
-		v[no].amount += v[s].amount;
-		v[no].expected += v[s].expected;
-	}
+	asof_total(v, no);
 	*out = v;
 	*n = no + 1;
 	return 0;
@@ -1245,4 +1263,249 @@ void report_months_sum(const struct report_month *v, size_t n, int64_t first, in
 		out->won += v[i].won;
 		out->won_amount += v[i].won_amount;
 	}
+}
+
+/* ---- from what the store keeps for the history reports ---- */
+
+static void swap_weighted(struct report_weighted *a, struct report_weighted *b)
+{
+	struct report_weighted t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static int cmp_weighted(const void *a, const void *b)
+{
+	return cmp_i64(&((const struct report_weighted *)a)->value,
+		       &((const struct report_weighted *)b)->value);
+}
+
+/*
+ * weighted_nth returns the value of rank k (from 0) of the multiset
+ * v[0..n), each value counted weight times (k below the total weight):
+ * quickselect with a three-way partition (the ranks of a value that occurs
+ * a thousand times are one step), a sort after 64 rounds.
+ */
+static int64_t weighted_nth(struct report_weighted *v, size_t n, int64_t k)
+{
+	size_t lo = 0, hi = n;
+
+	for (int round = 0;; round++) {
+		size_t lt = lo, gt = hi, j = lo;
+		int64_t a = v[lo].value, b = v[lo + (hi - lo) / 2].value, c = v[hi - 1].value;
+		int64_t pivot =
+		    a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		int64_t wl = 0, we = 0;
+
+		if (round == 64) {
+			qsort(v + lo, hi - lo, sizeof(*v), cmp_weighted);
+			for (j = lo; j + 1 < hi && k >= v[j].weight; j++)
+				k -= v[j].weight;
+			return v[j].value;
+		}
+		while (j < gt) {
+			if (v[j].value < pivot) {
+				wl += v[j].weight;
+				swap_weighted(&v[lt++], &v[j++]);
+			} else if (v[j].value > pivot) {
+				swap_weighted(&v[j], &v[--gt]);
+			} else {
+				we += v[j++].weight;
+			}
+		}
+		if (k < wl) {
+			hi = lt;
+		} else if (k < wl + we) {
+			return pivot;
+		} else {
+			k -= wl + we;
+			lo = gt;
+		}
+	}
+}
+
+void report_stats_weighted(struct report_weighted *v, size_t n, struct report_stats *out)
+{
+	int64_t count = 0, sum = 0, hi;
+
+	memset(out, 0, sizeof(*out));
+	out->mean = out->median = -1;
+	for (size_t i = 0; i < n; i++) {
+		count += v[i].weight;
+		sum += v[i].value * v[i].weight;
+	}
+	if (count == 0)
+		return;
+	out->count = count;
+	out->sum = sum;
+	out->mean = report_div_round(sum, count);
+	hi = weighted_nth(v, n, count / 2);
+	out->median = count % 2 ? hi : report_div_round(weighted_nth(v, n, count / 2 - 1) + hi, 2);
+}
+
+int report_time_in_stage_tallies(const struct report_input *in, const struct report_tally *t,
+				 size_t nt, const struct report_sum *cur, size_t ncur,
+				 struct report_stage_time **out, size_t *n)
+{
+	size_t no = open_count(in), i, s;
+	struct report_stage_time *v = calloc(no ? no : 1, sizeof(*v));
+	size_t *at = calloc(no + 1, sizeof(*at));
+	struct report_weighted *w = malloc((nt ? nt : 1) * sizeof(*w));
+	int *oi = malloc((nt ? nt : 1) * sizeof(*oi));
+	int rc = ERR_NOMEM;
+
+	if (!v || !at || !w || !oi)
+		goto out;
+	for (i = 0, s = 0; i < in->nstages; i++)
+		if (in->stages[i].kind == STAGE_OPEN)
+			v[s++].stage_id = in->stages[i].id;
+	for (i = 0; i < ncur; i++) {
+		int k = open_index(in, cur[i].stage_id);
+
+		if (k >= 0)
+			v[k].current += cur[i].deals;
+	}
+	/* Each open stage's values side by side in w: count, place, then summarise. */
+	for (i = 0; i < nt; i++) {
+		/* the rows come by stage: one look-up per stage */
+		int k = i && t[i].stage_id == t[i - 1].stage_id ? oi[i - 1]
+								: open_index(in, t[i].stage_id);
+
+		oi[i] = k;
+		if (k >= 0 && t[i].deals > 0)
+			at[k + 1]++;
+	}
+	for (s = 0; s < no; s++)
+		at[s + 1] += at[s];
+	for (i = 0; i < nt; i++) {
+		struct report_weighted *e;
+
+		if (oi[i] < 0 || t[i].deals <= 0)
+			continue;
+		e = &w[at[oi[i]]++];
+		e->value = t[i].open ? in->now + t[i].key : t[i].key;
+		e->weight = t[i].deals;
+	}
+	for (s = 0; s < no; s++) {
+		size_t end = at[s], start = s ? at[s - 1] : 0;
+
+		report_stats_weighted(w + start, end - start, &v[s].stay);
+	}
+	*out = v;
+	*n = no;
+	v = NULL;
+	rc = 0;
+out:
+	free(v);
+	free(at);
+	free(w);
+	free(oi);
+	return rc;
+}
+
+int report_as_of_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
+			 struct report_asof **out, size_t *n)
+{
+	size_t no, i;
+	struct report_asof *v = asof_rows(in, &no);
+
+	if (!v)
+		return ERR_NOMEM;
+	for (i = 0; i < nt; i++) {
+		int k = open_index(in, t[i].stage_id);
+
+		if (k < 0)
+			continue;
+		v[k].count += t[i].deals;
+		v[k].amount += t[i].amount;
+		v[k].expected += t[i].extra;
+	}
+	asof_total(v, no);
+	*out = v;
+	*n = no + 1;
+	return 0;
+}
+
+void report_as_of_adjust(struct report_asof *v, const struct report_asof *with,
+			 const struct report_asof *without, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		v[i].count += with[i].count - without[i].count;
+		v[i].amount += with[i].amount - without[i].amount;
+		v[i].expected += with[i].expected - without[i].expected;
+	}
+}
+
+/* period_end returns the first moment after period code p. */
+static int64_t period_end(int64_t p, enum report_group g)
+{
+	int64_t nx = report_period_next(p, g);
+	int m = g == REPORT_GROUP_QUARTER ? (int)((nx % 10) - 1) * 3 + 1 : (int)(nx % 100);
+
+	return days_from_civil(g == REPORT_GROUP_QUARTER ? nx / 10 : nx / 100, m, 1) * REPORT_DAY;
+}
+
+static int cmp_velocity(const void *a, const void *b)
+{
+	return cmp_i64(&((const struct report_velocity *)a)->key,
+		       &((const struct report_velocity *)b)->key);
+}
+
+int report_velocity_tallies(const struct report_input *in, const struct report_tally *c, size_t nc,
+			    const struct report_tally *o, size_t no, int64_t open_now,
+			    enum report_group g, struct report_velocity **out, size_t *n)
+{
+	struct report_velocity *v = calloc(nc + 1, sizeof(*v));
+	size_t nv = 1, i, k, j = 0;
+	int64_t open = 0;
+
+	if (!v)
+		return ERR_NOMEM;
+	/* v[0] the whole range, then one row per period with a close, in order. */
+	for (i = 0; i < nc; i++) {
+		const struct report_stage *st = report_stage_find(in, c[i].stage_id);
+		int64_t key;
+
+		if (!st || st->kind == STAGE_OPEN || c[i].deals <= 0)
+			continue;
+		key = report_period_of(c[i].key * REPORT_DAY, g);
+		for (k = 1; k < nv && v[k].key != key; k++)
+			;
+		if (k == nv)
+			v[nv++].key = key;
+		for (size_t r = 0; r < 2; r++) {
+			struct report_velocity *w = &v[r ? k : 0];
+
+			if (st->kind == STAGE_WON) {
+				w->won += c[i].deals;
+				w->won_amount += c[i].amount;
+				w->won_cycle_sum += c[i].extra;
+			} else {
+				w->lost += c[i].deals;
+			}
+		}
+	}
+	if (nv > 2)
+		qsort(v + 1, nv - 1, sizeof(*v), cmp_velocity);
+	/* The deals open at each period's end (or now): deal_open summed in day order. */
+	v[0].open = open_now;
+	for (k = 1; k < nv; k++) {
+		int64_t end = period_end(v[k].key, g);
+
+		if (end > in->now)
+			end = in->now;
+		for (; j < no && o[j].key * REPORT_DAY < end; j++) {
+			const struct report_stage *st = report_stage_find(in, o[j].stage_id);
+
+			if (st && st->kind == STAGE_OPEN)
+				open += o[j].deals;
+		}
+		v[k].open = open;
+	}
+	for (k = 0; k < nv; k++)
+		report_velocity_of(&v[k]);
+	*out = v;
+	*n = nv;
+	return 0;
 }

@@ -314,4 +314,69 @@ int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, 
 void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
 		       struct report_month *out);
 
+/* ---- from what the store keeps for the history reports ---- */
+
+/* The tables report_tallies reads (store.h). */
+enum report_tally_kind {
+	/* deal_dwell: per stage, open (the deal is in it now) and secs, the deals created in [a, b)
+	 */
+	REPORT_TALLY_DWELL = 0,
+	/* deal_open: per day (key) and stage, the changes in deals, amount and expected (extra) */
+	REPORT_TALLY_OPEN,
+	/* deal_closing: per day (key) of entry and stage, deals, amount and cycle seconds (extra)
+	 */
+	REPORT_TALLY_CLOSE,
+	/*
+	 * per stage: the latest entry (key) of a deal into its current stage;
+	 * stage 0: the last moment of the last day a deal was created on
+	 */
+	REPORT_TALLY_LATEST,
+};
+/* A row of one of those tables, summed over owners (and days of creation). */
+struct report_tally {
+	int64_t stage_id;
+	int64_t key; /* seconds (dwell: now + key when open), or a day */
+	int open;
+	int64_t deals, amount, extra;
+};
+
+/* A value that occurs weight times. */
+struct report_weighted {
+	int64_t value;
+	int64_t weight;
+};
+/*
+ * report_stats_weighted is report_stats_of over the multiset v[0..n)
+ * (weights > 0; v is reordered).
+ */
+void report_stats_weighted(struct report_weighted *v, size_t n, struct report_stats *out);
+
+/*
+ * report_time_in_stage_tallies is report_time_in_stage from deal_dwell's
+ * rows t[0..nt) (each deal's seconds in a stage: key, or in->now + key when
+ * it is there now; every stay began before in->now) and the deals per stage
+ * now (report_sum rows cur[0..ncur)).
+ */
+int report_time_in_stage_tallies(const struct report_input *in, const struct report_tally *t,
+				 size_t nt, const struct report_sum *cur, size_t ncur,
+				 struct report_stage_time **out, size_t *n);
+/*
+ * report_as_of_tallies is report_as_of at the start of day `day` from
+ * deal_open's changes t[0..nt) of the days before it, every deal at its
+ * current amount and probability.
+ */
+int report_as_of_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
+			 struct report_asof **out, size_t *n);
+/* report_as_of_adjust adds with[i] - without[i] to v[i] (rows of report_as_of, same stages). */
+void report_as_of_adjust(struct report_asof *v, const struct report_asof *with,
+			 const struct report_asof *without, size_t n);
+/*
+ * report_velocity_tallies is report_velocity over whole days (in->now the
+ * start of one) from deal_closing's rows c[0..nc) of the period's days,
+ * deal_open's changes o[0..no) by day and the number of deals open now.
+ */
+int report_velocity_tallies(const struct report_input *in, const struct report_tally *c, size_t nc,
+			    const struct report_tally *o, size_t no, int64_t open_now,
+			    enum report_group g, struct report_velocity **out, size_t *n);
+
 #endif

@@ -247,6 +247,12 @@ struct report_sum_list {
 	size_t n;
 };
 void report_sum_list_release(struct report_sum_list *l);
+struct report_tally;
+struct report_tally_list {
+	struct report_tally *v;
+	size_t n;
+};
+void report_tally_list_release(struct report_tally_list *l);
 void report_deal_list_release(struct report_deal_list *l);
 void report_span_list_release(struct report_span_list *l);
 void report_change_list_release(struct report_change_list *l);
@@ -572,6 +578,20 @@ struct store_ops {
 	 */
 	int (*report_reaches)(struct store *s, int64_t ws, int64_t owner, int64_t from_day,
 			      int64_t to_day, struct report_reach_list *out);
+	/*
+	 * report_tallies reads one of the tables the history reports keep
+	 * (report.h, enum report_tally_kind: deal_dwell, deal_open, deal_closing,
+	 * the latest entry per stage) for the deals of ws (owner's only when
+	 * owner > 0), keys in [a, b) (days; REPORT_TALLY_LATEST ignores them).
+	 */
+	int (*report_tallies)(struct store *s, int kind, int64_t ws, int64_t owner, int64_t a,
+			      int64_t b, struct report_tally_list *out);
+	/*
+	 * report_changed_deals reads, as report_deals and report_spans do, only
+	 * the deals with an amount or probability change at or after since.
+	 */
+	int (*report_changed_deals)(struct store *s, int64_t ws, int64_t owner, const char *since,
+				    struct report_deal_list *deals, struct report_span_list *spans);
 	/*
 	 * summary_owner_sums is summary per stage and owner (report_sum rows,
 	 * month ""), under the same filter, in one query: the per-owner summary.

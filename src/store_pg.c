@@ -44,6 +44,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_pg_int.h"
+#include "store_report_sql.h"
 
 #define TEXTOID 25
 
@@ -441,6 +442,16 @@ static const char *const migrations[] = {
     "  SELECT workspace_id, owner_id, floor(created / 86400.0)::bigint AS day, reached,"
     "  stage_id, count(*) FROM deal_fact GROUP BY workspace_id, owner_id, day, reached,"
     "  stage_id;",
+    /*
+     * reports (store_pg_report.c): deal_fact.probability and the history
+     * reports' tables deal_dwell, deal_open, deal_open_stage and
+     * deal_closing (store_sqlite.c's migration).
+     */
+    "ALTER TABLE deal_fact ADD COLUMN probability INTEGER;"
+    "UPDATE deal_fact f SET probability = d.probability FROM deal d"
+    "  WHERE d.workspace_id = f.workspace_id AND d.id = f.deal_id;" RS_HISTORY_TABLES("")
+	RS_DWELL_ROWS("true", "true", "1") ";" RS_OPEN_ROWS(
+	    "true", "true", "1", "") ";" RS_CLOSE_ROWS("true", "1") ";" RS_OPEN_MARK("true") ";",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1792,6 +1803,8 @@ static int pg_stage_update(struct store *base, struct stage *g)
 	pgp_i64(&p, g->kind);
 	pgp_i64(&p, pos);
 	rc = update(s, STMT_STAGE_UPDATE, &p, STMT_STAGE_GET, g->workspace_id, g->id);
+	if (!rc) /* reports: the probability may have changed */
+		rc = pg_open_stage(s, g->workspace_id, g->id);
 	if (rc)
 		return rc;
 	g->version++;
@@ -2470,6 +2483,8 @@ static const struct store_ops pg_ops = {
     .report_owner_sums = pg_report_owner_sums,
     .summary_owner_sums = pg_summary_owner_sums,
     .report_reaches = pg_report_reaches,
+    .report_tallies = pg_report_tallies,
+    .report_changed_deals = pg_report_changed_deals,
     /* notes and search (store_pg_note.c) */
     .note_create = pg_note_create,
     .note_get = pg_note_get,

@@ -115,6 +115,15 @@ int pg_deal_change_list(struct store *base, int64_t ws, int64_t deal_id,
 int pg_stage_set_stalled(struct store *base, int64_t ws, int64_t id, int days);
 int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char *created_at);
 int pg_report_rebuild(struct store *base, int64_t ws);
+/* The dialect of store_report_sql.h. */
+#define RS_DAY(x)	  "floor((" x ") / 86400.0)::bigint"
+#define RS_GREATEST(a, b) "greatest(" a ", " b ")"
+#define RS_EXPECTED(a, p) "(((" a ") * (" p ") + 50) / 100)"
+#define RS_FLAG(x)	  "(" x ")::int"
+int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a, int64_t b,
+		      struct report_tally_list *out);
+int pg_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
+			    struct report_deal_list *deals, struct report_span_list *spans);
 int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
 		     struct report_close_list *out);
 int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
@@ -139,6 +148,8 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
  */
 int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id);
 int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id);
+/* pg_open_stage recomputes deal_open's rows of a stage whose probability changed. */
+int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
 int pg_note_create(struct store *s, struct note *n);
 /* pg_note_units returns the unit string the search matches for text (free it), or NULL when out of
  * memory. */

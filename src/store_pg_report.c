@@ -12,6 +12,7 @@
 #include "err.h"
 #include "report.h"
 #include "store_pg_int.h"
+#include "store_report_sql.h"
 
 enum {
 	RQ_DEALS = PG_EXT_REPORT,
@@ -42,6 +43,24 @@ enum {
 	RQ_REACH_WS_FILL,
 	RQ_REACHES,
 	RQ_ANALYZE,
+	RQ_DWELL_DEAL,
+	RQ_DWELL_PRUNE,
+	RQ_OPEN_DEAL,
+	RQ_CLOSE_DEAL,
+	RQ_TALLY_DWELL,
+	RQ_TALLY_OPEN,
+	RQ_TALLY_CLOSE,
+	RQ_TALLY_LATEST,
+	RQ_CHANGED_DEALS,
+	RQ_CHANGED_SPANS,
+	RQ_HISTORY_CLEAR,
+	RQ_DWELL_WS,
+	RQ_OPEN_WS,
+	RQ_CLOSE_WS,
+	RQ_MARK_WS,
+	RQ_OPEN_STAGE_CLEAR,
+	RQ_OPEN_STAGE_FILL,
+	RQ_OPEN_STAGE_MARK,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
@@ -57,8 +76,9 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
  * entry into the current stage is the last history row by (changed_at, id).
  */
 #define FACT_FILL                                                                                  \
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, reached,"       \
-	" created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"        \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, probability,"   \
+	" reached, created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id,"         \
+	" d.amount, d.probability,"                                                                \
 	" coalesce((SELECT string_agg(DISTINCT h.to_stage_id::text, ',') FROM stage_history h"     \
 	" WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id), d.stage_id::text),"         \
 	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
@@ -82,6 +102,22 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
 #define DAY(x) "floor(" x " / 86400.0)::bigint"
 /* The deal_reach key of deal_fact rows f. */
 #define REACH_KEY "f.workspace_id, f.owner_id, " DAY("f.created") ", f.reached, f.stage_id"
+
+/* The rows of deal $2 of workspace $1 (store_report_sql.h), and of the workspace. */
+#define DEAL_Y "y.workspace_id = $1::bigint AND y.deal_id = $2::bigint"
+#define DEAL_F "f.workspace_id = $1::bigint AND f.deal_id = $2::bigint"
+#define WS_Y   "y.workspace_id = $1::bigint"
+#define WS_F   "f.workspace_id = $1::bigint"
+/* The deals with an amount or probability change at or after $3. */
+#define CHANGED                                                                                    \
+	"SELECT c.deal_id FROM deal_change c WHERE c.workspace_id = $1::bigint"                    \
+	" AND c.changed_at >= $3::text AND c.field IN ('amount', 'probability')"
+/* deal_open of stage $2, computed with another probability than the stage's now. */
+#define OPEN_STALE                                                                                 \
+	" AND EXISTS (SELECT 1 FROM stage s LEFT JOIN deal_open_stage p"                           \
+	" ON p.workspace_id = s.workspace_id AND p.stage_id = s.id"                                \
+	" WHERE s.workspace_id = $1::bigint AND s.id = $2::bigint"                                 \
+	" AND p.probability IS DISTINCT FROM s.probability)"
 
 static const char *const rq_sql[] = {
     [RQ_DEALS - PG_EXT_REPORT] = DEAL_FACTS " ORDER BY d.id",
@@ -125,8 +161,9 @@ static const char *const rq_sql[] = {
     [RQ_FACT_DEAL - PG_EXT_REPORT] =
 	FACT_FILL " AND d.id = $2::bigint ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, reached = excluded.reached,"
-		  " created = excluded.created, entered = excluded.entered",
+		  " amount = excluded.amount, probability = excluded.probability,"
+		  " reached = excluded.reached, created = excluded.created,"
+		  " entered = excluded.entered",
     [RQ_FACT_DELETE - PG_EXT_REPORT] =
 	"DELETE FROM deal_fact WHERE workspace_id = $1::bigint AND deal_id = $2::bigint",
     [RQ_FACT_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = $1::bigint",
@@ -192,7 +229,67 @@ static const char *const rq_sql[] = {
      * autovacuum's next turn (until then PostgreSQL plans the deal list by
      * owner and stage as if the table were empty: 46 against 695 req/s).
      */
-    [RQ_ANALYZE - PG_EXT_REPORT] = "ANALYZE deal, stage_history, deal_fact, deal_stay, deal_reach",
+    [RQ_ANALYZE - PG_EXT_REPORT] = "ANALYZE deal, stage_history, deal_fact, deal_stay, deal_reach,"
+				   " deal_dwell, deal_open, deal_closing",
+    /* the history reports' tables: deal $2 leaves ($3 = -1) or joins (1) its rows */
+    [RQ_DWELL_DEAL - PG_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "$3::bigint"),
+    [RQ_DWELL_PRUNE - PG_EXT_REPORT] = RS_DWELL_G(
+	DEAL_Y, DEAL_F) "DELETE FROM deal_dwell WHERE workspace_id = $1::bigint"
+			" AND deals = 0"
+			" AND (workspace_id, stage_id, open, secs, owner_id, created_day)"
+			" IN (SELECT " RS_DWELL_KEY " FROM g JOIN deal_fact f"
+			" ON f.workspace_id = g.workspace_id AND f.deal_id = g.deal_id)",
+    [RQ_OPEN_DEAL - PG_EXT_REPORT] = RS_OPEN_ROWS(DEAL_Y, DEAL_F, "$3::bigint", ""),
+    [RQ_CLOSE_DEAL - PG_EXT_REPORT] = RS_CLOSE_ROWS(DEAL_F, "$3::bigint"),
+    /* the tallies of the deals of $2 (0: every owner), keys in [$3, $4) */
+    [RQ_TALLY_DWELL - PG_EXT_REPORT] =
+	"SELECT w.stage_id, w.secs, w.open, w.deals, 0, 0"
+	" FROM stage s JOIN deal_dwell w ON w.workspace_id = s.workspace_id AND w.stage_id = s.id"
+	" WHERE s.workspace_id = $1::bigint AND s.kind = 0"
+	" AND ($2::bigint = 0 OR w.owner_id = $2::bigint)"
+	" AND w.created_day >= $3::bigint AND w.created_day < $4::bigint AND w.deals <> 0",
+    [RQ_TALLY_OPEN - PG_EXT_REPORT] =
+	"SELECT stage_id, day, 0, sum(deals)::bigint, sum(amount)::bigint, sum(expected)::bigint"
+	" FROM deal_open WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint) AND day >= $3::bigint AND day < $4::bigint"
+	" GROUP BY day, stage_id ORDER BY day",
+    [RQ_TALLY_CLOSE - PG_EXT_REPORT] =
+	"SELECT c.stage_id, c.day, 0, sum(c.deals)::bigint, sum(c.amount)::bigint,"
+	" sum(c.cycle)::bigint FROM stage s JOIN deal_closing c"
+	" ON c.workspace_id = s.workspace_id AND c.stage_id = s.id"
+	" WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
+	" AND ($2::bigint = 0 OR c.owner_id = $2::bigint)"
+	" AND c.day >= $3::bigint AND c.day < $4::bigint GROUP BY c.stage_id, c.day",
+    [RQ_TALLY_LATEST - PG_EXT_REPORT] =
+	"SELECT s.id, (SELECT max(f.entered) FROM deal_fact f WHERE f.workspace_id = $1::bigint"
+	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = $1::bigint"
+	" UNION ALL SELECT 0, (max(created_day) + 1) * 86400 - 1, 0, 0, 0, 0 FROM deal_reach"
+	" WHERE workspace_id = $1::bigint",
+    [RQ_CHANGED_DEALS - PG_EXT_REPORT] =
+	DEAL_FACTS " AND d.id IN (" CHANGED ")"
+		   " AND ($2::bigint = 0 OR d.owner_id = $2::bigint) ORDER BY d.id",
+    [RQ_CHANGED_SPANS - PG_EXT_REPORT] =
+	"SELECT y.deal_id, y.stage_id, y.entered"
+	" FROM deal_stay y WHERE y.workspace_id = $1::bigint"
+	" AND y.deal_id IN (" CHANGED ") AND $2::bigint = $2::bigint"
+	" ORDER BY y.deal_id, y.seq",
+    /* report rebuild: the workspace's rows cleared, then computed */
+    [RQ_HISTORY_CLEAR - PG_EXT_REPORT] =
+	"WITH a AS (DELETE FROM deal_dwell WHERE workspace_id = $1::bigint),"
+	" b AS (DELETE FROM deal_open WHERE workspace_id = $1::bigint),"
+	" c AS (DELETE FROM deal_closing WHERE workspace_id = $1::bigint)"
+	" DELETE FROM deal_open_stage WHERE workspace_id = $1::bigint",
+    [RQ_DWELL_WS - PG_EXT_REPORT] = RS_DWELL_ROWS(WS_Y, WS_F, "1"),
+    [RQ_OPEN_WS - PG_EXT_REPORT] = RS_OPEN_ROWS(WS_Y, WS_F, "1", ""),
+    [RQ_CLOSE_WS - PG_EXT_REPORT] = RS_CLOSE_ROWS(WS_F, "1"),
+    [RQ_MARK_WS - PG_EXT_REPORT] = RS_OPEN_MARK("s.workspace_id = $1::bigint"),
+    /* a stage's deal_open rows, recomputed when its probability changed */
+    [RQ_OPEN_STAGE_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_open WHERE workspace_id = $1::bigint "
+					    "AND stage_id = $2::bigint" OPEN_STALE,
+    [RQ_OPEN_STAGE_FILL - PG_EXT_REPORT] =
+	RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
+    [RQ_OPEN_STAGE_MARK - PG_EXT_REPORT] =
+	RS_OPEN_MARK("s.workspace_id = $1::bigint AND s.id = $2::bigint"),
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -231,17 +328,12 @@ static void ws_owner(struct pgp *p, int64_t ws, int64_t owner)
 		pgp_i64(p, owner);
 }
 
-int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
+/* deal_rows reads r (DEAL_FACTS' columns) into out and clears it. */
+static int deal_rows(PGresult *r, struct report_deal_list *out)
 {
-	struct pgp p;
-	PGresult *r = NULL;
 	struct report_deal *v;
-	int n, i, rc;
+	int n, i;
 
-	ws_owner(&p, ws, owner);
-	rc = rq(pg(base), owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &p, &r, ERR_DB);
-	if (rc)
-		return rc;
 	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
 	for (i = 0; i < n; i++) {
@@ -261,19 +353,13 @@ int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report
 	return 0;
 }
 
-int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out)
+/* span_rows reads r (deal id, stage id, entered) into out and clears it. */
+static int span_rows(PGresult *r, struct report_span_list *out)
 {
-	struct pgp p;
-	PGresult *r = NULL;
 	struct report_span *v;
 	int64_t *ids;
-	int n, i, rc;
+	int n = PQntuples(r), i;
 
-	ws_owner(&p, ws, owner);
-	rc = rq(pg(base), owner > 0 ? RQ_SPANS_OWNER : RQ_SPANS, &p, &r, ERR_DB);
-	if (rc)
-		return rc;
-	n = PQntuples(r);
 	v = calloc(n ? (size_t)n : 1, sizeof(*v));
 	ids = calloc(n ? (size_t)n : 1, sizeof(*ids));
 	if (!v || !ids) {
@@ -293,6 +379,28 @@ int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report
 	out->deal_id = ids;
 	out->n = (size_t)n;
 	return 0;
+}
+
+int pg_report_deals(struct store *base, int64_t ws, int64_t owner, struct report_deal_list *out)
+{
+	struct pgp p;
+	PGresult *r = NULL;
+	int rc;
+
+	ws_owner(&p, ws, owner);
+	rc = rq(pg(base), owner > 0 ? RQ_DEALS_OWNER : RQ_DEALS, &p, &r, ERR_DB);
+	return rc ? rc : deal_rows(r, out);
+}
+
+int pg_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out)
+{
+	struct pgp p;
+	PGresult *r = NULL;
+	int rc;
+
+	ws_owner(&p, ws, owner);
+	rc = rq(pg(base), owner > 0 ? RQ_SPANS_OWNER : RQ_SPANS, &p, &r, ERR_DB);
+	return rc ? rc : span_rows(r, out);
 }
 
 int pg_report_changes(struct store *base, int64_t ws, int64_t owner, const char *since,
@@ -447,25 +555,67 @@ int pg_history_reset(struct store *base, int64_t ws, int64_t deal_id, const char
 
 /* ---- the maintained deal facts (deal_fact) ---- */
 
+/* run_signed runs statement id with $1 ws, $2 key and $3 sign (none when 0). */
+static int run_signed(struct pg_store *s, int id, int64_t ws, int64_t key, int sign)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, key);
+	if (sign)
+		pgp_i64(&p, sign);
+	rc = rq(s, id, &p, &r, ERR_DB);
+	if (!rc)
+		PQclear(r);
+	return rc;
+}
+
+/*
+ * The deal leaves its rows of the history reports' tables (deal_dwell,
+ * deal_open, deal_closing), computed from its deal_fact and deal_stay rows
+ * as they are, before those change; joins them after.
+ */
+static int history_rows(struct pg_store *s, int64_t ws, int64_t deal_id, int sign)
+{
+	int rc = run_signed(s, RQ_DWELL_DEAL, ws, deal_id, sign);
+
+	if (!rc && sign < 0)
+		rc = run_signed(s, RQ_DWELL_PRUNE, ws, deal_id, 0);
+	if (!rc)
+		rc = run_signed(s, RQ_OPEN_DEAL, ws, deal_id, sign);
+	return rc ? rc : run_signed(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
+}
+
 int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
-	int rc = 0;
+	int rc = history_rows(s, ws, deal_id, -1);
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
+		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
+	return rc ? rc : history_rows(s, ws, deal_id, 1);
+}
+
+int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
+{
+	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	int rc = history_rows(s, ws, deal_id, -1);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
 		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
 	return rc;
 }
 
-int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
+int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
 {
-	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
-	int rc = 0;
+	int rc = run_signed(s, RQ_OPEN_STAGE_CLEAR, ws, stage_id, 0);
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
-		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
-	return rc;
+	if (!rc)
+		rc = run_signed(s, RQ_OPEN_STAGE_FILL, ws, stage_id, 0);
+	return rc ? rc : run_signed(s, RQ_OPEN_STAGE_MARK, ws, stage_id, 0);
 }
 
 int pg_report_rebuild(struct store *base, int64_t ws)
@@ -484,6 +634,11 @@ int pg_report_rebuild(struct store *base, int64_t ws)
 	for (int id = RQ_STAY_WS_CLEAR; id <= RQ_REACH_WS_FILL; id++) {
 		if (id == RQ_REACH_SUB || id == RQ_REACH_ADD)
 			continue;
+		if ((rc = rq(s, id, &p, &r, ERR_DB)))
+			return rc;
+		PQclear(r);
+	}
+	for (int id = RQ_HISTORY_CLEAR; id <= RQ_MARK_WS; id++) {
 		if ((rc = rq(s, id, &p, &r, ERR_DB)))
 			return rc;
 		PQclear(r);
@@ -626,4 +781,63 @@ int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out)
 int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
 {
 	return pg_owner_sums(pg(base), ws, owner, NULL, NULL, out);
+}
+
+int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a, int64_t b,
+		      struct report_tally_list *out)
+{
+	static const int ids[] = {
+	    [REPORT_TALLY_DWELL] = RQ_TALLY_DWELL,
+	    [REPORT_TALLY_OPEN] = RQ_TALLY_OPEN,
+	    [REPORT_TALLY_CLOSE] = RQ_TALLY_CLOSE,
+	    [REPORT_TALLY_LATEST] = RQ_TALLY_LATEST,
+	};
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	struct report_tally *v;
+	int n, i, rc;
+
+	if (kind < 0 || kind > REPORT_TALLY_LATEST)
+		return ERR_INVALID;
+	pgp_i64(&p, ws);
+	if (kind != REPORT_TALLY_LATEST) {
+		pgp_i64(&p, owner > 0 ? owner : 0);
+		pgp_i64(&p, a);
+		pgp_i64(&p, b);
+	}
+	if ((rc = rq(pg(base), ids[kind], &p, &r, ERR_DB)))
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].stage_id = pg_col_i64(r, i, 0);
+		v[i].key = pg_col_i64(r, i, 1);
+		v[i].open = (int)pg_col_i64(r, i, 2);
+		v[i].deals = pg_col_i64(r, i, 3);
+		v[i].amount = pg_col_i64(r, i, 4);
+		v[i].extra = pg_col_i64(r, i, 5);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
+			    struct report_deal_list *deals, struct report_span_list *spans)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	pgp_text(&p, since ? since : "");
+	if ((rc = rq(pg(base), RQ_CHANGED_DEALS, &p, &r, ERR_DB)))
+		return rc;
+	if ((rc = deal_rows(r, deals)))
+		return rc;
+	if ((rc = rq(pg(base), RQ_CHANGED_SPANS, &p, &r, ERR_DB)))
+		return rc;
+	return span_rows(r, spans);
 }

@@ -59,3 +59,10 @@ void report_reach_list_release(struct report_reach_list *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+void report_tally_list_release(struct report_tally_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

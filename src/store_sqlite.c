@@ -35,6 +35,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_sqlite_int.h"
+#include "store_report_sql.h"
 
 /* ---- the schema ---- */
 
@@ -552,6 +553,19 @@ static const char *const migrations[] = {
     "  SELECT workspace_id, owner_id, CASE WHEN created >= 0 THEN created / 86400"
     "  ELSE (created - 86399) / 86400 END AS day, reached, stage_id, count(*) FROM deal_fact"
     "  GROUP BY workspace_id, owner_id, day, reached, stage_id;",
+    /*
+     * reports (store_sqlite_report.c): deal_fact.probability (the override)
+     * and the history reports' tables, kept by the writes that keep deal_fact:
+     * deal_dwell (time in stage), deal_open (per day, the changes in the open
+     * pipeline: the pipeline as of a date, velocity) and deal_closing (closes
+     * per day: velocity), deal_open_stage the probabilities deal_open used.
+     */
+    "ALTER TABLE deal_fact ADD COLUMN probability INTEGER;"
+    "UPDATE deal_fact SET probability = (SELECT d.probability FROM deal d"
+    "  WHERE d.workspace_id = deal_fact.workspace_id AND d.id = "
+    "deal_fact.deal_id);" RS_HISTORY_TABLES("WITHOUT ROWID")
+	RS_DWELL_ROWS("1", "1", "1") ";" RS_OPEN_ROWS("1", "1", "1", "") ";" RS_CLOSE_ROWS(
+	    "1", "1") ";" RS_OPEN_MARK("1") ";",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2880,6 +2894,8 @@ static const struct store_ops sqlite_ops = {
     .report_owner_sums = sqlite_report_owner_sums,
     .summary_owner_sums = sqlite_summary_owner_sums,
     .report_reaches = sqlite_report_reaches,
+    .report_tallies = sqlite_report_tallies,
+    .report_changed_deals = sqlite_report_changed_deals,
     /* notes and search */
     .note_create = sqlite_note_create,
     .note_get = sqlite_note_get,

@@ -169,6 +169,16 @@ int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char 
 int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out);
 int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 			     struct report_sum_list *out);
+/* The dialect of store_report_sql.h. */
+#define SQ_DAY(x)	  "(CASE WHEN " x " >= 0 THEN " x " / 86400 ELSE (" x " - 86399) / 86400 END)"
+#define RS_DAY(x)	  SQ_DAY(x)
+#define RS_GREATEST(a, b) "max(" a ", " b ")"
+#define RS_EXPECTED(a, p) "lc_expected(" a ", " p ")"
+#define RS_FLAG(x)	  "(" x ")"
+int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a,
+			  int64_t b, struct report_tally_list *out);
+int sqlite_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
+				struct report_deal_list *deals, struct report_span_list *spans);
 int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
 			 struct report_close_list *out);
 int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "report.h"
 #include "store_sqlite_int.h"
+#include "store_report_sql.h"
 
 enum {
 	RQ_DEALS = SQ_EXT_REPORT,
@@ -61,6 +62,16 @@ enum {
 	RQ_REACH_WS_CLEAR,
 	RQ_REACH_WS_FILL,
 	RQ_REACHES,
+	RQ_DWELL_DEAL,
+	RQ_DWELL_PRUNE,
+	RQ_OPEN_DEAL,
+	RQ_CLOSE_DEAL,
+	RQ_TALLY_DWELL,
+	RQ_TALLY_OPEN,
+	RQ_TALLY_CLOSE,
+	RQ_TALLY_LATEST,
+	RQ_CHANGED_DEALS,
+	RQ_CHANGED_SPANS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -88,8 +99,9 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
  * order; a deal without history entered it when it was created.
  */
 #define FACT_FILL                                                                                  \
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, reached,"       \
-	" created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id, d.amount,"        \
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, probability,"   \
+	" reached, created, entered) SELECT d.workspace_id, d.id, d.owner_id, d.stage_id,"         \
+	" d.amount, d.probability,"                                                                \
 	" coalesce((SELECT group_concat(DISTINCT h.to_stage_id) FROM stage_history h"              \
 	" WHERE h.workspace_id = d.workspace_id AND h.deal_id = d.id), CAST(d.stage_id AS TEXT))," \
 	" " SECS("d.created_at") ", " SECS("coalesce((SELECT h.changed_at FROM stage_history h"    \
@@ -109,8 +121,16 @@ _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow 
 	" ORDER BY h.changed_at, h.id), h.to_stage_id, " SECS(                                     \
 	    "h.changed_at") " FROM stage_history h WHERE h.workspace_id = ?1"
 
-/* The day (since 1970-01-01) of a moment in seconds, rounded down. */
-#define DAY(x) "(CASE WHEN " x " >= 0 THEN " x " / 86400 ELSE (" x " - 86399) / 86400 END)"
+#define DAY(x) SQ_DAY(x)
+/* The rows of deal ?2 of workspace ?1 (store_sqlite_report.h), and of the workspace. */
+#define DEAL_Y "y.workspace_id = ?1 AND y.deal_id = ?2"
+#define DEAL_F "f.workspace_id = ?1 AND f.deal_id = ?2"
+#define WS_Y   "y.workspace_id = ?1"
+#define WS_F   "f.workspace_id = ?1"
+/* The deals with an amount or probability change at or after ?3. */
+#define CHANGED                                                                                    \
+	"SELECT c.deal_id FROM deal_change c WHERE c.workspace_id = ?1 AND c.changed_at >= ?3"     \
+	" AND c.field IN ('amount', 'probability')"
 /* The deal_reach key of deal_fact rows f. */
 #define REACH_KEY "f.workspace_id, f.owner_id, " DAY("f.created") ", f.reached, f.stage_id"
 
@@ -196,8 +216,9 @@ static const char *const rq_sql[] = {
     [RQ_FACT_DEAL - SQ_EXT_REPORT] =
 	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
 		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, reached = excluded.reached,"
-		  " created = excluded.created, entered = excluded.entered",
+		  " amount = excluded.amount, probability = excluded.probability,"
+		  " reached = excluded.reached, created = excluded.created,"
+		  " entered = excluded.entered",
     [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
 				       " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
@@ -244,6 +265,54 @@ static const char *const rq_sql[] = {
 	"SELECT reached, stage_id, sum(deals) FROM deal_reach WHERE workspace_id = ?1"
 	" AND (?2 = 0 OR owner_id = ?2) AND created_day >= ?3 AND created_day < ?4"
 	" GROUP BY reached, stage_id HAVING sum(deals) > 0",
+    /* the history reports' tables: deal ?2 leaves (?3 = -1) or joins (1) its rows */
+    [RQ_DWELL_DEAL - SQ_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "?3"),
+    /* deal ?2's deal_dwell rows it just left, when no deal is left in them */
+    [RQ_DWELL_PRUNE - SQ_EXT_REPORT] = RS_DWELL_G(
+	DEAL_Y, DEAL_F) "DELETE FROM deal_dwell WHERE workspace_id = ?1 AND deals = 0"
+			" AND (workspace_id, stage_id, open, secs, owner_id, created_day)"
+			" IN (SELECT " RS_DWELL_KEY " FROM g JOIN deal_fact f"
+			" ON f.workspace_id = g.workspace_id AND f.deal_id = g.deal_id)",
+    [RQ_OPEN_DEAL - SQ_EXT_REPORT] = RS_OPEN_ROWS(DEAL_Y, DEAL_F, "?3", ""),
+    [RQ_CLOSE_DEAL - SQ_EXT_REPORT] = RS_CLOSE_ROWS(DEAL_F, "?3"),
+    /*
+     * The tallies (report.h, struct report_tally: stage, key, open, deals,
+     * amount, extra) of the deals of ?2 (0: every owner), keys in [?3, ?4).
+     * deal_dwell's rows as they are (a GROUP BY would sort them: the values
+     * repeat in any order for report_stats_weighted).
+     */
+    [RQ_TALLY_DWELL - SQ_EXT_REPORT] =
+	"SELECT w.stage_id, w.secs, w.open, w.deals, 0, 0"
+	" FROM stage s CROSS JOIN deal_dwell w WHERE s.workspace_id = ?1 AND s.kind = 0"
+	" AND w.workspace_id = ?1 AND w.stage_id = s.id AND (?2 = 0 OR w.owner_id = ?2)"
+	" AND w.created_day >= ?3 AND w.created_day < ?4 AND w.deals <> 0",
+    [RQ_TALLY_OPEN - SQ_EXT_REPORT] =
+	"SELECT stage_id, day, 0, sum(deals), sum(amount), sum(expected) FROM deal_open"
+	" WHERE workspace_id = ?1 AND (?2 = 0 OR owner_id = ?2) AND day >= ?3 AND day < ?4"
+	" GROUP BY day, stage_id ORDER BY day",
+    [RQ_TALLY_CLOSE - SQ_EXT_REPORT] =
+	"SELECT c.stage_id, c.day, 0, sum(c.deals), sum(c.amount), sum(c.cycle)"
+	" FROM stage s CROSS JOIN deal_closing c WHERE s.workspace_id = ?1 AND s.kind <> 0"
+	" AND c.workspace_id = ?1 AND c.stage_id = s.id AND (?2 = 0 OR c.owner_id = ?2)"
+	" AND c.day >= ?3 AND c.day < ?4 GROUP BY c.stage_id, c.day",
+    /*
+     * the latest entry into each stage of a deal in it now (one step of
+     * deal_fact_stage each), and as stage 0 the last second of the last day
+     * a deal was created on
+     */
+    [RQ_TALLY_LATEST - SQ_EXT_REPORT] =
+	"SELECT s.id, (SELECT max(f.entered) FROM deal_fact f WHERE f.workspace_id = ?1"
+	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = ?1"
+	" UNION ALL SELECT 0, (max(created_day) + 1) * 86400 - 1, 0, 0, 0, 0 FROM deal_reach"
+	" WHERE workspace_id = ?1",
+    /* the deals of ?2 (0: all) changed at or after ?3, and their stays */
+    [RQ_CHANGED_DEALS - SQ_EXT_REPORT] =
+	DEAL_FACTS " AND d.id IN (" CHANGED ")"
+		   " AND (?2 = 0 OR d.owner_id = ?2) ORDER BY d.id",
+    [RQ_CHANGED_SPANS - SQ_EXT_REPORT] = "SELECT y.deal_id, y.stage_id, y.entered"
+					 " FROM deal_stay y WHERE y.workspace_id = ?1"
+					 " AND y.deal_id IN (" CHANGED ") AND ?2 = ?2"
+					 " ORDER BY y.deal_id, y.seq",
 };
 
 static int rq(struct sqlite_store *s, int id, sqlite3_stmt **out)
@@ -341,13 +410,42 @@ out:
 	return rc;
 }
 
+/* step_spans steps st (deal id, stage id, entered) into out. */
+static int step_spans(struct sqlite_store *s, sqlite3_stmt *st, struct report_span_list *out)
+{
+	struct report_span *v = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0, cap2 = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, n, &cap, sizeof(*v)) ||
+		    grow((void **)&ids, n, &cap2, sizeof(*ids))) {
+			free(v);
+			free(ids);
+			return ERR_NOMEM;
+		}
+		ids[n] = sq_col_i64(st, 0);
+		v[n].stage_id = sq_col_i64(st, 1);
+		v[n].from = sq_col_i64(st, 2);
+		v[n].to = REPORT_OPEN_END;
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		free(ids);
+		return sq_db_err(s, rc, ERR_DB);
+	}
+	out->v = v;
+	out->deal_id = ids;
+	out->n = n;
+	return 0;
+}
+
 int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner, struct report_span_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	struct report_span *v = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0, cap2 = 0;
 	int rc;
 
 	rc = rq(s, owner > 0 ? RQ_SPANS_OWNER : RQ_SPANS, &st);
@@ -357,31 +455,8 @@ int sqlite_report_spans(struct store *base, int64_t ws, int64_t owner, struct re
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, n, &cap, sizeof(*v)) ||
-		    grow((void **)&ids, n, &cap2, sizeof(*ids))) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		ids[n] = sq_col_i64(st, 0);
-		v[n].stage_id = sq_col_i64(st, 1);
-		v[n].from = sq_col_i64(st, 2);
-		v[n].to = REPORT_OPEN_END;
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	rc = 0;
-	out->v = v;
-	out->deal_id = ids;
-	out->n = n;
-	v = NULL;
-	ids = NULL;
+	rc = step_spans(s, st, out);
 out:
-	free(v);
-	free(ids);
 	sq_stmt_done(st);
 	return rc;
 }
@@ -584,11 +659,52 @@ int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 	return run_ws2(s, RQ_SUM_DEAL, ws, deal_id, sign);
 }
 
+/*
+ * run_script runs the statements of sql in turn, each prepared for this one
+ * run (rare writes over a whole workspace: no slot of their own), with ?1 ws
+ * and ?2 key.
+ */
+static int run_script(struct sqlite_store *s, const char *sql, int64_t ws, int64_t key)
+{
+	const char *tail = sql;
+	int rc = 0;
+
+	while (!rc && *tail) {
+		sqlite3_stmt *st = NULL;
+
+		rc = sqlite3_prepare_v2(s->db, tail, -1, &st, &tail);
+		if (rc != SQLITE_OK)
+			return sq_db_err(s, rc, ERR_DB);
+		if (!st)
+			break;
+		if (sq_bind_i64(st, 1, ws) |
+		    (sqlite3_bind_parameter_count(st) > 1 ? sq_bind_i64(st, 2, key) : 0))
+			rc = sq_bind_failed(s);
+		else
+			rc = sq_step_done(s, st, ERR_DB);
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+/* deal_open of a stage whose probability is not the one its rows were computed with. */
+#define OPEN_STALE                                                                                 \
+	" AND EXISTS (SELECT 1 FROM stage s LEFT JOIN deal_open_stage p"                           \
+	" ON p.workspace_id = s.workspace_id AND p.stage_id = s.id WHERE s.workspace_id = ?1"      \
+	" AND s.id = ?2 AND p.probability IS NOT s.probability)"
+
 int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 {
+	/* deal_open's expected values: recomputed only when the probability changed */
+	static const char open_sql[] =
+	    "DELETE FROM deal_open WHERE workspace_id = ?1 AND stage_id = ?2" OPEN_STALE
+	    ";" RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = ?2" OPEN_STALE) ";" RS_OPEN_MARK(
+		"s.workspace_id = ?1 AND s.id = ?2");
 	int rc = run_ws2(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
 
-	return rc ? rc : run_ws2(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
+	return rc ? rc : run_script(s, open_sql, ws, stage_id);
 }
 
 int sqlite_report_rebuild(struct store *base, int64_t ws)
@@ -596,25 +712,62 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 	static const int steps[] = {RQ_SUM_WS_CLEAR,   RQ_SUM_WS_FILL,	 RQ_FACT_WS_CLEAR,
 				    RQ_FACT_WS_FILL,   RQ_STAY_WS_CLEAR, RQ_STAY_WS_FILL,
 				    RQ_REACH_WS_CLEAR, RQ_REACH_WS_FILL};
+	static const char history_sql[] =
+	    "DELETE FROM deal_dwell WHERE workspace_id = ?1;" RS_DWELL_ROWS(
+		WS_Y, WS_F, "1") ";DELETE FROM deal_open WHERE workspace_id = "
+				 "?1;" RS_OPEN_ROWS(WS_Y, WS_F, "1",
+						    "") ";"
+							"DELETE FROM deal_closing WHERE "
+							"workspace_id = ?1;" RS_CLOSE_ROWS(
+							    WS_F, "1") ";DELETE FROM "
+								       "deal_open_stage WHERE "
+								       "workspace_id = "
+								       "?1;" RS_OPEN_MARK("s."
+											  "worksp"
+											  "a"
+											  "ce_id "
+											  "= ?1");
+	struct sqlite_store *s = sq(base);
+	int rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 
-	return run_steps(sq(base), steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
+	return rc ? rc : run_script(s, history_sql, ws, 0);
 }
 
 /* ---- the maintained deal facts (deal_fact) ---- */
+
+/*
+ * The deal leaves its rows of the history reports' tables (deal_dwell,
+ * deal_open, deal_closing), computed from its deal_fact and deal_stay rows as
+ * they are, before those change; joins them after.
+ */
+static int history_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
+{
+	int rc = run_ws2(s, RQ_DWELL_DEAL, ws, deal_id, sign);
+
+	if (!rc && sign < 0)
+		rc = run_ws2(s, RQ_DWELL_PRUNE, ws, deal_id, 0);
+	if (!rc)
+		rc = run_ws2(s, RQ_OPEN_DEAL, ws, deal_id, sign);
+	return rc ? rc : run_ws2(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
+}
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
+	int rc = history_rows(s, ws, deal_id, -1);
 
-	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+	if (!rc)
+		rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+	return rc ? rc : history_rows(s, ws, deal_id, 1);
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	int rc = history_rows(s, ws, deal_id, -1);
 
-	return run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
 int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
@@ -834,4 +987,75 @@ int sq_owner_sums(struct sqlite_store *s, int64_t ws, int64_t owner, const char 
 int sq_owner_sums_step(struct sqlite_store *s, sqlite3_stmt *st, struct report_sum_list *out)
 {
 	return step_rows(s, st, sizeof(*out->v), row_owner_sum, (void **)&out->v, &out->n);
+}
+
+static void row_tally(sqlite3_stmt *st, void *out)
+{
+	struct report_tally *t = out;
+
+	t->stage_id = sq_col_i64(st, 0);
+	t->key = sq_col_i64(st, 1);
+	t->open = sq_col_int(st, 2);
+	t->deals = sq_col_i64(st, 3);
+	t->amount = sq_col_i64(st, 4);
+	t->extra = sq_col_i64(st, 5);
+}
+
+int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a,
+			  int64_t b, struct report_tally_list *out)
+{
+	static const int ids[] = {
+	    [REPORT_TALLY_DWELL] = RQ_TALLY_DWELL,
+	    [REPORT_TALLY_OPEN] = RQ_TALLY_OPEN,
+	    [REPORT_TALLY_CLOSE] = RQ_TALLY_CLOSE,
+	    [REPORT_TALLY_LATEST] = RQ_TALLY_LATEST,
+	};
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (kind < 0 || kind > REPORT_TALLY_LATEST)
+		return ERR_INVALID;
+	if ((rc = rq(s, ids[kind], &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) |
+	    (kind == REPORT_TALLY_LATEST ? 0
+					 : sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+					       sq_bind_i64(st, 3, a) | sq_bind_i64(st, 4, b))) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = step_rows(s, st, sizeof(*out->v), row_tally, (void **)&out->v, &out->n);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
+				struct report_deal_list *deals, struct report_span_list *spans)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = rq(s, RQ_CHANGED_DEALS, &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_text(st, 3, since)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = step_rows(s, st, sizeof(*deals->v), row_deal, (void **)&deals->v, &deals->n);
+	sq_stmt_done(st);
+	st = NULL;
+	if (rc || (rc = rq(s, RQ_CHANGED_SPANS, &st)))
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, 0) | sq_bind_text(st, 3, since)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	rc = step_spans(s, st, spans);
+out:
+	sq_stmt_done(st);
+	return rc;
 }

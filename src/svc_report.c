@@ -171,6 +171,10 @@ struct inputs {
 	struct report_close_list closes; /* with facts: the deals closed in the period */
 	struct report_reach_list reach;	 /* the funnel's groups (load_reaches) */
 	int reaches;			 /* the funnel reads reach, not deals */
+	struct report_tally_list t1, t2; /* the history reports' tables (load_tallies) */
+	int tallies;			 /* the history report reads t1 and t2, not deals */
+	int64_t open_now;		 /* with tallies: the deals in an open stage now */
+	int64_t ws, owner;		 /* the workspace, the owner filter (0: none) */
 	int facts;			 /* closes or deals hold deal facts only (load_facts) */
 	size_t ndeals;			 /* with facts: the deals the report covers */
 };
@@ -184,6 +188,8 @@ static void inputs_release(struct inputs *x)
 	report_sum_list_release(&x->sums);
 	report_close_list_release(&x->closes);
 	report_reach_list_release(&x->reach);
+	report_tally_list_release(&x->t1);
+	report_tally_list_release(&x->t2);
 }
 
 /*
@@ -268,6 +274,122 @@ static int load_reaches(struct store *st, int64_t ws, int64_t owner, struct repo
 	return fail_std(e, st->ops->report_reaches(st, ws, owner, from, to, &x->reach), "report");
 }
 
+/* owner_sums reads the per stage and owner sums: the deals covered, and those open now. */
+static int owner_sums(struct store *st, int64_t ws, int64_t owner, struct inputs *x)
+{
+	int rc = st->ops->report_owner_sums(st, ws, owner, &x->sums);
+
+	for (size_t i = 0; !rc && i < x->sums.n; i++) {
+		const struct report_stage *s = report_stage_find(&x->in, x->sums.v[i].stage_id);
+
+		x->ndeals += (size_t)x->sums.v[i].deals;
+		if (!s || s->kind == STAGE_OPEN)
+			x->open_now += x->sums.v[i].deals;
+	}
+	return rc;
+}
+
+/*
+ * as_of_changed corrects the pipeline as of r->as_of read from deal_open,
+ * where every deal counts at its amount and probability of now: the deals
+ * with a change at or after that moment are replayed, with and without
+ * their changes, and the difference added.
+ */
+static int as_of_changed(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
+			 struct inputs *x)
+{
+	struct report_input in = x->in;
+	struct report_asof *with = NULL, *without = NULL;
+	size_t n = 0;
+	char since[TS_LEN];
+	int rc;
+
+	report_time_format(r->as_of, since);
+	if ((rc = st->ops->report_changes(st, ws, owner, since, &x->changes)) || !x->changes.n)
+		return rc;
+	if ((rc = st->ops->report_changed_deals(st, ws, owner, since, &x->deals, &x->spans)))
+		return rc;
+	in.deals = x->deals.v;
+	in.ndeals = x->deals.n;
+	in.spans = x->spans.v;
+	in.span_deal = x->spans.deal_id;
+	in.nspans = x->spans.n;
+	report_history_spans(x->spans.deal_id, x->spans.v, x->spans.n);
+	report_input_link(&in);
+	in.changes = x->changes.v;
+	in.nchanges = x->changes.n;
+	if (!(rc = report_as_of(&in, r->as_of, &with, &n))) {
+		in.nchanges = 0;
+		rc = report_as_of(&in, r->as_of, &without, &n);
+	}
+	if (!rc)
+		report_as_of_adjust(r->asof, with, without, n < r->nasof ? n : r->nasof);
+	free(with);
+	free(without);
+	return rc;
+}
+
+/*
+ * settled: 1 when every stay of the deals began before t, per the latest
+ * entries (report_tallies, REPORT_TALLY_LATEST: one row per stage; the row
+ * of stage 0 the last moment a deal can have been created, counted only
+ * when with_created).
+ */
+static int settled(const struct report_tally_list *latest, int64_t t, int with_created)
+{
+	for (size_t i = 0; i < latest->n; i++)
+		if ((latest->v[i].stage_id || with_created) && latest->v[i].key >= t)
+			return 0;
+	return 1;
+}
+
+/*
+ * load_tallies answers time in stage, velocity and the pipeline as of a
+ * date from the tables the store keeps for them (deal_dwell, deal_closing,
+ * deal_open; docs/ARCHITECTURE.md) when no stage filter applies, the period
+ * is whole days (dates, as the API and CLI give it), and for a moment that
+ * is not the start of a day (now from the clock) every stay and creation
+ * came before it (deal_open counts by day); time in stage wants every stay
+ * begun before now. Returns 1 when it did not apply (the history is
+ * replayed).
+ */
+static int load_tallies(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
+			struct inputs *x, struct errinfo *e)
+{
+	const struct store_ops *o = st->ops;
+	struct report_tally_list latest = {0};
+	int days = 1, now_day = 1, asof_day = 1, rc;
+	int64_t from = day_of(r->from, &days), to = day_of(r->to, &days);
+	int64_t now = day_of(r->now, &now_day), asof = day_of(r->as_of, &asof_day);
+	enum report_kind k = r->q.kind;
+
+	if (r->q.stage_id || !o->report_tallies || !o->report_owner_sums ||
+	    !o->report_changed_deals || !days ||
+	    (k != REPORT_TIME_IN_STAGE && k != REPORT_VELOCITY && k != REPORT_PIPELINE_AS_OF))
+		return 1;
+	if ((rc = o->report_tallies(st, REPORT_TALLY_LATEST, ws, 0, 0, 0, &latest)))
+		return fail_std(e, rc, "report");
+	rc = 1;
+	if (k == REPORT_TIME_IN_STAGE && settled(&latest, r->now, 0))
+		rc = o->report_tallies(st, REPORT_TALLY_DWELL, ws, owner, from, to, &x->t1);
+	else if (k == REPORT_VELOCITY && (now_day || settled(&latest, r->now, 1))) {
+		/* a moment within day `now` sees that day's changes: all came before it */
+		rc = o->report_tallies(st, REPORT_TALLY_CLOSE, ws, owner, from, to, &x->t1);
+		if (!rc)
+			rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN,
+					       now_day ? now : now + 1, &x->t2);
+	} else if (k == REPORT_PIPELINE_AS_OF && (asof_day || settled(&latest, r->as_of, 1)))
+		rc = o->report_tallies(st, REPORT_TALLY_OPEN, ws, owner, INT64_MIN,
+				       asof_day ? asof : asof + 1, &x->t1);
+	report_tally_list_release(&latest);
+	if (rc == 1)
+		return 1;
+	x->tallies = 1;
+	if (!rc)
+		rc = owner_sums(st, ws, owner, x);
+	return fail_std(e, rc, "report");
+}
+
 static int load_inputs(struct store *st, const struct actor *a, struct report_result *r,
 		       struct inputs *x, struct errinfo *e)
 {
@@ -306,6 +428,8 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 	/* Visibility exactly as svc_summary; an owner filter narrows it. */
 	visible_to = is_privileged(a) || w.members_see_all ? 0 : a->user_id;
 	owner = q->owner_id ? q->owner_id : visible_to;
+	x->ws = w.id;
+	x->owner = owner;
 	if (q->owner_id && visible_to && q->owner_id != visible_to)
 		return 0; /* another member's deals: nothing to see */
 	if (q->kind == REPORT_FORECAST && !q->stage_id && st->ops->report_sums) {
@@ -320,6 +444,10 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 		return load_facts(st, w.id, owner, r, x, e);
 	if ((rc = load_reaches(st, w.id, owner, r, x, e)) != 1)
 		return rc;
+	if ((rc = load_tallies(st, w.id, owner, r, x, e)) != 1)
+		return rc;
+	report_tally_list_release(&x->t1);
+	report_tally_list_release(&x->t2);
 	if ((rc = st->ops->report_deals(st, w.id, owner, &x->deals)))
 		return fail_std(e, rc, "report");
 	if (need_spans && (rc = st->ops->report_spans(st, w.id, owner, &x->spans)))
@@ -413,7 +541,7 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 	memset(&x, 0, sizeof(x));
 	if ((rc = load_inputs(st, a, r, &x, e)))
 		goto out;
-	r->ndeals = x.facts || x.reaches ? x.ndeals : x.in.ndeals;
+	r->ndeals = x.facts || x.reaches || x.tallies ? x.ndeals : x.in.ndeals;
 	switch (r->q.kind) {
 	case REPORT_WIN_RATE:
 	case REPORT_CYCLE_LENGTH:
@@ -431,7 +559,9 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 					      &r->by_period, &r->nby_period);
 		break;
 	case REPORT_TIME_IN_STAGE:
-		rc = report_time_in_stage(&x.in, r->from, r->to, &r->times, &r->ntimes);
+		rc = x.tallies ? report_time_in_stage_tallies(&x.in, x.t1.v, x.t1.n, x.sums.v,
+							      x.sums.n, &r->times, &r->ntimes)
+			       : report_time_in_stage(&x.in, r->from, r->to, &r->times, &r->ntimes);
 		r->bottleneck = rc ? -1 : report_bottleneck(r->times, r->ntimes);
 		break;
 	case REPORT_FUNNEL:
@@ -443,11 +573,20 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 		rc = stalled_report(st, a, r, &x, e);
 		break;
 	case REPORT_VELOCITY:
-		rc =
-		    report_velocity(&x.in, r->from, r->to, r->q.group, &r->velocity, &r->nvelocity);
+		rc = x.tallies ? report_velocity_tallies(&x.in, x.t1.v, x.t1.n, x.t2.v, x.t2.n,
+							 x.open_now, r->q.group, &r->velocity,
+							 &r->nvelocity)
+			       : report_velocity(&x.in, r->from, r->to, r->q.group, &r->velocity,
+						 &r->nvelocity);
 		break;
 	case REPORT_PIPELINE_AS_OF:
-		rc = report_as_of(&x.in, r->as_of, &r->asof, &r->nasof);
+		if (!x.tallies) {
+			rc = report_as_of(&x.in, r->as_of, &r->asof, &r->nasof);
+			break;
+		}
+		rc = report_as_of_tallies(&x.in, x.t1.v, x.t1.n, &r->asof, &r->nasof);
+		if (!rc)
+			rc = as_of_changed(st, x.ws, x.owner, r, &x);
 		break;
 	case REPORT_LEADERBOARD:
 		rc = x.facts ? report_leaderboard_sums(&x.in, x.closes.v, x.closes.n, x.sums.v,

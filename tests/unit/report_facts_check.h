@@ -7,8 +7,11 @@
  * the same second), edits, deletes, trash and restore, and history imports;
  * that the stays report_spans reads (deal_stay) are each deal's stage
  * history in (changed_at, id) order; that the funnel from the groups kept
- * (report_reaches) equals the funnel replayed; and that summary_owner_sums
- * equals one summary per owner.
+ * (report_reaches) equals the funnel replayed; that time in stage,
+ * velocity and the pipeline as of a date from the tables kept for them
+ * (report_tallies: deal_dwell, deal_closing, deal_open; the deals changed
+ * since, report_changed_deals) equal the same reports replayed; and that
+ * summary_owner_sums equals one summary per owner.
  */
 #ifndef LITECRM_REPORT_FACTS_CHECK_H
 #define LITECRM_REPORT_FACTS_CHECK_H
@@ -111,15 +114,42 @@ static void fc_move(struct fc *f, int64_t id)
 	fc_add_history(f, id, from, d.stage_id, t);
 }
 
+/* fc_change records the value a field of deal id held before a change at a random moment. */
+static void fc_change(struct fc *f, int64_t id, const char *field, int64_t old, int64_t new_)
+{
+	struct deal_change c;
+
+	memset(&c, 0, sizeof(c));
+	c.workspace_id = f->ws;
+	c.deal_id = id;
+	snprintf(c.field, sizeof(c.field), "%s", field);
+	if (old >= 0)
+		snprintf(c.old_value, sizeof(c.old_value), "%lld", (long long)old);
+	if (new_ >= 0)
+		snprintf(c.new_value, sizeof(c.new_value), "%lld", (long long)new_);
+	c.changed_by = f->owners[0];
+	fc_time(FC_T0 + (int64_t)(fc_rand(f) % 300) * 86400 + (int64_t)(fc_rand(f) % 3) * 3600,
+		c.changed_at);
+	cr_assert_eq(f->db->ops->deal_change_add(f->db, &c), 0);
+}
+
 static void fc_edit(struct fc *f, int64_t id)
 {
 	struct deal d;
+	int64_t amount;
+	int prob;
 
 	cr_assert_eq(f->db->ops->deal_get(f->db, f->ws, id, &d), 0);
+	amount = d.amount;
+	prob = d.probability;
 	d.amount = (int64_t)(fc_rand(f) % 1000000);
 	d.owner_id = f->owners[fc_rand(f) % FC_OWNERS];
 	d.probability = fc_rand(f) % 2 ? -1 : (int)(fc_rand(f) % 101);
 	cr_assert_eq(f->db->ops->deal_update(f->db, &d), 0);
+	if (fc_rand(f) % 2)
+		fc_change(f, id, "amount", amount, d.amount);
+	if (prob != d.probability && fc_rand(f) % 2)
+		fc_change(f, id, "probability", prob, d.probability);
 }
 
 /* fc_import replaces a deal's history as `litecrm import history` does, ending in its stage. */
@@ -253,6 +283,175 @@ static void fc_check_owner_sums(struct fc *f, struct deal_filter *g)
 	report_sum_list_release(&all);
 }
 
+/* fc_day is the day of t (INT64_MIN and INT64_MAX kept), or -1 with *ok 0 when t starts none. */
+static int64_t fc_day(int64_t t, int *ok)
+{
+	if (t == INT64_MIN || t == INT64_MAX)
+		return t;
+	if (t % REPORT_DAY)
+		*ok = 0;
+	return t / REPORT_DAY;
+}
+
+/*
+ * fc_check_as_of: the pipeline at moment t from deal_open's days before day
+ * and the deals changed since.
+ */
+static void fc_check_as_of(struct fc *f, struct report_input *in, int64_t owner, int64_t t,
+			   int64_t day)
+{
+	struct store *db = f->db;
+	struct report_tally_list open = {0};
+	struct report_change_list changes = {0};
+	struct report_deal_list cd = {0};
+	struct report_span_list cs = {0};
+	struct report_asof *want = NULL, *got = NULL, *with = NULL, *without = NULL;
+	struct report_input sub = *in;
+	size_t nw = 0, ng = 0, n1 = 0, n2 = 0;
+	char since[TS_LEN];
+
+	report_time_format(t, since);
+	cr_assert_eq(db->ops->report_changes(db, f->ws, owner, since, &changes), 0);
+	in->changes = changes.v;
+	in->nchanges = changes.n;
+	cr_assert_eq(report_as_of(in, t, &want, &nw), 0);
+	in->changes = NULL;
+	in->nchanges = 0;
+	cr_assert_eq(
+	    db->ops->report_tallies(db, REPORT_TALLY_OPEN, f->ws, owner, INT64_MIN, day, &open), 0);
+	cr_assert_eq(report_as_of_tallies(in, open.v, open.n, &got, &ng), 0);
+	cr_assert_eq(db->ops->report_changed_deals(db, f->ws, owner, since, &cd, &cs), 0);
+	sub.deals = cd.v;
+	sub.ndeals = cd.n;
+	sub.spans = cs.v;
+	sub.span_deal = cs.deal_id;
+	sub.nspans = cs.n;
+	report_history_spans(cs.deal_id, cs.v, cs.n);
+	report_input_link(&sub);
+	sub.changes = changes.v;
+	sub.nchanges = changes.n;
+	cr_assert_eq(report_as_of(&sub, t, &with, &n1), 0);
+	sub.nchanges = 0;
+	cr_assert_eq(report_as_of(&sub, t, &without, &n2), 0);
+	cr_assert_eq(nw, ng);
+	cr_assert_eq(n1, ng);
+	report_as_of_adjust(got, with, without, ng);
+	for (size_t i = 0; i < nw; i++) {
+		cr_assert_eq(got[i].stage_id, want[i].stage_id);
+		cr_assert_eq(got[i].count, want[i].count, "as of %lld row %zu count", (long long)t,
+			     i);
+		cr_assert_eq(got[i].amount, want[i].amount, "as of %lld row %zu amount",
+			     (long long)t, i);
+		cr_assert_eq(got[i].expected, want[i].expected, "as of %lld row %zu expected",
+			     (long long)t, i);
+	}
+	free(want);
+	free(got);
+	free(with);
+	free(without);
+	report_tally_list_release(&open);
+	report_change_list_release(&changes);
+	report_deal_list_release(&cd);
+	report_span_list_release(&cs);
+}
+
+/*
+ * fc_check_history: time in stage and velocity from deal_dwell, deal_closing
+ * and deal_open equal the replay (over whole days, as svc_report.c reads
+ * them), and the pipeline as of several moments.
+ */
+static void fc_check_history(struct fc *f, struct report_input *in, int64_t owner, int64_t from,
+			     int64_t to, const struct report_sum_list *sums)
+{
+	struct store *db = f->db;
+	struct report_tally_list a = {0}, b = {0};
+	int days = 1, fresh = 1, settled = 1, now_day = 1;
+	int64_t fd = fc_day(from, &days), td = fc_day(to, &days), latest = INT64_MIN, open_now = 0;
+	int64_t nd = fc_day(in->now, &now_day);
+	size_t i;
+
+	if (!days)
+		return;
+	/* time in stage: when every stay began before now */
+	cr_assert_eq(db->ops->report_tallies(db, REPORT_TALLY_LATEST, f->ws, 0, 0, 0, &a), 0);
+	for (i = 0; i < a.n; i++)
+		if (a.v[i].stage_id) /* stage 0: the last day of creation */
+			fresh &= a.v[i].key < in->now;
+	for (i = 0; i < in->ndeals; i++)
+		if (owner == 0 && in->deals[i].entered > latest)
+			latest = in->deals[i].entered;
+	if (owner == 0)
+		cr_assert_eq(fresh, latest < in->now, "latest entry %lld, now %lld",
+			     (long long)latest, (long long)in->now);
+	for (i = 0; i < a.n; i++)
+		settled &= a.v[i].key < in->now;
+	report_tally_list_release(&a);
+	if (fresh) {
+		struct report_stage_time *x = NULL, *y = NULL;
+		size_t nx = 0, ny = 0;
+
+		cr_assert_eq(
+		    db->ops->report_tallies(db, REPORT_TALLY_DWELL, f->ws, owner, fd, td, &a), 0);
+		cr_assert_eq(report_time_in_stage(in, from, to, &x, &nx), 0);
+		cr_assert_eq(report_time_in_stage_tallies(in, a.v, a.n, sums->v, sums->n, &y, &ny),
+			     0);
+		cr_assert_eq(nx, ny);
+		for (i = 0; i < nx; i++) {
+			cr_assert_eq(x[i].stage_id, y[i].stage_id);
+			cr_assert_eq(x[i].current, y[i].current, "stage %zu current", i);
+			cr_assert_eq(x[i].stay.count, y[i].stay.count, "stage %zu count", i);
+			cr_assert_eq(x[i].stay.sum, y[i].stay.sum, "stage %zu sum", i);
+			cr_assert_eq(x[i].stay.mean, y[i].stay.mean, "stage %zu mean", i);
+			cr_assert_eq(x[i].stay.median, y[i].stay.median, "stage %zu median", i);
+		}
+		free(x);
+		free(y);
+		report_tally_list_release(&a);
+	}
+	/* velocity, per month and quarter */
+	for (i = 0; i < sums->n; i++) {
+		const struct report_stage *s = report_stage_find(in, sums->v[i].stage_id);
+
+		if (s && s->kind == STAGE_OPEN)
+			open_now += sums->v[i].deals;
+	}
+	/* a moment within a day: that day's changes, when every one came before it */
+	for (int g = REPORT_GROUP_MONTH; g <= REPORT_GROUP_QUARTER && (now_day || settled); g++) {
+		struct report_velocity *x = NULL, *y = NULL;
+		size_t nx = 0, ny = 0;
+
+		cr_assert_eq(
+		    db->ops->report_tallies(db, REPORT_TALLY_CLOSE, f->ws, owner, fd, td, &a), 0);
+		cr_assert_eq(db->ops->report_tallies(db, REPORT_TALLY_OPEN, f->ws, owner, INT64_MIN,
+						     now_day ? nd : nd + 1, &b),
+			     0);
+		cr_assert_eq(report_velocity(in, from, to, (enum report_group)g, &x, &nx), 0);
+		cr_assert_eq(report_velocity_tallies(in, a.v, a.n, b.v, b.n, open_now,
+						     (enum report_group)g, &y, &ny),
+			     0);
+		cr_assert_eq(nx, ny, "velocity: %zu periods replayed, %zu kept", nx, ny);
+		for (i = 0; i < nx; i++) {
+			cr_assert_eq(x[i].key, y[i].key);
+			cr_assert_eq(x[i].open, y[i].open, "velocity %lld open",
+				     (long long)x[i].key);
+			cr_assert_eq(x[i].won, y[i].won);
+			cr_assert_eq(x[i].lost, y[i].lost);
+			cr_assert_eq(x[i].won_amount, y[i].won_amount);
+			cr_assert_eq(x[i].won_cycle_sum, y[i].won_cycle_sum);
+			cr_assert_eq(x[i].velocity, y[i].velocity);
+		}
+		free(x);
+		free(y);
+		report_tally_list_release(&a);
+		report_tally_list_release(&b);
+	}
+	/* the pipeline as of the start of some days, and after the last change */
+	for (int64_t d = -120; d <= 420; d += 45)
+		fc_check_as_of(f, in, owner, FC_T0 + d * REPORT_DAY, FC_T0 / REPORT_DAY + d);
+	if (settled)
+		fc_check_as_of(f, in, owner, in->now, nd + !now_day);
+}
+
 /* fc_compare checks the facts against the replay, for one owner filter, period and now. */
 static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, int64_t now)
 {
@@ -381,6 +580,7 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 		qsort(wsum, nwsum, sizeof(*wsum), fc_cmp_sum);
 	if (sums.n) /* qsort wants a non-null base even for 0 */
 		qsort(sums.v, sums.n, sizeof(*sums.v), fc_cmp_sum);
+	fc_check_history(f, &in, owner, from, to, &sums);
 	cr_assert_eq(sums.n, nwsum);
 	for (i = 0; i < nwsum; i++) {
 		cr_assert_eq(sums.v[i].stage_id, wsum[i].stage_id);
@@ -459,10 +659,22 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 		}
 		if (round == rebuild)
 			cr_assert_eq(db->ops->report_rebuild(db, ws), 0);
+		if (round == 2 || round == 4) { /* a stage's probability changes, then its name */
+			struct stage *g = &f.stages[round == 2 ? 1 : 0];
+
+			cr_assert_eq(db->ops->stage_get(db, ws, g->id, g), 0);
+			if (round == 2)
+				g->probability = 33;
+			else
+				snprintf(g->name_en, sizeof(g->name_en), "renamed");
+			cr_assert_eq(db->ops->stage_update(db, g), 0);
+		}
 		fc_compare(&f, 0, INT64_MIN, INT64_MAX, FC_T0 + 400 * 86400);
 		fc_compare(&f, f.owners[round % FC_OWNERS], FC_T0 + 30 * 86400, FC_T0 + 250 * 86400,
 			   FC_T0 + 260 * 86400);
 		fc_compare(&f, 0, FC_T0, FC_T0 + 1, FC_T0 + 100 * 86400);
+		/* now from the clock: within a day */
+		fc_compare(&f, 0, INT64_MIN, INT64_MAX, FC_T0 + 300 * 86400 + 4321);
 		{
 			struct deal_filter g;
 
