@@ -60,6 +60,9 @@ const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [
   --threads N        wrk threads (default 2)
   --connections N    wrk connections (default 32)
   --server-threads N litecrm serve --threads (default: the server's own)
+  --only KEYS        only these scenarios, e.g. hello,get,list (keys: hello,
+                     get, list, create, move, summary, mixed; with --count
+                     also board, login): their table, nothing else
   --json FILE        also write the results as JSON
   --keep             keep the temporary directory (database, logs)
   --generate         generate the data, keep it and stop (then --db FILE)
@@ -86,8 +89,12 @@ const opt = {
   soak: 0,
   count: false,
   pg: false,
+  only: null,
   mode: 'full',
 };
+
+const ONLY_KEYS = ['hello', 'get', 'list', 'create', 'move', 'summary', 'mixed', 'board', 'login'];
+const wanted = (key) => !opt.only || opt.only.includes(key);
 
 function parseArgs(argv) {
   const num = (i, name) => {
@@ -128,6 +135,13 @@ function parseArgs(argv) {
         if (!argv[i + 1]) die(`${a} needs a file`, 2);
         opt[a.slice(2)] = path.resolve(argv[++i]);
         break;
+      case '--only': {
+        const v = (argv[++i] || '').split(',').filter(Boolean);
+        const bad = v.filter((k) => !ONLY_KEYS.includes(k));
+        if (!v.length || bad.length) die(`--only: keys among ${ONLY_KEYS.join(',')}, not '${argv[i] ?? ''}'`, 2);
+        opt.only = v;
+        break;
+      }
       case '--keep': opt.keep = true; break;
       case '--generate': opt.generate = true; opt.keep = true; break;
       case '-h':
@@ -432,18 +446,21 @@ async function bench(ctx) {
   const mixed = { key: 'mixed', threads: opt.connections, connections: opt.connections, url: base + '/', headers: [auth], script: MIX_LUA, scriptArgs: mixArgs('mixed', opt.connections) };
 
   memory.idle = rssKB(api.pid);
+  const chosen = [...scenarios, mixed].filter((s) => wanted(s.key));
   // One short warm-up of each scenario in a full run.
-  if (opt.mode === 'full') for (const s of scenarios) await wrk(s.url, { ...s, duration: 1 });
+  if (opt.mode === 'full') for (const s of chosen) if (s !== mixed) await wrk(s.url, { ...s, duration: 1 });
 
   const results = Object.fromEntries([...scenarios, mixed].map((s) => [s.key, []]));
   for (let r = 0; r < opt.runs; r++) {
-    for (const s of [...scenarios, mixed]) {
+    for (const s of chosen) {
       const res = await wrk(s.url, { ...s, duration: opt.duration, sampler });
       results[s.key].push(res);
       const extra = res.classes.read ? ` reads p99 ${res.classes.read.p99} ms` : '';
       log(`run ${r + 1}/${opt.runs} ${s.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} ms p99 ${res.p99} ms errors ${res.non2xx + res.socketErrors}${extra}`);
     }
   }
+
+  if (opt.only) return onlyTable(ctx, scenarios, mixed, results);
 
   // Login interference: the same scenarios while argon2id logins run back to back.
   const loginRuns = { get: [], list: [], logins: [] };
@@ -572,6 +589,29 @@ async function bench(ctx) {
   return failed;
 }
 
+// onlyTable prints the table of the scenarios --only chose (ratios need hello).
+function onlyTable(ctx, scenarios, mixed, results) {
+  const m = (key, f) => median(results[key].map(f));
+  const helloRps = results.hello.map((r) => r.rps);
+  const ratio = (key) => (helloRps.length ? median(results[key].map((r, k) => r.rps / helloRps[k])) : NaN);
+  const errs = (rs) => rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
+  const rows = [...scenarios, mixed]
+    .filter((s) => wanted(s.key))
+    .map((s) => {
+      const p = s === mixed ? (f) => m(s.key, (r) => f(r.classes.read || {})) : (f) => m(s.key, f);
+      return [s.name || 'mixed 90/8/2 (reads)', m(s.key, (r) => r.rps).toFixed(0), fmtMs(p((r) => r.p50)), fmtMs(p((r) => r.p99)), String(errs(results[s.key])), s.key === 'hello' ? '100%' : fmtPct(ratio(s.key))];
+    })
+    .map((r) => r.map((c) => (c === 'NaN' ? '-' : c)));
+  console.log(
+    `litecrm bench (${opt.mode}, only ${opt.only.join(',')}): ${ctx.counts.deals.toLocaleString('en')} deals; ` +
+      `wrk -t${opt.threads} -c${opt.connections} -d${opt.duration}s, median of ${opt.runs} run(s); ` +
+      `${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  );
+  printTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'of hello'], rows);
+  if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, rows, runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, rs.map(({ raw, ...r }) => r)])) }, null, 2) + '\n');
+  return opt.smoke && rows.some((r) => r[4] !== '0');
+}
+
 // ---- soak ----
 
 async function soak(ctx) {
@@ -662,22 +702,23 @@ async function count(ctx) {
     };
     const hb = `http://127.0.0.1:${hello.port}`;
     const scen = [
-      { name: 'hello-world', srv: hello, n: N, f: () => send(hb, '/') },
-      { name: 'one deal by id', n: N, f: () => send(base, `/api/v1/deals/${id()}`) },
-      { name: 'list 50, owner+stage', n: N, f: () => send(base, `/api/v1/deals?owner=${ownerName(Math.floor(rnd() * opt.owners))}&stage=value_proposition&limit=50`) },
-      { name: 'create deal', n: N, f: () => send(base, '/api/v1/deals', { method: 'POST', body: { company_id: 1 + Math.floor(rnd() * opt.companies), name: 'Count 新案', amount: 1000, stage: 'prospecting', owner: ownerName(0) } }) },
-      { name: 'move deal', n: N, f: () => send(base, `/api/v1/deals/${id()}/move`, { method: 'POST', body: { stage: OPEN[Math.floor(rnd() * OPEN.length)] } }) },
-      { name: 'summary', n: N, f: () => send(base, '/api/v1/reports/summary') },
+      { key: 'hello', name: 'hello-world', srv: hello, n: N, f: () => send(hb, '/') },
+      { key: 'get', name: 'one deal by id', n: N, f: () => send(base, `/api/v1/deals/${id()}`) },
+      { key: 'list', name: 'list 50, owner+stage', n: N, f: () => send(base, `/api/v1/deals?owner=${ownerName(Math.floor(rnd() * opt.owners))}&stage=value_proposition&limit=50`) },
+      { key: 'create', name: 'create deal', n: N, f: () => send(base, '/api/v1/deals', { method: 'POST', body: { company_id: 1 + Math.floor(rnd() * opt.companies), name: 'Count 新案', amount: 1000, stage: 'prospecting', owner: ownerName(0) } }) },
+      { key: 'move', name: 'move deal', n: N, f: () => send(base, `/api/v1/deals/${id()}/move`, { method: 'POST', body: { stage: OPEN[Math.floor(rnd() * OPEN.length)] } }) },
+      { key: 'summary', name: 'summary', n: N, f: () => send(base, '/api/v1/reports/summary') },
       {
+        key: 'board',
         name: 'board (GET /board)',
         n: opt.smoke ? 5 : 100,
         f: () => send(base, '/api/v1/board', { t: boardToken }),
       },
-      { name: 'login (argon2id)', n: opt.smoke ? 2 : 10, f: () => send(base, '/api/v1/login', { method: 'POST', body: { workspace: 'bench', username: 'admin', password: PASSWORD } }) },
+      { key: 'login', name: 'login (argon2id)', n: opt.smoke ? 2 : 10, f: () => send(base, '/api/v1/login', { method: 'POST', body: { workspace: 'bench', username: 'admin', password: PASSWORD } }) },
     ];
     const rows = [];
     let k = 0;
-    for (const s of scen) {
+    for (const s of scen.filter((x) => wanted(x.key))) {
       const srv = s.srv || api;
       await s.f(); // warm: the first request opens the store, fills caches
       run('callgrind_control', ['-z', String(srv.pid)]);
@@ -690,7 +731,9 @@ async function count(ctx) {
         if (!text.includes(`trigger: Client Request: ${label}`) && !text.includes(label)) continue;
         const m = /^(?:summary|totals): (\d+)/m.exec(text);
         if (m) ir = Number(m[1]);
-        fs.rmSync(path.join(dir, f));
+        // --keep keeps each scenario's profile for callgrind_annotate.
+        if (opt.keep) fs.renameSync(path.join(dir, f), path.join(dir, `callgrind.${s.key}`));
+        else fs.rmSync(path.join(dir, f));
       }
       const per = ir / s.n;
       rows.push([s.name, String(s.n), Number.isFinite(ir) ? ir.toLocaleString('en') : '-', Math.round(per).toLocaleString('en'), Math.round(per * 1000).toLocaleString('en')]);

@@ -1493,6 +1493,9 @@ int api_deal_query(struct call *c, struct deal_filter *f, int *total)
 	return 0;
 }
 
+/* About the bytes of one deal's JSON with short texts; a page starts with room for that. */
+#define DEAL_JSON_GUESS 640
+
 static int h_deal_list(struct call *c)
 {
 	struct deal_filter f;
@@ -1506,6 +1509,7 @@ static int h_deal_list(struct call *c)
 		rc = svc_deal_list(c->st, &c->actor, &f, total, &l, &c->e);
 	if (rc != 0)
 		return rc;
+	repr_reserve(&b, 64 + l.n * DEAL_JSON_GUESS);
 	repr_put_str(&b, "{\"items\":[");
 	for (i = 0; i < l.n; i++) {
 		if (i)
@@ -1603,9 +1607,9 @@ static const struct route core_routes[] = {
     {"PATCH", "/contacts/{id}", h_contact_update, WRITE, "company_member"},
     {"DELETE", "/contacts/{id}", h_contact_delete, R_AUTH | R_IF_MATCH, "company_member"},
 
-    {"GET", "/deals", h_deal_list, AUTH, "user"},
+    {"GET", "/deals", h_deal_list, AUTH | R_READ, "user"},
     {"POST", "/deals", h_deal_create, AUTH_B, "user"},
-    {"GET", "/deals/{id}", h_deal_get, AUTH, "deal_owner"},
+    {"GET", "/deals/{id}", h_deal_get, AUTH | R_READ, "deal_owner"},
     {"PATCH", "/deals/{id}", h_deal_update, WRITE, "deal_owner"},
     {"DELETE", "/deals/{id}", h_deal_delete, R_AUTH | R_IF_MATCH, "deal_owner"},
     {"POST", "/deals/{id}/move", h_deal_move, AUTH_B, "deal_owner"},
@@ -1704,24 +1708,40 @@ static const struct route *route_find(const char *method, const char *path, int6
 	return NULL;
 }
 
-int api_route_slow(const char *method, const char *path)
+void api_route_match(const char *method, const char *path, struct api_match *m)
 {
-	const struct route *r;
-	int64_t id;
 	int known;
 
-	r = route_find(method, path, &id, &known, NULL, 0);
-	return r && (r->flags & R_SLOW);
+	m->id = 0;
+	m->route = route_find(method, path, &m->id, &known, NULL, 0);
+	m->done = 1;
+}
+
+int api_match_slow(const struct api_match *m)
+{
+	return m->route && (m->route->flags & R_SLOW);
+}
+
+size_t api_match_body_max(const struct api_match *m)
+{
+	return m->route && (m->route->flags & R_RAW) ? (size_t)API_UPLOAD_MAX
+						     : (size_t)API_BODY_MAX;
+}
+
+int api_route_slow(const char *method, const char *path)
+{
+	struct api_match m;
+
+	api_route_match(method, path, &m);
+	return api_match_slow(&m);
 }
 
 size_t api_route_body_max(const char *method, const char *path)
 {
-	const struct route *r;
-	int64_t id;
-	int known;
+	struct api_match m;
 
-	r = route_find(method, path, &id, &known, NULL, 0);
-	return r && (r->flags & R_RAW) ? (size_t)API_UPLOAD_MAX : (size_t)API_BODY_MAX;
+	api_route_match(method, path, &m);
+	return api_match_body_max(&m);
 }
 
 /* ---- the route table for the access-control matrix ---- */
@@ -1731,11 +1751,8 @@ json_t *api_routes_json(void)
 	static const struct {
 		unsigned bit;
 		const char *name;
-	} flag_names[] = {{R_AUTH, "auth"},
-			  {R_SLOW, "slow"},
-			  {R_IF_MATCH, "if_match"},
-			  {R_BODY, "body"},
-			  {R_RAW, "raw"}};
+	} flag_names[] = {{R_AUTH, "auth"}, {R_SLOW, "slow"}, {R_IF_MATCH, "if_match"},
+			  {R_BODY, "body"}, {R_RAW, "raw"},   {R_READ, "read"}};
 	json_t *arr = json_array();
 
 	for (size_t t = 0; arr && t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
@@ -1847,7 +1864,13 @@ void api_handle(struct store *st, const struct api_request *req, struct api_resp
 	c.st = st;
 	c.req = req;
 	c.resp = resp;
-	c.route = route_find(req->method, req->path, &c.id, &known, allow, sizeof(allow));
+	if (req->match.done && req->match.route) {
+		c.route = req->match.route;
+		c.id = req->match.id;
+	} else {
+		/* also for the 405's Allow: a match without a route searches again */
+		c.route = route_find(req->method, req->path, &c.id, &known, allow, sizeof(allow));
+	}
 	if (!c.route) {
 		if (known) {
 			api_response_add_header(resp, "Allow", allow);
@@ -1887,6 +1910,9 @@ void api_handle(struct store *st, const struct api_request *req, struct api_resp
 		if (rc != 0)
 			goto out;
 	}
+	/* A failed begin only costs the one transaction: each read then opens its own. */
+	if (c.route->flags & R_READ)
+		(void)svc_read_begin(st);
 	if (c.route->flags & R_AUTH) {
 		rc = authenticate(&c);
 		if (rc != 0)
@@ -1905,6 +1931,8 @@ void api_handle(struct store *st, const struct api_request *req, struct api_resp
 	}
 	rc = c.route->fn(&c);
 out:
+	if (st)
+		svc_read_end(st);
 	if (rc != 0)
 		reply_error(&c, rc);
 	json_decref(c.body);

@@ -28,6 +28,19 @@
 /* Extra response headers (Set-Cookie, ETag, Allow, Retry-After). */
 #define API_HEADERS_MAX 8
 
+struct route;
+
+/*
+ * struct api_match: the route of a request, looked up once
+ * (api_route_match) and carried to api_handle in api_request.match, so
+ * that the route table is searched once a request rather than three times.
+ */
+struct api_match {
+	const struct route *route; /* NULL: no route has this method and path */
+	int64_t id;		   /* the path's {id}, 0 without one */
+	int done;		   /* 0: not looked up; api_handle searches itself */
+};
+
 struct api_param {
 	const char *name;
 	const char *value; /* NULL for "?flag" without '=' */
@@ -52,7 +65,8 @@ struct api_request {
 	size_t body_len;
 	/* security: where the request came from, and whether over TLS */
 	const char *client_addr; /* the peer's IP address as text ("" when unknown) */
-	int secure; /* 1 over TLS (or behind a trusted TLS proxy): cookies get Secure */
+	int secure;		/* 1 over TLS (or behind a trusted TLS proxy): cookies get Secure */
+	struct api_match match; /* optional: the route already found for method and path */
 };
 
 struct api_header {
@@ -104,6 +118,12 @@ int api_route_slow(const char *method, const char *path);
  * API_UPLOAD_MAX for the routes that take a file, else API_BODY_MAX.
  */
 size_t api_route_body_max(const char *method, const char *path);
+
+/* api_route_match looks up the route of method and path into *m. */
+void api_route_match(const char *method, const char *path, struct api_match *m);
+/* api_match_slow and api_match_body_max: api_route_slow and api_route_body_max of a match. */
+int api_match_slow(const struct api_match *m);
+size_t api_match_body_max(const struct api_match *m);
 
 /*
  * api_routes_json describes every route of every table for the access-control

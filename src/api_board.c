@@ -103,6 +103,6 @@ static int h_board(struct call *c)
 }
 
 const struct route api_board_routes[API_BOARD_NROUTES] = {
-    {"GET", "/board", h_board, API_AUTH, "user"},
+    {"GET", "/board", h_board, API_AUTH | R_READ, "user"},
 };
 const size_t api_board_nroutes = sizeof(api_board_routes) / sizeof(api_board_routes[0]);

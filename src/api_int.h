@@ -44,7 +44,12 @@ enum {
 	R_SLOW = 1 << 1,     /* runs on the worker pool */
 	R_IF_MATCH = 1 << 2, /* If-Match required */
 	R_BODY = 1 << 3,     /* the handler reads the body; others accept only {} */
-	R_RAW = 1 << 4	     /* the body is a file, not JSON: up to API_UPLOAD_MAX */
+	R_RAW = 1 << 4,	     /* the body is a file, not JSON: up to API_UPLOAD_MAX */
+	/*
+	 * Reads only: the credential's check and the handler's reads share one
+	 * read transaction (svc_read_begin), one snapshot, one begin and commit.
+	 */
+	R_READ = 1 << 5
 };
 
 struct route {

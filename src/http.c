@@ -3,7 +3,7 @@
  *
  * Threads. libmicrohttpd runs cfg->threads event threads (a thread pool
  * over epoll). Fast routes run on the event thread that read the request.
- * Slow routes (argon2id, reports; api_route_slow()) must not block an event
+ * Slow routes (argon2id, reports; api_match_slow()) must not block an event
  * thread: the connection is suspended, the request is queued for one of
  * cfg->workers worker threads, the worker runs api_handle() and resumes the
  * connection, and the event thread then queues the stored response. A full
@@ -15,7 +15,7 @@
  * Requests. On the first callback only the per-request context is made
  * (answering at once would make libmicrohttpd drop keep-alive); the body is
  * accumulated up to API_BODY_MAX, API_UPLOAD_MAX for a file upload
- * (api_route_body_max; beyond it the rest is read and discarded,
+ * (api_match_body_max; beyond it the rest is read and discarded,
  * and the answer is 413); the answer is given on the final callback.
  *
  * Shutdown. SIGINT and SIGTERM are blocked in every thread and taken with
@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -54,6 +55,16 @@
 #define WORKER_NICE 10
 /* Slow jobs waiting per worker before the queue counts as full. */
 #define QUEUE_PER_WORKER 64
+/*
+ * malloc's free memory a thread keeps before giving it back, and the size
+ * from which a block is mapped on its own (glibc's defaults: 128 KiB each,
+ * the second rising with use). A page of deals allocates and frees some
+ * 150 KiB a request; past the default threshold glibc handed it back with
+ * madvise() every time, and the TLB flush that costs on every core the
+ * server runs on was a fifth of its CPU under perf (docs/PERFORMANCE.md).
+ */
+#define MALLOC_TRIM (2 * 1024 * 1024)
+#define MALLOC_MMAP (1024 * 1024)
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -65,7 +76,8 @@ struct req {
 	char *body;
 	size_t len, cap;
 	size_t discarded;
-	size_t max; /* the largest body the route takes (api_route_body_max) */
+	size_t max;		/* the largest body the route takes (api_match_body_max) */
+	struct api_match match; /* the route, found once on the first callback */
 	int too_big;
 	_Atomic int state;
 	int status; /* for the log */
@@ -322,6 +334,7 @@ static void fill_request(struct req *rq, const char *method, const char *url)
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	a->body = rq->body;
 	a->body_len = rq->len;
+	a->match = rq->match;
 	client_address(rq);
 	a->client_addr = rq->addr;
 	a->secure = g_cfg->tls_cert != NULL;
@@ -485,7 +498,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->conn = conn;
 		rq->method = method;
 		rq->url = url;
-		rq->max = is_api(url) ? api_route_body_max(method, url) : API_BODY_MAX;
+		if (is_api(url))
+			api_route_match(method, url, &rq->match);
+		rq->max = api_match_body_max(&rq->match);
 		clock_gettime(CLOCK_MONOTONIC, &rq->start);
 		atomic_fetch_add(&g_in_flight, 1);
 		*con_cls = rq;
@@ -515,7 +530,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 
 	fill_request(rq, method, url);
-	if (api_route_slow(method, url)) {
+	if (api_match_slow(&rq->areq.match)) {
 		if (pool_submit(&g_pool, rq) == 0)
 			return MHD_YES;
 		return queue_api_error(rq, 503, "server.busy", "the server is busy, try again");
@@ -675,6 +690,8 @@ int http_serve(const struct http_config *cfg)
 	    {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
 
 	g_cfg = cfg;
+	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM);
+	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP);
 	threads = cfg->threads > 0 ? cfg->threads : cores();
 	workers = cfg->workers > 0 ? cfg->workers : cores();
 

@@ -8,7 +8,7 @@
 #include "err.h"
 #include "money.h"
 
-/* ISO 4217 codes litecrm accepts, with their minor-unit digits. */
+/* ISO 4217 codes litecrm accepts, with their minor-unit digits; sorted (money_digits bisects). */
 static const struct {
 	const char code[4];
 	int digits;
@@ -22,13 +22,21 @@ static const struct {
 
 int money_digits(const char *currency)
 {
-	size_t i;
+	size_t lo = 0, hi = sizeof(currencies) / sizeof(currencies[0]);
 
 	if (!currency)
 		return -1;
-	for (i = 0; i < sizeof(currencies) / sizeof(currencies[0]); i++)
-		if (strcmp(currencies[i].code, currency) == 0)
-			return currencies[i].digits;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(currencies[mid].code, currency);
+
+		if (c == 0)
+			return currencies[mid].digits;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 

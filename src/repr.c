@@ -139,24 +139,33 @@ json_t *deal_json(const struct deal *d)
 
 /* ---- JSON written directly (struct repr_buf) ---- */
 
-void repr_put(struct repr_buf *b, const char *s, size_t n)
+void repr_reserve(struct repr_buf *b, size_t n)
 {
 	char *p;
 	size_t cap;
 
-	if (b->oom)
+	if (b->oom || n <= b->cap - b->len)
 		return;
+	cap = b->cap ? b->cap : 1024;
+	while (cap - b->len < n + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = 1;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+void repr_put(struct repr_buf *b, const char *s, size_t n)
+{
 	if (n > b->cap - b->len) {
-		cap = b->cap ? b->cap : 1024;
-		while (cap - b->len < n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
+		repr_reserve(b, n);
+		if (b->oom)
 			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	} else if (b->oom) {
+		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -167,11 +176,19 @@ void repr_put_str(struct repr_buf *b, const char *s)
 	repr_put(b, s, strlen(s));
 }
 
+/* repr_put_int writes v in decimal, as "%" PRId64 would (without printf's cost). */
 void repr_put_int(struct repr_buf *b, int64_t v)
 {
-	char t[24];
+	char t[24], *p = t + sizeof(t);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	repr_put(b, t, (size_t)snprintf(t, sizeof(t), "%" PRId64, v));
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	repr_put(b, p, (size_t)(t + sizeof(t) - p));
 }
 
 /*

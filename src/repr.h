@@ -44,6 +44,8 @@ struct repr_buf {
 };
 
 void repr_put(struct repr_buf *b, const char *s, size_t n);
+/* repr_reserve makes room for n more bytes at once (a page of deals: no regrowing). */
+void repr_reserve(struct repr_buf *b, size_t n);
 void repr_put_str(struct repr_buf *b, const char *s); /* a C string, as is */
 void repr_put_int(struct repr_buf *b, int64_t v);
 void deal_write(struct repr_buf *b, const struct deal *d);

@@ -746,6 +746,8 @@ struct store {
 	const struct store_ops *ops;
 	/* Set by svc_batch_begin(): svc calls join the open write transaction. */
 	int batch;
+	/* Set by svc_read_begin(): read-only svc calls join the open read transaction. */
+	int read_scope;
 };
 
 /*

@@ -1105,13 +1105,19 @@ int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out)
 int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
 		 size_t *n)
 {
+	return sq_fetch_all_hint(s, st, elsize, row, v, n, 0);
+}
+
+int sq_fetch_all_hint(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row,
+		      void **v, size_t *n, size_t hint)
+{
 	unsigned char *a = NULL, *p;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
+			size_t ncap = cap ? cap * 2 : hint ? hint : 16;
 
 			p = realloc(a, ncap * elsize);
 			if (!p) {
@@ -2494,6 +2500,9 @@ static int deal_list_stmt(struct sqlite_store *s, unsigned mask, enum deal_sort 
 	return 0;
 }
 
+/* A page's array is sized for its limit up to this many rows (the API's largest page). */
+#define PAGE_HINT_MAX 500
+
 /* deal_list: a limit of 0 or less means no limit. */
 static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_filter *f,
 			    int count_total, struct deal_list *out)
@@ -2539,7 +2548,8 @@ static int sqlite_deal_list(struct store *base, int64_t ws, const struct deal_fi
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = sq_fetch_all(s, st, sizeof(struct deal), sq_row_deal, &v, &n);
+	rc = sq_fetch_all_hint(s, st, sizeof(struct deal), sq_row_deal, &v, &n,
+			       f->limit > 0 && f->limit <= PAGE_HINT_MAX ? (size_t)f->limit : 0);
 	if (rc)
 		goto out;
 	out->v = v;

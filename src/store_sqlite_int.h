@@ -121,6 +121,12 @@ typedef void row_fn(sqlite3_stmt *st, void *out);
 int sq_fetch_one(struct sqlite_store *s, sqlite3_stmt *st, row_fn *row, void *out);
 /* sq_fetch_i64 reads the one integer st returns. */
 int sq_fetch_i64(struct sqlite_store *s, sqlite3_stmt *st, int64_t *out);
+/*
+ * sq_fetch_all_hint is sq_fetch_all with room for hint rows from the start
+ * (a page of a known limit: one allocation, no regrowing and copying).
+ */
+int sq_fetch_all_hint(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row,
+		      void **v, size_t *n, size_t hint);
 /* sq_fetch_all reads every row into a new array (*v, *n) the caller frees. */
 int sq_fetch_all(struct sqlite_store *s, sqlite3_stmt *st, size_t elsize, row_fn *row, void **v,
 		 size_t *n);

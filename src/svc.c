@@ -148,10 +148,31 @@ struct actor actor_system(int64_t ws)
 	return a;
 }
 
+int svc_read_begin(struct store *st)
+{
+	int rc;
+
+	if (st->batch || st->read_scope)
+		return 0;
+	if ((rc = st->ops->begin(st, 0)))
+		return rc;
+	st->read_scope = 1;
+	return 0;
+}
+
+void svc_read_end(struct store *st)
+{
+	if (!st->read_scope)
+		return;
+	st->read_scope = 0;
+	tx_finish(st, 0); /* nothing was written: a failed commit only rolls back */
+}
+
 int svc_batch_begin(struct store *st, struct errinfo *e)
 {
 	int rc;
 
+	svc_read_end(st);
 	if (st->batch)
 		return errinfo_set(e, ERR_INVALID, "server.error", NULL, "a batch is already open");
 	if ((rc = st->ops->begin(st, STORE_TX_BATCH)))

@@ -51,6 +51,15 @@ int svc_batch_end(struct store *st, int rc, struct errinfo *e);
  * which svc_batch_end then completes before the commit.
  */
 int svc_bulk_begin(struct store *st, size_t rows, struct errinfo *e);
+/*
+ * svc_read_begin opens one read transaction that the read-only svc calls
+ * made until svc_read_end() join: a request's authentication and its read
+ * then cost one transaction and see one snapshot. A call that writes (a
+ * session's touch, a batch) or a read that fails first ends it and then
+ * runs as it would outside. 0, or the store's error (nothing is open then).
+ */
+int svc_read_begin(struct store *st);
+void svc_read_end(struct store *st);
 
 /* ---- workspaces ---- */
 

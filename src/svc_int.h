@@ -14,12 +14,22 @@
  * transaction, committing on 0 and rolling back otherwise, and retries the
  * whole transaction on ERR_RETRY. rc receives the final status. Inside a
  * batch (svc_batch_begin) the call joins the batch's transaction instead.
+ * Inside a read scope (svc_read_begin) a read joins the open transaction;
+ * a write, or a read that failed, ends the scope first and then runs alone
+ * (a read only again on ERR_RETRY).
  */
 #define WITH_TX(st, write, rc, call)                                                               \
 	do {                                                                                       \
 		if ((st)->batch) {                                                                 \
 			(rc) = (call);                                                             \
 			break;                                                                     \
+		}                                                                                  \
+		if ((st)->read_scope) {                                                            \
+			if (!(write) && ((rc) = (call)) == 0)                                      \
+				break;                                                             \
+			svc_read_end(st);                                                          \
+			if (!(write) && (rc) != ERR_RETRY)                                         \
+				break;                                                             \
 		}                                                                                  \
 		for (int tries_ = 0;; tries_++) {                                                  \
 			(rc) = (st)->ops->begin((st), (write));                                    \

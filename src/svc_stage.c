@@ -36,6 +36,15 @@ static int stage_find_tx(struct store *st, const struct actor *a, const char *re
 	char *end;
 	long long id;
 
+	/*
+	 * A key names one stage and wins over every name (stage_match), so a
+	 * ref that is a key is one indexed row; names and ids need the list.
+	 */
+	if (stage_key_valid(ref)) {
+		rc = st->ops->stage_get_by_key(st, a->workspace_id, ref, out);
+		if (rc != ERR_NOTFOUND)
+			return fail_std(e, rc, "stage");
+	}
 	if ((rc = st->ops->stage_list(st, a->workspace_id, &l)))
 		return fail_std(e, rc, "stage");
 	i = stage_match(l.v, l.n, ref);

@@ -152,6 +152,10 @@ describe('auth', () => {
     const o = await srv.api('POST', '/logout', { token: s.token });
     expectStatus(o, 204);
     expect401(await srv.api('GET', '/me', { token: s.token }), 'after logout (bearer)');
+    // The routes that read in one transaction with the credential's check too.
+    expect401(await srv.api('GET', '/deals?limit=1', { token: s.token }), 'deal list after logout');
+    expect401(await srv.api('GET', '/deals/1', { token: s.token }), 'a deal after logout');
+    expect401(await srv.api('GET', '/board', { token: s.token }), 'the board after logout');
     // The cookie of the same session is gone too.
     expect401(await srv.api('GET', '/me', { cookie: s.cookie }), 'after logout (cookie of the same session)');
 

@@ -85,6 +85,19 @@ describe('PostgreSQL: two servers, one database', { skip: PG_URL ? false : 'LITE
     expectStatus(stale, 412, 'request.stale');
   });
 
+  test('a logout on one server ends the session on the other at once', async () => {
+    const l = await a.api('POST', '/login', { body: { username: 'admin', password: DEMO_PASSWORD } });
+    expectStatus(l, 200);
+    const cred = { token: l.json.token };
+    const d = expectStatus(await b.api('GET', '/deals?limit=1', cred), 200).items[0];
+    expectStatus(await b.api('GET', `/deals/${d.id}`, cred), 200);
+    expectStatus(await a.api('POST', '/logout', cred), 204);
+    for (const p of [`/deals/${d.id}`, '/deals?limit=1', '/board', '/me']) {
+      const r = await b.api('GET', p, cred);
+      assert.equal(r.status, 401, `GET ${p} on the other server after logout: ${r.status}`);
+    }
+  });
+
   test(`${CLIENTS} clients move and edit ${HOT_DEALS} deals through both servers for ${DURATION_MS / 1000} s`, async () => {
     const l = await a.api('POST', '/login', { body: { username: 'admin', password: DEMO_PASSWORD } });
     const cred = { token: l.json.token };

@@ -14,6 +14,13 @@ Test(money, digits_of_known_and_unknown_codes)
 	cr_expect_eq(money_digits("JPY"), 0);
 	cr_expect_eq(money_digits("KWD"), 3);
 	cr_expect_eq(money_digits("XXX"), -1);
+	cr_expect_eq(money_digits("AUD"), 2); /* the table's ends */
+	cr_expect_eq(money_digits("ZAR"), 2);
+	cr_expect_eq(money_digits("VND"), 0);
+	cr_expect_eq(money_digits("BHD"), 3);
+	cr_expect_eq(money_digits("AAA"), -1);
+	cr_expect_eq(money_digits("ZZZ"), -1);
+	cr_expect_eq(money_digits("twd"), -1);
 	cr_expect_eq(money_digits(""), -1);
 }
 

@@ -3,6 +3,7 @@
  * (api.c): exact amounts, deal fields, the field-list parser, If-Match, the
  * error table and the router's 404/405 answers.
  */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,46 @@ Test(deal_write, escapes_and_nulls_as_jansson)
 	d.stage_kind = STAGE_LOST;
 	d.probability = 0;
 	expect_same_bytes(&d);
+}
+
+Test(repr_put_int, prints_as_printf)
+{
+	static const int64_t v[] = {0,
+				    1,
+				    -1,
+				    9,
+				    10,
+				    -10,
+				    123456789,
+				    INT64_MAX,
+				    INT64_MIN,
+				    INT64_MIN + 1,
+				    1000000000000000000};
+	char want[32];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct repr_buf b = {0};
+
+		repr_put_int(&b, v[i]);
+		repr_put(&b, "", 1);
+		snprintf(want, sizeof(want), "%" PRId64, v[i]);
+		cr_assert_eq(b.oom, 0);
+		cr_expect_str_eq(b.p, want);
+		free(b.p);
+	}
+}
+
+Test(repr_reserve, keeps_what_was_written)
+{
+	struct repr_buf b = {0};
+
+	repr_put_str(&b, "abc");
+	repr_reserve(&b, 100000);
+	cr_assert_eq(b.oom, 0);
+	cr_expect_geq(b.cap - b.len, 100000);
+	repr_put(&b, "", 1);
+	cr_expect_str_eq(b.p, "abc");
+	free(b.p);
 }
 
 /* ---- summary_json ---- */
@@ -562,6 +603,45 @@ Test(router, unknown_path_and_wrong_method)
 	cr_expect_eq(r.status, 404);
 	json_decref(o);
 	api_response_release(&r);
+}
+
+/* A route matched beforehand (http.c's first callback) answers as one searched for. */
+Test(router, matched_once)
+{
+	struct api_request req;
+	struct api_response r;
+	json_error_t jerr;
+	json_t *o;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = "/api/v1/health";
+	api_route_match(req.method, req.path, &req.match);
+	cr_expect_not_null(req.match.route);
+	cr_expect_eq(api_match_slow(&req.match), 0);
+	cr_expect_eq(api_match_body_max(&req.match), (size_t)API_BODY_MAX);
+	api_handle(NULL, &req, &r);
+	cr_expect_eq(r.status, 200);
+	api_response_release(&r);
+
+	/* no route for the method: still 405 with Allow, found by searching again */
+	req.method = "DELETE";
+	req.path = "/api/v1/deals";
+	api_route_match(req.method, req.path, &req.match);
+	cr_expect_null(req.match.route);
+	api_handle(NULL, &req, &r);
+	cr_expect_eq(r.status, 405);
+	cr_expect_eq(r.nheaders, 1);
+	cr_expect_str_eq(r.headers[0].name, "Allow");
+	o = json_loadb(r.body, r.body_len, 0, &jerr);
+	cr_expect_str_eq(error_code(o), "route.method");
+	json_decref(o);
+	api_response_release(&r);
+
+	api_route_match("GET", "/api/v1/deals/12", &req.match);
+	cr_expect_eq(req.match.id, 12);
+	api_route_match("POST", "/api/v1/login", &req.match);
+	cr_expect(api_match_slow(&req.match));
 }
 
 Test(router, slow_routes)
