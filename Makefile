@@ -78,7 +78,7 @@ test-unit: $(UNITBIN)
 
 # Three files at a time: many tests wait on sleeps and time-outs, not the CPU.
 test-api: $(BIN)
-	LITECRM_BIN=$(abspath $(BIN)) node --test --test-concurrency=3 tests/api/
+	LITECRM_BIN=$(abspath $(BIN)) $(if $(SANITIZE),LITECRM_TEST_SLOW=3) node --test --test-concurrency=3 tests/api/
 
 # The web app in Debian's chromium, headless (playwright-core); screenshots
 # go to tests/out/screenshots/. Two files at a time (each has its own server and

@@ -28,8 +28,10 @@ export const BIN = process.env.LITECRM_BIN || path.join(ROOT, 'litecrm');
 // LITECRM_WRAP runs every CLI command and server under a tool, e.g.
 // "valgrind --error-exitcode=99 --leak-check=full" (make test-valgrind).
 const WRAP = (process.env.LITECRM_WRAP || '').split(/\s+/).filter(Boolean);
-// SLOW stretches the helpers' time limits under a wrapper.
-export const SLOW = WRAP.length ? 8 : 1;
+// SLOW stretches the helpers' time limits: 8x under a wrapper, and
+// LITECRM_TEST_SLOW times (the Makefile sets 3 for the sanitizer build,
+// which runs two to three times slower).
+export const SLOW = (WRAP.length ? 8 : 1) * Math.max(1, Number(process.env.LITECRM_TEST_SLOW) || 1);
 // spawnBin spawns the binary (under LITECRM_WRAP when set).
 export function spawnBin(args, opts) {
   return WRAP.length ? spawn(WRAP[0], [...WRAP.slice(1), BIN, ...args], opts) : spawn(BIN, args, opts);
