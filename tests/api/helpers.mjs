@@ -224,7 +224,15 @@ export function apiFor(base) {
         headers['content-type'] = 'application/json';
     }
     const url = base + (p.startsWith('/api/') || p === '/' ? p : API + p);
-    const res = await fetch(url, { method, headers, body });
+    let res;
+    try {
+      res = await fetch(url, { method, headers, body });
+    } catch (e) {
+      // A kept-alive connection the server closed (its idle time-out) just
+      // as it was reused: a browser retries a GET once on a new one; so do we.
+      if (method !== 'GET') throw e;
+      res = await fetch(url, { method, headers });
+    }
     const text = await res.text();
     let json;
     try {
