@@ -60,6 +60,9 @@ const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [
   --threads N        wrk threads (default 2)
   --connections N    wrk connections (default 32)
   --server-threads N litecrm serve --threads (default: the server's own)
+  --only A,B         only these scenarios of the table (hello, get, list, create,
+                     move, summary, mixed; hello-world always runs, for the
+                     ratios), and none of the figures after it
   --json FILE        also write the results as JSON
   --keep             keep the temporary directory (database, logs)
   --generate         generate the data, keep it and stop (then --db FILE)
@@ -80,6 +83,7 @@ const opt = {
   connections: 32,
   serverThreads: 0,
   json: '',
+  only: null,
   keep: false,
   generate: false,
   smoke: false,
@@ -128,6 +132,14 @@ function parseArgs(argv) {
         if (!argv[i + 1]) die(`${a} needs a file`, 2);
         opt[a.slice(2)] = path.resolve(argv[++i]);
         break;
+      case '--only': {
+        const keys = ['hello', 'get', 'list', 'create', 'move', 'summary', 'mixed'];
+        opt.only = (argv[++i] || '').split(',').filter(Boolean);
+        const bad = opt.only.find((k) => !keys.includes(k));
+        if (!opt.only.length || bad) die(`--only: a comma-separated list of ${keys.join(', ')}`, 2);
+        opt.only.push('hello');
+        break;
+      }
       case '--keep': opt.keep = true; break;
       case '--generate': opt.generate = true; opt.keep = true; break;
       case '-h':
@@ -430,6 +442,7 @@ async function bench(ctx) {
     { key: 'summary', name: 'summary (wrk load)', url: base + '/api/v1/reports/summary', headers: [auth] },
   ];
   const mixed = { key: 'mixed', threads: opt.connections, connections: opt.connections, url: base + '/', headers: [auth], script: MIX_LUA, scriptArgs: mixArgs('mixed', opt.connections) };
+  if (opt.only) return benchOnly(ctx, [...scenarios, mixed].filter((s) => opt.only.includes(s.key)));
 
   memory.idle = rssKB(api.pid);
   // One short warm-up of each scenario in a full run.
@@ -570,6 +583,40 @@ async function bench(ctx) {
       }
   }
   return failed;
+}
+
+// benchOnly runs the chosen scenarios (--only) as bench() does, interleaved
+// run by run, and prints their rows of the table.
+async function benchOnly(ctx, chosen) {
+  const results = Object.fromEntries(chosen.map((s) => [s.key, []]));
+  if (opt.mode === 'full') for (const s of chosen) await wrk(s.url, { ...s, duration: 1 });
+  for (let r = 0; r < opt.runs; r++) {
+    for (const s of chosen) {
+      const res = await wrk(s.url, { ...s, duration: opt.duration });
+      results[s.key].push(res);
+      const extra = res.classes.read ? ` reads p99 ${res.classes.read.p99} ms` : '';
+      log(`run ${r + 1}/${opt.runs} ${s.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} ms p99 ${res.p99} ms errors ${res.non2xx + res.socketErrors}${extra}`);
+    }
+  }
+  const m = (key, f) => median(results[key].map(f));
+  const helloRps = results.hello.map((r) => r.rps);
+  const ratio = (key) => median(results[key].map((r, k) => r.rps / helloRps[k]));
+  const errs = (rs) => rs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0);
+  const e5 = (rs) => rs.reduce((a, r) => a + Object.values(r.classes).reduce((b, c) => b + c.e5xx, 0), 0);
+  const rows = chosen.map((s) => {
+    const rs = results[s.key];
+    if (s.key === 'mixed')
+      return ['mixed 90/8/2 (reads p99)', m('mixed', (r) => r.rps).toFixed(0), fmtMs(m('mixed', (r) => r.classes.read?.p50)), fmtMs(m('mixed', (r) => r.classes.read?.p99)), `${errs(rs)} (5xx ${e5(rs)})`, fmtPct(ratio('mixed'))];
+    return [s.name || s.key, m(s.key, (r) => r.rps).toFixed(0), fmtMs(m(s.key, (r) => r.p50)), fmtMs(m(s.key, (r) => r.p99)), String(errs(rs)), fmtPct(ratio(s.key))];
+  });
+  console.log(
+    `litecrm bench (${opt.mode}, --only ${opt.only.join(',')}): ${ctx.counts.deals.toLocaleString('en')} deals; ` +
+      `wrk -t${opt.threads} -c${opt.connections} -d${opt.duration}s (mixed: -t${opt.connections}), median of ${opt.runs} run(s); ` +
+      `${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  );
+  printTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'of hello'], rows.map((r) => r.map((c) => (c === 'NaN' ? '-' : c))));
+  if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, rows, runs: Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, rs.map(({ raw, ...r }) => r)])) }, null, 2) + '\n');
+  return opt.smoke && rows.some((r) => r[4] !== '0' && r[4] !== '0 (5xx 0)');
 }
 
 // ---- soak ----
