@@ -414,6 +414,12 @@ static void *worker_main(void *arg)
 	 */
 	if (p->nice)
 		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice);
+	/*
+	 * Open the connection now, not at the first job: an event thread has
+	 * opened its own by the time it answers the first request, and the
+	 * first write should not wait for the writer's.
+	 */
+	(void)thread_store();
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)
