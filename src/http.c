@@ -17,8 +17,9 @@
  * lock and the event threads only read, which in WAL mode never waits for a
  * writer. When the writers' queue is full the event thread writes itself.
  *
- * Each thread (event or worker) lazily opens its own store connection,
- * closed by a pthread key destructor when the thread ends.
+ * Each thread opens its own store connection (an event thread at its first
+ * request, a worker or writer when it starts), closed by a pthread key
+ * destructor when the thread ends.
  *
  * Requests. On the first callback only the per-request context is made
  * (answering at once would make libmicrohttpd drop keep-alive); the body is
