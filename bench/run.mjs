@@ -83,6 +83,7 @@ const opt = {
   connections: 32,
   serverThreads: 0,
   json: '',
+  only: null,
   keep: false,
   generate: false,
   smoke: false,

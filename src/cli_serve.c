@@ -217,13 +217,16 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 
 static const char serve_usage[] =
     "usage: litecrm serve [--db PATH] [--listen ADDR:PORT] [--threads N] [--workers N]\n"
-    "                     [--quiet]\n"
+    "                     [--writers N] [--quiet]\n"
     "\n"
     "Serves the web app and the HTTP API until interrupted (Ctrl-C or SIGTERM).\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (default: 127.0.0.1:8080)\n"
     "  --threads N         event threads (default: one per core)\n"
     "  --workers N         worker threads for slow calls (default: one per core)\n"
+    "  --writers N         threads that run writes (default: 1 on SQLite, which\n"
+    "                      writes one transaction at a time; one per core on\n"
+    "                      PostgreSQL)\n"
     "  --quiet             no request log\n"
     "  --hello TEXT        benchmark: answer every request with TEXT\n"
     "\n"
@@ -240,12 +243,14 @@ static const char serve_usage[] =
 int cmd_serve(struct cli *c, int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:8080", *threads = NULL, *workers = NULL, *hello = NULL;
+	const char *writers = NULL;
 	const char *tls_cert = NULL, *tls_key = NULL, *idle = NULL, *max = NULL, *timeout = NULL;
 	int quiet = 0, trust_proxy = 0, rc;
 	const struct cli_opt opts[] = {
 	    {"listen", CLI_OPT_STRING, &listen},
 	    {"threads", CLI_OPT_STRING, &threads},
 	    {"workers", CLI_OPT_STRING, &workers},
+	    {"writers", CLI_OPT_STRING, &writers},
 	    {"quiet", CLI_OPT_FLAG, &quiet},
 	    {"hello", CLI_OPT_STRING, &hello},
 	    /* security */
@@ -266,6 +271,8 @@ int cmd_serve(struct cli *c, int argc, char **argv)
 	if (threads && cli_int(c, "--threads", threads, 0, 1024, &cfg.threads))
 		return CLI_USAGE;
 	if (workers && cli_int(c, "--workers", workers, 0, 1024, &cfg.workers))
+		return CLI_USAGE;
+	if (writers && cli_int(c, "--writers", writers, 0, 1024, &cfg.writers))
 		return CLI_USAGE;
 	if (!strchr(listen, ':'))
 		return cli_usage_error(c, "--listen: '%s' is not ADDR:PORT", listen);

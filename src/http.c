@@ -2,15 +2,24 @@
  * http.c - the HTTP server: libmicrohttpd underneath, api.c on top.
  *
  * Threads. libmicrohttpd runs cfg->threads event threads (a thread pool
- * over epoll). Fast routes run on the event thread that read the request.
+ * over epoll). Fast reads run on the event thread that read the request.
  * Slow routes (argon2id, reports; api_match_slow()) must not block an event
  * thread: the connection is suspended, the request is queued for one of
  * cfg->workers worker threads, the worker runs api_handle() and resumes the
  * connection, and the event thread then queues the stored response. A full
  * queue answers 503 server.busy at once.
  *
- * Each thread (event or worker) lazily opens its own store connection,
- * closed by a pthread key destructor when the thread ends.
+ * Writes (every method but GET, HEAD and OPTIONS) go the same way to the
+ * writer threads (cfg->writers; one on SQLite, store_writers()). SQLite runs
+ * one write transaction at a time: writers on every event thread would wait
+ * for its lock in turn (sleeping in the busy handler), and the reads queued
+ * on a waiting event thread with them. A single writer never waits for the
+ * lock and the event threads only read, which in WAL mode never waits for a
+ * writer. When the writers' queue is full the event thread writes itself.
+ *
+ * Each thread opens its own store connection (an event thread at its first
+ * request, a worker or writer when it starts), closed by a pthread key
+ * destructor when the thread ends.
  *
  * Requests. On the first callback only the per-request context is made
  * (answering at once would make libmicrohttpd drop keep-alive); the body is
@@ -47,24 +56,31 @@
 #include "err.h"
 #include "http.h"
 #include "store.h"
+#include "svc.h"
 #include "web.h"
 
 /* Bytes discarded past API_BODY_MAX before the connection is simply closed. */
 #define DISCARD_MAX (16 * 1024 * 1024)
-/* The nice value of the worker threads (the event threads keep 0). */
+/* The nice value of the worker threads (the event and writer threads keep 0). */
 #define WORKER_NICE 10
 /* Slow jobs waiting per worker before the queue counts as full. */
 #define QUEUE_PER_WORKER 64
+/* Writes waiting before the writers' queue counts as full (then the event thread writes). */
+#define WRITE_QUEUE_MAX 4096
 /*
- * malloc's free memory a thread keeps before giving it back, and the size
- * from which a block is mapped on its own (glibc's defaults: 128 KiB each,
- * the second rising with use). A page of deals allocates and frees some
- * 150 KiB a request; past the default threshold glibc handed it back with
- * madvise() every time, and the TLB flush that costs on every core the
- * server runs on was a fifth of its CPU under perf (docs/PERFORMANCE.md).
+ * malloc's free memory kept at the top of a heap before it is given back,
+ * and the size from which a block is mapped on its own (glibc's defaults:
+ * 128 KiB each, the second rising with use). At the defaults a page of deals
+ * (some 150 KiB a request) and the writes (SQLite frees a temporary b-tree's
+ * page cache at the end of some statements) were trimmed with madvise() and
+ * faulted in again about every request, and each trim of a threaded process
+ * interrupts the other cores to flush their TLBs: a fifth of the server's
+ * CPU under perf (docs/PERFORMANCE.md).
  */
-#define MALLOC_TRIM (2 * 1024 * 1024)
+#define MALLOC_TRIM (8 * 1024 * 1024)
 #define MALLOC_MMAP (1024 * 1024)
+/* Writes a lone writer takes from its queue at once, to commit together. */
+#define WRITE_GROUP_MAX 32
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -87,19 +103,21 @@ struct req {
 	struct req *next;	  /* in the worker queue */
 };
 
-/* The worker pool. */
+/* A pool of threads serving queued requests: the workers, or the writers. */
 struct pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct req *head, *tail;
 	size_t n, cap;
 	int stopping;
+	int nice;	  /* the threads' nice value */
+	size_t group_max; /* requests a thread takes at once (run_group) */
 	pthread_t *threads;
 	int nthreads;
 };
 
 static const struct http_config *g_cfg;
-static struct pool g_pool;
+static struct pool g_pool, g_writers;
 static pthread_key_t g_store_key;
 static atomic_int g_in_flight;
 
@@ -131,6 +149,13 @@ static struct store *thread_store(void)
 static int is_api(const char *url)
 {
 	return strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
+}
+
+/* is_write: a method that changes something (every one but GET, HEAD and OPTIONS). */
+static int is_write(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+	       strcmp(method, "OPTIONS") != 0;
 }
 
 /*
@@ -347,12 +372,46 @@ static void fill_request(struct req *rq, const char *method, const char *url)
 	}
 }
 
-/* ---- the worker pool ---- */
+/* ---- the worker and writer pools ---- */
+
+/*
+ * run_group answers the n requests of v. A lone writer takes what queued up
+ * while it wrote and runs it as one group (svc_group_begin): each request's
+ * transactions become savepoints of one write transaction, so each keeps its
+ * own outcome (a failed one undoes only its own writes; a version check sees
+ * the writes before it) and all are written by a single commit, instead of
+ * one commit each. If the group cannot be committed, nothing of it was
+ * written: its answers are dropped and each request runs again on its own.
+ * A file upload (a large body) runs on its own.
+ */
+static void run_group(struct req **v, size_t n)
+{
+	struct store *st = thread_store();
+	size_t i;
+
+	if (n > 1 && st && svc_group_begin(st) == 0) {
+		for (i = 0; i < n; i++)
+			api_handle(st, &v[i]->areq, &v[i]->resp);
+		if (svc_group_end(st, 1) == 0)
+			return;
+		for (i = 0; i < n; i++)
+			api_response_release(&v[i]->resp);
+	}
+	for (i = 0; i < n; i++)
+		api_handle(st, &v[i]->areq, &v[i]->resp);
+}
+
+/* groupable: rq may share a group (it is no file upload). */
+static int groupable(const struct req *rq)
+{
+	return rq->max <= API_BODY_MAX;
+}
 
 static void *worker_main(void *arg)
 {
 	struct pool *p = arg;
-	struct req *rq;
+	struct req *v[WRITE_GROUP_MAX];
+	size_t n, i;
 
 	/*
 	 * Slow jobs give way to the event threads: on Linux each thread has its
@@ -360,25 +419,37 @@ static void *worker_main(void *arg)
 	 * the latency of the cheap requests beside it (bench/reports measures
 	 * that). Best effort: the jobs run alike at any priority.
 	 */
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE);
+	if (p->nice)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice);
+	/*
+	 * Open the connection now, not at the first job: an event thread has
+	 * opened its own by the time it answers the first request, and the
+	 * first write should not wait for the writer's.
+	 */
+	(void)thread_store();
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)
 			pthread_cond_wait(&p->cv, &p->mu);
-		rq = p->head;
-		if (!rq) {
+		if (!p->head) {
 			pthread_mutex_unlock(&p->mu);
 			break;
 		}
-		p->head = rq->next;
+		n = 0;
+		do {
+			v[n++] = p->head;
+			p->head = p->head->next;
+			p->n--;
+		} while (n < p->group_max && p->head && groupable(p->head) && groupable(v[0]));
 		if (!p->head)
 			p->tail = NULL;
-		p->n--;
 		pthread_mutex_unlock(&p->mu);
 
-		api_handle(thread_store(), &rq->areq, &rq->resp);
-		atomic_store(&rq->state, REQ_ANSWERED);
-		MHD_resume_connection(rq->conn);
+		run_group(v, n);
+		for (i = 0; i < n; i++) {
+			atomic_store(&v[i]->state, REQ_ANSWERED);
+			MHD_resume_connection(v[i]->conn);
+		}
 	}
 	return NULL;
 }
@@ -413,14 +484,16 @@ out:
 	return rc;
 }
 
-static int pool_start(struct pool *p, int n)
+static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_max)
 {
 	int i;
 
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	p->cap = (size_t)n * QUEUE_PER_WORKER;
+	p->cap = cap;
+	p->nice = nice;
+	p->group_max = group_max > WRITE_GROUP_MAX ? WRITE_GROUP_MAX : group_max ? group_max : 1;
 	p->threads = calloc((size_t)n, sizeof(*p->threads));
 	if (!p->threads)
 		return ERR_NOMEM;
@@ -432,11 +505,13 @@ static int pool_start(struct pool *p, int n)
 	return p->nthreads == n ? 0 : ERR_NOMEM;
 }
 
-/* pool_stop lets the workers finish every queued job, then joins them. */
+/* pool_stop lets the threads finish every queued job, then joins them. */
 static void pool_stop(struct pool *p)
 {
 	int i;
 
+	if (!p->threads)
+		return;
 	pthread_mutex_lock(&p->mu);
 	p->stopping = 1;
 	pthread_cond_broadcast(&p->cv);
@@ -535,6 +610,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_YES;
 		return queue_api_error(rq, 503, "server.busy", "the server is busy, try again");
 	}
+	/* A write goes to the writers; with their queue full, it is written here. */
+	if (g_writers.nthreads && is_write(method) && pool_submit(&g_writers, rq) == 0)
+		return MHD_YES;
 	api_handle(thread_store(), &rq->areq, &r);
 	ret = queue_api_response(rq, &r);
 	api_response_release(&r);
@@ -683,7 +761,7 @@ int http_serve(const struct http_config *cfg)
 {
 	struct MHD_Daemon *d = NULL;
 	sigset_t sigs, old;
-	int fd = -1, sig, rc = 0, pool_up = 0, key_up = 0, threads, workers, waited;
+	int fd = -1, sig, rc = 0, pool_up = 0, key_up = 0, threads, workers, writers, waited;
 	unsigned flags;
 	char *cert = NULL, *key = NULL;
 	struct MHD_OptionItem tls[3] = {
@@ -694,6 +772,7 @@ int http_serve(const struct http_config *cfg)
 	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP);
 	threads = cfg->threads > 0 ? cfg->threads : cores();
 	workers = cfg->workers > 0 ? cfg->workers : cores();
+	writers = cfg->writers > 0 ? cfg->writers : store_writers(cfg->db, cores());
 
 	/* Every thread started from here on inherits the blocked signals. */
 	sigemptyset(&sigs);
@@ -710,10 +789,15 @@ int http_serve(const struct http_config *cfg)
 		goto out;
 	}
 	key_up = 1;
-	rc = pool_start(&g_pool, workers);
+	rc = pool_start(&g_pool, workers, (size_t)workers * QUEUE_PER_WORKER, WORKER_NICE, 1);
 	pool_up = 1;
+	/* Groups: a lone writer's queue fills while it writes. */
+	if (rc == 0)
+		rc = pool_start(&g_writers, writers, WRITE_QUEUE_MAX, 0,
+				writers == 1 ? WRITE_GROUP_MAX : 1);
 	if (rc != 0) {
-		fprintf(stderr, "litecrm: cannot start %d worker threads\n", workers);
+		fprintf(stderr, "litecrm: cannot start %d worker and %d writer threads\n", workers,
+			writers);
 		goto out;
 	}
 
@@ -762,6 +846,7 @@ int http_serve(const struct http_config *cfg)
 	if (fd >= 0)
 		close(fd);
 	fd = -1;
+	pool_stop(&g_writers);
 	pool_stop(&g_pool);
 	pool_up = 0;
 	for (waited = 0; atomic_load(&g_in_flight) > 0 && waited < 5000; waited += 10)
@@ -770,8 +855,10 @@ int http_serve(const struct http_config *cfg)
 out:
 	if (d)
 		MHD_stop_daemon(d);
-	if (pool_up)
+	if (pool_up) {
+		pool_stop(&g_writers);
 		pool_stop(&g_pool);
+	}
 	if (fd >= 0)
 		close(fd);
 	if (key_up) {

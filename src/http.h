@@ -10,6 +10,7 @@ struct http_config {
 	const char *listen;	/* "127.0.0.1:8080" */
 	int threads;		/* event threads; 0: number of cores */
 	int workers;		/* worker threads for slow calls; 0: number of cores */
+	int writers;		/* threads that run writes; 0: store_writers() */
 	int quiet;		/* no request log */
 	const char *hello_only; /* bench: when set, answer every request with this text */
 	/* security */

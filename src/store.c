@@ -17,6 +17,11 @@ static int has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static int is_pg_url(const char *url)
+{
+	return has_prefix(url, "postgresql://") || has_prefix(url, "postgres://");
+}
+
 int store_open(const char *url, int create, struct store **out, char *errbuf, size_t errsz)
 {
 	if (!url || !*url) {
@@ -24,9 +29,16 @@ int store_open(const char *url, int create, struct store **out, char *errbuf, si
 			snprintf(errbuf, errsz, "no database given");
 		return ERR_INVALID;
 	}
-	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
+	if (is_pg_url(url))
 		return store_pg_open(url, create, out, errbuf, errsz);
 	return store_sqlite_open(url, create, out, errbuf, errsz);
+}
+
+int store_writers(const char *url, int cores)
+{
+	if (url && is_pg_url(url))
+		return cores > 0 ? cores : 1;
+	return 1;
 }
 
 void store_now(char buf[TS_LEN])

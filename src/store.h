@@ -418,6 +418,17 @@ struct store_ops {
 	int (*begin)(struct store *s, int write);
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);
+	/*
+	 * group_begin opens one write transaction for the transactions that
+	 * follow until group_end: each begin, commit and rollback in between
+	 * acts on a savepoint of it, so each keeps its own outcome and sees the
+	 * ones before it, and all are written by one commit. group_end commits
+	 * the group (commit = 1) or rolls it back; it returns an error when the
+	 * group could not be committed whole (nothing of it is then written).
+	 * Optional (NULL): for a backend whose writers do not wait for each other.
+	 */
+	int (*group_begin)(struct store *s);
+	int (*group_end)(struct store *s, int commit);
 
 	int (*workspace_create)(struct store *s, struct workspace *w);
 	int (*workspace_get)(struct store *s, int64_t id, struct workspace *out);
@@ -757,6 +768,13 @@ struct store {
  * release with store_close(). On failure it writes a message into errbuf.
  */
 int store_open(const char *url, int create, struct store **out, char *errbuf, size_t errsz);
+
+/*
+ * store_writers: how many threads should run writes on the database named by
+ * url: 1 for SQLite (one write transaction at a time; a second writer would
+ * only wait for the lock), cores for PostgreSQL.
+ */
+int store_writers(const char *url, int cores);
 
 static inline void store_close(struct store *s)
 {

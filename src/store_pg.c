@@ -2685,6 +2685,8 @@ static int ops_complete(char *errbuf, size_t errsz)
 		    off == offsetof(struct store_ops, bulk_hint) ||
 		    off == offsetof(struct store_ops, bulk_flush) ||
 		    off == offsetof(struct store_ops, report_rebuild) ||
+		    off == offsetof(struct store_ops, group_begin) ||
+		    off == offsetof(struct store_ops, group_end) ||
 		    off == offsetof(struct store_ops, report_sums))
 			continue;
 		memcpy(&f, b + off, sizeof(f));

@@ -577,6 +577,9 @@ enum stmt_id {
 	STMT_BEGIN_WRITE,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 
 	STMT_WORKSPACE_INSERT,
 	STMT_WORKSPACE_GET,
@@ -672,6 +675,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
+    [STMT_SAVEPOINT] = "SAVEPOINT tx",
+    [STMT_RELEASE] = "RELEASE tx",
+    [STMT_ROLLBACK_TO] = "ROLLBACK TO tx",
 
     [STMT_WORKSPACE_INSERT] = "INSERT INTO workspace (slug, name, currency, language,"
 			      " members_see_all, version, created_at)"
@@ -1476,6 +1482,50 @@ static int run_stmt(struct sqlite_store *s, enum stmt_id id)
 }
 
 /*
+ * A group (group_begin ... group_end) is one write transaction holding the
+ * transactions of several requests: each begin, commit and rollback inside
+ * it is a savepoint, its release, or a rollback to it, so that a request
+ * that fails undoes its own writes and no other's, and each request sees
+ * the ones before it. SQLite may roll the whole transaction back on its own
+ * (a full disk, an I/O error): the group is then lost, every savepoint after
+ * fails, and group_end says so.
+ */
+static int group_alive(struct sqlite_store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		s->group_lost = 1;
+	return !s->group_lost;
+}
+
+static int group_savepoint(struct sqlite_store *s)
+{
+	return group_alive(s) ? run_stmt(s, STMT_SAVEPOINT) : ERR_DB;
+}
+
+static int group_release(struct sqlite_store *s)
+{
+	int rc = group_alive(s) ? run_stmt(s, STMT_RELEASE) : ERR_DB;
+
+	if (rc)
+		s->group_lost = 1;
+	return rc;
+}
+
+static int group_rollback_to(struct sqlite_store *s)
+{
+	int rc;
+
+	if (!group_alive(s))
+		return ERR_DB;
+	rc = run_stmt(s, STMT_ROLLBACK_TO);
+	if (!rc)
+		rc = run_stmt(s, STMT_RELEASE);
+	if (rc)
+		s->group_lost = 1;
+	return rc;
+}
+
+/*
  * A batch keeps its statement journals in memory (temp_store = MEMORY, which
  * holds only before the transaction begins). A statement journal holds the
  * pages one statement changes until it ends; by default it moves to a
@@ -1487,6 +1537,8 @@ static int sqlite_begin(struct store *base, int write)
 {
 	struct sqlite_store *s = sq(base);
 
+	if (s->group)
+		return group_savepoint(s);
 	if (write == STORE_TX_BATCH &&
 	    sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) == SQLITE_OK)
 		s->temp_mem = 1;
@@ -1504,7 +1556,11 @@ static void temp_default(struct sqlite_store *s)
 static int sqlite_commit(struct store *base)
 {
 	struct sqlite_store *s = sq(base);
-	int rc = run_stmt(s, STMT_COMMIT);
+	int rc;
+
+	if (s->group)
+		return group_release(s);
+	rc = run_stmt(s, STMT_COMMIT);
 
 	temp_default(s);
 	return rc;
@@ -1516,8 +1572,50 @@ static int sqlite_rollback(struct store *base)
 	struct sqlite_store *s = sq(base);
 	int rc = 0;
 
+	if (s->group)
+		return group_rollback_to(s);
 	if (!sqlite3_get_autocommit(s->db))
 		rc = run_stmt(s, STMT_ROLLBACK);
+	temp_default(s);
+	return rc;
+}
+
+static int sqlite_group_begin(struct store *base)
+{
+	struct sqlite_store *s = sq(base);
+	int rc;
+
+	if (s->group || !sqlite3_get_autocommit(s->db))
+		return ERR_DB; /* a transaction is open already: a programming error above */
+	/*
+	 * The savepoints keep the pages they change in a statement journal: in
+	 * memory (temp_store, as a batch), not a temporary file written page by
+	 * page.
+	 */
+	if (sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) == SQLITE_OK)
+		s->temp_mem = 1;
+	rc = run_stmt(s, STMT_BEGIN_WRITE);
+	if (rc) {
+		temp_default(s);
+		return rc;
+	}
+	s->group = 1;
+	s->group_lost = 0;
+	return 0;
+}
+
+static int sqlite_group_end(struct store *base, int commit)
+{
+	struct sqlite_store *s = sq(base);
+	int rc = 0;
+
+	if (!s->group)
+		return ERR_DB;
+	s->group = 0;
+	if (commit)
+		rc = group_alive(s) ? run_stmt(s, STMT_COMMIT) : ERR_DB;
+	if (!sqlite3_get_autocommit(s->db)) /* not committed: rolled back whole */
+		run_stmt(s, STMT_ROLLBACK);
 	temp_default(s);
 	return rc;
 }
@@ -2835,6 +2933,8 @@ static const struct store_ops sqlite_ops = {
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .group_begin = sqlite_group_begin,
+    .group_end = sqlite_group_end,
     .workspace_create = sqlite_workspace_create,
     .workspace_get = sqlite_workspace_get,
     .workspace_get_by_slug = sqlite_workspace_get_by_slug,

@@ -73,6 +73,8 @@ struct sqlite_store {
 	size_t nbulk_idx;
 	size_t nbulk_deal; /* the strings of bulk_idx for deal's indexes */
 	int temp_mem;	   /* a batch set temp_store = MEMORY */
+	int group;	   /* a group is open: transactions are savepoints (group_begin) */
+	int group_lost;	   /* SQLite rolled the group's transaction back */
 };
 
 /* sq returns the SQLite connection behind a struct store. */

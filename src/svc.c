@@ -215,6 +215,18 @@ int svc_batch_end(struct store *st, int rc, struct errinfo *e)
 	return rc;
 }
 
+int svc_group_begin(struct store *st)
+{
+	if (!st->ops->group_begin || st->batch)
+		return ERR_INVALID;
+	return st->ops->group_begin(st);
+}
+
+int svc_group_end(struct store *st, int commit)
+{
+	return st->ops->group_end ? st->ops->group_end(st, commit) : ERR_INVALID;
+}
+
 /* ---- workspaces ---- */
 
 static int workspace_find_tx(struct store *st, const char *slug, struct workspace *w,

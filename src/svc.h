@@ -61,6 +61,15 @@ int svc_bulk_begin(struct store *st, size_t rows, struct errinfo *e);
 int svc_read_begin(struct store *st);
 void svc_read_end(struct store *st);
 
+/*
+ * svc_group_begin opens a group (store_ops.group_begin): the transactions of
+ * the calls that follow, each with its own outcome and retries, are written
+ * together by svc_group_end(st, 1), or not at all when it fails. It returns
+ * ERR_INVALID when the store has no groups or a transaction is open.
+ */
+int svc_group_begin(struct store *st);
+int svc_group_end(struct store *st, int commit);
+
 /* ---- workspaces ---- */
 
 /*

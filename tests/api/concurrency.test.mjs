@@ -135,4 +135,30 @@ describe('concurrency', () => {
       assert.equal(r.json.open.amount, 2358000);
     }
   });
+
+  test('parallel creates, half failing after their company was made: the failures leave nothing, the rest all stay', async () => {
+    // The server may write these in one transaction (a group); each keeps its own outcome.
+    const N = 24;
+    const res = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        srv.api('POST', '/deals', {
+          ...admin,
+          body: { company: `並行 Group ${i}`, name: `parallel ${i}`, amount: 1000 + i, owner: i % 2 ? 'nobody-here' : 'admin' },
+        }),
+      ),
+    );
+    for (const [i, r] of res.entries()) {
+      if (i % 2) expectStatus(r, 400, 'deal.owner_unknown');
+      else expectStatus(r, 201);
+    }
+    const names = new Set((await srv.api('GET', '/companies?limit=500', admin)).json.items.map((c) => c.name));
+    for (let i = 0; i < N; i++) assert.equal(names.has(`並行 Group ${i}`), i % 2 === 0, `company ${i}`);
+    for (const r of res.filter((x) => x.status === 201)) {
+      const g = await srv.api('GET', `/deals/${r.json.id}`, admin);
+      expectStatus(g, 200);
+      assert.equal(g.json.amount, r.json.amount);
+      assert.equal((await srv.api('GET', `/deals/${r.json.id}/history`, admin)).json.items.length, 1);
+    }
+    assert.equal(new Set(res.filter((x) => x.status === 201).map((r) => r.json.id)).size, N / 2);
+  });
 });

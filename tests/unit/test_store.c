@@ -920,6 +920,56 @@ Test(store, transactions)
 	cr_assert_eq(db->ops->commit(db), 0);
 }
 
+Test(store, group_keeps_each_transactions_outcome)
+{
+	struct store *other = NULL;
+	struct company a, b, c, g;
+	char err[256] = "";
+
+	cr_assert_eq(store_open(db_path, 0, &other, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(db->ops->group_begin(db), 0);
+	cr_assert_neq(db->ops->group_begin(db), 0, "a group inside a group is refused");
+
+	cr_assert_eq(db->ops->begin(db, 1), 0); /* kept */
+	make_company(&a, ws1.id, "Group A");
+	cr_assert_eq(db->ops->commit(db), 0);
+
+	cr_assert_eq(db->ops->begin(db, 1), 0); /* undone alone */
+	make_company(&b, ws1.id, "Group B");
+	cr_assert_eq(db->ops->rollback(db), 0);
+
+	cr_assert_eq(db->ops->begin(db, 0), 0); /* sees the one before it */
+	cr_assert_eq(db->ops->company_get(db, ws1.id, a.id, &g), 0);
+	cr_assert_eq(db->ops->company_get_by_name(db, ws1.id, "Group B", &g), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->commit(db), 0);
+
+	cr_assert_eq(db->ops->begin(db, 1), 0);
+	make_company(&c, ws1.id, "Group C");
+	cr_assert_eq(db->ops->commit(db), 0);
+
+	cr_assert_eq(other->ops->company_get(other, ws1.id, a.id, &g), ERR_NOTFOUND,
+		     "nothing is visible before the group commits");
+	cr_assert_eq(db->ops->group_end(db, 1), 0);
+	cr_assert_eq(other->ops->company_get(other, ws1.id, a.id, &g), 0);
+	cr_assert_eq(other->ops->company_get_by_name(other, ws1.id, "Group B", &g), ERR_NOTFOUND);
+	cr_assert_eq(other->ops->company_get_by_name(other, ws1.id, "Group C", &g), 0);
+	cr_assert_eq(g.id, c.id);
+
+	/* A group rolled back writes nothing; transactions are whole again after it. */
+	cr_assert_eq(db->ops->group_begin(db), 0);
+	cr_assert_eq(db->ops->begin(db, 1), 0);
+	make_company(&b, ws1.id, "Group D");
+	cr_assert_eq(db->ops->commit(db), 0);
+	cr_assert_eq(db->ops->group_end(db, 0), 0);
+	cr_assert_eq(db->ops->company_get_by_name(db, ws1.id, "Group D", &g), ERR_NOTFOUND);
+	cr_assert_neq(db->ops->group_end(db, 1), 0, "no group is open");
+	cr_assert_eq(db->ops->begin(db, 1), 0);
+	make_company(&b, ws1.id, "Group E");
+	cr_assert_eq(db->ops->rollback(db), 0);
+	cr_assert_eq(db->ops->company_get_by_name(db, ws1.id, "Group E", &g), ERR_NOTFOUND);
+	store_close(other);
+}
+
 Test(store, second_connection_reads_during_write)
 {
 	struct store *other = NULL;
