@@ -4,22 +4,46 @@
 // the page and the server only ever serves one page. Each page module
 // exports render(main, ctx, route) and draws into main with dom.js.
 import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
-import { h, mount, toast } from './dom.js';
-import { lang, setLang, t } from './i18n.js';
-import * as board from './board.js';
-import * as deals from './deals.js';
-import * as deal from './deal.js';
-import * as dashboard from './dashboard.js';
-import * as settings from './settings.js';
-import * as notes from './notes.js';
+import { h, mount, s, toast } from './dom.js';
+import { primeBoard } from './filters.js';
+import { earlierChoice, lang, setLang, t } from './i18n.js';
 import * as search from './search.js';
-import * as audit from './audit.js';
-import * as importPage from './import.js';
 
 const app = document.getElementById('app');
-const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search, audit, trash: audit, import: importPage };
-// Reports: loaded on first visit, so the first screen does not wait for it.
-PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
+// The pages: each module is loaded on its first visit (import(), one request
+// on this origin; index.html preloads the chunks they share), so the first
+// screen evaluates only the shell and its own page. load() keeps the promise:
+// a second import() of a loaded module would still answer a task later, and
+// let a frame paint the shell without its page. prime(r), where given,
+// starts the page's data before the module and the session are there.
+function lazy(load, prime) {
+  let p = null;
+  return {
+    load: () => (p ||= load().catch((e) => {
+      p = null; // a failed load is tried again on the next visit
+      throw e;
+    })),
+    prime,
+  };
+}
+const dealPage = lazy(() => import('./deal.js'));
+const notesPage = lazy(() => import('./notes.js'));
+const auditPage = lazy(() => import('./audit.js'));
+const PAGES = {
+  board: lazy(() => import('./board.js'), primeBoard),
+  deals: lazy(() => import('./deals.js')),
+  deal: dealPage,
+  company: dealPage,
+  dashboard: lazy(() => import('./dashboard.js')),
+  reports: lazy(() => import('./reports.js')),
+  settings: lazy(() => import('./settings.js')),
+  notebook: notesPage,
+  note: notesPage,
+  search: { load: async () => search }, // the top bar's search box is the shell's
+  audit: auditPage,
+  trash: auditPage,
+  import: lazy(() => import('./import.js')),
+};
 
 // ctx: what every page needs; loaded after login.
 export const ctx = {
@@ -97,11 +121,18 @@ function loginForm(onDone, { overlay = false } = {}) {
 }
 
 // firstScreen marks when the first screen is on the screen: after the frame
-// that lays it out and paints it (the browser tests read the mark).
+// that lays it out and paints it (the browser tests read the mark). Then a
+// language chosen before the cookie kept it is moved there (and shown).
 function firstScreen() {
   requestAnimationFrame(() =>
     setTimeout(() => {
-      if (!performance.getEntriesByName('litecrm:first-screen').length) performance.mark('litecrm:first-screen');
+      if (performance.getEntriesByName('litecrm:first-screen').length) return;
+      performance.mark('litecrm:first-screen');
+      const earlier = earlierChoice();
+      if (!earlier) return;
+      const shown = lang;
+      setLang(earlier);
+      if (earlier !== shown) redraw();
     }, 0));
 }
 
@@ -110,9 +141,10 @@ function showLogin() {
   mount(app, h('div', { class: 'login-page' }, h('div', { class: 'brand-big' }, brandMark(), 'litecrm'), loginForm(async () => {
     await loadContext();
     const r = parseRoute();
-    if (!r.page || r.page === 'login') location.hash = landing();
     shell();
-    route();
+    // A new hash draws its page (hashchange); the same one is drawn here.
+    if (!r.page || r.page === 'login') location.hash = landing();
+    else route();
   })));
   firstScreen();
 }
@@ -137,8 +169,13 @@ setUnauthorizedHandler(() => {
 
 // ---- the shell ----
 
+// brandMark: the logo (favicon.svg's drawing) as inline SVG: an SVG image
+// (a CSS background) is a document of its own to fetch, build and decode
+// before the first frame can show it.
 function brandMark() {
-  return h('span', { class: 'brand-mark', 'aria-hidden': 'true' });
+  return s('svg', { class: 'brand-mark', viewBox: '0 0 32 32', 'aria-hidden': 'true' },
+    s('rect', { width: 32, height: 32, rx: 7, fill: '#2457d6' }),
+    s('path', { d: 'M8 22V10h3v9h6v3zM19 22v-8h3v8zm5 0V8h3v14z', fill: '#fff' }));
 }
 
 function langSwitch() {
@@ -152,15 +189,20 @@ function langSwitch() {
       on: {
         click: () => {
           setLang(lang === 'zh-TW' ? 'en' : 'zh-TW');
-          if (ctx.me) {
-            shell();
-            route();
-          } else showLogin();
+          redraw();
         },
       },
     },
     lang === 'zh-TW' ? 'English' : '中文',
   );
+}
+
+// redraw draws the screen again (in another language).
+function redraw() {
+  if (ctx.me) {
+    shell();
+    route();
+  } else showLogin();
 }
 
 let main;
@@ -267,7 +309,7 @@ export async function route() {
   }
   delete main.dataset.route;
   try {
-    await page.render(main, ctx, r, () => token === route.token);
+    await (await page.load()).render(main, ctx, r, () => token === route.token);
     // The hash whose page is drawn: what a test (or a script) waits for
     // before it touches the page, instead of racing a render in flight.
     if (token === route.token) main.dataset.route = hash;
@@ -287,9 +329,13 @@ async function start() {
   // readable CSRF companion is set and cleared with it).
   if (!/(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie)) return showLogin();
   const first = parseRoute();
-  PAGES[first.page]?.prime?.(first);
+  const page = PAGES[first.page];
+  page?.prime?.(first);
+  // The page's module loads alongside the session; the shell waits for both,
+  // so that it and the page are laid out and painted once, together.
+  const mod = page?.load().catch(() => {}); // route() reports a failure
   try {
-    await loadContext();
+    await Promise.all([loadContext(), mod]);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return showLogin();
     mount(app, h('p', { class: 'empty error' }, e.message));
