@@ -5,11 +5,9 @@
 //   node scripts/embed-web.mjs OUT.c
 //
 // The app's modules (web/js/, entry app.js) and the npm libraries they import
-// are bundled by esbuild (pinned in package-lock.json): app.js holds the
-// shell and the login form, each page is a file of its own that app.js
-// import()s when it is first shown, and what they share is in chunks that
-// index.html names for preloading (<link rel="modulepreload">, inserted after
-// its script tag). Every other file under web/ is served as it is.
+// are bundled by esbuild (pinned in package-lock.json) into one file, served
+// as app.js, so the first screen costs one script request instead of one per
+// module. Every other file under web/ is served as it is.
 //
 // Each file is stored as is and gzip-compressed (when that is smaller), with
 // a content hash as its ETag. index.html's "%BUILD%" becomes the build id, a
@@ -26,7 +24,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WEB = path.join(ROOT, 'web');
 
 const ENTRY = path.join(WEB, 'js', 'app.js');
-const OUTDIR = 'web-bundle'; // esbuild's output names are relative to it (nothing is written)
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -57,10 +54,7 @@ if (!out) {
   process.exit(2);
 }
 
-// bundle returns the app's modules and their npm imports as ES modules: the
-// entry app.js (the shell, the login form and what they import), a file per
-// page (board.js, deals.js, ...: app.js import()s a page on its first visit)
-// and the chunks they share, each named with a hash of its content.
+// bundle returns the app's modules and their npm imports as one ES module.
 function bundle() {
   let esbuild;
   try {
@@ -69,24 +63,19 @@ function bundle() {
     console.error(`embed-web: cannot load esbuild (${e.message}): run 'npm ci' (make does it)`);
     process.exit(1);
   }
-  let r;
   try {
-    r = esbuild.buildSync({
+    const r = esbuild.buildSync({
       entryPoints: [ENTRY],
       bundle: true,
-      splitting: true,
       format: 'esm',
       target: 'es2020',
       minify: process.env.LITECRM_WEB_MINIFY !== '0', // 0: readable names, for profiling
       legalComments: 'none',
       write: false,
-      metafile: true,
-      outdir: OUTDIR,
-      entryNames: '[name]',
-      chunkNames: '[name]-[hash]',
       logLevel: 'silent',
       absWorkingDir: ROOT,
     });
+    return Buffer.from(r.outputFiles[0].contents);
   } catch (e) {
     for (const m of e.errors || []) {
       const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
@@ -95,22 +84,11 @@ function bundle() {
     if (!e.errors) console.error(`embed-web: ${e.message}`);
     process.exit(1);
   }
-  const name = (p) => path.relative(path.join(ROOT, OUTDIR), path.resolve(ROOT, p)).split(path.sep).join('/');
-  // The chunks that are neither app.js nor a page: what app.js and the pages
-  // import statically. index.html preloads them all (a few KB), so that a
-  // page's import() is one request, not a page and then the chunks it names.
-  const shared = Object.entries(r.metafile.outputs).filter(([, o]) => !o.entryPoint).map(([p]) => name(p));
-  return { files: r.outputFiles.map((f) => ({ name: name(f.path), body: Buffer.from(f.contents) })), preload: shared.sort() };
 }
-
-// The page's script tag, after which the shared chunks are named for
-// preloading (fetched alongside app.js instead of after it).
-const SCRIPT = '<script type="module" src="/assets/%BUILD%/app.js"></script>';
 
 const files = walk(WEB).filter((f) => !f.name.startsWith('js/'));
 for (const f of files) f.body = fs.readFileSync(f.file);
-const js = bundle();
-files.push(...js.files);
+files.push({ name: 'app.js', body: bundle() });
 for (const f of files) {
   f.type = TYPES[path.extname(f.name)];
   if (!f.type) {
@@ -118,13 +96,6 @@ for (const f of files) {
     process.exit(1);
   }
 }
-const page = files.find((f) => f.name === 'index.html');
-if (!page || !page.body.includes(SCRIPT)) {
-  console.error(`embed-web: web/index.html has no ${SCRIPT}`);
-  process.exit(1);
-}
-page.body = Buffer.from(page.body.toString('utf8').replace(SCRIPT,
-  [SCRIPT, ...js.preload.map((n) => `<link rel="modulepreload" href="/assets/%BUILD%/${n}">`)].join('\n')));
 
 const hash = (buf) => crypto.createHash('sha256').update(buf).digest('hex').slice(0, 20);
 const others = crypto.createHash('sha256');

@@ -5,45 +5,21 @@
 // exports render(main, ctx, route) and draws into main with dom.js.
 import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
 import { h, mount, s, toast } from './dom.js';
-import { primeBoard } from './filters.js';
 import { earlierChoice, lang, setLang, t } from './i18n.js';
+import * as board from './board.js';
+import * as deals from './deals.js';
+import * as deal from './deal.js';
+import * as dashboard from './dashboard.js';
+import * as settings from './settings.js';
+import * as notes from './notes.js';
 import * as search from './search.js';
+import * as audit from './audit.js';
+import * as importPage from './import.js';
 
 const app = document.getElementById('app');
-// The pages: each module is loaded on its first visit (import(), one request
-// on this origin; index.html preloads the chunks they share), so the first
-// screen evaluates only the shell and its own page. load() keeps the promise:
-// a second import() of a loaded module would still answer a task later, and
-// let a frame paint the shell without its page. prime(r), where given,
-// starts the page's data before the module and the session are there.
-function lazy(load, prime) {
-  let p = null;
-  return {
-    load: () => (p ||= load().catch((e) => {
-      p = null; // a failed load is tried again on the next visit
-      throw e;
-    })),
-    prime,
-  };
-}
-const dealPage = lazy(() => import('./deal.js'));
-const notesPage = lazy(() => import('./notes.js'));
-const auditPage = lazy(() => import('./audit.js'));
-const PAGES = {
-  board: lazy(() => import('./board.js'), primeBoard),
-  deals: lazy(() => import('./deals.js')),
-  deal: dealPage,
-  company: dealPage,
-  dashboard: lazy(() => import('./dashboard.js')),
-  reports: lazy(() => import('./reports.js')),
-  settings: lazy(() => import('./settings.js')),
-  notebook: notesPage,
-  note: notesPage,
-  search: { load: async () => search }, // the top bar's search box is the shell's
-  audit: auditPage,
-  trash: auditPage,
-  import: lazy(() => import('./import.js')),
-};
+const PAGES = { board, deals, deal, company: deal, dashboard, settings, notebook: notes, note: notes, search, audit, trash: audit, import: importPage };
+// Reports: loaded on first visit, so the first screen does not wait for it.
+PAGES.reports = { render: (...a) => import('./reports.js').then((m) => m.render(...a)) };
 
 // ctx: what every page needs; loaded after login.
 export const ctx = {
@@ -128,12 +104,21 @@ function firstScreen() {
     setTimeout(() => {
       if (performance.getEntriesByName('litecrm:first-screen').length) return;
       performance.mark('litecrm:first-screen');
+      tabIcon();
       const earlier = earlierChoice();
       if (!earlier) return;
       const shown = lang;
       setLang(earlier);
       if (earlier !== shown) redraw();
     }, 0));
+}
+
+// tabIcon names the tab's icon (index.html names none): only after the first
+// screen, as the browser builds an SVG icon as a document of its own on the
+// page's thread, which held up the first frame.
+function tabIcon() {
+  if (document.querySelector('link[rel=icon]')) return;
+  document.head.append(h('link', { rel: 'icon', type: 'image/svg+xml', href: new URL('favicon.svg', import.meta.url).href }));
 }
 
 function showLogin() {
@@ -309,7 +294,7 @@ export async function route() {
   }
   delete main.dataset.route;
   try {
-    await (await page.load()).render(main, ctx, r, () => token === route.token);
+    await page.render(main, ctx, r, () => token === route.token);
     // The hash whose page is drawn: what a test (or a script) waits for
     // before it touches the page, instead of racing a render in flight.
     if (token === route.token) main.dataset.route = hash;
@@ -329,13 +314,9 @@ async function start() {
   // readable CSRF companion is set and cleared with it).
   if (!/(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie)) return showLogin();
   const first = parseRoute();
-  const page = PAGES[first.page];
-  page?.prime?.(first);
-  // The page's module loads alongside the session; the shell waits for both,
-  // so that it and the page are laid out and painted once, together.
-  const mod = page?.load().catch(() => {}); // route() reports a failure
+  PAGES[first.page]?.prime?.(first);
   try {
-    await Promise.all([loadContext(), mod]);
+    await loadContext();
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return showLogin();
     mount(app, h('p', { class: 'empty error' }, e.message));

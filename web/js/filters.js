@@ -1,6 +1,5 @@
 // filters.js - the deal-list filter shared by the deal list, the board and
 // saved views: which query parameters exist, and reading them from a route.
-import { prime } from './api.js';
 
 export const FILTER_KEYS = ['owner', 'stage', 'status', 'company', 'close_from', 'close_to', 'amount_min', 'amount_max', 'q', 'sort', 'order'];
 
@@ -21,24 +20,4 @@ export function filterHash(page, f, viewId) {
   for (const k of FILTER_KEYS) if (f[k] !== undefined && f[k] !== '') u.set(k, f[k]);
   const q = u.toString();
   return `#/${page}${q ? '?' + q : ''}`;
-}
-
-// The board asks for the first BOARD_COL cards of each column.
-export const BOARD_COL = 50;
-
-// boardQuery(filter): the board's query: the filter without the list's own order.
-export function boardQuery(filter) {
-  const f = { ...filter, limit: BOARD_COL };
-  delete f.sort;
-  delete f.order;
-  return f;
-}
-
-// primeBoard(r) starts loading the board before the session and the board's
-// module are there (app.js start()). A saved view's filter comes with the
-// session: not primed.
-export function primeBoard(r) {
-  if (r.params.has('view')) return;
-  const { filter } = routeFilter({ views: [] }, r);
-  prime('/board', boardQuery(filter));
 }
