@@ -3,6 +3,7 @@
 // Routes live in the URL hash (#/board?view=3, #/deal/7), so a reload keeps
 // the page and the server only ever serves one page. Each page module
 // exports render(main, ctx, route) and draws into main with dom.js.
+import { CONTEXT, hasSession, parseRoute } from './boot.js'; // first: it starts the first requests
 import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
 import { h, mount, s, toast } from './dom.js';
 import { earlierChoice, lang, setLang, t } from './i18n.js';
@@ -48,13 +49,6 @@ export const ctx = {
     return u ? u.display_name || u.username : '';
   },
 };
-
-export function parseRoute() {
-  const raw = location.hash.replace(/^#\/?/, '');
-  const [p, q = ''] = raw.split('?');
-  const parts = p.split('/').filter(Boolean);
-  return { page: parts[0] || '', id: parts[1] ? Number(parts[1]) : 0, params: new URLSearchParams(q), hash: location.hash };
-}
 
 function landing() {
   return ctx.privileged ? '#/board' : `#/deals?owner=${encodeURIComponent(ctx.me.username)}`;
@@ -263,8 +257,9 @@ async function logout() {
 }
 
 async function loadContext() {
-  // One round trip: everything the shell and the first page need, in parallel.
-  const [me, stages, users, views] = await Promise.all([get('/me'), get('/stages'), get('/users'), get('/views')]);
+  // One round trip: everything the shell and the first page need, in parallel
+  // (on the first screen, boot.js asked already).
+  const [me, stages, users, views] = await Promise.all(CONTEXT.map((path) => get(path)));
   ctx.me = me.user;
   ctx.ws = me.workspace;
   ctx.privileged = me.user.role === 'admin' || me.user.role === 'manager';
@@ -310,11 +305,9 @@ window.addEventListener('hashchange', route);
 
 async function start() {
   // No session cookie pair: the login form is the first screen, drawn
-  // without a round trip (the session cookie itself is HttpOnly; its
-  // readable CSRF companion is set and cleared with it).
-  if (!/(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie)) return showLogin();
-  const first = parseRoute();
-  PAGES[first.page]?.prime?.(first);
+  // without a round trip. With one, boot.js has asked for the context and
+  // the first page's data.
+  if (!hasSession) return showLogin();
   try {
     await loadContext();
   } catch (e) {
