@@ -53,6 +53,45 @@ function routed(page) {
   });
 }
 
+// firstScreen(context, url) opens url in a new page of context and returns
+// when the app marked its first screen ('litecrm:first-screen', after the
+// frame that paints it): {ms} after navigation start, and what the page held
+// then (cards on the board, a login form). It waits over the DevTools
+// protocol, not with a locator or waitForFunction: those inject Playwright's
+// script into the page, whose compilation took the page's thread from it
+// while it was being measured.
+const MARK = `new Promise((resolve, reject) => {
+  const at = () => {
+    const m = performance.getEntriesByName('litecrm:first-screen')[0];
+    if (m) resolve({ ms: Math.round(m.startTime), cards: document.querySelectorAll('[data-testid=deal-card]').length, login: !!document.querySelector('form.login-form') });
+    return m;
+  };
+  if (!at()) new PerformanceObserver(at).observe({ type: 'mark' });
+  setTimeout(() => reject(new Error('no first-screen mark within 30 s')), 30000);
+})`;
+async function firstScreen(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url, { waitUntil: 'commit' });
+  const cdp = await context.newCDPSession(page);
+  try {
+    for (let tries = 0; ; tries++) {
+      try {
+        const r = await cdp.send('Runtime.evaluate', { expression: MARK, awaitPromise: true, returnByValue: true });
+        if (r.exceptionDetails) throw new Error(r.exceptionDetails.exception?.description || r.exceptionDetails.text);
+        assert.deepEqual(errors, [], url);
+        return r.result.value;
+      } catch (e) {
+        // The evaluation can land in the document the navigation replaces.
+        if (tries >= 3 || !/context|navigat/i.test(e.message)) throw e;
+      }
+    }
+  } finally {
+    await cdp.detach();
+  }
+}
+
 async function boardReady(page, hash = '#/board') {
   if (!page.url().endsWith(hash)) await page.goto(`${srv.base}/${hash}`);
   await routed(page);
@@ -108,32 +147,39 @@ describe('web app', () => {
 
   test('first screen, log in, the board shows every stage and the seed deals', async () => {
     // Warm the browser itself up (its first renderer), then measure in fresh
-    // contexts: empty cache, cold connections.
+    // contexts: empty cache, cold connections, LOADS times each (the median
+    // is printed: one load on a busy machine says little).
     const warm = await newPage();
     await warm.goto(srv.base + '/api/v1/health');
     await warm.context().close();
-    // the app marks the first screen after the frame that paints it
-    const firstScreen = async (p) => {
-      await p.waitForFunction(() => performance.getEntriesByName('litecrm:first-screen').length > 0);
-      return p.evaluate(() => Math.round(performance.getEntriesByName('litecrm:first-screen')[0].startTime));
-    };
+    const LOADS = 5;
+    const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    const loginMs = [];
+    for (let i = 0; i < LOADS; i++) {
+      const c = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+      const at = await firstScreen(c, srv.base + '/');
+      assert.ok(at.login && at.cards === 0, `the login form is the first screen: ${JSON.stringify(at)}`);
+      loginMs.push(at.ms);
+      await c.close();
+    }
     const page = await newPage();
-    await page.goto(srv.base + '/');
-    await page.locator('form.login-form input[name=username]').waitFor();
-    const loginMs = await firstScreen(page);
-    await page.locator('form.login-form input[name=username]').fill('admin');
-    await page.locator('form.login-form input[name=password]').fill(DEMO_PASSWORD);
-    await page.locator('form.login-form button[type=submit]').click();
+    await login(page, 'admin');
     await boardReady(page);
     // With a session and an empty cache, the board (with its data) is the first screen.
-    const ctx2 = await browser.newContext({ viewport: DESKTOP, storageState: await page.context().storageState() });
-    const p2 = await ctx2.newPage();
-    await p2.goto(srv.base + '/#/board');
-    await p2.locator('[data-testid=deal-card]').first().waitFor();
-    const boardMs = await firstScreen(p2);
-    const bytes = await p2.evaluate(() => performance.getEntriesByType('resource').reduce((n, r) => n + (r.transferSize || 0), 0));
-    console.log(`# first screen, empty cache: login page ${loginMs} ms, board with the seed deals ${boardMs} ms after navigation start (${bytes} bytes transferred; target < 300 ms)`);
-    await ctx2.close();
+    const state = await page.context().storageState();
+    const boardMs = [];
+    let bytes = 0;
+    for (let i = 0; i < LOADS; i++) {
+      const c = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', storageState: state });
+      const at = await firstScreen(c, srv.base + '/#/board');
+      assert.ok(!at.login && at.cards >= SEED.length, `the board with its cards is the first screen: ${JSON.stringify(at)}`);
+      boardMs.push(at.ms);
+      bytes = await c.pages()[0].evaluate(() => performance.getEntriesByType('resource').reduce((n, r) => n + (r.transferSize || 0), 0));
+      // The tab's icon is named once the first screen is there.
+      await c.pages()[0].locator('link[rel=icon]').waitFor({ state: 'attached' });
+      await c.close();
+    }
+    console.log(`# first screen, empty cache (median of ${LOADS} loads): login page ${median(loginMs)} ms [${loginMs.join(' ')}], board with the seed deals ${median(boardMs)} ms [${boardMs.join(' ')}] after navigation start (${bytes} bytes transferred; target < 300 ms)`);
 
     const stages = (await srv.api('GET', '/stages', await srv.as('admin'))).json.items;
     const cols = await page.locator('[data-testid=column]').evaluateAll((els) => els.map((e) => e.dataset.stage));

@@ -3,9 +3,10 @@
 // Routes live in the URL hash (#/board?view=3, #/deal/7), so a reload keeps
 // the page and the server only ever serves one page. Each page module
 // exports render(main, ctx, route) and draws into main with dom.js.
+import { CONTEXT, hasSession, parseRoute } from './boot.js'; // first: it starts the first requests
 import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
-import { h, mount, toast } from './dom.js';
-import { lang, setLang, t } from './i18n.js';
+import { h, mount, s, toast } from './dom.js';
+import { earlierChoice, lang, setLang, t } from './i18n.js';
 import * as board from './board.js';
 import * as deals from './deals.js';
 import * as deal from './deal.js';
@@ -49,13 +50,6 @@ export const ctx = {
   },
 };
 
-export function parseRoute() {
-  const raw = location.hash.replace(/^#\/?/, '');
-  const [p, q = ''] = raw.split('?');
-  const parts = p.split('/').filter(Boolean);
-  return { page: parts[0] || '', id: parts[1] ? Number(parts[1]) : 0, params: new URLSearchParams(q), hash: location.hash };
-}
-
 function landing() {
   return ctx.privileged ? '#/board' : `#/deals?owner=${encodeURIComponent(ctx.me.username)}`;
 }
@@ -97,12 +91,28 @@ function loginForm(onDone, { overlay = false } = {}) {
 }
 
 // firstScreen marks when the first screen is on the screen: after the frame
-// that lays it out and paints it (the browser tests read the mark).
+// that lays it out and paints it (the browser tests read the mark). Then a
+// language chosen before the cookie kept it is moved there (and shown).
 function firstScreen() {
   requestAnimationFrame(() =>
     setTimeout(() => {
-      if (!performance.getEntriesByName('litecrm:first-screen').length) performance.mark('litecrm:first-screen');
+      if (performance.getEntriesByName('litecrm:first-screen').length) return;
+      performance.mark('litecrm:first-screen');
+      tabIcon();
+      const earlier = earlierChoice();
+      if (!earlier) return;
+      const shown = lang;
+      setLang(earlier);
+      if (earlier !== shown) redraw();
     }, 0));
+}
+
+// tabIcon names the tab's icon (index.html names none): only after the first
+// screen, as the browser builds an SVG icon as a document of its own on the
+// page's thread, which held up the first frame.
+function tabIcon() {
+  if (document.querySelector('link[rel=icon]')) return;
+  document.head.append(h('link', { rel: 'icon', type: 'image/svg+xml', href: new URL('favicon.svg', import.meta.url).href }));
 }
 
 function showLogin() {
@@ -110,9 +120,10 @@ function showLogin() {
   mount(app, h('div', { class: 'login-page' }, h('div', { class: 'brand-big' }, brandMark(), 'litecrm'), loginForm(async () => {
     await loadContext();
     const r = parseRoute();
-    if (!r.page || r.page === 'login') location.hash = landing();
     shell();
-    route();
+    // A new hash draws its page (hashchange); the same one is drawn here.
+    if (!r.page || r.page === 'login') location.hash = landing();
+    else route();
   })));
   firstScreen();
 }
@@ -137,8 +148,13 @@ setUnauthorizedHandler(() => {
 
 // ---- the shell ----
 
+// brandMark: the logo (favicon.svg's drawing) as inline SVG: an SVG image
+// (a CSS background) is a document of its own to fetch, build and decode
+// before the first frame can show it.
 function brandMark() {
-  return h('span', { class: 'brand-mark', 'aria-hidden': 'true' });
+  return s('svg', { class: 'brand-mark', viewBox: '0 0 32 32', 'aria-hidden': 'true' },
+    s('rect', { width: 32, height: 32, rx: 7, fill: '#2457d6' }),
+    s('path', { d: 'M8 22V10h3v9h6v3zM19 22v-8h3v8zm5 0V8h3v14z', fill: '#fff' }));
 }
 
 function langSwitch() {
@@ -152,15 +168,20 @@ function langSwitch() {
       on: {
         click: () => {
           setLang(lang === 'zh-TW' ? 'en' : 'zh-TW');
-          if (ctx.me) {
-            shell();
-            route();
-          } else showLogin();
+          redraw();
         },
       },
     },
     lang === 'zh-TW' ? 'English' : '中文',
   );
+}
+
+// redraw draws the screen again (in another language).
+function redraw() {
+  if (ctx.me) {
+    shell();
+    route();
+  } else showLogin();
 }
 
 let main;
@@ -236,8 +257,9 @@ async function logout() {
 }
 
 async function loadContext() {
-  // One round trip: everything the shell and the first page need, in parallel.
-  const [me, stages, users, views] = await Promise.all([get('/me'), get('/stages'), get('/users'), get('/views')]);
+  // One round trip: everything the shell and the first page need, in parallel
+  // (on the first screen, boot.js asked already).
+  const [me, stages, users, views] = await Promise.all(CONTEXT.map((path) => get(path)));
   ctx.me = me.user;
   ctx.ws = me.workspace;
   ctx.privileged = me.user.role === 'admin' || me.user.role === 'manager';
@@ -283,11 +305,9 @@ window.addEventListener('hashchange', route);
 
 async function start() {
   // No session cookie pair: the login form is the first screen, drawn
-  // without a round trip (the session cookie itself is HttpOnly; its
-  // readable CSRF companion is set and cleared with it).
-  if (!/(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie)) return showLogin();
-  const first = parseRoute();
-  PAGES[first.page]?.prime?.(first);
+  // without a round trip. With one, boot.js has asked for the context and
+  // the first page's data.
+  if (!hasSession) return showLogin();
   try {
     await loadContext();
   } catch (e) {

@@ -3,37 +3,21 @@
 // Alt+arrow keys move a deal. A move is saved with the deal's version
 // (If-Match); a failure puts the card back and says why.
 import Sortable from 'sortablejs';
-import { api, get, prime as primeGet } from './api.js';
+import { api, get } from './api.js';
 import { h, initials, mount, toast } from './dom.js';
-import { filterHash, routeFilter } from './filters.js';
+import { BOARD_COL as COL, boardQuery, filterHash, routeFilter } from './filters.js';
 import { money, num, stageName, t } from './i18n.js';
 import { stalledBadge } from './insights.js'; // reports: stalled deals marked
 
 // The board is one request, GET /board: the stages, each column's figures
 // (count, amount, expected: every deal under the filter, not only those
-// shown) and its first COL cards, newest first, each with its stalled mark.
-// "Show more" pages one column (?stage=KEY&after=ID).
-const COL = 50;
+// shown) and its first BOARD_COL cards (boardQuery, filters.js), newest
+// first, each with its stalled mark. "Show more" pages one column
+// (?stage=KEY&after=ID).
 
 function expectedOf(d, st) {
   const p = d.probability_override ?? st.probability;
   return Math.round(d.amount * p) / 100;
-}
-
-// boardQuery(filter): the board's query: the filter without the list's own order.
-function boardQuery(filter) {
-  const f = { ...filter, limit: COL };
-  delete f.sort;
-  delete f.order;
-  return f;
-}
-
-// prime(r) starts loading the board before the session is known (app.js
-// start()). A saved view's filter comes with the session: not primed.
-export function prime(r) {
-  if (r.params.has('view')) return;
-  const { filter } = routeFilter({ views: [] }, r);
-  primeGet('/board', boardQuery(filter));
 }
 
 // cardsOf(col, st): a column's cards as deals of the stage (the answer

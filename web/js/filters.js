@@ -21,3 +21,14 @@ export function filterHash(page, f, viewId) {
   const q = u.toString();
   return `#/${page}${q ? '?' + q : ''}`;
 }
+
+// The board asks for the first BOARD_COL cards of each column.
+export const BOARD_COL = 50;
+
+// boardQuery(filter): the board's query: the filter without the list's own order.
+export function boardQuery(filter) {
+  const f = { ...filter, limit: BOARD_COL };
+  delete f.sort;
+  delete f.order;
+  return f;
+}

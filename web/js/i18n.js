@@ -649,8 +649,14 @@ const ZH = {
 
 const DICTS = { en: EN, 'zh-TW': ZH };
 
+// The language chosen with the switch is kept in a cookie (litecrm_lang): the
+// first screen reads document.cookie anyway (app.js: is there a session?),
+// and localStorage would be a second synchronous round trip to the browser
+// before anything is drawn. Without a choice, the browser's languages decide.
+const COOKIE = /(?:^|;\s*)litecrm_lang=([^;]*)/;
+
 function initial() {
-  const saved = localStorage.getItem('litecrm.lang');
+  const saved = document.cookie.match(COOKIE)?.[1];
   if (saved && DICTS[saved]) return saved;
   const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
   return langs.some((l) => /^zh/i.test(l)) ? 'zh-TW' : 'en';
@@ -661,8 +667,24 @@ document.documentElement.lang = lang;
 
 export function setLang(l) {
   lang = DICTS[l] ? l : 'en';
-  localStorage.setItem('litecrm.lang', lang);
+  const secure = location.protocol === 'https:' ? '; secure' : '';
+  document.cookie = `litecrm_lang=${lang}; path=/; max-age=${400 * 86400}; samesite=lax${secure}`;
   document.documentElement.lang = lang;
+}
+
+// earlierChoice(): the language chosen before the cookie kept it (in
+// localStorage), when no cookie says otherwise, else null. app.js asks after
+// the first screen and moves it to the cookie (setLang).
+export function earlierChoice() {
+  if (COOKIE.test(document.cookie)) return null;
+  let saved = null;
+  try {
+    saved = localStorage.getItem('litecrm.lang');
+    localStorage.removeItem('litecrm.lang');
+  } catch {
+    return null; /* storage refused: nothing to move */
+  }
+  return saved && DICTS[saved] ? saved : null;
 }
 
 // t(key, vars): the label in the current language, {name} replaced from vars.

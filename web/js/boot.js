@@ -1,0 +1,37 @@
+// boot.js - what the app does before anything else: app.js imports it first,
+// so it is evaluated ahead of every page module and SortableJS. With a
+// session, the first screen's requests (the session's context and the
+// first page's data) leave from here, and are answered while the rest of
+// the app is still being evaluated; app.js's get()s then take them (api.js
+// prime()).
+import { prime } from './api.js';
+import { boardQuery, routeFilter } from './filters.js';
+
+// parseRoute reads the hash: #/board?view=3, #/deal/7.
+export function parseRoute() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [p, q = ''] = raw.split('?');
+  const parts = p.split('/').filter(Boolean);
+  return { page: parts[0] || '', id: parts[1] ? Number(parts[1]) : 0, params: new URLSearchParams(q), hash: location.hash };
+}
+
+// The session cookie itself is HttpOnly; its readable CSRF companion is set
+// and cleared with it.
+export const hasSession = /(?:^|;\s*)litecrm_csrf=[^;]/.test(document.cookie);
+
+// What every page needs (app.js loadContext()).
+export const CONTEXT = ['/me', '/stages', '/users', '/views'];
+
+// The first page's own data, by page: the board's one request (a saved
+// view's filter comes with the session: not primed).
+const FIRST = {
+  board(r) {
+    if (!r.params.has('view')) prime('/board', boardQuery(routeFilter({ views: [] }, r).filter));
+  },
+};
+
+if (hasSession) {
+  const first = parseRoute();
+  FIRST[first.page]?.(first);
+  for (const path of CONTEXT) prime(path);
+}
