@@ -81,7 +81,7 @@ describe('durability', { skip: PG_URL ? 'SQLite file checks (PostgreSQL has its 
       const writers = [writer(), writer(), writer()];
       // Kill while writes are flowing: after this cycle's first acknowledged
       // write (however slow the machine), at a random moment.
-      await Promise.race([acking, new Promise((r) => setTimeout(r, 30000))]);
+      await Promise.race([acking, new Promise((r) => setTimeout(r, 30000).unref())]);
       await new Promise((r) => setTimeout(r, Math.random() * 150));
       s.proc.kill('SIGKILL');
       stop = true;

@@ -399,8 +399,12 @@ async function launch(ctx, serveArgs, env) {
     let problem;
     if (!exited) {
       proc.kill('SIGTERM');
-      const t = new Promise((res) => setTimeout(() => res('timeout'), 15000 * SLOW));
+      // (the timer is cleared: a pending one keeps the test file's process
+      // alive until it fires, long after its last test)
+      let timer;
+      const t = new Promise((res) => (timer = setTimeout(() => res('timeout'), 15000 * SLOW)));
       const got = await Promise.race([exitP, t]);
+      clearTimeout(timer);
       if (got === 'timeout') {
         proc.kill('SIGKILL');
         await exitP;

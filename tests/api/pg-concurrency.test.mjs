@@ -50,8 +50,11 @@ async function serve(db) {
 async function stop(srv) {
   if (!srv || srv.exited) return;
   srv.proc.kill('SIGTERM');
-  const t = new Promise((res) => setTimeout(() => res('timeout'), 5000));
-  if ((await Promise.race([srv.exit, t])) === 'timeout') {
+  let timer;
+  const t = new Promise((res) => (timer = setTimeout(() => res('timeout'), 5000)));
+  const got = await Promise.race([srv.exit, t]);
+  clearTimeout(timer);
+  if (got === 'timeout') {
     srv.proc.kill('SIGKILL');
     await srv.exit;
   }

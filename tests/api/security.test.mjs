@@ -192,7 +192,7 @@ describe('sessions expire; slow clients are cut', () => {
     const closed = await new Promise((res) => {
       sock.on('close', () => res(true));
       sock.on('error', () => {});
-      setTimeout(() => res(false), 8000);
+      setTimeout(() => res(false), 8000).unref();
     });
     const secs = (Date.now() - t0) / 1000;
     assert.ok(closed, 'the server kept the stalled connection open');
