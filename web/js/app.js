@@ -107,12 +107,17 @@ function firstScreen() {
     }, 0));
 }
 
-// tabIcon names the tab's icon (index.html names none): only after the first
-// screen, as the browser builds an SVG icon as a document of its own on the
-// page's thread, which held up the first frame.
+// tabIcon names the tab's icon: only after the first screen, as the browser
+// builds an SVG icon as a document of its own on the page's thread, which
+// held up the first frame. Until then index.html names an empty one
+// ("data:,"), so that the browser does not ask for /favicon.ico (a 404)
+// once the page has loaded, which on the board is before its first frame.
 function tabIcon() {
-  if (document.querySelector('link[rel=icon]')) return;
-  document.head.append(h('link', { rel: 'icon', type: 'image/svg+xml', href: new URL('favicon.svg', import.meta.url).href }));
+  const link = document.querySelector('link[rel=icon]');
+  const href = new URL('favicon.svg', import.meta.url).href;
+  if (link.href === href) return;
+  link.type = 'image/svg+xml';
+  link.href = href;
 }
 
 function showLogin() {

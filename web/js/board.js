@@ -228,6 +228,15 @@ export async function render(main, ctx, r, current) {
       h('span', null, `${t('expected')} ${money(state.open.expected)}`));
     if (drawn) boardEl.scrollLeft = scroll;
     drawn = true;
+  }
+
+  // drag() makes the columns' cards draggable (SortableJS), on the first
+  // press on the board rather than with every draw: creating a Sortable per
+  // column was on the first screen's path. The press that calls it is seen
+  // first here (capture), so the listener each Sortable adds to its column
+  // still receives it and the drag starts with it.
+  function drag() {
+    if (sortables.length) return;
     for (const el of boardEl.querySelectorAll('.col-cards')) {
       sortables.push(Sortable.create(el, {
         group: 'deals', animation: 120, forceFallback: true, fallbackTolerance: 4,
@@ -243,6 +252,8 @@ export async function render(main, ctx, r, current) {
       }));
     }
   }
+  for (const type of ['pointerdown', 'mousedown', 'touchstart'])
+    boardEl.addEventListener(type, drag, { capture: true, passive: true });
 
   mount(main,
     h('div', { class: 'page-head' },
