@@ -6,6 +6,7 @@
  * IMPORT_CHUNK notes.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,9 @@ static const char *json_ws(const char *p)
 /* quick_string reads the string after p's quote into dst[dstsz]; NULL: not read. */
 static const char *quick_string(const char *p, char *dst, size_t dstsz)
 {
+	/* Each escape's letter, then the byte it stands for. */
+	static const char escapes[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+	const char *e;
 	size_t n = 0;
 
 	for (;;) {
@@ -407,30 +411,11 @@ static const char *quick_string(const char *p, char *dst, size_t dstsz)
 		}
 		if (*p != '\\' || n + 1 >= dstsz)
 			return NULL; /* a control character, the end, or too long */
-		switch (p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			dst[n++] = p[1];
-			break;
-		case 'b':
-			dst[n++] = '\b';
-			break;
-		case 'f':
-			dst[n++] = '\f';
-			break;
-		case 'n':
-			dst[n++] = '\n';
-			break;
-		case 'r':
-			dst[n++] = '\r';
-			break;
-		case 't':
-			dst[n++] = '\t';
-			break;
-		default:
+		for (e = escapes; *e && *e != p[1]; e += 2)
+			;
+		if (!*e)
 			return NULL; /* \u: left to jansson */
-		}
+		dst[n++] = e[1];
 		p += 2;
 	}
 }
@@ -467,10 +452,26 @@ static const char *quick_int(const char *p, int64_t *v)
 	return q + digits;
 }
 
+#define INPUT_FIELD(f) offsetof(struct note_input, f), sizeof(((struct note_input *)0)->f)
+
+/* The keys quick_note reads: the strings first, then company_id and tags. */
+static const struct quick_key {
+	const char *name;
+	size_t off, size; /* the string's field */
+	unsigned set;
+} quick_keys[] = {
+    {"company", INPUT_FIELD(company), NOTE_SET_COMPANY},
+    {"title", INPUT_FIELD(title), NOTE_SET_TITLE},
+    {"body", INPUT_FIELD(body), NOTE_SET_BODY},
+    {"author", INPUT_FIELD(author), NOTE_SET_AUTHOR},
+    {"created_at", INPUT_FIELD(created_at), 0},
+    {"company_id", 0, 0, NOTE_SET_COMPANY},
+    {"tags", 0, 0, NOTE_SET_TAGS},
+};
+#define QUICK_KEYS (sizeof(quick_keys) / sizeof(quick_keys[0]))
+
 static int quick_note(const char *line, struct note_input *in)
 {
-	static const char *const keys[] = {"company", "company_id", "title",	 "body",
-					   "tags",    "author",	    "created_at"};
 	const char *p = json_ws(line);
 	unsigned seen = 0;
 
@@ -481,45 +482,31 @@ static int quick_note(const char *line, struct note_input *in)
 	if (*p == '}')
 		return *json_ws(p + 1) == '\0';
 	for (;;) {
+		const struct quick_key *qk;
 		char key[16];
 		unsigned k = 0;
 
 		if (*p != '"' || !(p = quick_string(p + 1, key, sizeof(key))))
 			return 0;
-		while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[k]))
+		while (k < QUICK_KEYS && strcmp(key, quick_keys[k].name))
 			k++;
-		if (k == sizeof(keys) / sizeof(keys[0]) || seen & (1u << k))
+		if (k == QUICK_KEYS || seen & (1u << k))
 			return 0;
 		seen |= 1u << k;
+		qk = &quick_keys[k];
 		p = json_ws(p);
 		if (*p != ':')
 			return 0;
 		p = json_ws(p + 1);
-		if (k == 1) {
-			p = quick_int(p, &in->company_id);
-			in->set |= NOTE_SET_COMPANY;
-		} else if (k == 4) {
+		if (qk->set == NOTE_SET_TAGS)
 			p = *p == '[' ? quick_tags(p, in) : NULL;
-			in->set |= NOTE_SET_TAGS;
-		} else if (*p != '"') {
-			return 0;
-		} else if (k == 0) {
-			p = quick_string(p + 1, in->company, sizeof(in->company));
-			in->set |= NOTE_SET_COMPANY;
-		} else if (k == 2) {
-			p = quick_string(p + 1, in->title, sizeof(in->title));
-			in->set |= NOTE_SET_TITLE;
-		} else if (k == 3) {
-			p = quick_string(p + 1, in->body, sizeof(in->body));
-			in->set |= NOTE_SET_BODY;
-		} else if (k == 5) {
-			p = quick_string(p + 1, in->author, sizeof(in->author));
-			in->set |= NOTE_SET_AUTHOR;
-		} else {
-			p = quick_string(p + 1, in->created_at, sizeof(in->created_at));
-		}
+		else if (!qk->size)
+			p = quick_int(p, &in->company_id);
+		else
+			p = *p == '"' ? quick_string(p + 1, (char *)in + qk->off, qk->size) : NULL;
 		if (!p)
 			return 0;
+		in->set |= qk->set;
 		p = json_ws(p);
 		if (*p == '}')
 			return *json_ws(p + 1) == '\0';
@@ -574,14 +561,27 @@ struct import_pipe {
 	int reader_waits, writer_waits;
 };
 
-/* pipe_publish hands the slots up to head over to the writer. */
-static void pipe_publish(struct import_pipe *p, unsigned long head)
+/*
+ * pipe_publish hands the slots up to head over to the writer; with wait, it
+ * then waits until half the ring is free. Returns the end of the free slots
+ * (never 0), or 0 when the writer gave up.
+ */
+static unsigned long pipe_publish(struct import_pipe *p, unsigned long head, int wait)
 {
+	unsigned long free_to;
+
 	pthread_mutex_lock(&p->mu);
 	p->head = head;
 	if (p->writer_waits)
 		pthread_cond_broadcast(&p->cond);
+	while (wait && !p->stop && head - p->tail > IMPORT_RING / 2) {
+		p->reader_waits = 1;
+		pthread_cond_wait(&p->cond, &p->mu);
+	}
+	p->reader_waits = 0;
+	free_to = p->stop ? 0 : p->tail + IMPORT_RING;
 	pthread_mutex_unlock(&p->mu);
+	return free_to;
 }
 
 static void *pipe_reader(void *arg)
@@ -593,26 +593,13 @@ static void *pipe_reader(void *arg)
 	for (;;) {
 		struct import_slot *sl;
 
-		if (head == free_to) {
-			/* Out of free slots: publish, then wait for half the ring. */
-			pthread_mutex_lock(&p->mu);
-			p->head = head;
-			if (p->writer_waits)
-				pthread_cond_broadcast(&p->cond);
-			while (!p->stop && head - p->tail > IMPORT_RING / 2) {
-				p->reader_waits = 1;
-				pthread_cond_wait(&p->cond, &p->mu);
-			}
-			p->reader_waits = 0;
-			free_to = p->tail + IMPORT_RING;
-			pthread_mutex_unlock(&p->mu);
-			if (p->stop)
-				return NULL;
-		}
+		/* Out of free slots: publish, then wait for half the ring. */
+		if (head == free_to && !(free_to = pipe_publish(p, head, 1)))
+			return NULL;
 		sl = &p->slot[head % IMPORT_RING];
 		if (!fgets(p->line, IMPORT_LINE_MAX, p->f)) {
 			sl->kind = SLOT_END;
-			pipe_publish(p, head + 1);
+			pipe_publish(p, head + 1, 0);
 			return NULL;
 		}
 		lineno++;
@@ -622,11 +609,11 @@ static void *pipe_reader(void *arg)
 		sl->kind = read_note(p->line, &sl->in) ? SLOT_BAD : SLOT_NOTE;
 		head++;
 		if (sl->kind == SLOT_BAD) {
-			pipe_publish(p, head);
+			pipe_publish(p, head, 0);
 			return NULL;
 		}
 		if (head % IMPORT_BATCH == 0)
-			pipe_publish(p, head);
+			pipe_publish(p, head, 0);
 	}
 }
 
