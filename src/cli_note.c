@@ -2,8 +2,8 @@
  * cli_note.c - `litecrm note add|list|show|cite|import` and `litecrm search`.
  *
  * The same svc_note.h calls as the API; --json prints the API's shapes.
- * `note import` is the bulk path: JSON lines, committed every
- * IMPORT_CHUNK notes.
+ * `note import` is the bulk path: JSON lines, read and parsed on a thread
+ * of their own while this one writes, committed every IMPORT_CHUNK notes.
  */
 #include <pthread.h>
 #include <stddef.h>
