@@ -38,7 +38,7 @@ static void ts_load(void)
 	}
 }
 
-static uint32_t ts_fold(uint32_t cp)
+static uint32_t ts_search(uint32_t cp)
 {
 	size_t lo = 0, hi;
 
@@ -55,6 +55,27 @@ static uint32_t ts_fold(uint32_t cp)
 			hi = mid;
 	}
 	return cp;
+}
+
+/*
+ * The folds looked up last, by the low bits of the code point, per thread:
+ * a text uses a few hundred distinct characters, and the binary search
+ * (with its pthread_once) for every CJK character of every note was a
+ * large part of indexing one. No code point below 0x3400 is ever cached,
+ * so the zeroed slots miss.
+ */
+#define TS_CACHE 1024
+static _Thread_local struct ts_pair ts_cache[TS_CACHE];
+
+static uint32_t ts_fold(uint32_t cp)
+{
+	struct ts_pair *c = &ts_cache[cp % TS_CACHE];
+
+	if (c->from != cp) {
+		c->to = ts_search(cp);
+		c->from = cp;
+	}
+	return c->to;
 }
 
 /* ---- code points ---- */

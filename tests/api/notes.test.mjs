@@ -216,3 +216,58 @@ test('past 1,000 matches the note total is an estimate, marked as such; --batch 
   const cli = await srv.cliJson(['search', '估計', '--kind', 'note', '--json']);
   assert.equal(cli.total_exact.note, !!PG_URL);
 });
+
+test('note import reads escapes, key orders and spacing alike on both of its readers, and stops at a line that is not a note', async () => {
+  const co = cos['AAA科技股份有限公司'];
+  const good = [
+    // Plain escapes (read without jansson) and \u escapes (read by jansson) give the same text.
+    String.raw`{"company":"AAA科技股份有限公司","title":"讀法一 \"引號\" a\\b c\/d","body":"第一行\n第二行\t定位","tags":["讀法","甲"],"created_at":"2026-01-02T03:04:05Z"}`,
+    String.raw`{"company":"AAA\u79d1\u6280\u80a1\u4efd\u6709\u9650\u516c\u53f8","title":"\u8b80\u6cd5\u4e8c \"\u5f15\u865f\" a\\b c/d","body":"\u7b2c\u4e00\u884c\n\u7b2c\u4e8c\u884c\t\u5b9a\u4f4d","tags":["\u8b80\u6cd5","\u7532"],"created_at":"2026-01-02T03:04:05Z"}`,
+    `  { "body" : "讀法三" ,\t"title" : "讀法三" , "company_id" : ${co.id} , "tags" : [ ] }  `,
+    '',
+  ];
+  const file = path.join(srv.dir, 'readers.jsonl');
+  fs.writeFileSync(file, good.join('\n') + '\n');
+  const imp = await srv.cli(['note', 'import', file]);
+  assert.equal(imp.code, 0, show(imp));
+  assert.match(imp.stdout, /imported 3 notes/);
+  const found = (await search(admin, '讀法', '&kind=note&limit=10')).items;
+  const notes = await Promise.all(found.map((h) => srv.api('GET', `/notes/${h.id}`, admin).then((r) => expectStatus(r, 200))));
+  const byTitle = Object.fromEntries(notes.map((n) => [n.title, n]));
+  const one = byTitle['讀法一 "引號" a\\b c/d'];
+  const two = byTitle['讀法二 "引號" a\\b c/d'];
+  assert.ok(one && two && byTitle['讀法三'], JSON.stringify(notes.map((n) => n.title)));
+  for (const n of [one, two]) {
+    assert.equal(n.body, '第一行\n第二行\t定位');
+    assert.deepEqual(n.tags, ['讀法', '甲']);
+    assert.equal(n.company, 'AAA科技股份有限公司');
+    assert.equal(n.created_at, '2026-01-02T03:04:05Z');
+  }
+  assert.deepEqual(byTitle['讀法三'].tags, []);
+  assert.equal(byTitle['讀法三'].body, '讀法三');
+
+  // Each bad line stops the import with its line number; the note before it is not kept.
+  const bad = [
+    '{"company":"AAA科技股份有限公司","title":"壞行","title":"重複"}',
+    '{"company":"AAA科技股份有限公司","title":"壞行","color":"red"}',
+    `{"company_id":${co.id}.5,"title":"壞行"}`,
+    `{"company_id":0${co.id},"title":"壞行"}`,
+    '{"company":"AAA科技股份有限公司","title":"壞行\t原樣的定位字元"}',
+    `{"company":"AAA科技股份有限公司","title":"${'長'.repeat(67)}"}`,
+    `{"company":"AAA科技股份有限公司","title":"壞行","tags":${JSON.stringify(Array.from({ length: 11 }, (_, i) => `t${i}`))}}`,
+    '{"company":"AAA科技股份有限公司","title":"壞行","tags":["a",1]}',
+    '{"company":"AAA科技股份有限公司","title":"壞行"} x',
+    '{"company":"AAA科技股份有限公司","title":"壞行"',
+    '["壞行"]',
+    '{"company":"AAA科技股份有限公司","title":"壞行","body":null}',
+  ];
+  const lines = [...bad.map((b) => Buffer.from(b)), Buffer.concat([Buffer.from('{"company":"AAA科技股份有限公司","title":"壞行 '), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])];
+  for (const [i, b] of lines.entries()) {
+    const f = path.join(srv.dir, `bad${i}.jsonl`);
+    fs.writeFileSync(f, Buffer.concat([Buffer.from(`{"company":"AAA科技股份有限公司","title":"先到 ${i}"}\n`), b, Buffer.from('\n')]));
+    const r = await srv.cli(['note', 'import', f]);
+    assert.equal(r.code, 1, `line ${b}: ${show(r)}`);
+    assert.match(r.stderr, /line 2: not a note object/, `line ${b}`);
+    assert.equal((await search(admin, `先到 ${i}`, '&kind=note')).total.note, 0, `line ${b}`);
+  }
+});
