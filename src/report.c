@@ -1593,59 +1593,61 @@ out:
 	return rc;
 }
 
-static int cmp_closed(const void *a, const void *b)
-{
-	return cmp_i64(&((const struct report_closed *)a)->key,
-		       &((const struct report_closed *)b)->key);
-}
-
 int report_closed_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
 			  enum report_by by, enum report_group g, struct report_closed **out,
 			  size_t *n)
 {
-	struct report_closed *v = calloc(nt ? nt : 1, sizeof(*v));
-	size_t nv = 0, i, o;
+	/* the closed rows by key (row numbers in deal), then one group per key */
+	struct keyed *o = malloc((nt ? nt : 1) * sizeof(*o));
+	struct report_closed *v = NULL;
+	size_t no = 0, nv = 0, i;
 
-	if (!v)
+	if (!o)
 		return ERR_NOMEM;
 	for (i = 0; i < nt; i++) {
 		const struct report_stage *st = report_stage_find(in, t[i].stage_id);
-		struct report_closed *r;
 
 		if (!st || st->kind == STAGE_OPEN || t[i].deals == 0)
 			continue;
-		r = &v[nv++];
-		r->key = by == REPORT_BY_OWNER	  ? t[i].owner_id
-			 : by == REPORT_BY_PERIOD ? report_period_of(t[i].key * REPORT_DAY, g)
-						  : 0;
-		if (st->kind == STAGE_WON) {
-			r->won = t[i].deals;
-			r->won_amount = t[i].amount;
+		o[no].key = by == REPORT_BY_OWNER    ? t[i].owner_id
+			    : by == REPORT_BY_PERIOD ? report_period_of(t[i].key * REPORT_DAY, g)
+						     : 0;
+		o[no++].deal = i;
+	}
+	if (by != REPORT_BY_ALL && no > 1)
+		qsort(o, no, sizeof(*o), cmp_keyed);
+	for (i = 0; i < no; i++)
+		nv += !i || o[i].key != o[i - 1].key;
+	v = calloc(nv ? nv : 1, sizeof(*v));
+	nv = 0;
+	if (!v) {
+		free(o);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < no; i++) {
+		const struct report_tally *r = &t[o[i].deal];
+		struct report_closed *c;
+
+		if (!nv || v[nv - 1].key != o[i].key)
+			v[nv++].key = o[i].key;
+		c = &v[nv - 1];
+		if (report_stage_find(in, r->stage_id)->kind == STAGE_WON) {
+			c->won += r->deals;
+			c->won_amount += r->amount;
 		} else {
-			r->lost = t[i].deals;
-			r->lost_amount = t[i].amount;
+			c->lost += r->deals;
+			c->lost_amount += r->amount;
 		}
 	}
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), cmp_closed);
-	for (i = 0, o = 0; i < nv; i++) {
-		if (o && v[o - 1].key == v[i].key) {
-			v[o - 1].won += v[i].won;
-			v[o - 1].lost += v[i].lost;
-			v[o - 1].won_amount += v[i].won_amount;
-			v[o - 1].lost_amount += v[i].lost_amount;
-		} else {
-			v[o++] = v[i];
-		}
-	}
-	if (!o && by == REPORT_BY_ALL) /* BY_ALL always gives one row */
-		v[o++].key = 0;
-	for (i = 0; i < o; i++) {
+	if (!nv && by == REPORT_BY_ALL) /* BY_ALL always gives one row */
+		v[nv++].key = 0;
+	for (i = 0; i < nv; i++) {
 		v[i].won_cycle.mean = v[i].won_cycle.median = -1;
 		v[i].lost_cycle.mean = v[i].lost_cycle.median = -1;
 	}
+	free(o);
 	*out = v;
-	*n = o;
+	*n = nv;
 	return 0;
 }
 
