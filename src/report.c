@@ -1357,6 +1357,40 @@ static int cmp_bucket(const void *a, const void *b)
 }
 
 /*
+ * by_stage counts the rows t[0..nt) with deals per open stage: (*oi)[i] is
+ * row i's open stage (-1: none, or no deals) and (*pos)[k + 1] where stage
+ * k's rows start; placing each row at (*pos)[(*oi)[i] + 1]++ then leaves
+ * stage k's rows at (*pos)[k]..(*pos)[k + 1]. free() both.
+ */
+static int by_stage(const struct report_input *in, const struct report_tally *t, size_t nt,
+		    int **oi, size_t **pos)
+{
+	size_t no = open_count(in), i, k;
+
+	*oi = malloc((nt ? nt : 1) * sizeof(**oi));
+	*pos = calloc(no + 2, sizeof(**pos));
+	if (!*oi || !*pos) {
+		free(*oi);
+		free(*pos);
+		*oi = NULL;
+		*pos = NULL;
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < nt; i++) {
+		/* the rows come by stage: one look-up per stage */
+		int s = i && t[i].stage_id == t[i - 1].stage_id ? (*oi)[i - 1]
+								: open_index(in, t[i].stage_id);
+
+		(*oi)[i] = s >= 0 && t[i].deals > 0 ? s : -1;
+		if ((*oi)[i] >= 0)
+			(*pos)[s + 2]++;
+	}
+	for (k = 0; k < no; k++)
+		(*pos)[k + 2] += (*pos)[k + 1];
+	return 0;
+}
+
+/*
  * stage_buckets sorts the buckets t[0..nt) of the open stages by stage and
  * value: *out gets them (free() it), stage k's at (*at)[k]..(*at)[k + 1]
  * ((*at) no + 1 entries, free() it).
@@ -1364,30 +1398,18 @@ static int cmp_bucket(const void *a, const void *b)
 static int stage_buckets(const struct report_input *in, const struct report_tally *t, size_t nt,
 			 struct bucket **out, size_t **at)
 {
-	size_t no = open_count(in), i, k;
+	size_t no = open_count(in), i, k, *pos = NULL;
 	struct bucket *b = malloc((nt ? nt : 1) * sizeof(*b));
-	size_t *pos = calloc(no + 2, sizeof(*pos));
-	int *oi = malloc((nt ? nt : 1) * sizeof(*oi));
+	int *oi = NULL;
 
-	if (!b || !pos || !oi) {
+	if (!b || by_stage(in, t, nt, &oi, &pos)) {
 		free(b);
-		free(pos);
-		free(oi);
 		return ERR_NOMEM;
 	}
 	for (i = 0; i < nt; i++) {
-		/* the rows come by stage: one look-up per stage */
-		oi[i] = i && t[i].stage_id == t[i - 1].stage_id ? oi[i - 1]
-								: open_index(in, t[i].stage_id);
-		if (oi[i] >= 0 && t[i].deals > 0)
-			pos[oi[i] + 2]++;
-	}
-	for (k = 0; k < no; k++)
-		pos[k + 2] += pos[k + 1];
-	for (i = 0; i < nt; i++) {
 		struct bucket *e;
 
-		if (oi[i] < 0 || t[i].deals <= 0)
+		if (oi[i] < 0)
 			continue;
 		e = &b[pos[oi[i] + 1]++];
 		e->day = t[i].key;
@@ -1396,7 +1418,6 @@ static int stage_buckets(const struct report_input *in, const struct report_tall
 		e->deals = t[i].deals;
 		e->sum = t[i].amount + (e->open ? in->now * t[i].deals : 0);
 	}
-	/* pos[k] now starts stage k */
 	for (k = 0; k < no; k++)
 		if (pos[k + 1] - pos[k] > 1)
 			qsort(b + pos[k], pos[k + 1] - pos[k], sizeof(*b), cmp_bucket);
@@ -1512,15 +1533,15 @@ int report_time_in_stage_days(const struct report_input *in, const struct report
 			      const struct report_sum *cur, size_t ncur,
 			      struct report_stage_time **out, size_t *n)
 {
-	size_t no = open_count(in), i, s, *at = NULL;
+	size_t no = open_count(in), i, s, *at = NULL, *wat = NULL;
 	struct report_stage_time *v = calloc(no ? no : 1, sizeof(*v));
-	size_t *wat = calloc(no + 2, sizeof(*wat));
 	struct report_weighted *w = malloc((nr ? nr : 1) * sizeof(*w));
-	int *oi = malloc((nr ? nr : 1) * sizeof(*oi));
+	int *oi = NULL;
 	struct bucket *b = NULL;
 	int rc = ERR_NOMEM;
 
-	if (!v || !wat || !w || !oi || (rc = stage_buckets(in, t, nt, &b, &at)))
+	if (!v || !w || (rc = stage_buckets(in, t, nt, &b, &at)) ||
+	    (rc = by_stage(in, rows, nr, &oi, &wat)))
 		goto out;
 	for (i = 0, s = 0; i < in->nstages; i++)
 		if (in->stages[i].kind == STAGE_OPEN)
@@ -1531,20 +1552,11 @@ int report_time_in_stage_days(const struct report_input *in, const struct report
 		if (k >= 0)
 			v[k].current += cur[i].deals;
 	}
-	/* Each open stage's rows side by side in w, as stage_buckets does. */
-	for (i = 0; i < nr; i++) {
-		oi[i] = i && rows[i].stage_id == rows[i - 1].stage_id
-			    ? oi[i - 1]
-			    : open_index(in, rows[i].stage_id);
-		if (oi[i] >= 0 && rows[i].deals > 0)
-			wat[oi[i] + 2]++;
-	}
-	for (s = 0; s < no; s++)
-		wat[s + 2] += wat[s + 1];
+	/* Each open stage's values side by side in w. */
 	for (i = 0; i < nr; i++) {
 		struct report_weighted *e;
 
-		if (oi[i] < 0 || rows[i].deals <= 0)
+		if (oi[i] < 0)
 			continue;
 		e = &w[wat[oi[i] + 1]++];
 		e->value = rows[i].open ? in->now + rows[i].key : rows[i].key;
