@@ -1580,7 +1580,7 @@ int report_time_in_stage_days(const struct report_input *in, const struct report
 			if (in_window(&b[i], &p))
 				read -= b[i].deals;
 		if (read) {
-			rc = ERR_INVALID;
+			rc = ERR_DB;
 			goto out;
 		}
 		st->count = p.count;

@@ -385,8 +385,8 @@ int report_dwell_ranges(const struct report_input *in, const struct report_tally
  * t[0..nt), deal_dwell's rows of report_dwell_ranges' ranges rows[0..nr)
  * (key secs: each deal's seconds in a stage, or in->now + key when open;
  * every stay began before in->now) and the deals per stage now (report_sum
- * rows cur[0..ncur)). ERR_INVALID when the rows do not add up to their
- * buckets.
+ * rows cur[0..ncur)). ERR_DB when the rows do not add up to their buckets
+ * (the store's tables disagree).
  */
 int report_time_in_stage_days(const struct report_input *in, const struct report_tally *t,
 			      size_t nt, const struct report_tally *rows, size_t nr,

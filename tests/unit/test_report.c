@@ -305,7 +305,7 @@ static void dwell_median(const struct dv *v, size_t n, int64_t now, size_t *nrea
 	if (nr && want.count) { /* a row short: the rows do not add up to their buckets */
 		rows[0].deals = 0;
 		cr_expect_eq(report_time_in_stage_days(&in, t, nt, rows, nr, NULL, 0, &got, &ng),
-			     ERR_INVALID);
+			     ERR_DB);
 		free(got);
 	}
 	*nread = nr;
