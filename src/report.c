@@ -1344,18 +1344,204 @@ void report_stats_weighted(struct report_weighted *v, size_t n, struct report_st
 	out->median = count % 2 ? hi : report_div_round(weighted_nth(v, n, count / 2 - 1) + hi, 2);
 }
 
-int report_time_in_stage_tallies(const struct report_input *in, const struct report_tally *t,
-				 size_t nt, const struct report_sum *cur, size_t ncur,
-				 struct report_stage_time **out, size_t *n)
+/* A bucket of one stage's values: deals of them in [lo, lo + REPORT_DAY). */
+struct bucket {
+	int64_t lo, deals, sum;
+	int64_t day;
+	int open;
+};
+
+static int cmp_bucket(const void *a, const void *b)
 {
-	size_t no = open_count(in), i, s;
-	struct report_stage_time *v = calloc(no ? no : 1, sizeof(*v));
-	size_t *at = calloc(no + 1, sizeof(*at));
-	struct report_weighted *w = malloc((nt ? nt : 1) * sizeof(*w));
-	int *oi = malloc((nt ? nt : 1) * sizeof(*oi));
+	return cmp_i64(&((const struct bucket *)a)->lo, &((const struct bucket *)b)->lo);
+}
+
+/*
+ * by_stage counts the rows t[0..nt) with deals per open stage: (*oi)[i] is
+ * row i's open stage (-1: none, or no deals) and (*pos)[k + 1] where stage
+ * k's rows start; placing each row at (*pos)[(*oi)[i] + 1]++ then leaves
+ * stage k's rows at (*pos)[k]..(*pos)[k + 1]. free() both.
+ */
+static int by_stage(const struct report_input *in, const struct report_tally *t, size_t nt,
+		    int **oi, size_t **pos)
+{
+	size_t no = open_count(in), i, k;
+
+	*oi = malloc((nt ? nt : 1) * sizeof(**oi));
+	*pos = calloc(no + 2, sizeof(**pos));
+	if (!*oi || !*pos) {
+		free(*oi);
+		free(*pos);
+		*oi = NULL;
+		*pos = NULL;
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < nt; i++) {
+		/* the rows come by stage: one look-up per stage */
+		int s = i && t[i].stage_id == t[i - 1].stage_id ? (*oi)[i - 1]
+								: open_index(in, t[i].stage_id);
+
+		(*oi)[i] = s >= 0 && t[i].deals > 0 ? s : -1;
+		if ((*oi)[i] >= 0)
+			(*pos)[s + 2]++;
+	}
+	for (k = 0; k < no; k++)
+		(*pos)[k + 2] += (*pos)[k + 1];
+	return 0;
+}
+
+/*
+ * stage_buckets sorts the buckets t[0..nt) of the open stages by stage and
+ * value: *out gets them (free() it), stage k's at (*at)[k]..(*at)[k + 1]
+ * ((*at) no + 1 entries, free() it).
+ */
+static int stage_buckets(const struct report_input *in, const struct report_tally *t, size_t nt,
+			 struct bucket **out, size_t **at)
+{
+	size_t no = open_count(in), i, k, *pos = NULL;
+	struct bucket *b = malloc((nt ? nt : 1) * sizeof(*b));
+	int *oi = NULL;
+
+	if (!b || by_stage(in, t, nt, &oi, &pos)) {
+		free(b);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < nt; i++) {
+		struct bucket *e;
+
+		if (oi[i] < 0)
+			continue;
+		e = &b[pos[oi[i] + 1]++];
+		e->day = t[i].key;
+		e->open = t[i].open != 0;
+		e->lo = t[i].key * REPORT_DAY + (e->open ? in->now : 0);
+		e->deals = t[i].deals;
+		e->sum = t[i].amount + (e->open ? in->now * t[i].deals : 0);
+	}
+	for (k = 0; k < no; k++)
+		if (pos[k + 1] - pos[k] > 1)
+			qsort(b + pos[k], pos[k + 1] - pos[k], sizeof(*b), cmp_bucket);
+	free(oi);
+	*out = b;
+	*at = pos;
+	return 0;
+}
+
+/*
+ * What the median of one stage needs: the count and sum of its values, the
+ * ranks k1 <= k2 of the middle ones (the same for an odd count), the range
+ * [lo, hi) that holds both, and base, the values in the buckets wholly
+ * below lo. The rows to read are those of every bucket that overlaps
+ * [lo, hi) (in_window).
+ */
+struct dwell_plan {
+	int64_t count, sum, k1, k2, lo, hi, base;
+};
+
+/*
+ * dwell_plan plans the median of the buckets b[0..n), sorted by lo. lo is
+ * the greatest start of a bucket with at most k1 values in the buckets that
+ * start before it (so at most k1 values below it: the k1-th is not below);
+ * hi the least end of a bucket with more than k2 values in the buckets that
+ * end by then (so the k2-th is below it).
+ */
+static void dwell_plan(const struct bucket *b, size_t n, struct dwell_plan *p)
+{
+	int64_t below = 0, cum = 0;
+	size_t i, j;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		p->count += b[i].deals;
+		p->sum += b[i].sum;
+	}
+	if (!p->count)
+		return;
+	p->k1 = (p->count - 1) / 2;
+	p->k2 = p->count / 2;
+	p->hi = INT64_MAX;
+	for (i = 0; i < n; i = j) {
+		int64_t group = 0;
+
+		for (j = i; j < n && b[j].lo == b[i].lo; j++)
+			group += b[j].deals;
+		if (below <= p->k1)
+			p->lo = b[i].lo;
+		below += group;
+		cum += group;
+		if (cum > p->k2 && p->hi == INT64_MAX)
+			p->hi = b[i].lo + REPORT_DAY;
+	}
+	for (i = 0; i < n; i++)
+		if (b[i].lo + REPORT_DAY <= p->lo)
+			p->base += b[i].deals;
+}
+
+static int in_window(const struct bucket *b, const struct dwell_plan *p)
+{
+	return b->lo < p->hi && b->lo + REPORT_DAY > p->lo;
+}
+
+int report_dwell_ranges(const struct report_input *in, const struct report_tally *t, size_t nt,
+			struct report_dwell_range **out, size_t *n)
+{
+	size_t no = open_count(in), nv = 0, *at = NULL;
+	struct report_dwell_range *v = malloc((no ? no : 1) * 2 * sizeof(*v));
+	struct bucket *b = NULL;
 	int rc = ERR_NOMEM;
 
-	if (!v || !at || !w || !oi)
+	if (!v || (rc = stage_buckets(in, t, nt, &b, &at)))
+		goto out;
+	for (size_t s = 0, k = 0; s < in->nstages; s++) {
+		struct dwell_plan p;
+
+		if (in->stages[s].kind != STAGE_OPEN)
+			continue;
+		dwell_plan(b + at[k], at[k + 1] - at[k], &p);
+		for (int open = 0; open < 2 && p.count; open++) {
+			int64_t first = INT64_MAX, last = INT64_MIN;
+
+			for (size_t i = at[k]; i < at[k + 1]; i++) {
+				if (b[i].open != open || !in_window(&b[i], &p))
+					continue;
+				first = b[i].day < first ? b[i].day : first;
+				last = b[i].day > last ? b[i].day : last;
+			}
+			if (first > last)
+				continue;
+			v[nv].stage_id = in->stages[s].id;
+			v[nv].open = open;
+			v[nv].lo = first * REPORT_DAY;
+			v[nv].hi = (last + 1) * REPORT_DAY;
+			nv++;
+		}
+		k++;
+	}
+	*out = v;
+	*n = nv;
+	v = NULL;
+	rc = 0;
+out:
+	free(v);
+	free(b);
+	free(at);
+	return rc;
+}
+
+int report_time_in_stage_days(const struct report_input *in, const struct report_tally *t,
+			      size_t nt, const struct report_tally *rows, size_t nr,
+			      const struct report_sum *cur, size_t ncur,
+			      struct report_stage_time **out, size_t *n)
+{
+	size_t no = open_count(in), i, s, *at = NULL, *wat = NULL;
+	struct report_stage_time *v = calloc(no ? no : 1, sizeof(*v));
+	struct report_weighted *w = malloc((nr ? nr : 1) * sizeof(*w));
+	int *oi = NULL;
+	struct bucket *b = NULL;
+	int rc = ERR_NOMEM;
+
+	if (!v || !w || (rc = stage_buckets(in, t, nt, &b, &at)) ||
+	    (rc = by_stage(in, rows, nr, &oi, &wat)))
 		goto out;
 	for (i = 0, s = 0; i < in->nstages; i++)
 		if (in->stages[i].kind == STAGE_OPEN)
@@ -1366,31 +1552,44 @@ int report_time_in_stage_tallies(const struct report_input *in, const struct rep
 		if (k >= 0)
 			v[k].current += cur[i].deals;
 	}
-	/* Each open stage's values side by side in w: count, place, then summarise. */
-	for (i = 0; i < nt; i++) {
-		/* the rows come by stage: one look-up per stage */
-		int k = i && t[i].stage_id == t[i - 1].stage_id ? oi[i - 1]
-								: open_index(in, t[i].stage_id);
-
-		oi[i] = k;
-		if (k >= 0 && t[i].deals > 0)
-			at[k + 1]++;
-	}
-	for (s = 0; s < no; s++)
-		at[s + 1] += at[s];
-	for (i = 0; i < nt; i++) {
+	/* Each open stage's values side by side in w. */
+	for (i = 0; i < nr; i++) {
 		struct report_weighted *e;
 
-		if (oi[i] < 0 || t[i].deals <= 0)
+		if (oi[i] < 0)
 			continue;
-		e = &w[at[oi[i]]++];
-		e->value = t[i].open ? in->now + t[i].key : t[i].key;
-		e->weight = t[i].deals;
+		e = &w[wat[oi[i] + 1]++];
+		e->value = rows[i].open ? in->now + rows[i].key : rows[i].key;
+		e->weight = rows[i].deals;
 	}
 	for (s = 0; s < no; s++) {
-		size_t end = at[s], start = s ? at[s - 1] : 0;
+		struct report_stats *st = &v[s].stay;
+		struct report_weighted *ws = w + wat[s];
+		size_t nw = wat[s + 1] - wat[s];
+		struct dwell_plan p;
+		int64_t read = 0, hi;
 
-		report_stats_weighted(w + start, end - start, &v[s].stay);
+		dwell_plan(b + at[s], at[s + 1] - at[s], &p);
+		st->mean = st->median = -1;
+		if (!p.count)
+			continue;
+		/* the rows read are exactly those of the buckets in the window */
+		for (i = 0; i < nw; i++)
+			read += ws[i].weight;
+		for (i = at[s]; i < at[s + 1]; i++)
+			if (in_window(&b[i], &p))
+				read -= b[i].deals;
+		if (read) {
+			rc = ERR_DB;
+			goto out;
+		}
+		st->count = p.count;
+		st->sum = p.sum;
+		st->mean = report_div_round(p.sum, p.count);
+		hi = weighted_nth(ws, nw, p.k2 - p.base);
+		st->median = p.k1 == p.k2
+				 ? hi
+				 : report_div_round(weighted_nth(ws, nw, p.k1 - p.base) + hi, 2);
 	}
 	*out = v;
 	*n = no;
@@ -1398,10 +1597,70 @@ int report_time_in_stage_tallies(const struct report_input *in, const struct rep
 	rc = 0;
 out:
 	free(v);
-	free(at);
+	free(wat);
 	free(w);
 	free(oi);
+	free(b);
+	free(at);
 	return rc;
+}
+
+int report_closed_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
+			  enum report_by by, enum report_group g, struct report_closed **out,
+			  size_t *n)
+{
+	/* the closed rows by key (row numbers in deal), then one group per key */
+	struct keyed *o = malloc((nt ? nt : 1) * sizeof(*o));
+	struct report_closed *v = NULL;
+	size_t no = 0, nv = 0, i;
+
+	if (!o)
+		return ERR_NOMEM;
+	for (i = 0; i < nt; i++) {
+		const struct report_stage *st = report_stage_find(in, t[i].stage_id);
+
+		if (!st || st->kind == STAGE_OPEN || t[i].deals == 0)
+			continue;
+		o[no].key = by == REPORT_BY_OWNER    ? t[i].owner_id
+			    : by == REPORT_BY_PERIOD ? report_period_of(t[i].key * REPORT_DAY, g)
+						     : 0;
+		o[no++].deal = i;
+	}
+	if (by != REPORT_BY_ALL && no > 1)
+		qsort(o, no, sizeof(*o), cmp_keyed);
+	for (i = 0; i < no; i++)
+		nv += !i || o[i].key != o[i - 1].key;
+	v = calloc(nv ? nv : 1, sizeof(*v));
+	nv = 0;
+	if (!v) {
+		free(o);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < no; i++) {
+		const struct report_tally *r = &t[o[i].deal];
+		struct report_closed *c;
+
+		if (!nv || v[nv - 1].key != o[i].key)
+			v[nv++].key = o[i].key;
+		c = &v[nv - 1];
+		if (report_stage_find(in, r->stage_id)->kind == STAGE_WON) {
+			c->won += r->deals;
+			c->won_amount += r->amount;
+		} else {
+			c->lost += r->deals;
+			c->lost_amount += r->amount;
+		}
+	}
+	if (!nv && by == REPORT_BY_ALL) /* BY_ALL always gives one row */
+		v[nv++].key = 0;
+	for (i = 0; i < nv; i++) {
+		v[i].won_cycle.mean = v[i].won_cycle.median = -1;
+		v[i].lost_cycle.mean = v[i].lost_cycle.median = -1;
+	}
+	free(o);
+	*out = v;
+	*n = nv;
+	return 0;
 }
 
 int report_as_of_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,

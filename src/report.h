@@ -318,7 +318,10 @@ void report_months_sum(const struct report_month *v, size_t n, int64_t first, in
 
 /* The tables report_tallies reads (store.h). */
 enum report_tally_kind {
-	/* deal_dwell: per stage, open (the deal is in it now) and secs, the deals created in [a, b)
+	/*
+	 * deal_dwell_day: per stage, open (the deal is in it now) and day of
+	 * secs (key), the deals created in [a, b) and the sum of their secs
+	 * (amount)
 	 */
 	REPORT_TALLY_DWELL = 0,
 	/* deal_open: per day (key) and stage, the changes in deals, amount and expected (extra) */
@@ -331,6 +334,9 @@ enum report_tally_kind {
 	 * stage 0: the last moment of the last day a deal was created on
 	 */
 	REPORT_TALLY_LATEST,
+	/* deal_closing as REPORT_TALLY_CLOSE, per owner too (owner_id) */
+	REPORT_TALLY_CLOSE_OWNER,
+	REPORT_TALLY_END
 };
 /* A row of one of those tables, summed over owners (and days of creation). */
 struct report_tally {
@@ -338,6 +344,7 @@ struct report_tally {
 	int64_t key; /* seconds (dwell: now + key when open), or a day */
 	int open;
 	int64_t deals, amount, extra;
+	int64_t owner_id; /* REPORT_TALLY_CLOSE_OWNER only */
 };
 
 /* A value that occurs weight times. */
@@ -352,14 +359,48 @@ struct report_weighted {
 void report_stats_weighted(struct report_weighted *v, size_t n, struct report_stats *out);
 
 /*
- * report_time_in_stage_tallies is report_time_in_stage from deal_dwell's
- * rows t[0..nt) (each deal's seconds in a stage: key, or in->now + key when
- * it is there now; every stay began before in->now) and the deals per stage
- * now (report_sum rows cur[0..ncur)).
+ * Time in stage from deal_dwell_day's buckets, in two steps: the buckets of
+ * an open stage (REPORT_TALLY_DWELL rows: key a day of secs, open, deals,
+ * amount the sum of their secs) give its count and mean and the few
+ * buckets its median lies in; deal_dwell's rows of those buckets alone
+ * (store.h, report_dwell_values) give the median. A bucket holds the values
+ * [key, key + 1) days, plus in->now when open: with a moment that does not
+ * begin a day the open buckets straddle the others, and the range read is
+ * every bucket that overlaps the values the median can have.
  */
-int report_time_in_stage_tallies(const struct report_input *in, const struct report_tally *t,
-				 size_t nt, const struct report_sum *cur, size_t ncur,
-				 struct report_stage_time **out, size_t *n);
+struct report_dwell_range {
+	int64_t stage_id;
+	int open;
+	int64_t lo, hi; /* secs in [lo, hi) */
+};
+/*
+ * report_dwell_ranges lists the ranges of deal_dwell to read for the
+ * medians of every open stage from buckets t[0..nt): at most two per stage
+ * (closed and open values), in a new array *out (free() it) of *n.
+ */
+int report_dwell_ranges(const struct report_input *in, const struct report_tally *t, size_t nt,
+			struct report_dwell_range **out, size_t *n);
+/*
+ * report_time_in_stage_days is report_time_in_stage from the buckets
+ * t[0..nt), deal_dwell's rows of report_dwell_ranges' ranges rows[0..nr)
+ * (key secs: each deal's seconds in a stage, or in->now + key when open;
+ * every stay began before in->now) and the deals per stage now (report_sum
+ * rows cur[0..ncur)). ERR_DB when the rows do not add up to their buckets
+ * (the store's tables disagree).
+ */
+int report_time_in_stage_days(const struct report_input *in, const struct report_tally *t,
+			      size_t nt, const struct report_tally *rows, size_t nr,
+			      const struct report_sum *cur, size_t ncur,
+			      struct report_stage_time **out, size_t *n);
+/*
+ * report_closed_tallies is report_closed_group's win rate (counts and
+ * amounts; the cycles left empty: no median comes from sums) from
+ * deal_closing's rows per day, stage and owner t[0..nt)
+ * (REPORT_TALLY_CLOSE_OWNER) of the period's days.
+ */
+int report_closed_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
+			  enum report_by by, enum report_group g, struct report_closed **out,
+			  size_t *n);
 /*
  * report_as_of_tallies is report_as_of at the start of day `day` from
  * deal_open's changes t[0..nt) of the days before it, every deal at its

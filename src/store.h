@@ -248,6 +248,7 @@ struct report_sum_list {
 };
 void report_sum_list_release(struct report_sum_list *l);
 struct report_tally;
+struct report_dwell_range;
 struct report_tally_list {
 	struct report_tally *v;
 	size_t n;
@@ -597,6 +598,15 @@ struct store_ops {
 	 */
 	int (*report_tallies)(struct store *s, int kind, int64_t ws, int64_t owner, int64_t a,
 			      int64_t b, struct report_tally_list *out);
+	/*
+	 * report_dwell_values reads deal_dwell's rows (report.h, struct
+	 * report_tally: stage, key the seconds, open, deals) of the deals of ws
+	 * (owner's only when owner > 0) created on the days [from_day, to_day)
+	 * in the ranges r[0..nr) (report_dwell_ranges), range after range.
+	 */
+	int (*report_dwell_values)(struct store *s, int64_t ws, int64_t owner, int64_t from_day,
+				   int64_t to_day, const struct report_dwell_range *r, size_t nr,
+				   struct report_tally_list *out);
 	/*
 	 * report_changed_deals reads, as report_deals and report_spans do, only
 	 * the deals with an amount or probability change at or after since.

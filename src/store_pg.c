@@ -452,6 +452,8 @@ static const char *const migrations[] = {
     "  WHERE d.workspace_id = f.workspace_id AND d.id = f.deal_id;" RS_HISTORY_TABLES("")
 	RS_DWELL_ROWS("true", "true", "1") ";" RS_OPEN_ROWS(
 	    "true", "true", "1", "") ";" RS_CLOSE_ROWS("true", "1") ";" RS_OPEN_MARK("true") ";",
+    /* reports (store_pg_report.c): deal_dwell_day (store_sqlite.c's migration) */
+    RS_DWELL_DAY_TABLE("") RS_DWELL_DAY_FILL("true") ";",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2484,6 +2486,7 @@ static const struct store_ops pg_ops = {
     .summary_owner_sums = pg_summary_owner_sums,
     .report_reaches = pg_report_reaches,
     .report_tallies = pg_report_tallies,
+    .report_dwell_values = pg_report_dwell_values,
     .report_changed_deals = pg_report_changed_deals,
     /* notes and search (store_pg_note.c) */
     .note_create = pg_note_create,

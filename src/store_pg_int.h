@@ -26,7 +26,7 @@
 /* Statement slots of the feature files, one range per file. */
 enum {
 	PG_EXT_NOTE = 0,    /* store_pg_note.c */
-	PG_EXT_REPORT = 48, /* store_pg_report.c */
+	PG_EXT_REPORT = 32, /* store_pg_report.c */
 	PG_EXT_VIEW = 96,   /* store_pg_view.c */
 	PG_EXT_IO = 120,    /* store_pg_io.c */
 	PG_EXT_SEC = 160,   /* store_pg_sec.c (security: login throttling) */
@@ -122,6 +122,9 @@ int pg_report_rebuild(struct store *base, int64_t ws);
 #define RS_FLAG(x)	  "(" x ")::int"
 int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a, int64_t b,
 		      struct report_tally_list *out);
+int pg_report_dwell_values(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			   int64_t to_day, const struct report_dwell_range *r, size_t nr,
+			   struct report_tally_list *out);
 int pg_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
 			    struct report_deal_list *deals, struct report_span_list *spans);
 int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,

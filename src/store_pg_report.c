@@ -45,16 +45,21 @@ enum {
 	RQ_ANALYZE,
 	RQ_DWELL_DEAL,
 	RQ_DWELL_PRUNE,
+	RQ_DWELL_DAY_DEAL,
+	RQ_DWELL_DAY_PRUNE,
 	RQ_OPEN_DEAL,
 	RQ_CLOSE_DEAL,
 	RQ_TALLY_DWELL,
 	RQ_TALLY_OPEN,
 	RQ_TALLY_CLOSE,
 	RQ_TALLY_LATEST,
+	RQ_TALLY_CLOSE_OWNER,
+	RQ_DWELL_VALUES,
 	RQ_CHANGED_DEALS,
 	RQ_CHANGED_SPANS,
 	RQ_HISTORY_CLEAR,
 	RQ_DWELL_WS,
+	RQ_DWELL_DAY_WS,
 	RQ_OPEN_WS,
 	RQ_CLOSE_WS,
 	RQ_MARK_WS,
@@ -233,21 +238,27 @@ static const char *const rq_sql[] = {
 				   " deal_dwell, deal_open, deal_closing",
     /* the history reports' tables: deal $2 leaves ($3 = -1) or joins (1) its rows */
     [RQ_DWELL_DEAL - PG_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "$3::bigint"),
-    [RQ_DWELL_PRUNE - PG_EXT_REPORT] = RS_DWELL_G(
-	DEAL_Y, DEAL_F) "DELETE FROM deal_dwell WHERE workspace_id = $1::bigint"
-			" AND deals = 0"
-			" AND (workspace_id, stage_id, open, secs, owner_id, created_day)"
-			" IN (SELECT " RS_DWELL_KEY " FROM g JOIN deal_fact f"
-			" ON f.workspace_id = g.workspace_id AND f.deal_id = g.deal_id)",
+    [RQ_DWELL_PRUNE - PG_EXT_REPORT] = RS_DWELL_PRUNE(DEAL_Y, DEAL_F, "$1::bigint"),
+    [RQ_DWELL_DAY_DEAL - PG_EXT_REPORT] = RS_DWELL_DAY_ROWS(DEAL_Y, DEAL_F, "$3::bigint"),
+    [RQ_DWELL_DAY_PRUNE - PG_EXT_REPORT] = RS_DWELL_DAY_PRUNE(DEAL_Y, DEAL_F, "$1::bigint"),
     [RQ_OPEN_DEAL - PG_EXT_REPORT] = RS_OPEN_ROWS(DEAL_Y, DEAL_F, "$3::bigint", ""),
     [RQ_CLOSE_DEAL - PG_EXT_REPORT] = RS_CLOSE_ROWS(DEAL_F, "$3::bigint"),
     /* the tallies of the deals of $2 (0: every owner), keys in [$3, $4) */
     [RQ_TALLY_DWELL - PG_EXT_REPORT] =
-	"SELECT w.stage_id, w.secs, w.open, w.deals, 0, 0"
-	" FROM stage s JOIN deal_dwell w ON w.workspace_id = s.workspace_id AND w.stage_id = s.id"
-	" WHERE s.workspace_id = $1::bigint AND s.kind = 0"
+	"SELECT w.stage_id, w.day, w.open, sum(w.deals)::bigint, sum(w.secs)::bigint, 0"
+	" FROM stage s JOIN deal_dwell_day w ON w.workspace_id = s.workspace_id"
+	" AND w.stage_id = s.id WHERE s.workspace_id = $1::bigint AND s.kind = 0"
 	" AND ($2::bigint = 0 OR w.owner_id = $2::bigint)"
-	" AND w.created_day >= $3::bigint AND w.created_day < $4::bigint AND w.deals <> 0",
+	" AND w.created_day >= $3::bigint AND w.created_day < $4::bigint"
+	" GROUP BY w.stage_id, w.open, w.day HAVING sum(w.deals) <> 0",
+    /* deal_dwell's values of stage $5, open $6 and secs in [$7, $8), summed */
+    [RQ_DWELL_VALUES - PG_EXT_REPORT] =
+	"SELECT w.stage_id, w.secs, w.open, sum(w.deals)::bigint, 0, 0 FROM deal_dwell w"
+	" WHERE w.workspace_id = $1::bigint AND w.stage_id = $5::bigint AND w.open = $6::int"
+	" AND w.secs >= $7::bigint AND w.secs < $8::bigint"
+	" AND ($2::bigint = 0 OR w.owner_id = $2::bigint)"
+	" AND w.created_day >= $3::bigint AND w.created_day < $4::bigint"
+	" GROUP BY w.stage_id, w.open, w.secs HAVING sum(w.deals) <> 0",
     [RQ_TALLY_OPEN - PG_EXT_REPORT] =
 	"SELECT stage_id, day, 0, sum(deals)::bigint, sum(amount)::bigint, sum(expected)::bigint"
 	" FROM deal_open WHERE workspace_id = $1::bigint"
@@ -260,6 +271,13 @@ static const char *const rq_sql[] = {
 	" WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
 	" AND ($2::bigint = 0 OR c.owner_id = $2::bigint)"
 	" AND c.day >= $3::bigint AND c.day < $4::bigint GROUP BY c.stage_id, c.day",
+    /* deal_closing's rows as they are (one per stage, day and owner) */
+    [RQ_TALLY_CLOSE_OWNER - PG_EXT_REPORT] =
+	"SELECT c.stage_id, c.day, 0, c.deals, c.amount, c.cycle, c.owner_id"
+	" FROM stage s JOIN deal_closing c ON c.workspace_id = s.workspace_id"
+	" AND c.stage_id = s.id WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
+	" AND ($2::bigint = 0 OR c.owner_id = $2::bigint)"
+	" AND c.day >= $3::bigint AND c.day < $4::bigint AND c.deals <> 0",
     [RQ_TALLY_LATEST - PG_EXT_REPORT] =
 	"SELECT s.id, (SELECT max(f.entered) FROM deal_fact f WHERE f.workspace_id = $1::bigint"
 	" AND f.stage_id = s.id), 0, 0, 0, 0 FROM stage s WHERE s.workspace_id = $1::bigint"
@@ -276,10 +294,12 @@ static const char *const rq_sql[] = {
     /* report rebuild: the workspace's rows cleared, then computed */
     [RQ_HISTORY_CLEAR - PG_EXT_REPORT] =
 	"WITH a AS (DELETE FROM deal_dwell WHERE workspace_id = $1::bigint),"
+	" d AS (DELETE FROM deal_dwell_day WHERE workspace_id = $1::bigint),"
 	" b AS (DELETE FROM deal_open WHERE workspace_id = $1::bigint),"
 	" c AS (DELETE FROM deal_closing WHERE workspace_id = $1::bigint)"
 	" DELETE FROM deal_open_stage WHERE workspace_id = $1::bigint",
     [RQ_DWELL_WS - PG_EXT_REPORT] = RS_DWELL_ROWS(WS_Y, WS_F, "1"),
+    [RQ_DWELL_DAY_WS - PG_EXT_REPORT] = RS_DWELL_DAY_FILL("workspace_id = $1::bigint"),
     [RQ_OPEN_WS - PG_EXT_REPORT] = RS_OPEN_ROWS(WS_Y, WS_F, "1", ""),
     [RQ_CLOSE_WS - PG_EXT_REPORT] = RS_CLOSE_ROWS(WS_F, "1"),
     [RQ_MARK_WS - PG_EXT_REPORT] = RS_OPEN_MARK("s.workspace_id = $1::bigint"),
@@ -574,15 +594,19 @@ static int run_signed(struct pg_store *s, int id, int64_t ws, int64_t key, int s
 
 /*
  * The deal leaves its rows of the history reports' tables (deal_dwell,
- * deal_open, deal_closing), computed from its deal_fact and deal_stay rows
- * as they are, before those change; joins them after.
+ * deal_dwell_day, deal_open, deal_closing), computed from its deal_fact and
+ * deal_stay rows as they are, before those change; joins them after.
  */
 static int history_rows(struct pg_store *s, int64_t ws, int64_t deal_id, int sign)
 {
 	int rc = run_signed(s, RQ_DWELL_DEAL, ws, deal_id, sign);
 
+	if (!rc)
+		rc = run_signed(s, RQ_DWELL_DAY_DEAL, ws, deal_id, sign);
 	if (!rc && sign < 0)
 		rc = run_signed(s, RQ_DWELL_PRUNE, ws, deal_id, 0);
+	if (!rc && sign < 0)
+		rc = run_signed(s, RQ_DWELL_DAY_PRUNE, ws, deal_id, 0);
 	if (!rc)
 		rc = run_signed(s, RQ_OPEN_DEAL, ws, deal_id, sign);
 	return rc ? rc : run_signed(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
@@ -783,6 +807,34 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct r
 	return pg_owner_sums(pg(base), ws, owner, NULL, NULL, out);
 }
 
+/* tally_rows appends the rows of r (struct report_tally's columns) to out, and clears r. */
+static int tally_rows(PGresult *r, struct report_tally_list *out)
+{
+	int n = PQntuples(r), cols = PQnfields(r);
+	struct report_tally *v = realloc(out->v, (out->n + (size_t)n + 1) * sizeof(*v));
+
+	if (!v) {
+		PQclear(r);
+		return ERR_NOMEM;
+	}
+	out->v = v;
+	v += out->n;
+	for (int i = 0; i < n; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].stage_id = pg_col_i64(r, i, 0);
+		v[i].key = pg_col_i64(r, i, 1);
+		v[i].open = (int)pg_col_i64(r, i, 2);
+		v[i].deals = pg_col_i64(r, i, 3);
+		v[i].amount = pg_col_i64(r, i, 4);
+		v[i].extra = pg_col_i64(r, i, 5);
+		if (cols > 6)
+			v[i].owner_id = pg_col_i64(r, i, 6);
+	}
+	out->n += (size_t)n;
+	PQclear(r);
+	return 0;
+}
+
 int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a, int64_t b,
 		      struct report_tally_list *out)
 {
@@ -791,13 +843,13 @@ int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, i
 	    [REPORT_TALLY_OPEN] = RQ_TALLY_OPEN,
 	    [REPORT_TALLY_CLOSE] = RQ_TALLY_CLOSE,
 	    [REPORT_TALLY_LATEST] = RQ_TALLY_LATEST,
+	    [REPORT_TALLY_CLOSE_OWNER] = RQ_TALLY_CLOSE_OWNER,
 	};
 	struct pgp p = {.n = 0};
 	PGresult *r = NULL;
-	struct report_tally *v;
-	int n, i, rc;
+	int rc;
 
-	if (kind < 0 || kind > REPORT_TALLY_LATEST)
+	if (kind < 0 || kind >= REPORT_TALLY_END)
 		return ERR_INVALID;
 	pgp_i64(&p, ws);
 	if (kind != REPORT_TALLY_LATEST) {
@@ -807,20 +859,37 @@ int pg_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, i
 	}
 	if ((rc = rq(pg(base), ids[kind], &p, &r, ERR_DB)))
 		return rc;
-	if (!(v = rows_alloc(r, sizeof(*v), &n)))
-		return ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		v[i].stage_id = pg_col_i64(r, i, 0);
-		v[i].key = pg_col_i64(r, i, 1);
-		v[i].open = (int)pg_col_i64(r, i, 2);
-		v[i].deals = pg_col_i64(r, i, 3);
-		v[i].amount = pg_col_i64(r, i, 4);
-		v[i].extra = pg_col_i64(r, i, 5);
+	out->v = NULL;
+	out->n = 0;
+	return tally_rows(r, out);
+}
+
+int pg_report_dwell_values(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			   int64_t to_day, const struct report_dwell_range *g, size_t ng,
+			   struct report_tally_list *out)
+{
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < ng && !rc; i++) {
+		struct pgp p = {.n = 0};
+		PGresult *r = NULL;
+
+		pgp_i64(&p, ws);
+		pgp_i64(&p, owner > 0 ? owner : 0);
+		pgp_i64(&p, from_day);
+		pgp_i64(&p, to_day);
+		pgp_i64(&p, g[i].stage_id);
+		pgp_i64(&p, g[i].open);
+		pgp_i64(&p, g[i].lo);
+		pgp_i64(&p, g[i].hi);
+		if (!(rc = rq(pg(base), RQ_DWELL_VALUES, &p, &r, ERR_DB)))
+			rc = tally_rows(r, out);
 	}
-	PQclear(r);
-	out->v = v;
-	out->n = (size_t)n;
-	return 0;
+	if (rc)
+		report_tally_list_release(out);
+	return rc;
 }
 
 int pg_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,

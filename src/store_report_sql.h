@@ -1,6 +1,6 @@
 /*
  * store_report_sql.h - the SQL that fills the tables the history reports
- * keep (deal_dwell, deal_open, deal_closing; docs/ARCHITECTURE.md, "Stored
+ * keep (deal_dwell, deal_dwell_day, deal_open, deal_closing; docs/ARCHITECTURE.md, "Stored
  * deal facts"), shared by store_sqlite_report.c and store_pg_report.c (the
  * upkeep of a deal and `litecrm report rebuild`) and the migrations that
  * add them. The includer defines the few words the dialects spell apart:
@@ -48,6 +48,61 @@
 	" WHERE true GROUP BY " RS_DWELL_KEY                                                       \
 	" ON CONFLICT (workspace_id, stage_id, open, secs, owner_id, created_day)"                 \
 	" DO UPDATE SET deals = deal_dwell.deals + excluded.deals"
+
+/*
+ * deal_dwell_day: deal_dwell's rows counted per day of their secs (the
+ * buckets of a stage's values: [day, day + 1) x 86400 seconds, or now plus
+ * that when open), with the sum of their secs, so that a median reads the
+ * bucket counts and only the rows of the bucket that holds it.
+ */
+#define RS_DWELL_DAY_KEY                                                                           \
+	"f.workspace_id, g.stage_id, g.open, " RS_DAY("g.secs") ", f.owner_id, " RS_DAY("f."       \
+											"created")
+#define RS_DWELL_DAY_ROWS(Y, F, SIGN)                                                              \
+	RS_DWELL_G(Y, F)                                                                           \
+	"INSERT INTO deal_dwell_day (workspace_id, stage_id, open, day, owner_id,"                 \
+	" created_day, deals, secs) SELECT " RS_DWELL_DAY_KEY ", " SIGN " * count(*), " SIGN       \
+	" * sum(g.secs) FROM g JOIN deal_fact f ON f.workspace_id = g.workspace_id"                \
+	" AND f.deal_id = g.deal_id WHERE true GROUP BY " RS_DWELL_DAY_KEY                         \
+	" ON CONFLICT (workspace_id, stage_id, open, day, owner_id, created_day)"                  \
+	" DO UPDATE SET deals = deal_dwell_day.deals + excluded.deals,"                            \
+	" secs = deal_dwell_day.secs + excluded.secs"
+/*
+ * The rows of TABLE (key columns COLS, KEY over g and f) that the deal of Y
+ * and F just left, when no deal is left in them; WS its workspace parameter.
+ */
+#define RS_DWELL_PRUNE_OF(TABLE, COLS, KEY, Y, F, WS)                                              \
+	RS_DWELL_G(Y, F)                                                                           \
+	"DELETE FROM " TABLE " WHERE workspace_id = " WS " AND deals = 0 AND (" COLS ") IN"        \
+	" (SELECT " KEY " FROM g JOIN deal_fact f"                                                 \
+	" ON f.workspace_id = g.workspace_id AND f.deal_id = g.deal_id)"
+#define RS_DWELL_PRUNE(Y, F, WS)                                                                   \
+	RS_DWELL_PRUNE_OF("deal_dwell",                                                            \
+			  "workspace_id, stage_id, open, secs, owner_id, created_day",             \
+			  RS_DWELL_KEY, Y, F, WS)
+#define RS_DWELL_DAY_PRUNE(Y, F, WS)                                                               \
+	RS_DWELL_PRUNE_OF("deal_dwell_day",                                                        \
+			  "workspace_id, stage_id, open, day, owner_id, created_day",              \
+			  RS_DWELL_DAY_KEY, Y, F, WS)
+/* deal_dwell_day from deal_dwell's rows of W (a workspace, or every row: "true"). */
+#define RS_DWELL_DAY_FILL(W)                                                                       \
+	"INSERT INTO deal_dwell_day (workspace_id, stage_id, open, day, owner_id, created_day,"    \
+	" deals, secs) SELECT workspace_id, stage_id, open, " RS_DAY(                              \
+	    "secs") " AS day, owner_id, created_day, sum(deals), sum(secs * deals)"                \
+		    " FROM deal_dwell WHERE " W " GROUP BY workspace_id, stage_id, open, day,"     \
+		    " owner_id, created_day"
+#define RS_DWELL_DAY_TABLE(WR)                                                                     \
+	"CREATE TABLE deal_dwell_day ("                                                            \
+	"  workspace_id BIGINT NOT NULL,"                                                          \
+	"  stage_id BIGINT NOT NULL,"                                                              \
+	"  open INTEGER NOT NULL,"                                                                 \
+	"  day BIGINT NOT NULL,"                                                                   \
+	"  owner_id BIGINT NOT NULL,"                                                              \
+	"  created_day BIGINT NOT NULL,"                                                           \
+	"  deals BIGINT NOT NULL,"                                                                 \
+	"  secs BIGINT NOT NULL,"                                                                  \
+	"  PRIMARY KEY (workspace_id, stage_id, open, day, owner_id, created_day)"                 \
+	") " WR ";"
 
 /*
  * deal_open: per day, stage and owner, the change in the number of deals in

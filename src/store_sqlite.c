@@ -567,6 +567,12 @@ static const char *const migrations[] = {
     "deal_fact.deal_id);" RS_HISTORY_TABLES("WITHOUT ROWID")
 	RS_DWELL_ROWS("1", "1", "1") ";" RS_OPEN_ROWS("1", "1", "1", "") ";" RS_CLOSE_ROWS(
 	    "1", "1") ";" RS_OPEN_MARK("1") ";",
+    /*
+     * reports (store_sqlite_report.c): deal_dwell_day, deal_dwell's rows
+     * counted per day of their seconds, so that time in stage's medians read
+     * the bucket counts and the rows of one bucket.
+     */
+    RS_DWELL_DAY_TABLE("WITHOUT ROWID") RS_DWELL_DAY_FILL("true") ";",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -3006,6 +3012,7 @@ static const struct store_ops sqlite_ops = {
     .summary_owner_sums = sqlite_summary_owner_sums,
     .report_reaches = sqlite_report_reaches,
     .report_tallies = sqlite_report_tallies,
+    .report_dwell_values = sqlite_report_dwell_values,
     .report_changed_deals = sqlite_report_changed_deals,
     /* notes and search */
     .note_create = sqlite_note_create,

@@ -21,7 +21,7 @@
 /* Statement slots of s->ext[], one range per feature file. */
 enum {
 	SQ_EXT_NOTE = 0,    /* store_sqlite_note.c */
-	SQ_EXT_REPORT = 48, /* store_sqlite_report.c */
+	SQ_EXT_REPORT = 32, /* store_sqlite_report.c */
 	SQ_EXT_VIEW = 96,   /* store_sqlite_view.c */
 	SQ_EXT_IO = 120,    /* store_sqlite_io.c */
 	SQ_EXT_SEC = 160,   /* store_sqlite_sec.c (security: login throttling) */
@@ -185,6 +185,9 @@ int sqlite_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
 #define RS_FLAG(x)	  "(" x ")"
 int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a,
 			  int64_t b, struct report_tally_list *out);
+int sqlite_report_dwell_values(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			       int64_t to_day, const struct report_dwell_range *r, size_t nr,
+			       struct report_tally_list *out);
 int sqlite_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const char *since,
 				struct report_deal_list *deals, struct report_span_list *spans);
 int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,

@@ -266,7 +266,8 @@ static const char *const sql[] = {
     [ST_ID_RANGE - SQ_EXT_NOTE] = "SELECT (SELECT min(id) FROM note), (SELECT max(id) FROM note)",
 };
 
-_Static_assert(ST_END - SQ_EXT_NOTE <= 48, "the note statements overflow SQ_EXT_NOTE's range");
+_Static_assert((int)ST_END <= (int)SQ_EXT_REPORT,
+	       "the note statements overflow SQ_EXT_NOTE's range");
 
 static int stmt(struct sqlite_store *s, int slot, sqlite3_stmt **out)
 {

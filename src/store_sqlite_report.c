@@ -64,12 +64,16 @@ enum {
 	RQ_REACHES,
 	RQ_DWELL_DEAL,
 	RQ_DWELL_PRUNE,
+	RQ_DWELL_DAY_DEAL,
+	RQ_DWELL_DAY_PRUNE,
 	RQ_OPEN_DEAL,
 	RQ_CLOSE_DEAL,
 	RQ_TALLY_DWELL,
 	RQ_TALLY_OPEN,
 	RQ_TALLY_CLOSE,
 	RQ_TALLY_LATEST,
+	RQ_TALLY_CLOSE_OWNER,
+	RQ_DWELL_VALUES,
 	RQ_CHANGED_DEALS,
 	RQ_CHANGED_SPANS,
 	RQ_END
@@ -268,24 +272,35 @@ static const char *const rq_sql[] = {
     /* the history reports' tables: deal ?2 leaves (?3 = -1) or joins (1) its rows */
     [RQ_DWELL_DEAL - SQ_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "?3"),
     /* deal ?2's deal_dwell rows it just left, when no deal is left in them */
-    [RQ_DWELL_PRUNE - SQ_EXT_REPORT] = RS_DWELL_G(
-	DEAL_Y, DEAL_F) "DELETE FROM deal_dwell WHERE workspace_id = ?1 AND deals = 0"
-			" AND (workspace_id, stage_id, open, secs, owner_id, created_day)"
-			" IN (SELECT " RS_DWELL_KEY " FROM g JOIN deal_fact f"
-			" ON f.workspace_id = g.workspace_id AND f.deal_id = g.deal_id)",
+    [RQ_DWELL_PRUNE - SQ_EXT_REPORT] = RS_DWELL_PRUNE(DEAL_Y, DEAL_F, "?1"),
+    [RQ_DWELL_DAY_DEAL - SQ_EXT_REPORT] = RS_DWELL_DAY_ROWS(DEAL_Y, DEAL_F, "?3"),
+    [RQ_DWELL_DAY_PRUNE - SQ_EXT_REPORT] = RS_DWELL_DAY_PRUNE(DEAL_Y, DEAL_F, "?1"),
     [RQ_OPEN_DEAL - SQ_EXT_REPORT] = RS_OPEN_ROWS(DEAL_Y, DEAL_F, "?3", ""),
     [RQ_CLOSE_DEAL - SQ_EXT_REPORT] = RS_CLOSE_ROWS(DEAL_F, "?3"),
     /*
      * The tallies (report.h, struct report_tally: stage, key, open, deals,
      * amount, extra) of the deals of ?2 (0: every owner), keys in [?3, ?4).
-     * deal_dwell's rows as they are (a GROUP BY would sort them: the values
-     * repeat in any order for report_stats_weighted).
+     * deal_dwell_day's buckets per stage, open and day: the stages first
+     * (CROSS JOIN keeps that order) by id, then a range of the key each, so
+     * that the groups come in key order (no sort).
      */
     [RQ_TALLY_DWELL - SQ_EXT_REPORT] =
-	"SELECT w.stage_id, w.secs, w.open, w.deals, 0, 0"
-	" FROM stage s CROSS JOIN deal_dwell w WHERE s.workspace_id = ?1 AND s.kind = 0"
+	"SELECT s.id, w.day, w.open, sum(w.deals), sum(w.secs), 0"
+	" FROM stage s CROSS JOIN deal_dwell_day w WHERE s.workspace_id = ?1 AND s.kind = 0"
 	" AND w.workspace_id = ?1 AND w.stage_id = s.id AND (?2 = 0 OR w.owner_id = ?2)"
-	" AND w.created_day >= ?3 AND w.created_day < ?4 AND w.deals <> 0",
+	" AND w.created_day >= ?3 AND w.created_day < ?4"
+	" GROUP BY s.id, w.open, w.day HAVING sum(w.deals) <> 0",
+    /*
+     * deal_dwell's values of stage ?5, open ?6 and secs in [?7, ?8) (the
+     * buckets that hold a median: report_dwell_ranges), summed over owners
+     * and days of creation in key order (no sort)
+     */
+    [RQ_DWELL_VALUES - SQ_EXT_REPORT] =
+	"SELECT w.stage_id, w.secs, w.open, sum(w.deals), 0, 0 FROM deal_dwell w"
+	" WHERE w.workspace_id = ?1 AND w.stage_id = ?5 AND w.open = ?6"
+	" AND w.secs >= ?7 AND w.secs < ?8 AND (?2 = 0 OR w.owner_id = ?2)"
+	" AND w.created_day >= ?3 AND w.created_day < ?4"
+	" GROUP BY w.secs HAVING sum(w.deals) <> 0",
     [RQ_TALLY_OPEN - SQ_EXT_REPORT] =
 	"SELECT stage_id, day, 0, sum(deals), sum(amount), sum(expected) FROM deal_open"
 	" WHERE workspace_id = ?1 AND (?2 = 0 OR owner_id = ?2) AND day >= ?3 AND day < ?4"
@@ -295,6 +310,12 @@ static const char *const rq_sql[] = {
 	" FROM stage s CROSS JOIN deal_closing c WHERE s.workspace_id = ?1 AND s.kind <> 0"
 	" AND c.workspace_id = ?1 AND c.stage_id = s.id AND (?2 = 0 OR c.owner_id = ?2)"
 	" AND c.day >= ?3 AND c.day < ?4 GROUP BY c.stage_id, c.day",
+    /* deal_closing's rows as they are (one per stage, day and owner) */
+    [RQ_TALLY_CLOSE_OWNER - SQ_EXT_REPORT] =
+	"SELECT c.stage_id, c.day, 0, c.deals, c.amount, c.cycle, c.owner_id"
+	" FROM stage s CROSS JOIN deal_closing c WHERE s.workspace_id = ?1 AND s.kind <> 0"
+	" AND c.workspace_id = ?1 AND c.stage_id = s.id AND (?2 = 0 OR c.owner_id = ?2)"
+	" AND c.day >= ?3 AND c.day < ?4 AND c.deals <> 0",
     /*
      * the latest entry into each stage of a deal in it now (one step of
      * deal_fact_stage each), and as stage 0 the last second of the last day
@@ -713,20 +734,14 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 				    RQ_FACT_WS_FILL,   RQ_STAY_WS_CLEAR, RQ_STAY_WS_FILL,
 				    RQ_REACH_WS_CLEAR, RQ_REACH_WS_FILL};
 	static const char history_sql[] =
-	    "DELETE FROM deal_dwell WHERE workspace_id = ?1;" RS_DWELL_ROWS(
-		WS_Y, WS_F, "1") ";DELETE FROM deal_open WHERE workspace_id = "
-				 "?1;" RS_OPEN_ROWS(WS_Y, WS_F, "1",
-						    "") ";"
-							"DELETE FROM deal_closing WHERE "
-							"workspace_id = ?1;" RS_CLOSE_ROWS(
-							    WS_F, "1") ";DELETE FROM "
-								       "deal_open_stage WHERE "
-								       "workspace_id = "
-								       "?1;" RS_OPEN_MARK("s."
-											  "worksp"
-											  "a"
-											  "ce_id "
-											  "= ?1");
+	    "DELETE FROM deal_dwell WHERE workspace_id = ?1;"
+	    "DELETE FROM deal_dwell_day WHERE workspace_id = ?1;"
+	    "DELETE FROM deal_open WHERE workspace_id = ?1;"
+	    "DELETE FROM deal_closing WHERE workspace_id = ?1;"
+	    "DELETE FROM deal_open_stage WHERE workspace_id = ?1;" RS_DWELL_ROWS(WS_Y, WS_F, "1") ";" RS_DWELL_DAY_FILL(
+		"workspace_id = ?1") ";" RS_OPEN_ROWS(WS_Y, WS_F, "1",
+						      "") ";" RS_CLOSE_ROWS(WS_F,
+									    "1") ";" RS_OPEN_MARK("s.workspace_id = ?1");
 	struct sqlite_store *s = sq(base);
 	int rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 
@@ -737,15 +752,19 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 
 /*
  * The deal leaves its rows of the history reports' tables (deal_dwell,
- * deal_open, deal_closing), computed from its deal_fact and deal_stay rows as
- * they are, before those change; joins them after.
+ * deal_dwell_day, deal_open, deal_closing), computed from its deal_fact and
+ * deal_stay rows as they are, before those change; joins them after.
  */
 static int history_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 {
 	int rc = run_ws2(s, RQ_DWELL_DEAL, ws, deal_id, sign);
 
+	if (!rc)
+		rc = run_ws2(s, RQ_DWELL_DAY_DEAL, ws, deal_id, sign);
 	if (!rc && sign < 0)
 		rc = run_ws2(s, RQ_DWELL_PRUNE, ws, deal_id, 0);
+	if (!rc && sign < 0)
+		rc = run_ws2(s, RQ_DWELL_DAY_PRUNE, ws, deal_id, 0);
 	if (!rc)
 		rc = run_ws2(s, RQ_OPEN_DEAL, ws, deal_id, sign);
 	return rc ? rc : run_ws2(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
@@ -999,6 +1018,8 @@ static void row_tally(sqlite3_stmt *st, void *out)
 	t->deals = sq_col_i64(st, 3);
 	t->amount = sq_col_i64(st, 4);
 	t->extra = sq_col_i64(st, 5);
+	if (sqlite3_column_count(st) > 6)
+		t->owner_id = sq_col_i64(st, 6);
 }
 
 int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owner, int64_t a,
@@ -1009,12 +1030,13 @@ int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owne
 	    [REPORT_TALLY_OPEN] = RQ_TALLY_OPEN,
 	    [REPORT_TALLY_CLOSE] = RQ_TALLY_CLOSE,
 	    [REPORT_TALLY_LATEST] = RQ_TALLY_LATEST,
+	    [REPORT_TALLY_CLOSE_OWNER] = RQ_TALLY_CLOSE_OWNER,
 	};
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (kind < 0 || kind > REPORT_TALLY_LATEST)
+	if (kind < 0 || kind >= REPORT_TALLY_END)
 		return ERR_INVALID;
 	if ((rc = rq(s, ids[kind], &st)))
 		goto out;
@@ -1028,6 +1050,45 @@ int sqlite_report_tallies(struct store *base, int kind, int64_t ws, int64_t owne
 	rc = step_rows(s, st, sizeof(*out->v), row_tally, (void **)&out->v, &out->n);
 out:
 	sq_stmt_done(st);
+	return rc;
+}
+
+int sqlite_report_dwell_values(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
+			       int64_t to_day, const struct report_dwell_range *r, size_t nr,
+			       struct report_tally_list *out)
+{
+	struct sqlite_store *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; i < nr && !rc; i++) {
+		if ((rc = rq(s, RQ_DWELL_VALUES, &st)))
+			break;
+		if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+		    sq_bind_i64(st, 3, from_day) | sq_bind_i64(st, 4, to_day) |
+		    sq_bind_i64(st, 5, r[i].stage_id) | sq_bind_i64(st, 6, r[i].open) |
+		    sq_bind_i64(st, 7, r[i].lo) | sq_bind_i64(st, 8, r[i].hi)) {
+			rc = sq_bind_failed(s);
+			break;
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) {
+				rc = ERR_NOMEM;
+				break;
+			}
+			memset(&out->v[out->n], 0, sizeof(*out->v));
+			row_tally(st, &out->v[out->n++]);
+		}
+		rc = rc == SQLITE_DONE ? 0 : rc == ERR_NOMEM ? rc : sq_db_err(s, rc, ERR_DB);
+		sq_stmt_done(st);
+		st = NULL;
+	}
+	sq_stmt_done(st);
+	if (rc)
+		report_tally_list_release(out);
 	return rc;
 }
 

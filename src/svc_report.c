@@ -206,22 +206,44 @@ static int uses_facts(const struct store *st, const struct report_query *q)
 	       q->kind == REPORT_STALLED || q->kind == REPORT_LEADERBOARD;
 }
 
+/* day_of returns the day of t (days since 1970-01-01) when t begins a day, else sets *ok to 0. */
+static int64_t day_of(int64_t t, int *ok)
+{
+	int64_t d = t / REPORT_DAY - (t % REPORT_DAY < 0);
+
+	if (t == INT64_MIN || t == INT64_MAX)
+		return t == INT64_MIN ? INT64_MIN : INT64_MAX;
+	if (d * REPORT_DAY != t)
+		*ok = 0;
+	return d;
+}
+
 /*
  * load_facts reads only the deals a report counts one by one - the deals
  * closed in the period, or the stalled ones - with their entry into their
  * current stage kept by the store; the per stage and owner sums give the
- * number of deals covered, the owners and the open pipeline.
+ * number of deals covered, the owners and the open pipeline. The win rate
+ * over whole days (dates, as the API and CLI give them) needs no deal one
+ * by one: it reads deal_closing's closes per day, stage and owner.
  */
 static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report_result *r,
 		      struct inputs *x, struct errinfo *e)
 {
-	int rc;
+	int days = 1, rc;
+	int64_t from = day_of(r->from, &days), to = day_of(r->to, &days);
 
 	x->facts = 1;
 	if ((rc = st->ops->report_owner_sums(st, ws, owner, &x->sums)))
 		return fail_std(e, rc, "report");
 	for (size_t i = 0; i < x->sums.n; i++)
 		x->ndeals += (size_t)x->sums.v[i].deals;
+	if (r->q.kind == REPORT_WIN_RATE && days && st->ops->report_tallies) {
+		x->tallies = 1;
+		return fail_std(e,
+				st->ops->report_tallies(st, REPORT_TALLY_CLOSE_OWNER, ws, owner,
+							from, to, &x->t1),
+				"report");
+	}
 	if (r->q.kind != REPORT_STALLED)
 		return fail_std(
 		    e, st->ops->report_closes(st, ws, owner, r->from, r->to, &x->closes), "report");
@@ -236,18 +258,6 @@ static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report
 	x->in.deals = x->deals.v;
 	x->in.ndeals = x->deals.n;
 	return 0;
-}
-
-/* day_of returns the day of t (days since 1970-01-01) when t begins a day, else sets *ok to 0. */
-static int64_t day_of(int64_t t, int *ok)
-{
-	int64_t d = t / REPORT_DAY - (t % REPORT_DAY < 0);
-
-	if (t == INT64_MIN || t == INT64_MAX)
-		return t == INT64_MIN ? INT64_MIN : INT64_MAX;
-	if (d * REPORT_DAY != t)
-		*ok = 0;
-	return d;
 }
 
 /*
@@ -344,6 +354,26 @@ static int settled(const struct report_tally_list *latest, int64_t t, int with_c
 }
 
 /*
+ * dwell_rows reads time in stage's buckets (x->t1: deal_dwell_day) and the
+ * rows of the buckets that hold the medians (x->t2: deal_dwell), for the
+ * deals of owner created on the days [from, to).
+ */
+static int dwell_rows(struct store *st, int64_t ws, int64_t owner, int64_t from, int64_t to,
+		      struct inputs *x)
+{
+	struct report_dwell_range *ranges = NULL;
+	size_t n = 0;
+	int rc = st->ops->report_tallies(st, REPORT_TALLY_DWELL, ws, owner, from, to, &x->t1);
+
+	if (!rc)
+		rc = report_dwell_ranges(&x->in, x->t1.v, x->t1.n, &ranges, &n);
+	if (!rc)
+		rc = st->ops->report_dwell_values(st, ws, owner, from, to, ranges, n, &x->t2);
+	free(ranges);
+	return rc;
+}
+
+/*
  * load_tallies answers time in stage, velocity and the pipeline as of a
  * date from the tables the store keeps for them (deal_dwell, deal_closing,
  * deal_open; docs/ARCHITECTURE.md) when no stage filter applies, the period
@@ -364,14 +394,14 @@ static int load_tallies(struct store *st, int64_t ws, int64_t owner, struct repo
 	enum report_kind k = r->q.kind;
 
 	if (r->q.stage_id || !o->report_tallies || !o->report_owner_sums ||
-	    !o->report_changed_deals || !days ||
+	    !o->report_changed_deals || !o->report_dwell_values || !days ||
 	    (k != REPORT_TIME_IN_STAGE && k != REPORT_VELOCITY && k != REPORT_PIPELINE_AS_OF))
 		return 1;
 	if ((rc = o->report_tallies(st, REPORT_TALLY_LATEST, ws, 0, 0, 0, &latest)))
 		return fail_std(e, rc, "report");
 	rc = 1;
 	if (k == REPORT_TIME_IN_STAGE && settled(&latest, r->now, 0))
-		rc = o->report_tallies(st, REPORT_TALLY_DWELL, ws, owner, from, to, &x->t1);
+		rc = dwell_rows(st, ws, owner, from, to, x);
 	else if (k == REPORT_VELOCITY && (now_day || settled(&latest, r->now, 1))) {
 		/* a moment within day `now` sees that day's changes: all came before it */
 		rc = o->report_tallies(st, REPORT_TALLY_CLOSE, ws, owner, from, to, &x->t1);
@@ -516,19 +546,22 @@ out:
 	return fail_std(e, rc, "report");
 }
 
-/* closed_groups: win rate and cycle length from the closes alone. */
+/*
+ * closed_groups: win rate and cycle length from the closes alone, or the
+ * win rate from deal_closing's rows (x->tallies).
+ */
 static int closed_groups(const struct inputs *x, struct report_result *r)
 {
-	const struct report_close *c = x->closes.v;
-	size_t n = x->closes.n;
-	int rc = report_closed_group(c, n, REPORT_BY_ALL, r->q.group, &r->all, &r->nall);
+	static const enum report_by by[] = {REPORT_BY_ALL, REPORT_BY_OWNER, REPORT_BY_PERIOD};
+	struct report_closed **out[] = {&r->all, &r->by_owner, &r->by_period};
+	size_t *n[] = {&r->nall, &r->nby_owner, &r->nby_period};
+	int rc = 0;
 
-	if (!rc)
-		rc = report_closed_group(c, n, REPORT_BY_OWNER, r->q.group, &r->by_owner,
-					 &r->nby_owner);
-	if (!rc)
-		rc = report_closed_group(c, n, REPORT_BY_PERIOD, r->q.group, &r->by_period,
-					 &r->nby_period);
+	for (size_t i = 0; i < sizeof(by) / sizeof(by[0]) && !rc; i++)
+		rc = x->tallies ? report_closed_tallies(&x->in, x->t1.v, x->t1.n, by[i], r->q.group,
+							out[i], n[i])
+				: report_closed_group(x->closes.v, x->closes.n, by[i], r->q.group,
+						      out[i], n[i]);
 	return rc;
 }
 
@@ -559,9 +592,10 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 					      &r->by_period, &r->nby_period);
 		break;
 	case REPORT_TIME_IN_STAGE:
-		rc = x.tallies ? report_time_in_stage_tallies(&x.in, x.t1.v, x.t1.n, x.sums.v,
-							      x.sums.n, &r->times, &r->ntimes)
-			       : report_time_in_stage(&x.in, r->from, r->to, &r->times, &r->ntimes);
+		rc = x.tallies
+			 ? report_time_in_stage_days(&x.in, x.t1.v, x.t1.n, x.t2.v, x.t2.n,
+						     x.sums.v, x.sums.n, &r->times, &r->ntimes)
+			 : report_time_in_stage(&x.in, r->from, r->to, &r->times, &r->ntimes);
 		r->bottleneck = rc ? -1 : report_bottleneck(r->times, r->ntimes);
 		break;
 	case REPORT_FUNNEL:

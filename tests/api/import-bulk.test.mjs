@@ -53,6 +53,11 @@ const REACH =
   'SELECT workspace_id, owner_id, CASE WHEN created >= 0 THEN created / 86400 ELSE (created - 86399) / 86400 END,' +
   ' reached, stage_id, count(*) FROM deal_fact GROUP BY 1, 2, 3, 4, 5';
 const REACH_ROWS = 'SELECT workspace_id, owner_id, created_day, reached, stage_id, deals FROM deal_reach WHERE deals <> 0';
+// Time in stage's day buckets (deal_dwell_day): deal_dwell's values counted per day.
+const DWELL_DAYS =
+  'SELECT workspace_id, stage_id, open, CASE WHEN secs >= 0 THEN secs / 86400 ELSE (secs - 86399) / 86400 END,' +
+  ' owner_id, created_day, sum(deals), sum(secs * deals) FROM deal_dwell WHERE deals <> 0 GROUP BY 1, 2, 3, 4, 5, 6';
+const DWELL_DAY_ROWS = 'SELECT workspace_id, stage_id, open, day, owner_id, created_day, deals, secs FROM deal_dwell_day WHERE deals <> 0';
 const same = (db, a, b, what) => {
   assert.equal(sql(db, `SELECT count(*) FROM (${a} EXCEPT ${b})`), '0', `${what}: rows missing`);
   assert.equal(sql(db, `SELECT count(*) FROM (${b} EXCEPT ${a})`), '0', `${what}: rows too many`);
@@ -106,6 +111,7 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUM_ROWS} EXCEPT ${SUMS})`), '0', 'deal_sum counts deals twice');
     same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
     same(srv.db, REACH, REACH_ROWS, 'deal_reach');
+    same(srv.db, DWELL_DAYS, DWELL_DAY_ROWS, 'deal_dwell_day');
     // The updated deals moved to closed_won: their fact row entered the stage with the update.
     const moved = sql(
       srv.db,
@@ -128,6 +134,7 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0');
     same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
     same(srv.db, REACH, REACH_ROWS, 'deal_reach');
+    same(srv.db, DWELL_DAYS, DWELL_DAY_ROWS, 'deal_dwell_day');
     assert.equal(sql(srv.db, INDEXES), indexes);
   });
 });

@@ -8,10 +8,12 @@
  * that the stays report_spans reads (deal_stay) are each deal's stage
  * history in (changed_at, id) order; that the funnel from the groups kept
  * (report_reaches) equals the funnel replayed; that time in stage,
- * velocity and the pipeline as of a date from the tables kept for them
- * (report_tallies: deal_dwell, deal_closing, deal_open; the deals changed
- * since, report_changed_deals) equal the same reports replayed; and that
- * summary_owner_sums equals one summary per owner.
+ * velocity, the win rate and the pipeline as of a date from the tables kept
+ * for them (report_tallies: deal_dwell_day and deal_dwell's values in the
+ * buckets that hold the medians, report_dwell_values; deal_closing,
+ * deal_open; the deals changed since, report_changed_deals) equal the same
+ * reports replayed, and deal_dwell_day's buckets deal_dwell's values; and
+ * that summary_owner_sums equals one summary per owner.
  */
 #ifndef LITECRM_REPORT_FACTS_CHECK_H
 #define LITECRM_REPORT_FACTS_CHECK_H
@@ -355,6 +357,116 @@ static void fc_check_as_of(struct fc *f, struct report_input *in, int64_t owner,
 	report_span_list_release(&cs);
 }
 
+static int fc_cmp_tally(const void *a, const void *b)
+{
+	const struct report_tally *x = a, *y = b;
+
+	if (x->stage_id != y->stage_id)
+		return x->stage_id < y->stage_id ? -1 : 1;
+	if (x->open != y->open)
+		return x->open - y->open;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * fc_check_dwell_days: deal_dwell_day's buckets of the open stages (got)
+ * are deal_dwell's values counted and summed per day of their seconds.
+ */
+static void fc_check_dwell_days(struct fc *f, const struct report_input *in, int64_t owner,
+				int64_t fd, int64_t td, const struct report_tally_list *got)
+{
+	struct report_dwell_range all[2 * FC_STAGES];
+	struct report_tally_list rows = {0};
+	struct report_tally *want, *g;
+	size_t nall = 0, nw = 0, i, k;
+
+	for (i = 0; i < in->nstages; i++)
+		for (int open = 0; open < 2 && in->stages[i].kind == STAGE_OPEN; open++)
+			all[nall++] = (struct report_dwell_range){in->stages[i].id, open, INT64_MIN,
+								  INT64_MAX};
+	cr_assert_eq(f->db->ops->report_dwell_values(f->db, f->ws, owner, fd, td, all, nall, &rows),
+		     0);
+	want = calloc(rows.n + 1, sizeof(*want));
+	g = calloc(got->n + 1, sizeof(*g));
+	cr_assert(want && g);
+	for (i = 0; i < rows.n; i++) {
+		const struct report_tally *r = &rows.v[i];
+		int64_t day = r->key / REPORT_DAY - (r->key % REPORT_DAY < 0);
+
+		for (k = 0; k < nw; k++)
+			if (want[k].stage_id == r->stage_id && want[k].open == r->open &&
+			    want[k].key == day)
+				break;
+		if (k == nw) {
+			want[nw].stage_id = r->stage_id;
+			want[nw].open = r->open;
+			want[nw++].key = day;
+		}
+		want[k].deals += r->deals;
+		want[k].amount += r->key * r->deals;
+	}
+	if (got->n)
+		memcpy(g, got->v, got->n * sizeof(*g));
+	if (nw) /* qsort wants a non-null base even for 0 */
+		qsort(want, nw, sizeof(*want), fc_cmp_tally);
+	if (got->n) /* qsort wants a non-null base even for 0 */
+		qsort(g, got->n, sizeof(*g), fc_cmp_tally);
+	cr_assert_eq(got->n, nw, "%zu buckets kept, %zu from the values", got->n, nw);
+	for (i = 0; i < nw; i++) {
+		cr_assert_eq(fc_cmp_tally(&g[i], &want[i]), 0,
+			     "bucket %zu: stage %lld open %d day %lld", i,
+			     (long long)want[i].stage_id, want[i].open, (long long)want[i].key);
+		cr_assert_eq(g[i].deals, want[i].deals, "bucket %zu deals", i);
+		cr_assert_eq(g[i].amount, want[i].amount, "bucket %zu seconds", i);
+	}
+	free(want);
+	free(g);
+	report_tally_list_release(&rows);
+}
+
+/*
+ * fc_check_win_rate: the win rate from deal_closing's closes per day, stage
+ * and owner equals the replay's, over whole days.
+ */
+static void fc_check_win_rate(struct fc *f, struct report_input *in, int64_t owner, int64_t from,
+			      int64_t to)
+{
+	struct report_tally_list c = {0};
+	int days = 1;
+	int64_t fd = fc_day(from, &days), td = fc_day(to, &days);
+
+	if (!days)
+		return;
+	cr_assert_eq(
+	    f->db->ops->report_tallies(f->db, REPORT_TALLY_CLOSE_OWNER, f->ws, owner, fd, td, &c),
+	    0);
+	for (int g = REPORT_GROUP_MONTH; g <= REPORT_GROUP_QUARTER; g++)
+		for (int by = REPORT_BY_ALL; by <= REPORT_BY_PERIOD; by++) {
+			struct report_closed *x = NULL, *y = NULL;
+			size_t nx = 0, ny = 0;
+
+			cr_assert_eq(report_closed_by(in, from, to, (enum report_by)by,
+						      (enum report_group)g, &x, &nx),
+				     0);
+			cr_assert_eq(report_closed_tallies(in, c.v, c.n, (enum report_by)by,
+							   (enum report_group)g, &y, &ny),
+				     0);
+			cr_assert_eq(nx, ny, "win rate by %d: %zu rows replayed, %zu kept", by, nx,
+				     ny);
+			for (size_t i = 0; i < nx; i++) {
+				cr_assert_eq(x[i].key, y[i].key, "win rate by %d row %zu", by, i);
+				cr_assert_eq(x[i].won, y[i].won, "win rate by %d row %zu won", by,
+					     i);
+				cr_assert_eq(x[i].lost, y[i].lost);
+				cr_assert_eq(x[i].won_amount, y[i].won_amount);
+				cr_assert_eq(x[i].lost_amount, y[i].lost_amount);
+			}
+			free(x);
+			free(y);
+		}
+	report_tally_list_release(&c);
+}
+
 /*
  * fc_check_history: time in stage and velocity from deal_dwell, deal_closing
  * and deal_open equal the replay (over whole days, as svc_report.c reads
@@ -388,13 +500,19 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 	report_tally_list_release(&a);
 	if (fresh) {
 		struct report_stage_time *x = NULL, *y = NULL;
-		size_t nx = 0, ny = 0;
+		struct report_dwell_range *rg = NULL;
+		size_t nx = 0, ny = 0, nrg = 0;
 
 		cr_assert_eq(
 		    db->ops->report_tallies(db, REPORT_TALLY_DWELL, f->ws, owner, fd, td, &a), 0);
-		cr_assert_eq(report_time_in_stage(in, from, to, &x, &nx), 0);
-		cr_assert_eq(report_time_in_stage_tallies(in, a.v, a.n, sums->v, sums->n, &y, &ny),
+		fc_check_dwell_days(f, in, owner, fd, td, &a);
+		cr_assert_eq(report_dwell_ranges(in, a.v, a.n, &rg, &nrg), 0);
+		cr_assert_eq(db->ops->report_dwell_values(db, f->ws, owner, fd, td, rg, nrg, &b),
 			     0);
+		cr_assert_eq(report_time_in_stage(in, from, to, &x, &nx), 0);
+		cr_assert_eq(
+		    report_time_in_stage_days(in, a.v, a.n, b.v, b.n, sums->v, sums->n, &y, &ny),
+		    0);
 		cr_assert_eq(nx, ny);
 		for (i = 0; i < nx; i++) {
 			cr_assert_eq(x[i].stage_id, y[i].stage_id);
@@ -406,7 +524,9 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 		}
 		free(x);
 		free(y);
+		free(rg);
 		report_tally_list_release(&a);
+		report_tally_list_release(&b);
 	}
 	/* velocity, per month and quarter */
 	for (i = 0; i < sums->n; i++) {
@@ -505,6 +625,8 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 			     (long long)closes.v[i].owner_id, (long long)closes.v[i].at,
 			     (long long)closes.v[i].cycle, (long long)want[i].owner_id,
 			     (long long)want[i].at, (long long)want[i].cycle);
+
+	fc_check_win_rate(f, &in, owner, from, to);
 
 	/* the stalled deals (in no order) */
 	cr_assert_eq(db->ops->report_stalled_deals(db, f->ws, owner, now, &stalled), 0);

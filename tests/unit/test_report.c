@@ -237,6 +237,120 @@ Test(report, time_in_stage_counts_every_visit_up_to_now, .init = fixture)
 	free(v);
 }
 
+/* A stay value of the dwell test: open ones are now + secs. */
+struct dv {
+	int open;
+	int64_t secs, deals;
+};
+
+static int64_t floor_day(int64_t secs)
+{
+	return secs / REPORT_DAY - (secs % REPORT_DAY < 0);
+}
+
+/*
+ * dwell_median checks report_time_in_stage_days over values v[0..n) of stage
+ * A (bucketed per day of secs, as deal_dwell_day keeps them, then read back
+ * through the ranges report_dwell_ranges asks for) against
+ * report_stats_weighted over them all.
+ */
+static void dwell_median(const struct dv *v, size_t n, int64_t now, size_t *nread)
+{
+	struct report_tally *t = calloc(n + 1, sizeof(*t)), *rows = calloc(n + 1, sizeof(*rows));
+	struct report_weighted *w = calloc(n + 1, sizeof(*w));
+	struct report_dwell_range *r = NULL;
+	struct report_stage_time *got = NULL;
+	struct report_stats want;
+	size_t nt = 0, nr = 0, nrg = 0, ng = 0, i, k;
+
+	cr_assert(t && rows && w);
+	in.now = now;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nt; k++)
+			if (t[k].open == v[i].open && t[k].key == floor_day(v[i].secs))
+				break;
+		if (k == nt) {
+			t[nt].stage_id = A;
+			t[nt].open = v[i].open;
+			t[nt++].key = floor_day(v[i].secs);
+		}
+		t[k].deals += v[i].deals;
+		t[k].amount += v[i].secs * v[i].deals;
+		w[i].value = v[i].open ? now + v[i].secs : v[i].secs;
+		w[i].weight = v[i].deals;
+	}
+	report_stats_weighted(w, n, &want);
+	cr_assert_eq(report_dwell_ranges(&in, t, nt, &r, &nrg), 0);
+	cr_assert_leq(nrg, 2);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nrg; k++)
+			if (r[k].stage_id == A && r[k].open == v[i].open && v[i].secs >= r[k].lo &&
+			    v[i].secs < r[k].hi) {
+				rows[nr].stage_id = A;
+				rows[nr].open = v[i].open;
+				rows[nr].key = v[i].secs;
+				rows[nr++].deals = v[i].deals;
+			}
+	cr_assert_eq(report_time_in_stage_days(&in, t, nt, rows, nr, NULL, 0, &got, &ng), 0);
+	cr_assert_eq(ng, 3);
+	cr_expect_eq(got[0].stay.count, want.count);
+	cr_expect_eq(got[0].stay.sum, want.sum);
+	cr_expect_eq(got[0].stay.mean, want.mean);
+	cr_expect_eq(got[0].stay.median, want.median, "median %lld, want %lld (now %lld)",
+		     (long long)got[0].stay.median, (long long)want.median, (long long)now);
+	cr_expect_eq(got[1].stay.count, 0);
+	cr_expect_eq(got[1].stay.median, -1);
+	free(got);
+	got = NULL;
+	if (nr && want.count) { /* a row short: the rows do not add up to their buckets */
+		rows[0].deals = 0;
+		cr_expect_eq(report_time_in_stage_days(&in, t, nt, rows, nr, NULL, 0, &got, &ng),
+			     ERR_DB);
+		free(got);
+	}
+	*nread = nr;
+	free(t);
+	free(rows);
+	free(w);
+	free(r);
+}
+
+Test(report, time_in_stage_days_reads_the_median_bucket, .init = fixture)
+{
+	static struct dv v[600];
+	unsigned seed = 7;
+	size_t nread = 0;
+
+	/* every value in one bucket, and an even count */
+	v[0] = (struct dv){0, D(3) + 5, 1};
+	v[1] = (struct dv){0, D(3) + 9, 1};
+	dwell_median(v, 2, D(40), &nread);
+	cr_expect_eq(nread, 2);
+	/* no value at all */
+	dwell_median(v, 0, D(40), &nread);
+	for (int round = 0; round < 300; round++) {
+		size_t n = 1 + (size_t)(round * 7 % 599);
+		/* now at a day's start, or any second of it */
+		int64_t now = D(400 + round % 3) + (round % 2 ? 0 : (int64_t)(seed % REPORT_DAY));
+
+		for (size_t i = 0; i < n; i++) {
+			int64_t days;
+
+			seed = seed * 1103515245u + 12345u;
+			days = (int64_t)((seed >> 8) %
+					 (round % 4 ? 60 : 3)); /* few buckets, or many */
+			v[i].open = (seed >> 4) % 2;
+			v[i].deals = 1 + (int64_t)((seed >> 12) % (round % 5 ? 3 : 1000));
+			v[i].secs =
+			    D(days) + (int64_t)((seed >> 16) % (round % 3 ? REPORT_DAY : 4));
+			if (v[i].open) /* in it since a moment before now: now + secs */
+				v[i].secs -= now;
+		}
+		dwell_median(v, n, now, &nread);
+		cr_assert_leq(nread, n);
+	}
+}
+
 Test(report, funnel_reached_advanced_won_lost, .init = fixture)
 {
 	struct report_funnel *v;
