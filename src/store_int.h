@@ -6,6 +6,7 @@
 #define LITECRM_STORE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -35,5 +36,28 @@ int store_pg_open(const char *url, int create, struct store **out, char *errbuf,
  * then runs over the deal list's conditions instead of its faster forms.
  */
 int deal_filter_narrows(const struct deal_filter *f);
+
+/*
+ * A deal set holds the deals a write transaction touched whose report rows
+ * (deal_fact and the tables computed from it) wait for its commit: a
+ * create or a move writes the deal and its history row, and each would
+ * otherwise recompute the same rows. deal_set_add fails only for memory
+ * (ERR_NOMEM: the caller does the upkeep at once); deal_set_drop forgets a
+ * deal (deleted: its rows went with it); deal_set_sort leaves each deal
+ * once, in order; deal_set_free releases the memory.
+ */
+struct deal_key {
+	int64_t ws, id;
+};
+
+struct deal_set {
+	struct deal_key *v;
+	size_t n, cap;
+};
+
+int deal_set_add(struct deal_set *set, int64_t ws, int64_t id);
+void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id);
+void deal_set_sort(struct deal_set *set);
+void deal_set_free(struct deal_set *set);
 
 #endif

@@ -604,8 +604,33 @@ int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
 	int rc = history_rows(s, ws, deal_id, -1);
 
+	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
 		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
+	return rc;
+}
+
+/*
+ * A create or a move writes the deal and then its history row: inside a
+ * transaction the deal's rows are recomputed once, before it commits. Until
+ * then they are as they were when it began, which is what pg_fact_deal and
+ * pg_fact_delete take away before they write.
+ */
+int pg_fact_upkeep(struct pg_store *s, int64_t ws, int64_t deal_id)
+{
+	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS || deal_set_add(&s->dirty, ws, deal_id))
+		return pg_fact_deal(s, ws, deal_id);
+	return 0;
+}
+
+int pg_fact_flush(struct pg_store *s)
+{
+	int rc = 0;
+
+	deal_set_sort(&s->dirty);
+	for (size_t i = 0; i < s->dirty.n && !rc; i++)
+		rc = pg_fact_deal(s, s->dirty.v[i].ws, s->dirty.v[i].id);
+	s->dirty.n = 0;
 	return rc;
 }
 

@@ -1497,15 +1497,25 @@ static int group_alive(struct sqlite_store *s)
 	return !s->group_lost;
 }
 
+/*
+ * The deals written in a savepoint get their report rows before its release
+ * (sq_fact_flush), so that a rollback to it takes them away with its other
+ * writes; what was written in the group outside any savepoint before it.
+ */
 static int group_savepoint(struct sqlite_store *s)
 {
-	return group_alive(s) ? run_stmt(s, STMT_SAVEPOINT) : ERR_DB;
+	int rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB;
+
+	return rc ? rc : run_stmt(s, STMT_SAVEPOINT);
 }
 
 static int group_release(struct sqlite_store *s)
 {
-	int rc = group_alive(s) ? run_stmt(s, STMT_RELEASE) : ERR_DB;
+	int rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB;
 
+	if (rc)
+		return rc; /* the request's failure: rolled back to its savepoint */
+	rc = run_stmt(s, STMT_RELEASE);
 	if (rc)
 		s->group_lost = 1;
 	return rc;
@@ -1515,6 +1525,7 @@ static int group_rollback_to(struct sqlite_store *s)
 {
 	int rc;
 
+	s->dirty.n = 0;
 	if (!group_alive(s))
 		return ERR_DB;
 	rc = run_stmt(s, STMT_ROLLBACK_TO);
@@ -1560,7 +1571,9 @@ static int sqlite_commit(struct store *base)
 
 	if (s->group)
 		return group_release(s);
-	rc = run_stmt(s, STMT_COMMIT);
+	rc = sq_fact_flush(s);
+	if (!rc)
+		rc = run_stmt(s, STMT_COMMIT);
 
 	temp_default(s);
 	return rc;
@@ -1574,6 +1587,7 @@ static int sqlite_rollback(struct store *base)
 
 	if (s->group)
 		return group_rollback_to(s);
+	s->dirty.n = 0;
 	if (!sqlite3_get_autocommit(s->db))
 		rc = run_stmt(s, STMT_ROLLBACK);
 	temp_default(s);
@@ -1612,8 +1626,9 @@ static int sqlite_group_end(struct store *base, int commit)
 	if (!s->group)
 		return ERR_DB;
 	s->group = 0;
-	if (commit)
-		rc = group_alive(s) ? run_stmt(s, STMT_COMMIT) : ERR_DB;
+	if (commit && !(rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB))
+		rc = run_stmt(s, STMT_COMMIT);
+	s->dirty.n = 0;
 	if (!sqlite3_get_autocommit(s->db)) /* not committed: rolled back whole */
 		run_stmt(s, STMT_ROLLBACK);
 	temp_default(s);
@@ -2924,6 +2939,7 @@ static void sqlite_close(struct store *base)
 		sqlite3_exec(s->db, "PRAGMA analysis_limit=400; PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close_v2(s->db);
 	}
+	deal_set_free(&s->dirty);
 	free(s);
 }
 

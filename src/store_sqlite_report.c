@@ -767,6 +767,7 @@ int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
 	int rc = history_rows(s, ws, deal_id, -1);
 
+	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
