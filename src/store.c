@@ -69,11 +69,13 @@ int deal_filter_narrows(const struct deal_filter *f)
 
 /* ---- the deals a transaction touched (store_int.h) ---- */
 
-int deal_set_add(struct deal_set *set, int64_t ws, int64_t id)
+int deal_set_add(struct deal_set *set, int64_t ws, int64_t id, int fresh)
 {
 	/* a create writes the deal, then its history row: the same key twice in a row */
-	if (set->n && set->v[set->n - 1].ws == ws && set->v[set->n - 1].id == id)
+	if (set->n && set->v[set->n - 1].ws == ws && set->v[set->n - 1].id == id) {
+		set->v[set->n - 1].fresh |= fresh;
 		return 0;
+	}
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? 2 * set->cap : 64;
 		struct deal_key *v = realloc(set->v, cap * sizeof(*v));
@@ -85,6 +87,7 @@ int deal_set_add(struct deal_set *set, int64_t ws, int64_t id)
 	}
 	set->v[set->n].ws = ws;
 	set->v[set->n].id = id;
+	set->v[set->n].fresh = fresh;
 	set->n++;
 	return 0;
 }
@@ -97,6 +100,13 @@ void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id)
 		if (set->v[i].ws != ws || set->v[i].id != id)
 			set->v[j++] = set->v[i];
 	set->n = j;
+}
+
+void deal_set_settle(struct deal_set *set, int64_t ws, int64_t id)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].ws == ws && (!id || set->v[i].id == id))
+			set->v[i].fresh = 0;
 }
 
 static int deal_key_cmp(const void *a, const void *b)
@@ -118,6 +128,8 @@ void deal_set_sort(struct deal_set *set)
 	for (size_t i = 1; i < set->n; i++)
 		if (deal_key_cmp(&set->v[i], &set->v[j]))
 			set->v[++j] = set->v[i];
+		else
+			set->v[j].fresh |= set->v[i].fresh;
 	set->n = j + 1;
 }
 

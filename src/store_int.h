@@ -41,13 +41,18 @@ int deal_filter_narrows(const struct deal_filter *f);
  * A deal set holds the deals a write transaction touched whose report rows
  * (deal_fact and the tables computed from it) wait for its commit: a
  * create or a move writes the deal and its history row, and each would
- * otherwise recompute the same rows. deal_set_add fails only for memory
- * (ERR_NOMEM: the caller does the upkeep at once); deal_set_drop forgets a
- * deal (deleted: its rows went with it); deal_set_sort leaves each deal
- * once, in order; deal_set_free releases the memory.
+ * otherwise recompute the same rows. fresh marks a deal created in the
+ * transaction: it has no rows yet, none to take away (ids are never
+ * reused). deal_set_add fails only for memory (ERR_NOMEM: the caller does
+ * the upkeep at once); deal_set_drop forgets a deal (deleted: its rows went
+ * with it); deal_set_settle marks the deal (id 0: every deal of ws) fresh
+ * no more, its rows written meanwhile (a history import, a rebuild);
+ * deal_set_sort leaves each deal once, in order, fresh when one of its
+ * entries was; deal_set_free releases the memory.
  */
 struct deal_key {
 	int64_t ws, id;
+	int fresh;
 };
 
 struct deal_set {
@@ -55,8 +60,9 @@ struct deal_set {
 	size_t n, cap;
 };
 
-int deal_set_add(struct deal_set *set, int64_t ws, int64_t id);
+int deal_set_add(struct deal_set *set, int64_t ws, int64_t id, int fresh);
 void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id);
+void deal_set_settle(struct deal_set *set, int64_t ws, int64_t id);
 void deal_set_sort(struct deal_set *set);
 void deal_set_free(struct deal_set *set);
 

@@ -2070,7 +2070,7 @@ static int pg_deal_create(struct store *base, struct deal *d)
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_DEAL_INSERT, &p, &id);
 	if (!rc)
-		rc = pg_fact_upkeep(pg(base), d->workspace_id, id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), d->workspace_id, id, 1); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->id = id;
@@ -2212,7 +2212,7 @@ static int pg_deal_update(struct store *base, struct deal *d)
 	pgp_text(&p, now);
 	rc = update(pg(base), STMT_DEAL_UPDATE, &p, STMT_DEAL_EXISTS, d->workspace_id, d->id);
 	if (!rc)
-		rc = pg_fact_upkeep(pg(base), d->workspace_id, d->id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), d->workspace_id, d->id, 0); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->version++;
@@ -2245,7 +2245,8 @@ static int pg_history_add(struct store *base, struct stage_change *h)
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_HISTORY_INSERT, &p, &id);
 	if (!rc)
-		rc = pg_fact_upkeep(pg(base), h->workspace_id, h->deal_id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), h->workspace_id, h->deal_id,
+				    0); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	h->id = id;

@@ -2467,7 +2467,7 @@ static int deal_insert(struct sqlite_store *s, struct deal *d, const char *ext)
 	d->id = sqlite3_last_insert_rowid(s->db);
 	rc = sq_sum_deal(s, d->workspace_id, d->id, 1); /* reports: deal_sum */
 	if (!rc)
-		rc = sq_fact_upkeep(s, d->workspace_id, d->id); /* reports: deal_fact */
+		rc = sq_fact_upkeep(s, d->workspace_id, d->id, 1); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version = 1;
@@ -2703,7 +2703,7 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 	if (sq_sum_deal(s, d->workspace_id, d->id, 1) && !rc)
 		rc = ERR_DB;
 	if (!rc)
-		rc = sq_fact_upkeep(s, d->workspace_id, d->id); /* reports: deal_fact */
+		rc = sq_fact_upkeep(s, d->workspace_id, d->id, 0); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version++;
@@ -2753,7 +2753,7 @@ static int sqlite_history_add(struct store *base, struct stage_change *h)
 		goto out;
 	h->id = sqlite3_last_insert_rowid(s->db);
 	memcpy(h->changed_at, now, TS_LEN);
-	rc = sq_fact_upkeep(s, h->workspace_id, h->deal_id); /* reports: deal_fact */
+	rc = sq_fact_upkeep(s, h->workspace_id, h->deal_id, 0); /* reports: deal_fact */
 out:
 	sq_stmt_done(st);
 	return rc;

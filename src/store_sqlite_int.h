@@ -203,6 +203,11 @@ int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, i
  * transaction of every deal and history write; sq_fact_delete drops it.
  */
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id);
+/*
+ * sq_fact_rows: sq_fact_deal for the upkeep that waited (sq_fact_flush);
+ * fresh: a deal created in the open transaction, with no rows to leave.
+ */
+int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh);
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id);
 /*
  * The maintained summary, deal_sum (store_sqlite_report.c): sq_sum_deal adds
@@ -249,7 +254,7 @@ int sq_bulk_prepare(struct sqlite_store *s);
  * per deal before the transaction (or the group's savepoint) commits
  * (sq_fact_flush); nothing while bulk mode defers deal_fact.
  */
-int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id);
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh);
 /* sq_fact_flush runs the upkeep that waits for the commit; the wait ends either way. */
 int sq_fact_flush(struct sqlite_store *s);
 

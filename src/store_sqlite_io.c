@@ -248,14 +248,14 @@ int sqlite_bulk_hint(struct store *base, int on)
  * sq_fact_deal and sq_fact_delete take away before they write: nothing in
  * between reads them for it.
  */
-int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
 	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
 		s->bulk_ws = ws;
 		return 0;
 	}
-	if (sqlite3_get_autocommit(s->db) || deal_set_add(&s->dirty, ws, deal_id))
-		return sq_fact_deal(s, ws, deal_id);
+	if (sqlite3_get_autocommit(s->db) || deal_set_add(&s->dirty, ws, deal_id, fresh))
+		return sq_fact_rows(s, ws, deal_id, fresh);
 	return 0;
 }
 
@@ -264,8 +264,11 @@ int sq_fact_flush(struct sqlite_store *s)
 	int rc = 0;
 
 	deal_set_sort(&s->dirty);
-	for (size_t i = 0; i < s->dirty.n && !rc; i++)
-		rc = sq_fact_deal(s, s->dirty.v[i].ws, s->dirty.v[i].id);
+	for (size_t i = 0; i < s->dirty.n && !rc; i++) {
+		const struct deal_key *k = &s->dirty.v[i];
+
+		rc = sq_fact_rows(s, k->ws, k->id, k->fresh);
+	}
 	s->dirty.n = 0;
 	return rc;
 }

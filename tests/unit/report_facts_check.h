@@ -12,7 +12,7 @@
  * (report_tallies: deal_dwell, deal_closing, deal_open; the deals changed
  * since, report_changed_deals) equal the same reports replayed; and that
  * summary_owner_sums equals one summary per owner. The writes run alone,
- * each operation in a transaction of its own, or a round in one group of
+ * one or more operations per transaction, or a round in one group of
  * savepoints (SQLite; one transaction on PostgreSQL), with some
  * transactions rolled back: the upkeep of a transaction's deals waits for
  * its commit.
@@ -71,6 +71,8 @@ static void fc_add_history(struct fc *f, int64_t id, int64_t from, int64_t stage
 	cr_assert_eq(f->db->ops->history_add(f->db, &h), 0);
 }
 
+static void fc_import(struct fc *f, int64_t id);
+
 static void fc_create(struct fc *f)
 {
 	struct deal d;
@@ -91,6 +93,8 @@ static void fc_create(struct fc *f)
 	if (fc_rand(f) % 5) /* some deals have no history */
 		fc_add_history(f, d.id, 0, d.stage_id, t);
 	f->ids[f->nids++] = d.id;
+	if (fc_rand(f) % 8 == 0) /* its history imported at once, maybe in the same transaction */
+		fc_import(f, d.id);
 }
 
 static void fc_move(struct fc *f, int64_t id)
@@ -662,7 +666,7 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 	cr_assert_eq(db->ops->stage_set_stalled(db, ws, f.stages[2].id, 90), 0);
 	for (int round = 0; round < 6; round++) {
 		/* 0: each write alone; 1: each operation a transaction; 2: the round one group */
-		int mode = round % 3, group = mode == 2 && db->ops->group_begin;
+		int mode = round % 3, group = mode == 2 && db->ops->group_begin, open = 0;
 
 		if (group)
 			cr_assert_eq(db->ops->group_begin(db), 0);
@@ -673,10 +677,11 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 			size_t k = f.nids ? fc_rand(&f) % f.nids : 0;
 			int tx = mode == 1 || group;
 
-			if (tx && fc_rand(&f) % 8 == 0)
+			if (tx && !open && fc_rand(&f) % 8 == 0)
 				fc_undone(&f);
-			if (tx)
+			if (tx && !open)
 				cr_assert_eq(db->ops->begin(db, 1), 0);
+			open = tx;
 			if (f.nids < 20 || (op < 3 && f.nids < 400))
 				fc_create(&f);
 			else if (op < 6)
@@ -689,9 +694,13 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 				fc_trash(&f, k);
 			else
 				fc_delete(&f, k);
-			if (tx)
+			if (open && fc_rand(&f) % 3) { /* else the next one joins the transaction */
 				cr_assert_eq(db->ops->commit(db), 0);
+				open = 0;
+			}
 		}
+		if (open)
+			cr_assert_eq(db->ops->commit(db), 0);
 		if (group)
 			cr_assert_eq(db->ops->group_end(db, 1), 0);
 		else if (mode == 2)
