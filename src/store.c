@@ -118,7 +118,8 @@ static int deal_key_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-void deal_set_sort(struct deal_set *set)
+/* deal_set_sort leaves each deal once, in order, fresh when one of its entries was. */
+static void deal_set_sort(struct deal_set *set)
 {
 	size_t j = 0;
 
@@ -131,6 +132,18 @@ void deal_set_sort(struct deal_set *set)
 		else
 			set->v[j].fresh |= set->v[i].fresh;
 	set->n = j + 1;
+}
+
+int deal_set_flush(struct deal_set *set, int (*rows)(void *ctx, int64_t ws, int64_t id, int fresh),
+		   void *ctx)
+{
+	int rc = 0;
+
+	deal_set_sort(set);
+	for (size_t i = 0; i < set->n && !rc; i++)
+		rc = rows(ctx, set->v[i].ws, set->v[i].id, set->v[i].fresh);
+	set->n = 0;
+	return rc;
 }
 
 void deal_set_free(struct deal_set *set)

@@ -47,8 +47,10 @@ int deal_filter_narrows(const struct deal_filter *f);
  * the upkeep at once); deal_set_drop forgets a deal (deleted: its rows went
  * with it); deal_set_settle marks the deal (id 0: every deal of ws) fresh
  * no more, its rows written meanwhile (a history import, a rebuild);
- * deal_set_sort leaves each deal once, in order, fresh when one of its
- * entries was; deal_set_free releases the memory.
+ * deal_set_flush runs rows(ctx, ...) once per deal, in order (fresh when
+ * one of its entries was), up to the first failure, whose status it
+ * returns, and empties the set either way; deal_set_free releases the
+ * memory.
  */
 struct deal_key {
 	int64_t ws, id;
@@ -63,7 +65,8 @@ struct deal_set {
 int deal_set_add(struct deal_set *set, int64_t ws, int64_t id, int fresh);
 void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id);
 void deal_set_settle(struct deal_set *set, int64_t ws, int64_t id);
-void deal_set_sort(struct deal_set *set);
+int deal_set_flush(struct deal_set *set, int (*rows)(void *ctx, int64_t ws, int64_t id, int fresh),
+		   void *ctx);
 void deal_set_free(struct deal_set *set);
 
 #endif

@@ -631,18 +631,14 @@ int pg_fact_upkeep(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh)
 	return 0;
 }
 
+static int fact_rows(void *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	return pg_fact_rows(s, ws, deal_id, fresh);
+}
+
 int pg_fact_flush(struct pg_store *s)
 {
-	int rc = 0;
-
-	deal_set_sort(&s->dirty);
-	for (size_t i = 0; i < s->dirty.n && !rc; i++) {
-		const struct deal_key *k = &s->dirty.v[i];
-
-		rc = pg_fact_rows(s, k->ws, k->id, k->fresh);
-	}
-	s->dirty.n = 0;
-	return rc;
+	return deal_set_flush(&s->dirty, fact_rows, s);
 }
 
 int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id)

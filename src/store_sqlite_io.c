@@ -259,18 +259,14 @@ int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fres
 	return 0;
 }
 
+static int fact_rows(void *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	return sq_fact_rows(s, ws, deal_id, fresh);
+}
+
 int sq_fact_flush(struct sqlite_store *s)
 {
-	int rc = 0;
-
-	deal_set_sort(&s->dirty);
-	for (size_t i = 0; i < s->dirty.n && !rc; i++) {
-		const struct deal_key *k = &s->dirty.v[i];
-
-		rc = sq_fact_rows(s, k->ws, k->id, k->fresh);
-	}
-	s->dirty.n = 0;
-	return rc;
+	return deal_set_flush(&s->dirty, fact_rows, s);
 }
 
 /* text_or: column i of st as text, "" for NULL (or out of memory). */
