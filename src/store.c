@@ -67,6 +67,92 @@ int deal_filter_narrows(const struct deal_filter *f)
 	       f->amount_max >= 0 || f->q[0] != 0;
 }
 
+/* ---- the deals a transaction touched (store_int.h) ---- */
+
+int deal_set_add(struct deal_set *set, int64_t ws, int64_t id, int fresh)
+{
+	/* a create writes the deal, then its history row: the same key twice in a row */
+	if (set->n && set->v[set->n - 1].ws == ws && set->v[set->n - 1].id == id) {
+		set->v[set->n - 1].fresh |= fresh;
+		return 0;
+	}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? 2 * set->cap : 64;
+		struct deal_key *v = realloc(set->v, cap * sizeof(*v));
+
+		if (!v)
+			return ERR_NOMEM;
+		set->v = v;
+		set->cap = cap;
+	}
+	set->v[set->n].ws = ws;
+	set->v[set->n].id = id;
+	set->v[set->n].fresh = fresh;
+	set->n++;
+	return 0;
+}
+
+void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].ws != ws || set->v[i].id != id)
+			set->v[j++] = set->v[i];
+	set->n = j;
+}
+
+void deal_set_settle(struct deal_set *set, int64_t ws, int64_t id)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].ws == ws && (!id || set->v[i].id == id))
+			set->v[i].fresh = 0;
+}
+
+static int deal_key_cmp(const void *a, const void *b)
+{
+	const struct deal_key *x = a, *y = b;
+
+	if (x->ws != y->ws)
+		return x->ws < y->ws ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* deal_set_sort leaves each deal once, in order, fresh when one of its entries was. */
+static void deal_set_sort(struct deal_set *set)
+{
+	size_t j = 0;
+
+	if (set->n < 2)
+		return;
+	qsort(set->v, set->n, sizeof(*set->v), deal_key_cmp);
+	for (size_t i = 1; i < set->n; i++)
+		if (deal_key_cmp(&set->v[i], &set->v[j]))
+			set->v[++j] = set->v[i];
+		else
+			set->v[j].fresh |= set->v[i].fresh;
+	set->n = j + 1;
+}
+
+int deal_set_flush(struct deal_set *set, int (*rows)(void *ctx, int64_t ws, int64_t id, int fresh),
+		   void *ctx)
+{
+	int rc = 0;
+
+	deal_set_sort(set);
+	for (size_t i = 0; i < set->n && !rc; i++)
+		rc = rows(ctx, set->v[i].ws, set->v[i].id, set->v[i].fresh);
+	set->n = 0;
+	return rc;
+}
+
+void deal_set_free(struct deal_set *set)
+{
+	free(set->v);
+	set->v = NULL;
+	set->n = set->cap = 0;
+}
+
 /*
  * Every list is an array v of n records owning no other memory: release frees
  * the array and leaves an empty list, so releasing twice is harmless.

@@ -6,6 +6,7 @@
 #define LITECRM_STORE_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -35,5 +36,37 @@ int store_pg_open(const char *url, int create, struct store **out, char *errbuf,
  * then runs over the deal list's conditions instead of its faster forms.
  */
 int deal_filter_narrows(const struct deal_filter *f);
+
+/*
+ * A deal set holds the deals a write transaction touched whose report rows
+ * (deal_fact and the tables computed from it) wait for its commit: a
+ * create or a move writes the deal and its history row, and each would
+ * otherwise recompute the same rows. fresh marks a deal created in the
+ * transaction: it has no rows yet, none to take away (ids are never
+ * reused). deal_set_add fails only for memory (ERR_NOMEM: the caller does
+ * the upkeep at once); deal_set_drop forgets a deal (deleted: its rows went
+ * with it); deal_set_settle marks the deal (id 0: every deal of ws) fresh
+ * no more, its rows written meanwhile (a history import, a rebuild);
+ * deal_set_flush runs rows(ctx, ...) once per deal, in order (fresh when
+ * one of its entries was), up to the first failure, whose status it
+ * returns, and empties the set either way; deal_set_free releases the
+ * memory.
+ */
+struct deal_key {
+	int64_t ws, id;
+	int fresh;
+};
+
+struct deal_set {
+	struct deal_key *v;
+	size_t n, cap;
+};
+
+int deal_set_add(struct deal_set *set, int64_t ws, int64_t id, int fresh);
+void deal_set_drop(struct deal_set *set, int64_t ws, int64_t id);
+void deal_set_settle(struct deal_set *set, int64_t ws, int64_t id);
+int deal_set_flush(struct deal_set *set, int (*rows)(void *ctx, int64_t ws, int64_t id, int fresh),
+		   void *ctx);
+void deal_set_free(struct deal_set *set);
 
 #endif

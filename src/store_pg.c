@@ -1390,7 +1390,10 @@ static int pg_begin(struct store *base, int write)
 
 static int pg_commit(struct store *base)
 {
-	return exec(pg(base), STMT_COMMIT, NULL, NULL, ERR_DB);
+	struct pg_store *s = pg(base);
+	int rc = pg_fact_flush(s);
+
+	return rc ? rc : exec(s, STMT_COMMIT, NULL, NULL, ERR_DB);
 }
 
 /* Rolling back outside a transaction (or on a lost connection) is a no-op. */
@@ -1399,6 +1402,7 @@ static int pg_rollback(struct store *base)
 	struct pg_store *s = pg(base);
 	PGTransactionStatusType ts = PQtransactionStatus(s->conn);
 
+	s->dirty.n = 0;
 	if (ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN)
 		return 0;
 	return exec(s, STMT_ROLLBACK, NULL, NULL, ERR_DB);
@@ -2068,7 +2072,7 @@ static int pg_deal_create(struct store *base, struct deal *d)
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_DEAL_INSERT, &p, &id);
 	if (!rc)
-		rc = pg_fact_deal(pg(base), d->workspace_id, id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), d->workspace_id, id, 1); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->id = id;
@@ -2210,7 +2214,7 @@ static int pg_deal_update(struct store *base, struct deal *d)
 	pgp_text(&p, now);
 	rc = update(pg(base), STMT_DEAL_UPDATE, &p, STMT_DEAL_EXISTS, d->workspace_id, d->id);
 	if (!rc)
-		rc = pg_fact_deal(pg(base), d->workspace_id, d->id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), d->workspace_id, d->id, 0); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	d->version++;
@@ -2243,7 +2247,8 @@ static int pg_history_add(struct store *base, struct stage_change *h)
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_HISTORY_INSERT, &p, &id);
 	if (!rc)
-		rc = pg_fact_deal(pg(base), h->workspace_id, h->deal_id); /* reports: deal_fact */
+		rc = pg_fact_upkeep(pg(base), h->workspace_id, h->deal_id,
+				    0); /* reports: deal_fact */
 	if (rc)
 		return rc;
 	h->id = id;
@@ -2408,6 +2413,7 @@ static void pg_close(struct store *base)
 
 	if (s->conn)
 		PQfinish(s->conn);
+	deal_set_free(&s->dirty);
 	free(s);
 }
 

@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "store.h"
+#include "store_int.h"
 
 /* Statement slots of the feature files, one range per file. */
 enum {
@@ -43,6 +44,8 @@ struct pg_store {
 	unsigned char prepared[PG_STMT_COUNT];
 	unsigned char ext_prepared[PG_EXT_COUNT];
 	struct pg_copy *copy; /* the COPY in progress (store_pg_io.c), or NULL */
+	/* the deals written in the open transaction whose deal_fact rows wait for its commit */
+	struct deal_set dirty;
 };
 
 /* The most parameters a statement takes. */
@@ -150,7 +153,19 @@ int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner,
  * transaction of every deal and history write; pg_fact_delete drops it.
  */
 int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id);
+/*
+ * pg_fact_rows: pg_fact_deal for the upkeep that waited (pg_fact_flush);
+ * fresh: a deal created in the open transaction, with no rows to leave.
+ */
+int pg_fact_rows(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh);
 int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id);
+/*
+ * pg_fact_upkeep: pg_fact_deal, at once outside a transaction, else once
+ * per deal before the transaction commits (pg_fact_flush, whose wait ends
+ * either way).
+ */
+int pg_fact_upkeep(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh);
+int pg_fact_flush(struct pg_store *s);
 /* pg_open_stage recomputes deal_open's rows of a stage whose probability changed. */
 int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
 int pg_note_create(struct store *s, struct note *n);

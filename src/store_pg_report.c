@@ -612,15 +612,22 @@ static int history_rows(struct pg_store *s, int64_t ws, int64_t deal_id, int sig
 	return rc ? rc : run_signed(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
 }
 
-int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id)
+int pg_fact_rows(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
-	int rc = history_rows(s, ws, deal_id, -1);
+	int rc = fresh ? 0 : history_rows(s, ws, deal_id, -1);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
-		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
+		if (!fresh || (steps[i] != RQ_REACH_SUB && steps[i] != RQ_STAY_CLEAR))
+			rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
 	return rc ? rc : history_rows(s, ws, deal_id, 1);
+}
+
+int pg_fact_deal(struct pg_store *s, int64_t ws, int64_t deal_id)
+{
+	deal_set_settle(&s->dirty, ws, deal_id); /* its rows are written now */
+	return pg_fact_rows(s, ws, deal_id, 0);
 }
 
 int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
@@ -628,9 +635,34 @@ int pg_fact_delete(struct pg_store *s, int64_t ws, int64_t deal_id)
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
 	int rc = history_rows(s, ws, deal_id, -1);
 
+	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !rc; i++)
 		rc = run_ws_id(s, steps[i], ws, deal_id, NULL, 0);
 	return rc;
+}
+
+/*
+ * A create or a move writes the deal and then its history row: inside a
+ * transaction the deal's rows are recomputed once, before it commits. Until
+ * then they are as they were when it began, which is what pg_fact_deal and
+ * pg_fact_delete take away before they write.
+ */
+int pg_fact_upkeep(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS ||
+	    deal_set_add(&s->dirty, ws, deal_id, fresh))
+		return pg_fact_rows(s, ws, deal_id, fresh);
+	return 0;
+}
+
+static int fact_rows(void *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	return pg_fact_rows(s, ws, deal_id, fresh);
+}
+
+int pg_fact_flush(struct pg_store *s)
+{
+	return deal_set_flush(&s->dirty, fact_rows, s);
 }
 
 int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
@@ -648,6 +680,8 @@ int pg_report_rebuild(struct store *base, int64_t ws)
 	struct pgp p = {.n = 0};
 	PGresult *r = NULL;
 	int rc;
+
+	deal_set_settle(&s->dirty, ws, 0); /* every deal's rows are written anew */
 
 	pgp_i64(&p, ws);
 	for (int id = RQ_FACT_WS_CLEAR; id <= RQ_FACT_WS_FILL; id++) {

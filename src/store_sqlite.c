@@ -1504,15 +1504,25 @@ static int group_alive(struct sqlite_store *s)
 	return !s->group_lost;
 }
 
+/*
+ * The deals written in a savepoint get their report rows before its release
+ * (sq_fact_flush), so that a rollback to it takes them away with its other
+ * writes; what was written in the group outside any savepoint before it.
+ */
 static int group_savepoint(struct sqlite_store *s)
 {
-	return group_alive(s) ? run_stmt(s, STMT_SAVEPOINT) : ERR_DB;
+	int rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB;
+
+	return rc ? rc : run_stmt(s, STMT_SAVEPOINT);
 }
 
 static int group_release(struct sqlite_store *s)
 {
-	int rc = group_alive(s) ? run_stmt(s, STMT_RELEASE) : ERR_DB;
+	int rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB;
 
+	if (rc)
+		return rc; /* the request's failure: rolled back to its savepoint */
+	rc = run_stmt(s, STMT_RELEASE);
 	if (rc)
 		s->group_lost = 1;
 	return rc;
@@ -1522,6 +1532,7 @@ static int group_rollback_to(struct sqlite_store *s)
 {
 	int rc;
 
+	s->dirty.n = 0;
 	if (!group_alive(s))
 		return ERR_DB;
 	rc = run_stmt(s, STMT_ROLLBACK_TO);
@@ -1567,7 +1578,9 @@ static int sqlite_commit(struct store *base)
 
 	if (s->group)
 		return group_release(s);
-	rc = run_stmt(s, STMT_COMMIT);
+	rc = sq_fact_flush(s);
+	if (!rc)
+		rc = run_stmt(s, STMT_COMMIT);
 
 	temp_default(s);
 	return rc;
@@ -1581,6 +1594,7 @@ static int sqlite_rollback(struct store *base)
 
 	if (s->group)
 		return group_rollback_to(s);
+	s->dirty.n = 0;
 	if (!sqlite3_get_autocommit(s->db))
 		rc = run_stmt(s, STMT_ROLLBACK);
 	temp_default(s);
@@ -1619,8 +1633,9 @@ static int sqlite_group_end(struct store *base, int commit)
 	if (!s->group)
 		return ERR_DB;
 	s->group = 0;
-	if (commit)
-		rc = group_alive(s) ? run_stmt(s, STMT_COMMIT) : ERR_DB;
+	if (commit && !(rc = group_alive(s) ? sq_fact_flush(s) : ERR_DB))
+		rc = run_stmt(s, STMT_COMMIT);
+	s->dirty.n = 0;
 	if (!sqlite3_get_autocommit(s->db)) /* not committed: rolled back whole */
 		run_stmt(s, STMT_ROLLBACK);
 	temp_default(s);
@@ -2459,7 +2474,7 @@ static int deal_insert(struct sqlite_store *s, struct deal *d, const char *ext)
 	d->id = sqlite3_last_insert_rowid(s->db);
 	rc = sq_sum_deal(s, d->workspace_id, d->id, 1); /* reports: deal_sum */
 	if (!rc)
-		rc = sq_fact_upkeep(s, d->workspace_id, d->id); /* reports: deal_fact */
+		rc = sq_fact_upkeep(s, d->workspace_id, d->id, 1); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version = 1;
@@ -2695,7 +2710,7 @@ static int sqlite_deal_update(struct store *base, struct deal *d)
 	if (sq_sum_deal(s, d->workspace_id, d->id, 1) && !rc)
 		rc = ERR_DB;
 	if (!rc)
-		rc = sq_fact_upkeep(s, d->workspace_id, d->id); /* reports: deal_fact */
+		rc = sq_fact_upkeep(s, d->workspace_id, d->id, 0); /* reports: deal_fact */
 	if (rc)
 		goto out;
 	d->version++;
@@ -2745,7 +2760,7 @@ static int sqlite_history_add(struct store *base, struct stage_change *h)
 		goto out;
 	h->id = sqlite3_last_insert_rowid(s->db);
 	memcpy(h->changed_at, now, TS_LEN);
-	rc = sq_fact_upkeep(s, h->workspace_id, h->deal_id); /* reports: deal_fact */
+	rc = sq_fact_upkeep(s, h->workspace_id, h->deal_id, 0); /* reports: deal_fact */
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -2931,6 +2946,7 @@ static void sqlite_close(struct store *base)
 		sqlite3_exec(s->db, "PRAGMA analysis_limit=400; PRAGMA optimize", NULL, NULL, NULL);
 		sqlite3_close_v2(s->db);
 	}
+	deal_set_free(&s->dirty);
 	free(s);
 }
 

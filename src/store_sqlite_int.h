@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h"
 
 /* Statement slots of s->ext[], one range per feature file. */
 enum {
@@ -75,6 +76,11 @@ struct sqlite_store {
 	int temp_mem;	   /* a batch set temp_store = MEMORY */
 	int group;	   /* a group is open: transactions are savepoints (group_begin) */
 	int group_lost;	   /* SQLite rolled the group's transaction back */
+	/*
+	 * The deals written in the open transaction (or savepoint) whose
+	 * deal_fact rows wait for its commit (sq_fact_upkeep, sq_fact_flush).
+	 */
+	struct deal_set dirty;
 };
 
 /* sq returns the SQLite connection behind a struct store. */
@@ -200,6 +206,11 @@ int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, i
  * transaction of every deal and history write; sq_fact_delete drops it.
  */
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id);
+/*
+ * sq_fact_rows: sq_fact_deal for the upkeep that waited (sq_fact_flush);
+ * fresh: a deal created in the open transaction, with no rows to leave.
+ */
+int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh);
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id);
 /*
  * The maintained summary, deal_sum (store_sqlite_report.c): sq_sum_deal adds
@@ -241,8 +252,14 @@ int sqlite_bulk_hint(struct store *base, int on);
 int sqlite_bulk_flush(struct store *base);
 /* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
 int sq_bulk_prepare(struct sqlite_store *s);
-/* sq_fact_upkeep: sq_fact_deal, or nothing while bulk mode defers deal_fact. */
-int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id);
+/*
+ * sq_fact_upkeep: sq_fact_deal, at once outside a transaction, else once
+ * per deal before the transaction (or the group's savepoint) commits
+ * (sq_fact_flush); nothing while bulk mode defers deal_fact.
+ */
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh);
+/* sq_fact_flush runs the upkeep that waits for the commit; the wait ends either way. */
+int sq_fact_flush(struct sqlite_store *s);
 
 /* ---- security (store_sqlite_sec.c), for sqlite_ops ---- */
 int sqlite_login_failure_add(struct store *base, const char *account, const char *addr,

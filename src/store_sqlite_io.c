@@ -238,18 +238,35 @@ int sqlite_bulk_hint(struct store *base, int on)
 }
 
 /*
- * sq_fact_upkeep writes deal_fact's row of a deal: in bulk mode not at all
- * for the deferred workspace, whose rows sqlite_bulk_flush recomputes in one
- * statement (deal_sum likewise: sq_sum_deal). Each deal's row would
- * otherwise be written twice per imported deal (its insert, its history).
+ * sq_fact_upkeep writes deal_fact's row of a deal (and the rows computed
+ * from it): in bulk mode not at all for the deferred workspace, whose rows
+ * sqlite_bulk_flush recomputes in one statement (deal_sum likewise:
+ * sq_sum_deal); inside a transaction once per deal, when it commits
+ * (sq_fact_flush), since a create or a move writes the deal and then its
+ * history row, and an import of history several rows. Until then the
+ * deal's rows are as they were when the transaction began, which is what
+ * sq_fact_deal and sq_fact_delete take away before they write: nothing in
+ * between reads them for it.
  */
-int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
 	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
 		s->bulk_ws = ws;
 		return 0;
 	}
-	return sq_fact_deal(s, ws, deal_id);
+	if (sqlite3_get_autocommit(s->db) || deal_set_add(&s->dirty, ws, deal_id, fresh))
+		return sq_fact_rows(s, ws, deal_id, fresh);
+	return 0;
+}
+
+static int fact_rows(void *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	return sq_fact_rows(s, ws, deal_id, fresh);
+}
+
+int sq_fact_flush(struct sqlite_store *s)
+{
+	return deal_set_flush(&s->dirty, fact_rows, s);
 }
 
 /* text_or: column i of st as text, "" for NULL (or out of memory). */

@@ -745,6 +745,7 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 	struct sqlite_store *s = sq(base);
 	int rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, 0);
 
+	deal_set_settle(&s->dirty, ws, 0); /* every deal's rows are written now */
 	return rc ? rc : run_script(s, history_sql, ws, 0);
 }
 
@@ -770,15 +771,24 @@ static int history_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int
 	return rc ? rc : run_ws2(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
 }
 
-int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
-	int rc = history_rows(s, ws, deal_id, -1);
+	static const int fresh_steps[] = {RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_DEAL};
+	int rc = fresh ? 0 : history_rows(s, ws, deal_id, -1);
 
 	if (!rc)
-		rc = run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+		rc = fresh ? run_steps(s, fresh_steps, sizeof(fresh_steps) / sizeof(fresh_steps[0]),
+				       ws, deal_id)
+			   : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 	return rc ? rc : history_rows(s, ws, deal_id, 1);
+}
+
+int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
+{
+	deal_set_settle(&s->dirty, ws, deal_id); /* its rows are written now */
+	return sq_fact_rows(s, ws, deal_id, 0);
 }
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
@@ -786,6 +796,7 @@ int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
 	int rc = history_rows(s, ws, deal_id, -1);
 
+	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 

@@ -30,13 +30,25 @@ static int resolve_stage(struct store *st, int64_t ws, const struct deal_input *
 	struct stage_list l = {0};
 	int rc, i = -1;
 
+	/*
+	 * An id is one row, and so is a key, which wins over every name
+	 * (stage_match): only a name and the default need the list.
+	 */
+	if (in->stage_id) {
+		rc = st->ops->stage_get(st, ws, in->stage_id, out);
+		if (rc == ERR_NOTFOUND)
+			return errinfo_set(e, ERR_INVALID, "deal.stage_unknown", "stage_id",
+					   "unknown stage %lld", (long long)in->stage_id);
+		return fail_std(e, rc, "stage");
+	}
+	if (stage_key_valid(in->stage)) {
+		rc = st->ops->stage_get_by_key(st, ws, in->stage, out);
+		if (rc != ERR_NOTFOUND)
+			return fail_std(e, rc, "stage");
+	}
 	if ((rc = st->ops->stage_list(st, ws, &l)))
 		return fail_std(e, rc, "stage");
-	if (in->stage_id) {
-		for (size_t j = 0; j < l.n; j++)
-			if (l.v[j].id == in->stage_id)
-				i = (int)j;
-	} else if (in->stage[0]) {
+	if (in->stage[0]) {
 		i = stage_match(l.v, l.n, in->stage);
 	} else {
 		/* No stage named: the first open stage of the pipeline. */
@@ -49,9 +61,6 @@ static int resolve_stage(struct store *st, int64_t ws, const struct deal_input *
 	stage_list_release(&l);
 	if (i >= 0)
 		return 0;
-	if (in->stage_id)
-		return errinfo_set(e, ERR_INVALID, "deal.stage_unknown", "stage_id",
-				   "unknown stage %lld", (long long)in->stage_id);
 	return errinfo_set(e, ERR_INVALID, "deal.stage_unknown", "stage", "unknown stage '%.100s'",
 			   in->stage);
 }

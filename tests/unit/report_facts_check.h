@@ -13,7 +13,11 @@
  * buckets that hold the medians, report_dwell_values; deal_closing,
  * deal_open; the deals changed since, report_changed_deals) equal the same
  * reports replayed, and deal_dwell_day's buckets deal_dwell's values; and
- * that summary_owner_sums equals one summary per owner.
+ * that summary_owner_sums equals one summary per owner. The writes run
+ * alone, one or more operations per transaction, or a round in one group of
+ * savepoints (SQLite; one transaction on PostgreSQL), with some
+ * transactions rolled back: the upkeep of a transaction's deals waits for
+ * its commit.
  */
 #ifndef LITECRM_REPORT_FACTS_CHECK_H
 #define LITECRM_REPORT_FACTS_CHECK_H
@@ -69,6 +73,8 @@ static void fc_add_history(struct fc *f, int64_t id, int64_t from, int64_t stage
 	cr_assert_eq(f->db->ops->history_add(f->db, &h), 0);
 }
 
+static void fc_import(struct fc *f, int64_t id);
+
 static void fc_create(struct fc *f)
 {
 	struct deal d;
@@ -89,6 +95,8 @@ static void fc_create(struct fc *f)
 	if (fc_rand(f) % 5) /* some deals have no history */
 		fc_add_history(f, d.id, 0, d.stage_id, t);
 	f->ids[f->nids++] = d.id;
+	if (fc_rand(f) % 8 == 0) /* its history imported at once, maybe in the same transaction */
+		fc_import(f, d.id);
 }
 
 static void fc_move(struct fc *f, int64_t id)
@@ -184,6 +192,23 @@ static void fc_trash(struct fc *f, size_t k)
 		cr_assert_eq(f->db->ops->deal_untrash(f->db, f->ws, f->ids[k]), 0);
 	else
 		f->ids[k] = f->ids[--f->nids];
+}
+
+/* fc_undone creates and moves a deal in a transaction (or savepoint) rolled back. */
+static void fc_undone(struct fc *f)
+{
+	size_t n = f->nids;
+	int64_t id;
+
+	if (n == sizeof(f->ids) / sizeof(f->ids[0]))
+		return;
+	cr_assert_eq(f->db->ops->begin(f->db, 1), 0);
+	fc_create(f);
+	id = f->ids[--f->nids];
+	if (n)
+		fc_move(f, f->ids[fc_rand(f) % n]);
+	fc_move(f, id);
+	cr_assert_eq(f->db->ops->rollback(f->db), 0);
 }
 
 static void fc_delete(struct fc *f, size_t k)
@@ -762,10 +787,23 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 	cr_assert_eq(db->ops->stage_set_stalled(db, ws, f.stages[0].id, 20), 0);
 	cr_assert_eq(db->ops->stage_set_stalled(db, ws, f.stages[2].id, 90), 0);
 	for (int round = 0; round < 6; round++) {
+		/* 0: each write alone; 1: each operation a transaction; 2: the round one group */
+		int mode = round % 3, group = mode == 2 && db->ops->group_begin, open = 0;
+
+		if (group)
+			cr_assert_eq(db->ops->group_begin(db), 0);
+		else if (mode == 2)
+			cr_assert_eq(db->ops->begin(db, 1), 0);
 		for (int i = 0; i < 60; i++) {
 			unsigned op = fc_rand(&f) % 10;
 			size_t k = f.nids ? fc_rand(&f) % f.nids : 0;
+			int tx = mode == 1 || group;
 
+			if (tx && !open && fc_rand(&f) % 8 == 0)
+				fc_undone(&f);
+			if (tx && !open)
+				cr_assert_eq(db->ops->begin(db, 1), 0);
+			open = tx;
 			if (f.nids < 20 || (op < 3 && f.nids < 400))
 				fc_create(&f);
 			else if (op < 6)
@@ -778,7 +816,17 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 				fc_trash(&f, k);
 			else
 				fc_delete(&f, k);
+			if (open && fc_rand(&f) % 3) { /* else the next one joins the transaction */
+				cr_assert_eq(db->ops->commit(db), 0);
+				open = 0;
+			}
 		}
+		if (open)
+			cr_assert_eq(db->ops->commit(db), 0);
+		if (group)
+			cr_assert_eq(db->ops->group_end(db, 1), 0);
+		else if (mode == 2)
+			cr_assert_eq(db->ops->commit(db), 0);
 		if (round == rebuild)
 			cr_assert_eq(db->ops->report_rebuild(db, ws), 0);
 		if (round == 2 || round == 4) { /* a stage's probability changes, then its name */
