@@ -511,7 +511,7 @@ static int stalled_report(struct store *st, const struct actor *a, struct report
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = report_stalled(&x->in, &v, &n)))
+	if ((rc = report_stalled(&x->in, (size_t)r->q.limit, &v, &n)))
 		goto out;
 	r->stalled_total = n;
 	rc = ERR_NOMEM;
