@@ -858,14 +858,18 @@ int report_stalled(const struct report_input *in, size_t limit, struct report_st
 		   size_t *n)
 {
 	struct report_stalled *v = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*v));
+	const struct report_stage *st = NULL;
 	size_t nv = 0;
 
 	if (!v)
 		return ERR_NOMEM;
 	for (size_t i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
-		const struct report_stage *st = report_stage_find(in, d->stage_id);
 		int64_t secs = in->now - d->entered;
+
+		/* the deals of a stage mostly come together: look up a new one only */
+		if (!i || d->stage_id != in->deals[i - 1].stage_id)
+			st = report_stage_find(in, d->stage_id);
 
 		if (d->kind != STAGE_OPEN || !st || st->stalled_days <= 0)
 			continue;
