@@ -809,17 +809,67 @@ static int cmp_stalled(const void *a, const void *b)
 	return x->deal_id < y->deal_id ? -1 : x->deal_id > y->deal_id;
 }
 
-int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n)
+static void swap_stalled(struct report_stalled *x, struct report_stalled *y)
+{
+	struct report_stalled t = *x;
+
+	*x = *y;
+	*y = t;
+}
+
+/*
+ * select_stalled rearranges v[0..n) so that v[k] holds what the sort by
+ * cmp_stalled would put there, the ones before it sorting before it and
+ * the ones after it after it: as select_nth, with the pivot moved aside
+ * (the keys are unique, deal ids).
+ */
+static void select_stalled(struct report_stalled *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	for (int round = 0; hi > lo; round++) {
+		size_t mid = lo + (hi - lo) / 2, i, j;
+
+		if (round == 64) {
+			qsort(v + lo, hi - lo + 1, sizeof(*v), cmp_stalled);
+			return;
+		}
+		/* median of three to v[hi] */
+		if (cmp_stalled(&v[mid], &v[lo]) < 0)
+			swap_stalled(&v[mid], &v[lo]);
+		if (cmp_stalled(&v[hi], &v[lo]) < 0)
+			swap_stalled(&v[hi], &v[lo]);
+		if (cmp_stalled(&v[mid], &v[hi]) < 0)
+			swap_stalled(&v[mid], &v[hi]);
+		for (i = j = lo; j < hi; j++)
+			if (cmp_stalled(&v[j], &v[hi]) < 0)
+				swap_stalled(&v[i++], &v[j]);
+		swap_stalled(&v[i], &v[hi]);
+		if (k == i)
+			return;
+		if (k < i)
+			hi = i - 1;
+		else
+			lo = i + 1;
+	}
+}
+
+int report_stalled(const struct report_input *in, size_t limit, struct report_stalled **out,
+		   size_t *n)
 {
 	struct report_stalled *v = malloc((in->ndeals ? in->ndeals : 1) * sizeof(*v));
+	const struct report_stage *st = NULL;
 	size_t nv = 0;
 
 	if (!v)
 		return ERR_NOMEM;
 	for (size_t i = 0; i < in->ndeals; i++) {
 		const struct report_deal *d = &in->deals[i];
-		const struct report_stage *st = report_stage_find(in, d->stage_id);
 		int64_t secs = in->now - d->entered;
+
+		/* the deals of a stage mostly come together: look up a new one only */
+		if (!i || d->stage_id != in->deals[i - 1].stage_id)
+			st = report_stage_find(in, d->stage_id);
 
 		if (d->kind != STAGE_OPEN || !st || st->stalled_days <= 0)
 			continue;
@@ -830,8 +880,10 @@ int report_stalled(const struct report_input *in, struct report_stalled **out, s
 		v[nv].seconds = secs;
 		v[nv++].stalled_days = st->stalled_days;
 	}
-	if (nv > 1)
-		qsort(v, nv, sizeof(*v), cmp_stalled);
+	if (nv > limit)
+		select_stalled(v, nv, limit);
+	if ((nv < limit ? nv : limit) > 1)
+		qsort(v, nv < limit ? nv : limit, sizeof(*v), cmp_stalled);
 	*out = v;
 	*n = nv;
 	return 0;

@@ -236,8 +236,13 @@ struct report_stalled {
 	int64_t seconds;
 	int stalled_days;
 };
-/* report_stalled lists stalled deals, longest first (then by id; in->deals in any order). */
-int report_stalled(const struct report_input *in, struct report_stalled **out, size_t *n);
+/*
+ * report_stalled lists stalled deals (in->deals in any order), the first
+ * min(n, limit) the longest stalled, longest first (then by id), the rest
+ * after them in no order.
+ */
+int report_stalled(const struct report_input *in, size_t limit, struct report_stalled **out,
+		   size_t *n);
 
 /* Pipeline velocity of a period (key 0: the whole range, open counted now). */
 struct report_velocity {

@@ -571,7 +571,8 @@ struct store_ops {
 	/*
 	 * report_stalled_deals reads from it, in no order, the deals in an open stage
 	 * with stalled_days entered before now minus those days (id, owner,
-	 * stage, amount, created and entered set; probability -1).
+	 * stage, amount, created and entered set; probability -1; kind
+	 * STAGE_OPEN, as report_input_link() would set it).
 	 */
 	int (*report_stalled_deals)(struct store *s, int64_t ws, int64_t owner, int64_t now,
 				    struct report_deal_list *out);

@@ -766,6 +766,7 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
 		v[i].probability = -1;
 		v[i].created = pg_col_i64(r, i, 4);
 		v[i].entered = pg_col_i64(r, i, 5);
+		v[i].kind = STAGE_OPEN; /* RQ_STALLED reads open stages only */
 	}
 	PQclear(r);
 	out->v = v;

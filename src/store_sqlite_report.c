@@ -887,6 +887,7 @@ static void row_fact(sqlite3_stmt *st, void *out)
 	d->probability = -1;
 	d->created = sq_col_i64(st, 4);
 	d->entered = sq_col_i64(st, 5);
+	d->kind = STAGE_OPEN; /* RQ_STALLED reads open stages only */
 }
 
 int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,

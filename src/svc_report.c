@@ -247,14 +247,9 @@ static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report
 	if (r->q.kind != REPORT_STALLED)
 		return fail_std(
 		    e, st->ops->report_closes(st, ws, owner, r->from, r->to, &x->closes), "report");
+	/* the store sets each deal's kind: open */
 	if ((rc = st->ops->report_stalled_deals(st, ws, owner, r->now, &x->deals)))
 		return fail_std(e, rc, "report");
-	for (size_t i = 0; i < x->deals.n; i++) {
-		struct report_deal *d = &x->deals.v[i];
-		const struct report_stage *s = report_stage_find(&x->in, d->stage_id);
-
-		d->kind = s ? s->kind : STAGE_OPEN;
-	}
 	x->in.deals = x->deals.v;
 	x->in.ndeals = x->deals.n;
 	return 0;
@@ -511,7 +506,7 @@ static int stalled_report(struct store *st, const struct actor *a, struct report
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = report_stalled(&x->in, &v, &n)))
+	if ((rc = report_stalled(&x->in, (size_t)r->q.limit, &v, &n)))
 		goto out;
 	r->stalled_total = n;
 	rc = ERR_NOMEM;

@@ -671,6 +671,7 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 		cr_assert_eq(stalled.v[k].created, d->created);
 		cr_assert_eq(stalled.v[k].owner_id, d->owner_id);
 		cr_assert_eq(stalled.v[k].stage_id, d->stage_id);
+		cr_assert_eq(stalled.v[k].kind, STAGE_OPEN);
 		k++;
 	}
 	cr_assert_eq(k, stalled.n, "stalled: %zu from the facts, %zu from the history", stalled.n,

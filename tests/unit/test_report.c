@@ -379,11 +379,55 @@ Test(report, stalled_after_stage_setting, .init = fixture)
 	size_t n;
 
 	/* B stalls after 10 days: d3 (12 days) yes, d4 (exactly 10) no. */
-	cr_assert_eq(report_stalled(&in, &v, &n), 0);
+	cr_assert_eq(report_stalled(&in, 100, &v, &n), 0);
 	cr_assert_eq(n, 1);
 	cr_expect_eq(deals[v[0].deal].id, 3);
 	cr_expect_eq(v[0].seconds, D(12));
 	free(v);
+}
+
+/* Only the first `limit` come sorted: the same as a full sort would put there. */
+Test(report, stalled_first_limit_sorted)
+{
+	enum { N = 3000 };
+	static struct report_deal many[N];
+	static const size_t limits[] = {0, 1, 2, 7, 100, N - 1, N, N + 5};
+	struct report_input min = {0};
+	unsigned seed = 12345u;
+
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 1103515245u + 12345u;
+		memset(&many[i], 0, sizeof(many[i]));
+		many[i].id = (int64_t)(N - i);
+		many[i].stage_id = i % 3 ? B : A;
+		many[i].kind = STAGE_OPEN;
+		/* few distinct days, so that ties by id matter */
+		many[i].entered = D(-(int)((seed >> 16) % 40));
+	}
+	min.stages = stages;
+	min.nstages = sizeof(stages) / sizeof(stages[0]);
+	min.deals = many;
+	min.ndeals = N;
+	min.now = D(0);
+	for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+		struct report_stalled *full, *v;
+		size_t nf, n, k;
+
+		cr_assert_eq(report_stalled(&min, N, &full, &nf), 0);
+		cr_assert_eq(report_stalled(&min, limits[l], &v, &n), 0);
+		cr_assert_eq(n, nf);
+		cr_assert_gt(n, 100);
+		k = limits[l] < n ? limits[l] : n;
+		for (size_t i = 0; i < k; i++)
+			cr_expect_eq(v[i].deal_id, full[i].deal_id, "limit %zu, row %zu", limits[l],
+				     i);
+		for (size_t i = 1; i < n; i++)
+			cr_assert(full[i - 1].seconds > full[i].seconds ||
+				  (full[i - 1].seconds == full[i].seconds &&
+				   full[i - 1].deal_id < full[i].deal_id));
+		free(full);
+		free(v);
+	}
 }
 
 Test(report, pipeline_as_of_rebuilds_stage_and_amount, .init = fixture)
