@@ -5,6 +5,7 @@
  * `note import` is the bulk path: JSON lines, read and parsed on a thread
  * of their own while this one writes, committed every IMPORT_CHUNK notes.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -536,17 +537,18 @@ static int read_note(const char *line, struct note_input *in)
  * one writes (pipelining: on two cores the reading, JSON and checks of a
  * line overlap SQLite's work on the lines before). The reader fills a ring
  * of parsed notes in order and hands them over a batch at a time; it stops
- * at the end of the file, at the first line that is not a note object, or
- * when the writer gives up.
+ * at the end of the file, at a read error, at the first line that is not a
+ * note object, or when the writer gives up.
  */
 #define IMPORT_RING  256
 #define IMPORT_BATCH 32
 
-enum slot_kind { SLOT_NOTE, SLOT_BAD, SLOT_END };
+enum slot_kind { SLOT_NOTE, SLOT_BAD, SLOT_END, SLOT_ERROR };
 
 struct import_slot {
 	enum slot_kind kind;
-	long long lineno;
+	long long lineno; /* SLOT_ERROR: the lines read before it */
+	int err;	  /* SLOT_ERROR: errno */
 	struct note_input in;
 };
 
@@ -598,7 +600,11 @@ static void *pipe_reader(void *arg)
 			return NULL;
 		sl = &p->slot[head % IMPORT_RING];
 		if (!fgets(p->line, IMPORT_LINE_MAX, p->f)) {
-			sl->kind = SLOT_END;
+			/* A read error is not the end: the import must not
+			   report success over a file it could not read. */
+			sl->kind = ferror(p->f) ? SLOT_ERROR : SLOT_END;
+			sl->err = errno;
+			sl->lineno = lineno;
 			pipe_publish(p, head + 1, 0);
 			return NULL;
 		}
@@ -686,6 +692,11 @@ static int note_import(struct cli *c, int argc, char **argv)
 
 		if (sl->kind == SLOT_END)
 			break;
+		if (sl->kind == SLOT_ERROR) {
+			rc = cli_error("cannot read '%s' after line %lld: %s", pos[0], sl->lineno,
+				       strerror(sl->err));
+			goto fail;
+		}
 		if (sl->kind == SLOT_BAD) {
 			rc = cli_error("'%s' line %lld: not a note object", pos[0], sl->lineno);
 			goto fail;

@@ -270,4 +270,14 @@ test('note import reads escapes, key orders and spacing alike on both of its rea
     assert.match(r.stderr, /line 2: not a note object/, `line ${b}`);
     assert.equal((await search(admin, `先到 ${i}`, '&kind=note')).total.note, 0, `line ${b}`);
   }
+
+  // A file that cannot be read (here a folder) is an error, not an empty import.
+  const before = (await search(admin, '讀法', '&kind=note')).total.note;
+  const dir = path.join(srv.dir, 'not-a-file.jsonl');
+  fs.mkdirSync(dir, { recursive: true });
+  const unreadable = await srv.cli(['note', 'import', dir]);
+  assert.equal(unreadable.code, 1, show(unreadable));
+  assert.match(unreadable.stderr, /cannot read '.*not-a-file\.jsonl' after line 0: Is a directory/);
+  assert.doesNotMatch(unreadable.stdout, /imported/);
+  assert.equal((await search(admin, '讀法', '&kind=note')).total.note, before);
 });
