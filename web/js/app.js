@@ -318,6 +318,7 @@ async function start() {
     await loadContext();
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return showLogin();
+    fontWarm?.remove();
     mount(app, h('p', { class: 'empty error' }, e.message));
     return;
   }
