@@ -223,6 +223,10 @@ static enum MHD_Result queue_text(struct req *rq, unsigned status, const char *t
 static enum MHD_Result queue_web(struct req *rq, const char *method, const char *url)
 {
 	struct MHD_Connection *c = rq->conn;
+	struct web_cookies cookies = {
+	    MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "litecrm_session"),
+	    MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "litecrm_lang"),
+	};
 	struct MHD_Response *resp;
 	struct web_reply w;
 	enum MHD_Result ret;
@@ -230,7 +234,7 @@ static enum MHD_Result queue_web(struct req *rq, const char *method, const char 
 	web_lookup(method, url,
 		   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING),
 		   MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
-		   &w);
+		   &cookies, &w);
 	resp = MHD_create_response_from_buffer(w.status == 304 ? 0 : w.len, (void *)w.body,
 					       MHD_RESPMEM_PERSISTENT);
 	if (!resp)
@@ -240,7 +244,8 @@ static enum MHD_Result queue_web(struct req *rq, const char *method, const char 
 	if (w.etag) {
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, w.etag);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, w.cache_control);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+					w.page ? "Accept-Encoding, Cookie" : "Accept-Encoding");
 	}
 	if (w.gzip)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");

@@ -26,6 +26,24 @@ const struct web_asset *web_find(const char *name)
 	return NULL;
 }
 
+const struct web_asset *web_page_for(const struct web_cookies *cookies)
+{
+	int session = cookies && cookies->session && cookies->session[0];
+	const char *lang = cookies && cookies->lang ? cookies->lang : "";
+	const struct web_asset *plain = NULL;
+	size_t i;
+
+	for (i = 0; i < web_npages; i++) {
+		if (web_pages[i].session != session)
+			continue;
+		if (strcmp(web_pages[i].lang, lang) == 0)
+			return &web_pages[i].page;
+		if (!web_pages[i].lang[0])
+			plain = &web_pages[i].page; /* a language litecrm does not have */
+	}
+	return plain;
+}
+
 /* token_in reports whether the comma-separated header list has token (case-insensitive). */
 static int token_in(const char *list, const char *token)
 {
@@ -107,7 +125,7 @@ static void answer(const struct web_asset *a, const char *accept_encoding,
 }
 
 void web_lookup(const char *method, const char *path, const char *accept_encoding,
-		const char *if_none_match, struct web_reply *out)
+		const char *if_none_match, const struct web_cookies *cookies, struct web_reply *out)
 {
 	const struct web_asset *a = NULL;
 	const char *cache = cache_page;
@@ -121,7 +139,7 @@ void web_lookup(const char *method, const char *path, const char *accept_encodin
 		return;
 	}
 	if (is_page_path(path)) {
-		a = web_find("index.html");
+		a = web_page_for(cookies);
 		out->page = 1;
 	} else if (strncmp(path, ASSETS_PREFIX, strlen(ASSETS_PREFIX)) == 0) {
 		const char *build = path + strlen(ASSETS_PREFIX);

@@ -32,6 +32,22 @@ extern const struct web_asset web_assets[];
 extern const size_t web_nassets;
 extern const char web_build_id[]; /* the hash of every file but the page */
 
+/*
+ * The page (index.html) in each form it is served: its <html> element marks
+ * whether the request came with a session cookie (data-session="1") and the
+ * language its litecrm_lang cookie keeps (lang and data-lang), so that the
+ * app starts without reading document.cookie, a synchronous round trip to
+ * the browser's cookie store before its first request and its first frame.
+ */
+struct web_page {
+	int session;	       /* 1: for a request with a session cookie */
+	const char *lang;      /* "en", "zh-TW", or "" when no language is kept */
+	struct web_asset page; /* name "index.html" */
+};
+
+extern const struct web_page web_pages[];
+extern const size_t web_npages;
+
 /* How to answer a request for a web path. Pointers are to static data. */
 struct web_reply {
 	int status; /* 200, 304, 404 or 405 */
@@ -41,7 +57,7 @@ struct web_reply {
 	const char *etag;
 	const char *cache_control;
 	int gzip; /* body is gzip: send Content-Encoding: gzip */
-	int page; /* the HTML page: send the Content-Security-Policy */
+	int page; /* the HTML page: its form depends on the cookies (Vary: Cookie) */
 };
 
 /* Headers every web answer carries, and the page's policy. */
@@ -50,13 +66,24 @@ struct web_reply {
 	" object-src 'none'; img-src 'self' data:"
 #define WEB_REFERRER_POLICY "same-origin"
 
+/* What of a request's cookies picks the page's form (NULL: absent). */
+struct web_cookies {
+	const char *session; /* litecrm_session */
+	const char *lang;    /* litecrm_lang */
+};
+
 /*
  * web_lookup fills out for method and path (without the query string).
- * accept_encoding and if_none_match are the request's headers or NULL.
- * GET and HEAD only (others are 405). Never fails: 404 for unknown files.
+ * accept_encoding and if_none_match are the request's headers or NULL;
+ * cookies (NULL: none) picks the page's form. GET and HEAD only (others are
+ * 405). Never fails: 404 for unknown files.
  */
 void web_lookup(const char *method, const char *path, const char *accept_encoding,
-		const char *if_none_match, struct web_reply *out);
+		const char *if_none_match, const struct web_cookies *cookies,
+		struct web_reply *out);
+
+/* web_page_for returns the page's form for cookies (NULL: none). */
+const struct web_asset *web_page_for(const struct web_cookies *cookies);
 
 /* web_accepts_gzip: Accept-Encoding (NULL: absent) accepts gzip ("gzip;q=0" refuses it). */
 int web_accepts_gzip(const char *accept_encoding);

@@ -143,6 +143,23 @@ describe('web app', () => {
     await js.text();
     const again = await fetch(`${srv.base}/assets/${m[1]}/app.js`, { headers: { 'if-none-match': etag } });
     assert.equal(again.status, 304);
+
+    // The page says whether it was asked for with a session cookie and which
+    // language the cookie keeps (the app reads no cookie to start), in a form
+    // of its own with its own ETag.
+    assert.match(html, /<html lang="en">/);
+    assert.match(r.headers.get('vary') || '', /Cookie/i);
+    const marked = await fetch(srv.base + '/deals', { headers: { cookie: 'litecrm_session=x; litecrm_lang=zh-TW' } });
+    const mhtml = await marked.text();
+    assert.match(mhtml, /<html lang="zh-TW" data-lang="zh-TW" data-session="1">/);
+    assert.notEqual(marked.headers.get('etag'), r.headers.get('etag'));
+    const same = await fetch(srv.base + '/', { headers: { cookie: 'litecrm_lang=zh-TW; litecrm_session=y', 'if-none-match': marked.headers.get('etag') } });
+    assert.equal(same.status, 304);
+    const other = await fetch(srv.base + '/', { headers: { 'if-none-match': marked.headers.get('etag') } });
+    assert.equal(other.status, 200);
+    assert.match(await other.text(), /<html lang="en">/);
+    const unknown = await fetch(srv.base + '/', { headers: { cookie: 'litecrm_lang=xx; litecrm_session=' } });
+    assert.match(await unknown.text(), /<html lang="en">/, 'an unknown language and an empty session cookie mark nothing');
   });
 
   test('first screen, log in, the board shows every stage and the seed deals', async () => {

@@ -3,7 +3,7 @@
 // Routes live in the URL hash (#/board?view=3, #/deal/7), so a reload keeps
 // the page and the server only ever serves one page. Each page module
 // exports render(main, ctx, route) and draws into main with dom.js.
-import { CONTEXT, hasSession, parseRoute } from './boot.js'; // first: it starts the first requests
+import { CONTEXT, fontWarm, hasSession, parseRoute } from './boot.js'; // first: it starts the first requests
 import { api, ApiError, get, setUnauthorizedHandler } from './api.js';
 import { h, mount, s, toast } from './dom.js';
 import { earlierChoice, lang, setLang, t } from './i18n.js';
@@ -98,6 +98,7 @@ function firstScreen() {
     setTimeout(() => {
       if (performance.getEntriesByName('litecrm:first-screen').length) return;
       performance.mark('litecrm:first-screen');
+      fontWarm?.remove();
       tabIcon();
       const earlier = earlierChoice();
       if (!earlier) return;
@@ -317,6 +318,7 @@ async function start() {
     await loadContext();
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return showLogin();
+    fontWarm?.remove();
     mount(app, h('p', { class: 'empty error' }, e.message));
     return;
   }

@@ -649,15 +649,15 @@ const ZH = {
 
 const DICTS = { en: EN, 'zh-TW': ZH };
 
-// The language chosen with the switch is kept in a cookie (litecrm_lang): the
-// first screen reads document.cookie anyway (app.js: is there a session?),
-// and localStorage would be a second synchronous round trip to the browser
-// before anything is drawn. Without a choice, the browser's languages decide.
-const COOKIE = /(?:^|;\s*)litecrm_lang=([^;]*)/;
+// The language chosen with the switch is kept in a cookie (litecrm_lang),
+// which the app never reads: the server marks the page it serves with it
+// (<html data-lang>, web.c), as reading document.cookie is a synchronous
+// round trip to the browser before anything is drawn (so would localStorage
+// be). Without a choice, the browser's languages decide.
+let kept = DICTS[document.documentElement.dataset.lang] ? document.documentElement.dataset.lang : null;
 
 function initial() {
-  const saved = document.cookie.match(COOKIE)?.[1];
-  if (saved && DICTS[saved]) return saved;
+  if (kept) return kept;
   const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
   return langs.some((l) => /^zh/i.test(l)) ? 'zh-TW' : 'en';
 }
@@ -667,6 +667,7 @@ document.documentElement.lang = lang;
 
 export function setLang(l) {
   lang = DICTS[l] ? l : 'en';
+  kept = lang;
   const secure = location.protocol === 'https:' ? '; secure' : '';
   document.cookie = `litecrm_lang=${lang}; path=/; max-age=${400 * 86400}; samesite=lax${secure}`;
   document.documentElement.lang = lang;
@@ -676,7 +677,7 @@ export function setLang(l) {
 // localStorage), when no cookie says otherwise, else null. app.js asks after
 // the first screen and moves it to the cookie (setLang).
 export function earlierChoice() {
-  if (COOKIE.test(document.cookie)) return null;
+  if (kept) return null;
   let saved = null;
   try {
     saved = localStorage.getItem('litecrm.lang');
