@@ -454,6 +454,18 @@ static const char *const migrations[] = {
 	    "true", "true", "1", "") ";" RS_CLOSE_ROWS("true", "1") ";" RS_OPEN_MARK("true") ";",
     /* reports (store_pg_report.c): deal_dwell_day (store_sqlite.c's migration) */
     RS_DWELL_DAY_TABLE("") RS_DWELL_DAY_FILL("true") ";",
+    /*
+     * lc_expected() without STRICT: PostgreSQL does not inline a STRICT SQL
+     * function whose body is not strict itself (a CASE), so the summary paid
+     * a function call per deal. Inlined, NULL in still gives NULL out: the
+     * body is NULL for a NULL argument. (lc_lower() is inlined already: its
+     * body, translate(), is strict.)
+     */
+    "CREATE OR REPLACE FUNCTION lc_expected(amount bigint, probability integer) RETURNS bigint"
+    "  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+    "  'SELECT CASE WHEN amount * probability >= 0"
+    "   THEN (amount * probability + 50) / 100"
+    "   ELSE (amount * probability - 50) / 100 END';",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
