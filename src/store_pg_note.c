@@ -60,6 +60,7 @@ enum {
 	ST_NOTE_DEALS,
 	ST_EXISTS,
 	ST_SCAN,
+	ST_SCAN_KEYS,
 	ST_SCAN_TAGS,
 	ST_END
 };
@@ -115,6 +116,17 @@ static const char *const sql[] = {
 			      " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
 				  "$2::bigint") ")"
 						" ORDER BY n.updated_at DESC, n.id DESC",
+    /*
+     * The same narrowed by the note_search index to the notes holding the
+     * keys of the unit strings in $3 (a text array): those that may match.
+     */
+    [ST_SCAN_KEYS - PG_EXT_NOTE] = "SELECT n.id, n.company_id, n.author_id, n.title_units,"
+				   " n.body_units FROM note n WHERE n.workspace_id = $1::bigint"
+				   " AND lc_search_keys(n.title_units, n.body_units)"
+				   " @> lc_search_keys(VARIADIC $3::text[]) COLLATE \"C\""
+				   " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
+				       "$2::bigint") ")"
+						     " ORDER BY n.updated_at DESC, n.id DESC",
     [ST_SCAN_TAGS - PG_EXT_NOTE] = "SELECT note_id, tag_norm FROM note_tag"
 				   " WHERE workspace_id = $1::bigint ORDER BY note_id, position",
 };
@@ -549,16 +561,64 @@ static int note_matches(const struct search_query *q, const struct ubuf *needles
 	return 1;
 }
 
+/*
+ * required_units writes into arr, as a PostgreSQL text array, the unit
+ * strings every match must hold: those of the clauses made of one positive
+ * text atom (a clause of several atoms is an OR, an excluded atom holds
+ * nothing). Returns how many; 0 leaves the search unnarrowed.
+ */
+static size_t required_units(const struct search_query *q, const struct ubuf *needles,
+			     struct ubuf *arr)
+{
+	size_t n = 0;
+
+	ubuf_put(arr, "{", 1);
+	for (int k = 0; k < q->nclauses; k++) {
+		size_t atoms = 0, at = 0, i;
+		const struct search_atom *a;
+
+		for (i = 0; i < q->n; i++)
+			if (q->atom[i].clause == k && atoms++ == 0)
+				at = i;
+		a = &q->atom[at];
+		if (atoms != 1 || a->negate || needles[at].n <= 1 ||
+		    (a->field != SEARCH_ANY && a->field != SEARCH_TITLE && a->field != SEARCH_BODY))
+			continue;
+		if (n++)
+			ubuf_put(arr, ",", 1);
+		ubuf_put(arr, "\"", 1);
+		for (i = 0; i < needles[at].n; i++) {
+			char c = needles[at].p[i];
+
+			if (c == '"' || c == '\\')
+				ubuf_put(arr, "\\", 1);
+			ubuf_put(arr, &c, 1);
+		}
+		ubuf_put(arr, "\"", 1);
+	}
+	ubuf_put(arr, "}", 1);
+	return n;
+}
+
+/* needs_tags: 1 when q has a tag: atom, which the candidates' tags decide. */
+static int needs_tags(const struct search_query *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (q->atom[i].field == SEARCH_TAG)
+			return 1;
+	return 0;
+}
+
 int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 		   struct note_hits *out)
 {
 	struct pg_store *s = pg(base);
-	struct ubuf needles[SEARCH_ATOMS_MAX];
+	struct ubuf needles[SEARCH_ATOMS_MAX], arr = {0};
 	struct pgp p;
 	PGresult *r = NULL, *tr = NULL;
 	const char *tags[NOTE_TAGS_MAX];
 	int64_t *first = NULL, *rest = NULL, *ids = NULL;
-	size_t nfirst = 0, nrest = 0, total, from, n, i, nq = ns->q->n;
+	size_t nfirst = 0, nrest = 0, narrow, total, from, n, i, nq = ns->q->n;
 	int rows, ntr, t = 0, rc;
 
 	memset(needles, 0, sizeof(needles));
@@ -575,14 +635,24 @@ int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 			goto out;
 		}
 	}
-	if ((rc = run(s, ST_SCAN, ids2(&p, ws, ns->visible_to), &r, ERR_DB)))
+	narrow = required_units(ns->q, needles, &arr);
+	if (arr.oom) {
+		rc = ERR_NOMEM;
 		goto out;
-	p.n = 0;
-	pgp_i64(&p, ws);
-	if ((rc = run(s, ST_SCAN_TAGS, &p, &tr, ERR_DB)))
+	}
+	ids2(&p, ws, ns->visible_to);
+	if (narrow)
+		pgp_text(&p, arr.p);
+	if ((rc = run(s, narrow ? ST_SCAN_KEYS : ST_SCAN, &p, &r, ERR_DB)))
 		goto out;
+	if (needs_tags(ns->q)) {
+		p.n = 0;
+		pgp_i64(&p, ws);
+		if ((rc = run(s, ST_SCAN_TAGS, &p, &tr, ERR_DB)))
+			goto out;
+	}
 	rows = PQntuples(r);
-	ntr = PQntuples(tr);
+	ntr = tr ? PQntuples(tr) : 0;
 	first = malloc((rows ? (size_t)rows : 1) * sizeof(*first));
 	rest = malloc((rows ? (size_t)rows : 1) * sizeof(*rest));
 	if (!first || !rest) {
@@ -638,6 +708,7 @@ int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 out:
 	for (i = 0; i < SEARCH_ATOMS_MAX; i++)
 		free(needles[i].p);
+	free(arr.p);
 	free(first);
 	free(rest);
 	PQclear(r);
