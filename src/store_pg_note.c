@@ -144,16 +144,15 @@ static const char *const sql[] = {
 						     " ORDER BY n.updated_at DESC, n.id DESC",
     /*
      * When the keys decide the match (exact_keys()): the page ($4 rows from
-     * $5) in search order, title matches first, with the total; the total
-     * alone when the page is empty.
+     * $5) in search order, title matches first ($6: the unit strings as
+     * LIKE patterns), with the total; the total alone when the page is empty.
      */
     [ST_PAGE_KEYS - PG_EXT_NOTE] =
 	"SELECT n.id, count(*) OVER () FROM note n WHERE n.workspace_id = $1::bigint"
 	" AND " KEYS_HOLD " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
 	    "$2::bigint") ")"
-			  " ORDER BY EXISTS (SELECT 1 FROM unnest($3::text[]) AS t(u)"
-			  "  WHERE strpos(n.title_units, t.u) > 0) DESC, n.updated_at DESC, n.id "
-			  "DESC"
+			  " ORDER BY n.title_units LIKE ANY ($6::text[]) DESC, n.updated_at DESC, "
+			  "n.id DESC"
 			  " LIMIT $4::bigint OFFSET $5::bigint",
     [ST_COUNT_KEYS - PG_EXT_NOTE] =
 	"SELECT count(*) FROM note n WHERE n.workspace_id = $1::bigint"
@@ -596,9 +595,10 @@ static int note_matches(const struct search_query *q, const struct ubuf *needles
  * required_units writes into arr, as a PostgreSQL text array, the unit
  * strings every match must hold: those of the clauses made of one positive
  * text atom (a clause of several atoms is an OR, an excluded atom holds
- * nothing). Returns how many; 0 leaves the search unnarrowed.
+ * nothing); with like set, as LIKE patterns finding them anywhere. Returns
+ * how many; 0 leaves the search unnarrowed.
  */
-static size_t required_units(const struct search_query *q, const struct ubuf *needles,
+static size_t required_units(const struct search_query *q, const struct ubuf *needles, int like,
 			     struct ubuf *arr)
 {
 	size_t n = 0;
@@ -617,15 +617,17 @@ static size_t required_units(const struct search_query *q, const struct ubuf *ne
 			continue;
 		if (n++)
 			ubuf_put(arr, ",", 1);
-		ubuf_put(arr, "\"", 1);
+		ubuf_put(arr, like ? "\"%" : "\"", like ? 2 : 1);
 		for (i = 0; i < needles[at].n; i++) {
 			char c = needles[at].p[i];
 
+			if (like && (c == '%' || c == '_' || c == '\\'))
+				ubuf_put(arr, "\\\\", 2); /* LIKE's escape, escaped for the array */
 			if (c == '"' || c == '\\')
 				ubuf_put(arr, "\\", 1);
 			ubuf_put(arr, &c, 1);
 		}
-		ubuf_put(arr, "\"", 1);
+		ubuf_put(arr, like ? "%\"" : "\"", like ? 2 : 1);
 	}
 	ubuf_put(arr, "}", 1);
 	return n;
@@ -656,18 +658,27 @@ static int exact_keys(const struct search_query *q)
  * PostgreSQL, without reading the candidates' unit strings.
  */
 static int page_keys(struct pg_store *s, int64_t ws, const struct note_search *ns,
-		     const char *units, struct note_hits *out)
+		     const struct ubuf *needles, const char *units, struct note_hits *out)
 {
+	struct ubuf like = {0};
 	struct pgp p;
 	PGresult *r = NULL;
 	int64_t *ids, total = 0;
 	int rows, rc;
 
+	required_units(ns->q, needles, 1, &like);
+	if (like.oom) {
+		free(like.p);
+		return ERR_NOMEM;
+	}
 	ids2(&p, ws, ns->visible_to);
 	pgp_text(&p, units);
 	pgp_i64(&p, ns->limit > 0 ? ns->limit : 0);
 	pgp_i64(&p, ns->offset > 0 ? ns->offset : 0);
-	if ((rc = run(s, ST_PAGE_KEYS, &p, &r, ERR_DB)))
+	pgp_text(&p, like.p);
+	rc = run(s, ST_PAGE_KEYS, &p, &r, ERR_DB);
+	free(like.p);
+	if (rc)
 		return rc;
 	rows = PQntuples(r);
 	if (!(ids = malloc((rows ? (size_t)rows : 1) * sizeof(*ids)))) {
@@ -729,13 +740,13 @@ int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 			goto out;
 		}
 	}
-	narrow = required_units(ns->q, needles, &arr);
+	narrow = required_units(ns->q, needles, 0, &arr);
 	if (arr.oom) {
 		rc = ERR_NOMEM;
 		goto out;
 	}
 	if (narrow && exact_keys(ns->q)) {
-		rc = page_keys(s, ws, ns, arr.p, out);
+		rc = page_keys(s, ws, ns, needles, arr.p, out);
 		goto out;
 	}
 	ids2(&p, ws, ns->visible_to);
