@@ -454,6 +454,41 @@ static const char *const migrations[] = {
 	    "true", "true", "1", "") ";" RS_CLOSE_ROWS("true", "1") ";" RS_OPEN_MARK("true") ";",
     /* reports (store_pg_report.c): deal_dwell_day (store_sqlite.c's migration) */
     RS_DWELL_DAY_TABLE("") RS_DWELL_DAY_FILL("true") ";",
+    /*
+     * lc_expected() without STRICT: PostgreSQL does not inline a STRICT SQL
+     * function whose body is not strict itself (a CASE), so the summary paid
+     * a function call per deal. Inlined, NULL in still gives NULL out: the
+     * body is NULL for a NULL argument. (lc_lower() is inlined already: its
+     * body, translate(), is strict.)
+     */
+    "CREATE OR REPLACE FUNCTION lc_expected(amount bigint, probability integer) RETURNS bigint"
+    "  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS"
+    "  'SELECT CASE WHEN amount * probability >= 0"
+    "   THEN (amount * probability + 50) / 100"
+    "   ELSE (amount * probability - 50) / 100 END';",
+    /*
+     * note search (store_pg_note.c): lc_search_keys() gives the keys of
+     * unit strings (U+001F before each unit and after the last): every unit
+     * and every pair of adjacent units, joined by U+001F. A note holds a
+     * term only if its keys contain the term's keys, so the GIN index on the
+     * notes' keys (array equality: the same on any server locale) narrows a
+     * search to those notes before the exact check.
+     */
+    "CREATE FUNCTION lc_search_keys(VARIADIC units text[]) RETURNS text[]"
+    "  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$"
+    "  DECLARE s text; a text[]; k text[] := '{}'; n int;"
+    "  BEGIN"
+    "    FOREACH s IN ARRAY coalesce(units, '{}') LOOP"
+    "      a := string_to_array(s, chr(31));"
+    "      n := coalesce(cardinality(a), 0);"
+    "      FOR i IN 2 .. n - 1 LOOP"
+    "        k := array_append(k, a[i]);"
+    "        IF i < n - 1 THEN k := array_append(k, a[i] || chr(31) || a[i + 1]); END IF;"
+    "      END LOOP;"
+    "    END LOOP;"
+    "    RETURN k;"
+    "  END $$;"
+    "CREATE INDEX note_search ON note USING gin (lc_search_keys(title_units, body_units));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -11,11 +11,21 @@
  * (title_units, body_units; written here in C, on every create and update).
  * A term matches a text when its units are consecutive units of the text
  * (tokenize.h), which is exactly when the term's unit string, built the same
- * way, is a substring of the text's: units hold no U+001F. SQL narrows the
- * candidates to the notes the caller may see; the match is decided per note
- * in C with memmem, clause by clause as search_doc_match() does, so the
- * result is exact on any server locale. author: and company: atoms compare
- * the ids the caller resolved, tag: the normalised tags, as in SQLite.
+ * way, is a substring of the text's: units hold no U+001F.
+ *
+ * The index: lc_search_keys() (SQL, the migration in store_pg.c) turns unit
+ * strings into keys, every unit and every pair of adjacent units, and the
+ * GIN index note_search holds each note's keys (title and body apart, so no
+ * pair spans the two). Text arrays compare bytewise, so the index is exact
+ * on any server locale. A note holding a term holds its keys; so SQL narrows
+ * the candidates by the keys of the terms every match needs (the clauses of
+ * one positive text term) and to the notes the caller may see, and the match
+ * is decided per note in C with strstr, clause by clause as
+ * search_doc_match() does. When every clause is one positive term of one or
+ * two units in either field, holding the keys is matching, and PostgreSQL
+ * gives the page and the total itself (page_keys) without sending the
+ * candidates. author: and company: atoms compare the ids the caller
+ * resolved, tag: the normalised tags, as in SQLite.
  *
  * Order: queries with a positive text clause rank notes whose title matches
  * first, then newest update; other queries go by newest update, as in
@@ -44,6 +54,11 @@
 	"   WHERE d.workspace_id = n.workspace_id AND d.company_id = n.company_id"                 \
 	"   AND d.owner_id = " p "))"
 
+/* The note's keys hold those of the unit strings $3 (the note_search index). */
+#define KEYS_HOLD                                                                                  \
+	"lc_search_keys(n.title_units, n.body_units)"                                              \
+	" @> lc_search_keys(VARIADIC $3::text[]) COLLATE \"C\""
+
 enum {
 	ST_INSERT = PG_EXT_NOTE,
 	ST_TAG_INSERT,
@@ -60,6 +75,9 @@ enum {
 	ST_NOTE_DEALS,
 	ST_EXISTS,
 	ST_SCAN,
+	ST_SCAN_KEYS,
+	ST_PAGE_KEYS,
+	ST_COUNT_KEYS,
 	ST_SCAN_TAGS,
 	ST_END
 };
@@ -115,6 +133,30 @@ static const char *const sql[] = {
 			      " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
 				  "$2::bigint") ")"
 						" ORDER BY n.updated_at DESC, n.id DESC",
+    /*
+     * The same narrowed by the note_search index to the notes holding the
+     * keys of the unit strings in $3 (a text array): those that may match.
+     */
+    [ST_SCAN_KEYS - PG_EXT_NOTE] = "SELECT n.id, n.company_id, n.author_id, n.title_units,"
+				   " n.body_units FROM note n WHERE n.workspace_id = $1::bigint"
+				   " AND " KEYS_HOLD " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
+				       "$2::bigint") ")"
+						     " ORDER BY n.updated_at DESC, n.id DESC",
+    /*
+     * When the keys decide the match (exact_keys()): the page ($4 rows from
+     * $5) in search order, title matches first ($6: the unit strings as
+     * LIKE patterns), with the total; the total alone when the page is empty.
+     */
+    [ST_PAGE_KEYS - PG_EXT_NOTE] =
+	"SELECT n.id, count(*) OVER () FROM note n WHERE n.workspace_id = $1::bigint"
+	" AND " KEYS_HOLD " AND ($2::bigint = 0 OR" NOTE_VISIBLE(
+	    "$2::bigint") ")"
+			  " ORDER BY n.title_units LIKE ANY ($6::text[]) DESC, n.updated_at DESC, "
+			  "n.id DESC"
+			  " LIMIT $4::bigint OFFSET $5::bigint",
+    [ST_COUNT_KEYS - PG_EXT_NOTE] =
+	"SELECT count(*) FROM note n WHERE n.workspace_id = $1::bigint"
+	" AND " KEYS_HOLD " AND ($2::bigint = 0 OR" NOTE_VISIBLE("$2::bigint") ")",
     [ST_SCAN_TAGS - PG_EXT_NOTE] = "SELECT note_id, tag_norm FROM note_tag"
 				   " WHERE workspace_id = $1::bigint ORDER BY note_id, position",
 };
@@ -549,16 +591,139 @@ static int note_matches(const struct search_query *q, const struct ubuf *needles
 	return 1;
 }
 
+/*
+ * required_units writes into arr, as a PostgreSQL text array, the unit
+ * strings every match must hold: those of the clauses made of one positive
+ * text atom (a clause of several atoms is an OR, an excluded atom holds
+ * nothing); with like set, as LIKE patterns finding them anywhere. Returns
+ * how many; 0 leaves the search unnarrowed.
+ */
+static size_t required_units(const struct search_query *q, const struct ubuf *needles, int like,
+			     struct ubuf *arr)
+{
+	size_t n = 0;
+
+	ubuf_put(arr, "{", 1);
+	for (int k = 0; k < q->nclauses; k++) {
+		size_t atoms = 0, at = 0, i;
+		const struct search_atom *a;
+
+		for (i = 0; i < q->n; i++)
+			if (q->atom[i].clause == k && atoms++ == 0)
+				at = i;
+		a = &q->atom[at];
+		if (atoms != 1 || a->negate || needles[at].n <= 1 ||
+		    (a->field != SEARCH_ANY && a->field != SEARCH_TITLE && a->field != SEARCH_BODY))
+			continue;
+		if (n++)
+			ubuf_put(arr, ",", 1);
+		ubuf_put(arr, like ? "\"%" : "\"", like ? 2 : 1);
+		for (i = 0; i < needles[at].n; i++) {
+			char c = needles[at].p[i];
+
+			if (like && (c == '%' || c == '_' || c == '\\'))
+				ubuf_put(arr, "\\\\", 2); /* LIKE's escape, escaped for the array */
+			if (c == '"' || c == '\\')
+				ubuf_put(arr, "\\", 1);
+			ubuf_put(arr, &c, 1);
+		}
+		ubuf_put(arr, like ? "%\"" : "\"", like ? 2 : 1);
+	}
+	ubuf_put(arr, "}", 1);
+	return n;
+}
+
+/*
+ * exact_keys: 1 when the keys alone decide whether a note matches q: every
+ * clause is one positive atom of either field, of one or two units. The
+ * keys of a title and a body are their units and adjacent pairs, so holding
+ * a term's keys then means holding the term in the title or the body.
+ */
+static int exact_keys(const struct search_query *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		const struct search_atom *a = &q->atom[i];
+
+		if (a->negate || a->field != SEARCH_ANY || a->seq.n < 1 || a->seq.n > 2)
+			return 0;
+		for (size_t j = 0; j < q->n; j++)
+			if (j != i && q->atom[j].clause == a->clause)
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * page_keys answers q when exact_keys(q): the page and the total from
+ * PostgreSQL, without reading the candidates' unit strings.
+ */
+static int page_keys(struct pg_store *s, int64_t ws, const struct note_search *ns,
+		     const struct ubuf *needles, const char *units, struct note_hits *out)
+{
+	struct ubuf like = {0};
+	struct pgp p;
+	PGresult *r = NULL;
+	int64_t *ids, total = 0;
+	int rows, rc;
+
+	required_units(ns->q, needles, 1, &like);
+	if (like.oom) {
+		free(like.p);
+		return ERR_NOMEM;
+	}
+	ids2(&p, ws, ns->visible_to);
+	pgp_text(&p, units);
+	pgp_i64(&p, ns->limit > 0 ? ns->limit : 0);
+	pgp_i64(&p, ns->offset > 0 ? ns->offset : 0);
+	pgp_text(&p, like.p);
+	rc = run(s, ST_PAGE_KEYS, &p, &r, ERR_DB);
+	free(like.p);
+	if (rc)
+		return rc;
+	rows = PQntuples(r);
+	if (!(ids = malloc((rows ? (size_t)rows : 1) * sizeof(*ids)))) {
+		PQclear(r);
+		return ERR_NOMEM;
+	}
+	for (int i = 0; i < rows; i++)
+		ids[i] = pg_col_i64(r, i, 0);
+	if (rows)
+		total = pg_col_i64(r, 0, 1);
+	PQclear(r);
+	if (!rows) {
+		p.n = 3; /* $1-$3 */
+		if ((rc = run(s, ST_COUNT_KEYS, &p, &r, ERR_DB))) {
+			free(ids);
+			return rc;
+		}
+		total = pg_col_i64(r, 0, 0);
+		PQclear(r);
+	}
+	out->id = ids;
+	out->n = (size_t)rows;
+	out->total = total;
+	return 0;
+}
+
+/* needs_tags: 1 when q has a tag: atom, which the candidates' tags decide. */
+static int needs_tags(const struct search_query *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (q->atom[i].field == SEARCH_TAG)
+			return 1;
+	return 0;
+}
+
 int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 		   struct note_hits *out)
 {
 	struct pg_store *s = pg(base);
-	struct ubuf needles[SEARCH_ATOMS_MAX];
+	struct ubuf needles[SEARCH_ATOMS_MAX], arr = {0};
 	struct pgp p;
 	PGresult *r = NULL, *tr = NULL;
 	const char *tags[NOTE_TAGS_MAX];
 	int64_t *first = NULL, *rest = NULL, *ids = NULL;
-	size_t nfirst = 0, nrest = 0, total, from, n, i, nq = ns->q->n;
+	size_t nfirst = 0, nrest = 0, narrow, total, from, n, i, nq = ns->q->n;
 	int rows, ntr, t = 0, rc;
 
 	memset(needles, 0, sizeof(needles));
@@ -575,14 +740,28 @@ int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 			goto out;
 		}
 	}
-	if ((rc = run(s, ST_SCAN, ids2(&p, ws, ns->visible_to), &r, ERR_DB)))
+	narrow = required_units(ns->q, needles, 0, &arr);
+	if (arr.oom) {
+		rc = ERR_NOMEM;
 		goto out;
-	p.n = 0;
-	pgp_i64(&p, ws);
-	if ((rc = run(s, ST_SCAN_TAGS, &p, &tr, ERR_DB)))
+	}
+	if (narrow && exact_keys(ns->q)) {
+		rc = page_keys(s, ws, ns, needles, arr.p, out);
 		goto out;
+	}
+	ids2(&p, ws, ns->visible_to);
+	if (narrow)
+		pgp_text(&p, arr.p);
+	if ((rc = run(s, narrow ? ST_SCAN_KEYS : ST_SCAN, &p, &r, ERR_DB)))
+		goto out;
+	if (needs_tags(ns->q)) {
+		p.n = 0;
+		pgp_i64(&p, ws);
+		if ((rc = run(s, ST_SCAN_TAGS, &p, &tr, ERR_DB)))
+			goto out;
+	}
 	rows = PQntuples(r);
-	ntr = PQntuples(tr);
+	ntr = tr ? PQntuples(tr) : 0;
 	first = malloc((rows ? (size_t)rows : 1) * sizeof(*first));
 	rest = malloc((rows ? (size_t)rows : 1) * sizeof(*rest));
 	if (!first || !rest) {
@@ -638,6 +817,7 @@ int pg_note_search(struct store *base, int64_t ws, const struct note_search *ns,
 out:
 	for (i = 0; i < SEARCH_ATOMS_MAX; i++)
 		free(needles[i].p);
+	free(arr.p);
 	free(first);
 	free(rest);
 	PQclear(r);

@@ -1,9 +1,10 @@
 /*
  * test_store_pg.c - the PostgreSQL store against a real server: the rounding
  * of lc_expected() equals money_expected() deal by deal, workspace isolation,
- * the error mapping (conflict, stale, in use) and text matching that ignores
- * the server's locale. Every test is skipped unless LITECRM_TEST_PG_URL names
- * a database (make test-pg sets it); each test works in workspaces of its own.
+ * the error mapping (conflict, stale, in use), text matching that ignores
+ * the server's locale and note search on its index. Every test is skipped unless
+ * LITECRM_TEST_PG_URL names a database (make test-pg sets it); each test works in workspaces of its
+ * own.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "model.h"
 #include "money.h"
+#include "search.h"
 #include "store.h"
 #include "store_checks.h"
 
@@ -195,6 +197,85 @@ Test(store_pg, text_matching_ignores_the_locale)
 	cr_assert_eq(db->ops->deal_list(db, ws1.id, &f, 1, &l), 0);
 	cr_assert_eq(l.n, 0);
 	deal_list_release(&l);
+}
+
+static int64_t note_in(const char *title, const char *body)
+{
+	struct note n;
+
+	memset(&n, 0, sizeof(n));
+	n.workspace_id = ws1.id;
+	n.company_id = co1.id;
+	n.author_id = u1.id;
+	snprintf(n.title, sizeof(n.title), "%s", title);
+	snprintf(n.body, sizeof(n.body), "%s", body);
+	cr_assert_eq(db->ops->note_create(db, &n), 0, "note_create %s", title);
+	return n.id;
+}
+
+/* search_ids runs query q (limit 10) and returns its total; the ids go to ids. */
+static int64_t search_ids(const char *q, int offset, int64_t *ids, size_t *n)
+{
+	struct search_query sq;
+	struct errinfo e;
+	struct note_search ns = {.q = &sq, .limit = 10, .offset = offset};
+	struct note_hits h = {0};
+	int64_t total;
+
+	memset(&e, 0, sizeof(e));
+	cr_assert_eq(search_parse(q, &sq, &e), 0, "parse %s", q);
+	cr_assert_eq(db->ops->note_search(db, ws1.id, &ns, &h), 0, "search %s", q);
+	search_query_release(&sq);
+	*n = h.n;
+	for (size_t i = 0; i < h.n; i++)
+		ids[i] = h.id[i];
+	total = h.total;
+	note_hits_release(&h);
+	return total;
+}
+
+/*
+ * Note search on the note_search index, both ways it answers (the keys alone
+ * for terms of one or two units, the keys then the unit strings otherwise):
+ * a pair of units split between title and body is no match, title matches
+ * come first, and updates and other workspaces are seen.
+ */
+Test(store_pg, note_search_on_its_index)
+{
+	int64_t b, c, d, ids[10];
+	struct note n;
+	size_t k;
+
+	note_in("報", "價單 pilot");		     /* 報價 only across title and body */
+	b = note_in("會議", "客戶要報價 pilot run"); /* 報價 in the body */
+	c = note_in("報價 pilot", "預算");	     /* 報價 in the title: first */
+	d = note_in("備忘", "報價。價 pilot"); /* the keys of "報價 pilot", not the phrase */
+	cr_assert_eq(search_ids("報價", 0, ids, &k), 3);
+	cr_assert_eq(k, 3);
+	cr_assert_eq(ids[0], c);
+	cr_assert_eq(ids[1], d);
+	cr_assert_eq(ids[2], b);
+	cr_assert_eq(search_ids("報價 -會議", 0, ids, &k), 2); /* the unit strings decide */
+	cr_assert_eq(ids[0], c);
+	cr_assert_eq(ids[1], d);
+	cr_assert_eq(search_ids("\"pilot run\"", 0, ids, &k), 1);
+	cr_assert_eq(ids[0], b);
+	cr_assert_eq(search_ids("\"報價 pilot\"", 0, ids, &k), 2); /* three units */
+	cr_assert_eq(ids[0], c);
+	cr_assert_eq(ids[1], b);
+	cr_assert_eq(search_ids("pilot", 0, ids, &k), 4);
+	cr_assert_eq(ids[0], c);
+	cr_assert_eq(search_ids("pilot", 5, ids, &k), 4); /* past the end: the total still */
+	cr_assert_eq(k, 0);
+	cr_assert_eq(search_ids("報價單", 0, ids, &k), 0);
+	cr_assert_eq(db->ops->note_get(db, ws1.id, b, &n), 0);
+	snprintf(n.body, sizeof(n.body), "%s", "報價單");
+	cr_assert_eq(db->ops->note_update(db, &n), 0);
+	cr_assert_eq(search_ids("報價單", 0, ids, &k), 1);
+	cr_assert_eq(ids[0], b);
+	cr_assert_eq(search_ids("pilot", 0, ids, &k), 3);
+	cr_assert_eq(search_ids("預算", 0, ids, &k), 1);
+	cr_assert_eq(ids[0], c);
 }
 
 Test(store_pg, audit_log_and_deal_trash)
