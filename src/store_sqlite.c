@@ -656,6 +656,10 @@ _Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 #define WORKSPACE_COLUMNS "id, slug, name, currency, language, members_see_all, version, created_at"
 #define USER_COLUMNS                                                                               \
 	"id, workspace_id, username, display_name, email, role, active, version, created_at"
+/* USER_COLUMNS_U: USER_COLUMNS of users joined as u. */
+#define USER_COLUMNS_U                                                                             \
+	"u.id, u.workspace_id, u.username, u.display_name, u.email, u.role, u.active, u.version,"  \
+	" u.created_at"
 #define TOKEN_COLUMNS                                                                              \
 	"id, workspace_id, user_id, kind, name, hash, created_at, last_used_at, expires_at"
 #define STAGE_COLUMNS                                                                              \
@@ -716,8 +720,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TOKEN_INSERT] = "INSERT INTO token (workspace_id, user_id, kind, name, hash,"
 			  " created_at, last_used_at, expires_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
-    [STMT_TOKEN_LOOKUP] = "SELECT " TOKEN_COLUMNS " FROM token WHERE hash = ?1"
-			  " AND (expires_at IS NULL OR expires_at > ?2)",
+    [STMT_TOKEN_LOOKUP] =
+	"SELECT t.id, t.workspace_id, t.user_id, t.kind, t.name, t.hash,"
+	" t.created_at, t.last_used_at, t.expires_at, " USER_COLUMNS_U " FROM token t JOIN users u"
+	" ON u.workspace_id = t.workspace_id AND u.id = t.user_id"
+	" WHERE t.hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)",
     [STMT_TOKEN_TOUCH] = "UPDATE token SET last_used_at = ?3"
 			 " WHERE workspace_id = ?1 AND id = ?2",
     [STMT_TOKEN_DELETE] = "DELETE FROM token WHERE workspace_id = ?1 AND id = ?2",
@@ -1219,19 +1226,23 @@ static void row_workspace(sqlite3_stmt *st, void *out)
 	COL_TEXT(st, 7, w->created_at);
 }
 
+/* row_user_at reads USER_COLUMNS from column c on. */
+static void row_user_at(sqlite3_stmt *st, int c, struct user *u)
+{
+	u->id = sq_col_i64(st, c);
+	u->workspace_id = sq_col_i64(st, c + 1);
+	COL_TEXT(st, c + 2, u->username);
+	COL_TEXT(st, c + 3, u->display_name);
+	COL_TEXT(st, c + 4, u->email);
+	u->role = (enum role)sq_col_int(st, c + 5);
+	u->active = sq_col_int(st, c + 6);
+	u->version = sq_col_i64(st, c + 7);
+	COL_TEXT(st, c + 8, u->created_at);
+}
+
 static void row_user(sqlite3_stmt *st, void *out)
 {
-	struct user *u = out;
-
-	u->id = sq_col_i64(st, 0);
-	u->workspace_id = sq_col_i64(st, 1);
-	COL_TEXT(st, 2, u->username);
-	COL_TEXT(st, 3, u->display_name);
-	COL_TEXT(st, 4, u->email);
-	u->role = (enum role)sq_col_int(st, 5);
-	u->active = sq_col_int(st, 6);
-	u->version = sq_col_i64(st, 7);
-	COL_TEXT(st, 8, u->created_at);
+	row_user_at(st, 0, out);
 }
 
 static void row_token(sqlite3_stmt *st, void *out)
@@ -1917,11 +1928,25 @@ out:
 	return rc;
 }
 
+/* A token and its user, as STMT_TOKEN_LOOKUP reads them. */
+struct token_user {
+	struct token t;
+	struct user u;
+};
+
+static void row_token_user(sqlite3_stmt *st, void *out)
+{
+	struct token_user *tu = out;
+
+	row_token(st, &tu->t);
+	row_user_at(st, 9, &tu->u);
+}
+
 static int sqlite_token_lookup(struct store *base, const unsigned char hash[32], const char *now,
-			       struct token *out)
+			       struct token *out, struct user *user)
 {
 	struct sqlite_store *s = sq(base);
-	struct token tmp = {0};
+	struct token_user tmp = {0};
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1934,9 +1959,11 @@ static int sqlite_token_lookup(struct store *base, const unsigned char hash[32],
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = sq_fetch_one(s, st, row_token, &tmp);
-	if (!rc)
-		*out = tmp;
+	rc = sq_fetch_one(s, st, row_token_user, &tmp);
+	if (!rc) {
+		*out = tmp.t;
+		*user = tmp.u;
+	}
 out:
 	sq_stmt_done(st);
 	return rc;

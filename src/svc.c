@@ -585,9 +585,7 @@ static int authenticate_tx(struct store *st, const unsigned char *hash, struct t
 	int rc;
 
 	store_now(now);
-	rc = st->ops->token_lookup(st, hash, now, t);
-	if (rc == 0)
-		rc = st->ops->user_get(st, t->workspace_id, t->user_id, u);
+	rc = st->ops->token_lookup(st, hash, now, t, u);
 	if (rc == ERR_NOTFOUND || (rc == 0 && !u->active))
 		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
 				   "the session has ended; log in again");

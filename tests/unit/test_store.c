@@ -731,6 +731,7 @@ Test(store, history_add_and_list)
 Test(store, tokens)
 {
 	struct token t = {0}, got;
+	struct user gu;
 	struct token_list l;
 	unsigned char other[32];
 
@@ -740,11 +741,15 @@ Test(store, tokens)
 	memset(t.hash, 1, sizeof(t.hash));
 	strcpy(t.expires_at, "2026-01-01T00:00:00Z");
 	cr_assert_eq(db->ops->token_create(db, &t), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2025-12-31T23:59:59Z", &got), 0);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2025-12-31T23:59:59Z", &got, &gu), 0);
 	cr_assert_eq(got.id, t.id);
 	cr_assert_eq(got.user_id, u1.id);
+	cr_assert_eq(gu.id, u1.id);
+	cr_assert_eq(gu.workspace_id, ws1.id);
+	cr_assert_str_eq(gu.username, u1.username);
 	cr_assert_eq(memcmp(got.hash, t.hash, 32), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2026-01-01T00:00:00Z", &got), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2026-01-01T00:00:00Z", &got, &gu),
+		     ERR_NOTFOUND);
 
 	memset(&t, 0, sizeof(t));
 	t.workspace_id = ws1.id;
@@ -753,13 +758,14 @@ Test(store, tokens)
 	strcpy(t.name, "ci");
 	memset(t.hash, 2, sizeof(t.hash));
 	cr_assert_eq(db->ops->token_create(db, &t), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2099-01-01T00:00:00Z", &got), 0);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2099-01-01T00:00:00Z", &got, &gu), 0);
 	cr_assert_str_eq(got.name, "ci");
 	cr_assert_str_eq(got.expires_at, "");
 	cr_assert_eq(db->ops->token_touch(db, ws1.id, t.id, "2026-05-05T00:00:00Z"), 0);
 	cr_assert_eq(db->ops->token_touch(db, ws2.id, t.id, "2026-05-05T00:00:00Z"), ERR_NOTFOUND);
 	memset(other, 3, sizeof(other));
-	cr_assert_eq(db->ops->token_lookup(db, other, "2026-01-01T00:00:00Z", &got), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->token_lookup(db, other, "2026-01-01T00:00:00Z", &got, &gu),
+		     ERR_NOTFOUND);
 
 	cr_assert_eq(db->ops->token_list(db, ws1.id, u1.id, &l), 0);
 	cr_assert_eq(l.n, 2);
