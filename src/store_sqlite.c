@@ -1797,6 +1797,30 @@ static int sqlite_user_get(struct store *base, int64_t ws, int64_t id, struct us
 	return get_by_id(sq(base), STMT_USER_GET, ws, id, row_user, out, sizeof(*out));
 }
 
+/*
+ * sq_read_version sets *v to the data version of the read transaction open
+ * on s (SQLITE_FCNTL_DATA_VERSION: it changes with every commit the
+ * connection sees, its own or another connection's) and returns 1; 0 when
+ * no read-only transaction is open (no snapshot yet, or writes of ours that
+ * are not committed), where nothing may be reused.
+ */
+static int sq_read_version(struct sqlite_store *s, unsigned *v)
+{
+	if (sqlite3_txn_state(s->db, "main") != SQLITE_TXN_READ)
+		return 0;
+	return sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, v) == SQLITE_OK;
+}
+
+/* sq_memo_slot: FNV-1a of ws and name, modulo n (a power of two). */
+static size_t sq_memo_slot(int64_t ws, const char *name, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)ws;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h & (n - 1);
+}
+
 static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *username,
 				   struct user *out, char *hash, size_t hashsz)
 {
@@ -1804,10 +1828,21 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 	struct user tmp = {0};
 	sqlite3_stmt *st = NULL;
 	const unsigned char *h;
-	int rc;
+	unsigned version;
+	int rc, memo;
+	size_t slot;
 
 	if (!username)
 		return ERR_INVALID;
+	/* the password hash is never kept: only look-ups without it are reused */
+	memo = !hash && sq_read_version(s, &version);
+	slot = sq_memo_slot(ws, username, SQ_MEMO_USERS);
+	if (memo && s->memo_user[slot].ok && s->memo_user[slot].version == version &&
+	    s->memo_user[slot].u.workspace_id == ws &&
+	    strcmp(s->memo_user[slot].u.username, username) == 0) {
+		*out = s->memo_user[slot].u;
+		return 0;
+	}
 	rc = stmt(s, STMT_USER_GET_BY_NAME, &st);
 	if (rc)
 		goto out;
@@ -1827,6 +1862,11 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 		sq_col_text(st, 9, hash, hashsz);
 	}
 	*out = tmp;
+	if (memo) {
+		s->memo_user[slot].u = tmp;
+		s->memo_user[slot].version = version;
+		s->memo_user[slot].ok = 1;
+	}
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -2053,7 +2093,28 @@ static int sqlite_stage_get(struct store *base, int64_t ws, int64_t id, struct s
 static int sqlite_stage_get_by_key(struct store *base, int64_t ws, const char *key,
 				   struct stage *out)
 {
-	return get_by_text(sq(base), STMT_STAGE_GET_BY_KEY, ws, key, row_stage, out, sizeof(*out));
+	struct sqlite_store *s = sq(base);
+	unsigned version;
+	int rc, memo;
+	size_t slot;
+
+	if (!key)
+		return ERR_INVALID;
+	memo = sq_read_version(s, &version);
+	slot = sq_memo_slot(ws, key, SQ_MEMO_STAGES);
+	if (memo && s->memo_stage[slot].ok && s->memo_stage[slot].version == version &&
+	    s->memo_stage[slot].g.workspace_id == ws &&
+	    strcmp(s->memo_stage[slot].g.key, key) == 0) {
+		*out = s->memo_stage[slot].g;
+		return 0;
+	}
+	rc = get_by_text(s, STMT_STAGE_GET_BY_KEY, ws, key, row_stage, out, sizeof(*out));
+	if (rc == 0 && memo) {
+		s->memo_stage[slot].g = *out;
+		s->memo_stage[slot].version = version;
+		s->memo_stage[slot].ok = 1;
+	}
+	return rc;
 }
 
 /* shift moves the stages at positions [from, to] of ws one place (id: SHIFT_DOWN or _UP). */

@@ -1000,3 +1000,57 @@ Test(store, report_facts_equal_history_replay)
 	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
 	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
 }
+
+/* lookup_names reads "stage", then "user" twice, then "stage" again in one read transaction. */
+static void lookup_names(const char *user, const char *stage, int want, int64_t uid, int64_t sid)
+{
+	struct user gu;
+	struct stage gs;
+	int k;
+
+	cr_assert_eq(db->ops->begin(db, 0), 0);
+	for (k = 0; k < 2; k++) {
+		cr_assert_eq(db->ops->stage_get_by_key(db, ws1.id, stage, &gs), want, "stage %s",
+			     stage);
+		if (want == 0)
+			cr_assert_eq(gs.id, sid);
+		cr_assert_eq(db->ops->user_get_by_name(db, ws1.id, user, &gu, NULL, 0), want,
+			     "user %s", user);
+		if (want == 0)
+			cr_assert_eq(gu.id, uid);
+	}
+	cr_assert_eq(db->ops->commit(db), 0);
+}
+
+/*
+ * A user read by name and a stage by key are read again after a rename,
+ * by another connection or by this one.
+ */
+Test(store, name_lookups_follow_renames)
+{
+	struct store *other;
+	struct user u;
+	struct stage g;
+	char err[256] = "";
+
+	make_user(&u, ws1.id, "rita", ROLE_MEMBER);
+	make_stage(&g, ws1.id, "demo", 20, STAGE_OPEN, 0);
+	cr_assert_eq(store_open(db_path, 1, &other, err, sizeof(err)), 0, "%s", err);
+	lookup_names("rita", "demo", 0, u.id, g.id);
+	lookup_names("rita", "demo", 0, u.id, g.id);
+
+	strcpy(u.username, "rita2");
+	cr_assert_eq(other->ops->user_update(other, &u), 0);
+	strcpy(g.key, "demo2");
+	cr_assert_eq(other->ops->stage_update(other, &g), 0);
+	lookup_names("rita", "demo", ERR_NOTFOUND, 0, 0);
+	lookup_names("rita2", "demo2", 0, u.id, g.id);
+
+	strcpy(u.username, "rita");
+	cr_assert_eq(db->ops->user_update(db, &u), 0);
+	strcpy(g.key, "demo");
+	cr_assert_eq(db->ops->stage_update(db, &g), 0);
+	lookup_names("rita2", "demo2", ERR_NOTFOUND, 0, 0);
+	lookup_names("rita", "demo", 0, u.id, g.id);
+	store_close(other);
+}
