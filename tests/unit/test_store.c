@@ -1023,6 +1023,25 @@ static void lookup_names(const char *user, const char *stage, int want, int64_t 
 }
 
 /*
+ * rename_names renames u and g through store by, then checks that the old
+ * names are gone and the new ones found through db.
+ */
+static void rename_names(struct store *by, struct user *u, struct stage *g, const char *name,
+			 const char *key)
+{
+	char was_name[sizeof(u->username)], was_key[sizeof(g->key)];
+
+	strcpy(was_name, u->username);
+	strcpy(was_key, g->key);
+	snprintf(u->username, sizeof(u->username), "%s", name);
+	cr_assert_eq(by->ops->user_update(by, u), 0);
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	cr_assert_eq(by->ops->stage_update(by, g), 0);
+	lookup_names(was_name, was_key, ERR_NOTFOUND, 0, 0);
+	lookup_names(name, key, 0, u->id, g->id);
+}
+
+/*
  * A user read by name and a stage by key are read again after a rename,
  * by another connection or by this one.
  */
@@ -1038,19 +1057,7 @@ Test(store, name_lookups_follow_renames)
 	cr_assert_eq(store_open(db_path, 1, &other, err, sizeof(err)), 0, "%s", err);
 	lookup_names("rita", "demo", 0, u.id, g.id);
 	lookup_names("rita", "demo", 0, u.id, g.id);
-
-	strcpy(u.username, "rita2");
-	cr_assert_eq(other->ops->user_update(other, &u), 0);
-	strcpy(g.key, "demo2");
-	cr_assert_eq(other->ops->stage_update(other, &g), 0);
-	lookup_names("rita", "demo", ERR_NOTFOUND, 0, 0);
-	lookup_names("rita2", "demo2", 0, u.id, g.id);
-
-	strcpy(u.username, "rita");
-	cr_assert_eq(db->ops->user_update(db, &u), 0);
-	strcpy(g.key, "demo");
-	cr_assert_eq(db->ops->stage_update(db, &g), 0);
-	lookup_names("rita2", "demo2", ERR_NOTFOUND, 0, 0);
-	lookup_names("rita", "demo", 0, u.id, g.id);
+	rename_names(other, &u, &g, "rita2", "demo2");
+	rename_names(db, &u, &g, "rita", "demo");
 	store_close(other);
 }
