@@ -449,9 +449,12 @@ struct store_ops {
 	int (*user_count)(struct store *s, int64_t ws, int64_t *out);
 
 	int (*token_create)(struct store *s, struct token *t);
-	/* token_lookup finds an unexpired token by hash, in any workspace. */
+	/*
+	 * token_lookup finds an unexpired token by hash, in any workspace, and
+	 * its user, in one statement (each request's authentication).
+	 */
 	int (*token_lookup)(struct store *s, const unsigned char hash[32], const char *now,
-			    struct token *out);
+			    struct token *out, struct user *user);
 	int (*token_touch)(struct store *s, int64_t ws, int64_t id, const char *now);
 	int (*token_delete)(struct store *s, int64_t ws, int64_t id);
 	/* token_delete_user removes a user's tokens of one kind (-1: all kinds). */

@@ -638,8 +638,12 @@ static const char *const stmt_sql[STMT_DEAL_LIST_FIRST] = {
 			  " created_at, last_used_at, expires_at)"
 			  " VALUES ($1::bigint, $2::bigint, $3::int, $4, $5, $6, NULL, $7)"
 			  " RETURNING id",
-    [STMT_TOKEN_LOOKUP] = "SELECT " TOKEN_COLUMNS " FROM token WHERE hash = $1"
-			  " AND (expires_at IS NULL OR expires_at > $2)",
+    [STMT_TOKEN_LOOKUP] = "SELECT t.id, t.workspace_id, t.user_id, t.kind, t.name, t.hash,"
+			  " t.created_at, t.last_used_at, t.expires_at, u.id, u.workspace_id,"
+			  " u.username, u.display_name, u.email, u.role, u.active, u.version,"
+			  " u.created_at FROM token t JOIN users u"
+			  " ON u.workspace_id = t.workspace_id AND u.id = t.user_id"
+			  " WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)",
     [STMT_TOKEN_TOUCH] = "UPDATE token SET last_used_at = $3"
 			 " WHERE workspace_id = $1::bigint AND id = $2::bigint",
     [STMT_TOKEN_DELETE] = "DELETE FROM token WHERE workspace_id = $1::bigint AND id = $2::bigint",
@@ -1083,19 +1087,23 @@ static void row_workspace(const PGresult *r, int i, void *out)
 	PG_TEXT(r, i, 7, w->created_at);
 }
 
+/* row_user_at reads USER_COLUMNS from column c on. */
+static void row_user_at(const PGresult *r, int i, int c, struct user *u)
+{
+	u->id = COL_I64(r, i, c);
+	u->workspace_id = COL_I64(r, i, c + 1);
+	PG_TEXT(r, i, c + 2, u->username);
+	PG_TEXT(r, i, c + 3, u->display_name);
+	PG_TEXT(r, i, c + 4, u->email);
+	u->role = (enum role)COL_INT(r, i, c + 5);
+	u->active = COL_INT(r, i, c + 6);
+	u->version = COL_I64(r, i, c + 7);
+	PG_TEXT(r, i, c + 8, u->created_at);
+}
+
 static void row_user(const PGresult *r, int i, void *out)
 {
-	struct user *u = out;
-
-	u->id = COL_I64(r, i, 0);
-	u->workspace_id = COL_I64(r, i, 1);
-	PG_TEXT(r, i, 2, u->username);
-	PG_TEXT(r, i, 3, u->display_name);
-	PG_TEXT(r, i, 4, u->email);
-	u->role = (enum role)COL_INT(r, i, 5);
-	u->active = COL_INT(r, i, 6);
-	u->version = COL_I64(r, i, 7);
-	PG_TEXT(r, i, 8, u->created_at);
+	row_user_at(r, i, 0, out);
 }
 
 static int hexval(int c)
@@ -1688,18 +1696,39 @@ static int pg_token_create(struct store *base, struct token *t)
 	return 0;
 }
 
+/* A token and its user, as STMT_TOKEN_LOOKUP reads them. */
+struct token_user {
+	struct token t;
+	struct user u;
+};
+
+static void row_token_user(const PGresult *r, int i, void *out)
+{
+	struct token_user *tu = out;
+
+	row_token(r, i, &tu->t);
+	row_user_at(r, i, 9, &tu->u);
+}
+
 static int pg_token_lookup(struct store *base, const unsigned char hash[32], const char *now,
-			   struct token *out)
+			   struct token *out, struct user *user)
 {
 	struct pgp p = {.n = 0};
+	struct token_user tu;
 	char hex[65];
+	int rc;
 
 	if (!hash || !now)
 		return ERR_INVALID;
 	hash_to_hex(hash, hex);
 	pgp_text(&p, hex);
 	pgp_text(&p, now);
-	return fetch_one(pg(base), STMT_TOKEN_LOOKUP, &p, row_token, out, sizeof(*out));
+	rc = fetch_one(pg(base), STMT_TOKEN_LOOKUP, &p, row_token_user, &tu, sizeof(tu));
+	if (!rc) {
+		*out = tu.t;
+		*user = tu.u;
+	}
+	return rc;
 }
 
 static int pg_token_touch(struct store *base, int64_t ws, int64_t id, const char *now)

@@ -656,6 +656,10 @@ _Static_assert(STMT_COUNT <= SQ_STMT_COUNT, "raise SQ_STMT_COUNT");
 #define WORKSPACE_COLUMNS "id, slug, name, currency, language, members_see_all, version, created_at"
 #define USER_COLUMNS                                                                               \
 	"id, workspace_id, username, display_name, email, role, active, version, created_at"
+/* USER_COLUMNS_U: USER_COLUMNS of users joined as u. */
+#define USER_COLUMNS_U                                                                             \
+	"u.id, u.workspace_id, u.username, u.display_name, u.email, u.role, u.active, u.version,"  \
+	" u.created_at"
 #define TOKEN_COLUMNS                                                                              \
 	"id, workspace_id, user_id, kind, name, hash, created_at, last_used_at, expires_at"
 #define STAGE_COLUMNS                                                                              \
@@ -716,8 +720,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_TOKEN_INSERT] = "INSERT INTO token (workspace_id, user_id, kind, name, hash,"
 			  " created_at, last_used_at, expires_at)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
-    [STMT_TOKEN_LOOKUP] = "SELECT " TOKEN_COLUMNS " FROM token WHERE hash = ?1"
-			  " AND (expires_at IS NULL OR expires_at > ?2)",
+    [STMT_TOKEN_LOOKUP] =
+	"SELECT t.id, t.workspace_id, t.user_id, t.kind, t.name, t.hash,"
+	" t.created_at, t.last_used_at, t.expires_at, " USER_COLUMNS_U " FROM token t JOIN users u"
+	" ON u.workspace_id = t.workspace_id AND u.id = t.user_id"
+	" WHERE t.hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)",
     [STMT_TOKEN_TOUCH] = "UPDATE token SET last_used_at = ?3"
 			 " WHERE workspace_id = ?1 AND id = ?2",
     [STMT_TOKEN_DELETE] = "DELETE FROM token WHERE workspace_id = ?1 AND id = ?2",
@@ -1219,19 +1226,23 @@ static void row_workspace(sqlite3_stmt *st, void *out)
 	COL_TEXT(st, 7, w->created_at);
 }
 
+/* row_user_at reads USER_COLUMNS from column c on. */
+static void row_user_at(sqlite3_stmt *st, int c, struct user *u)
+{
+	u->id = sq_col_i64(st, c);
+	u->workspace_id = sq_col_i64(st, c + 1);
+	COL_TEXT(st, c + 2, u->username);
+	COL_TEXT(st, c + 3, u->display_name);
+	COL_TEXT(st, c + 4, u->email);
+	u->role = (enum role)sq_col_int(st, c + 5);
+	u->active = sq_col_int(st, c + 6);
+	u->version = sq_col_i64(st, c + 7);
+	COL_TEXT(st, c + 8, u->created_at);
+}
+
 static void row_user(sqlite3_stmt *st, void *out)
 {
-	struct user *u = out;
-
-	u->id = sq_col_i64(st, 0);
-	u->workspace_id = sq_col_i64(st, 1);
-	COL_TEXT(st, 2, u->username);
-	COL_TEXT(st, 3, u->display_name);
-	COL_TEXT(st, 4, u->email);
-	u->role = (enum role)sq_col_int(st, 5);
-	u->active = sq_col_int(st, 6);
-	u->version = sq_col_i64(st, 7);
-	COL_TEXT(st, 8, u->created_at);
+	row_user_at(st, 0, out);
 }
 
 static void row_token(sqlite3_stmt *st, void *out)
@@ -1786,6 +1797,30 @@ static int sqlite_user_get(struct store *base, int64_t ws, int64_t id, struct us
 	return get_by_id(sq(base), STMT_USER_GET, ws, id, row_user, out, sizeof(*out));
 }
 
+/*
+ * sq_read_version sets *v to the data version of the read transaction open
+ * on s (SQLITE_FCNTL_DATA_VERSION: it changes with every commit the
+ * connection sees, its own or another connection's) and returns 1; 0 when
+ * no read-only transaction is open (no snapshot yet, or writes of ours that
+ * are not committed), where nothing may be reused.
+ */
+static int sq_read_version(struct sqlite_store *s, unsigned *v)
+{
+	if (sqlite3_txn_state(s->db, "main") != SQLITE_TXN_READ)
+		return 0;
+	return sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, v) == SQLITE_OK;
+}
+
+/* sq_memo_slot: FNV-1a of ws and name, modulo n (a power of two). */
+static size_t sq_memo_slot(int64_t ws, const char *name, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)ws;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h & (n - 1);
+}
+
 static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *username,
 				   struct user *out, char *hash, size_t hashsz)
 {
@@ -1793,10 +1828,21 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 	struct user tmp = {0};
 	sqlite3_stmt *st = NULL;
 	const unsigned char *h;
-	int rc;
+	unsigned version;
+	int rc, memo;
+	size_t slot;
 
 	if (!username)
 		return ERR_INVALID;
+	/* the password hash is never kept: only look-ups without it are reused */
+	memo = !hash && sq_read_version(s, &version);
+	slot = sq_memo_slot(ws, username, SQ_MEMO_USERS);
+	if (memo && s->memo_user[slot].ok && s->memo_user[slot].version == version &&
+	    s->memo_user[slot].u.workspace_id == ws &&
+	    strcmp(s->memo_user[slot].u.username, username) == 0) {
+		*out = s->memo_user[slot].u;
+		return 0;
+	}
 	rc = stmt(s, STMT_USER_GET_BY_NAME, &st);
 	if (rc)
 		goto out;
@@ -1816,6 +1862,11 @@ static int sqlite_user_get_by_name(struct store *base, int64_t ws, const char *u
 		sq_col_text(st, 9, hash, hashsz);
 	}
 	*out = tmp;
+	if (memo) {
+		s->memo_user[slot].u = tmp;
+		s->memo_user[slot].version = version;
+		s->memo_user[slot].ok = 1;
+	}
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -1917,11 +1968,25 @@ out:
 	return rc;
 }
 
+/* A token and its user, as STMT_TOKEN_LOOKUP reads them. */
+struct token_user {
+	struct token t;
+	struct user u;
+};
+
+static void row_token_user(sqlite3_stmt *st, void *out)
+{
+	struct token_user *tu = out;
+
+	row_token(st, &tu->t);
+	row_user_at(st, 9, &tu->u);
+}
+
 static int sqlite_token_lookup(struct store *base, const unsigned char hash[32], const char *now,
-			       struct token *out)
+			       struct token *out, struct user *user)
 {
 	struct sqlite_store *s = sq(base);
-	struct token tmp = {0};
+	struct token_user tmp = {0};
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1934,9 +1999,11 @@ static int sqlite_token_lookup(struct store *base, const unsigned char hash[32],
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = sq_fetch_one(s, st, row_token, &tmp);
-	if (!rc)
-		*out = tmp;
+	rc = sq_fetch_one(s, st, row_token_user, &tmp);
+	if (!rc) {
+		*out = tmp.t;
+		*user = tmp.u;
+	}
 out:
 	sq_stmt_done(st);
 	return rc;
@@ -2026,7 +2093,28 @@ static int sqlite_stage_get(struct store *base, int64_t ws, int64_t id, struct s
 static int sqlite_stage_get_by_key(struct store *base, int64_t ws, const char *key,
 				   struct stage *out)
 {
-	return get_by_text(sq(base), STMT_STAGE_GET_BY_KEY, ws, key, row_stage, out, sizeof(*out));
+	struct sqlite_store *s = sq(base);
+	unsigned version;
+	int rc, memo;
+	size_t slot;
+
+	if (!key)
+		return ERR_INVALID;
+	memo = sq_read_version(s, &version);
+	slot = sq_memo_slot(ws, key, SQ_MEMO_STAGES);
+	if (memo && s->memo_stage[slot].ok && s->memo_stage[slot].version == version &&
+	    s->memo_stage[slot].g.workspace_id == ws &&
+	    strcmp(s->memo_stage[slot].g.key, key) == 0) {
+		*out = s->memo_stage[slot].g;
+		return 0;
+	}
+	rc = get_by_text(s, STMT_STAGE_GET_BY_KEY, ws, key, row_stage, out, sizeof(*out));
+	if (rc == 0 && memo) {
+		s->memo_stage[slot].g = *out;
+		s->memo_stage[slot].version = version;
+		s->memo_stage[slot].ok = 1;
+	}
+	return rc;
 }
 
 /* shift moves the stages at positions [from, to] of ws one place (id: SHIFT_DOWN or _UP). */

@@ -48,6 +48,10 @@ enum {
 /* The number of statements of store_sqlite.c's own table. */
 #define SQ_STMT_COUNT 96
 
+/* Slots of the name look-ups' memo (powers of two): a workspace's owners, its stages. */
+#define SQ_MEMO_USERS  64
+#define SQ_MEMO_STAGES 16
+
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	sqlite3 *db;
@@ -81,6 +85,23 @@ struct sqlite_store {
 	 * deal_fact rows wait for its commit (sq_fact_upkeep, sq_fact_flush).
 	 */
 	struct deal_set dirty;
+	/*
+	 * Users read by name (without their password hash) and stages read by
+	 * key: a page of deals' filters, read again by every request. One slot
+	 * per hash of the workspace and the name (sq_memo_slot), reused only in
+	 * a read transaction that sees the database as it was when the slot was
+	 * filled (sq_read_version).
+	 */
+	struct {
+		unsigned version;
+		int ok;
+		struct user u;
+	} memo_user[SQ_MEMO_USERS];
+	struct {
+		unsigned version;
+		int ok;
+		struct stage g;
+	} memo_stage[SQ_MEMO_STAGES];
 };
 
 /* sq returns the SQLite connection behind a struct store. */

@@ -585,9 +585,7 @@ static int authenticate_tx(struct store *st, const unsigned char *hash, struct t
 	int rc;
 
 	store_now(now);
-	rc = st->ops->token_lookup(st, hash, now, t);
-	if (rc == 0)
-		rc = st->ops->user_get(st, t->workspace_id, t->user_id, u);
+	rc = st->ops->token_lookup(st, hash, now, t, u);
 	if (rc == ERR_NOTFOUND || (rc == 0 && !u->active))
 		return errinfo_set(e, ERR_UNAUTH, "auth.required", NULL,
 				   "the session has ended; log in again");
@@ -814,8 +812,7 @@ int svc_user_get(struct store *st, const struct actor *a, int64_t id, struct use
 static int user_get_by_name_tx(struct store *st, const struct actor *a, const char *name,
 			       struct user *out, struct errinfo *e)
 {
-	char hash[AUTH_HASH_LEN];
-	int rc = st->ops->user_get_by_name(st, a->workspace_id, name, out, hash, sizeof(hash));
+	int rc = st->ops->user_get_by_name(st, a->workspace_id, name, out, NULL, 0);
 
 	if (rc == ERR_NOTFOUND)
 		return errinfo_set(e, rc, "user.not_found", "username", "no user '%.64s'", name);

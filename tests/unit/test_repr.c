@@ -205,6 +205,40 @@ Test(deal_write, escapes_and_nulls_as_jansson)
 	expect_same_bytes(&d);
 }
 
+/*
+ * Strings are scanned 8 bytes at a time: a byte that needs an escape (or a
+ * neighbour of one that does not) at every position of strings of every
+ * length up to three words and a half, among ASCII and UTF-8 bytes.
+ */
+Test(deal_write, escapes_at_every_position)
+{
+	static const char *marks[] = {"\"", "\\", "\x01", "\x1f", "\n", " ",  "!",    "#",
+				      "[",  "]",  "\x7f", "/",	  "é",	"中", "\"\\", "\t\x02"};
+	static const char fill[] = "ab中c d\xc3\xa9xyz0123456789ABCDEFGHIJ";
+	struct deal d = sample_deal();
+	size_t m, len, pos;
+
+	for (m = 0; m < sizeof(marks) / sizeof(marks[0]); m++)
+		for (len = 0; len <= 28; len++)
+			for (pos = 0; pos <= len; pos++) {
+				size_t ml = strlen(marks[m]);
+				size_t k, at = pos;
+
+				/* fill's first len bytes, cut back to a whole character */
+				for (k = len; k > 0 && ((unsigned char)fill[k] & 0xc0) == 0x80; k--)
+					;
+				memcpy(d.name, fill, k);
+				d.name[k] = '\0';
+				if (at > k)
+					continue;
+				while (at > 0 && ((unsigned char)d.name[at] & 0xc0) == 0x80)
+					at--;
+				memmove(d.name + at + ml, d.name + at, k - at + 1);
+				memcpy(d.name + at, marks[m], ml);
+				expect_same_bytes(&d);
+			}
+}
+
 Test(repr_put_int, prints_as_printf)
 {
 	static const int64_t v[] = {0,

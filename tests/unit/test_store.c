@@ -731,6 +731,7 @@ Test(store, history_add_and_list)
 Test(store, tokens)
 {
 	struct token t = {0}, got;
+	struct user gu;
 	struct token_list l;
 	unsigned char other[32];
 
@@ -740,11 +741,15 @@ Test(store, tokens)
 	memset(t.hash, 1, sizeof(t.hash));
 	strcpy(t.expires_at, "2026-01-01T00:00:00Z");
 	cr_assert_eq(db->ops->token_create(db, &t), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2025-12-31T23:59:59Z", &got), 0);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2025-12-31T23:59:59Z", &got, &gu), 0);
 	cr_assert_eq(got.id, t.id);
 	cr_assert_eq(got.user_id, u1.id);
+	cr_assert_eq(gu.id, u1.id);
+	cr_assert_eq(gu.workspace_id, ws1.id);
+	cr_assert_str_eq(gu.username, u1.username);
 	cr_assert_eq(memcmp(got.hash, t.hash, 32), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2026-01-01T00:00:00Z", &got), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2026-01-01T00:00:00Z", &got, &gu),
+		     ERR_NOTFOUND);
 
 	memset(&t, 0, sizeof(t));
 	t.workspace_id = ws1.id;
@@ -753,13 +758,14 @@ Test(store, tokens)
 	strcpy(t.name, "ci");
 	memset(t.hash, 2, sizeof(t.hash));
 	cr_assert_eq(db->ops->token_create(db, &t), 0);
-	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2099-01-01T00:00:00Z", &got), 0);
+	cr_assert_eq(db->ops->token_lookup(db, t.hash, "2099-01-01T00:00:00Z", &got, &gu), 0);
 	cr_assert_str_eq(got.name, "ci");
 	cr_assert_str_eq(got.expires_at, "");
 	cr_assert_eq(db->ops->token_touch(db, ws1.id, t.id, "2026-05-05T00:00:00Z"), 0);
 	cr_assert_eq(db->ops->token_touch(db, ws2.id, t.id, "2026-05-05T00:00:00Z"), ERR_NOTFOUND);
 	memset(other, 3, sizeof(other));
-	cr_assert_eq(db->ops->token_lookup(db, other, "2026-01-01T00:00:00Z", &got), ERR_NOTFOUND);
+	cr_assert_eq(db->ops->token_lookup(db, other, "2026-01-01T00:00:00Z", &got, &gu),
+		     ERR_NOTFOUND);
 
 	cr_assert_eq(db->ops->token_list(db, ws1.id, u1.id, &l), 0);
 	cr_assert_eq(l.n, 2);
@@ -993,4 +999,65 @@ Test(store, report_facts_equal_history_replay)
 {
 	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
 	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
+}
+
+/* lookup_names reads "stage", then "user" twice, then "stage" again in one read transaction. */
+static void lookup_names(const char *user, const char *stage, int want, int64_t uid, int64_t sid)
+{
+	struct user gu;
+	struct stage gs;
+	int k;
+
+	cr_assert_eq(db->ops->begin(db, 0), 0);
+	for (k = 0; k < 2; k++) {
+		cr_assert_eq(db->ops->stage_get_by_key(db, ws1.id, stage, &gs), want, "stage %s",
+			     stage);
+		if (want == 0)
+			cr_assert_eq(gs.id, sid);
+		cr_assert_eq(db->ops->user_get_by_name(db, ws1.id, user, &gu, NULL, 0), want,
+			     "user %s", user);
+		if (want == 0)
+			cr_assert_eq(gu.id, uid);
+	}
+	cr_assert_eq(db->ops->commit(db), 0);
+}
+
+/*
+ * rename_names renames u and g through store by, then checks that the old
+ * names are gone and the new ones found through db.
+ */
+static void rename_names(struct store *by, struct user *u, struct stage *g, const char *name,
+			 const char *key)
+{
+	char was_name[sizeof(u->username)], was_key[sizeof(g->key)];
+
+	strcpy(was_name, u->username);
+	strcpy(was_key, g->key);
+	snprintf(u->username, sizeof(u->username), "%s", name);
+	cr_assert_eq(by->ops->user_update(by, u), 0);
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	cr_assert_eq(by->ops->stage_update(by, g), 0);
+	lookup_names(was_name, was_key, ERR_NOTFOUND, 0, 0);
+	lookup_names(name, key, 0, u->id, g->id);
+}
+
+/*
+ * A user read by name and a stage by key are read again after a rename,
+ * by another connection or by this one.
+ */
+Test(store, name_lookups_follow_renames)
+{
+	struct store *other;
+	struct user u;
+	struct stage g;
+	char err[256] = "";
+
+	make_user(&u, ws1.id, "rita", ROLE_MEMBER);
+	make_stage(&g, ws1.id, "demo", 20, STAGE_OPEN, 0);
+	cr_assert_eq(store_open(db_path, 1, &other, err, sizeof(err)), 0, "%s", err);
+	lookup_names("rita", "demo", 0, u.id, g.id);
+	lookup_names("rita", "demo", 0, u.id, g.id);
+	rename_names(other, &u, &g, "rita2", "demo2");
+	rename_names(db, &u, &g, "rita", "demo");
+	store_close(other);
 }
