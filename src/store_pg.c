@@ -2487,6 +2487,7 @@ static const struct store_ops pg_ops = {
     .history_reset = pg_history_reset,
     .report_rebuild = pg_report_rebuild,
     .report_closes = pg_report_closes,
+    .report_close_each = pg_report_close_each,
     .report_stalled_deals = pg_report_stalled_deals,
     .report_owner_sums = pg_report_owner_sums,
     .summary_owner_sums = pg_summary_owner_sums,

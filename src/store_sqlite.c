@@ -3023,6 +3023,7 @@ static const struct store_ops sqlite_ops = {
     .report_rebuild = sqlite_report_rebuild,
     .report_sums = sqlite_report_sums,
     .report_closes = sqlite_report_closes,
+    .report_close_each = sqlite_report_close_each,
     .report_stalled_deals = sqlite_report_stalled_deals,
     .report_owner_sums = sqlite_report_owner_sums,
     .summary_owner_sums = sqlite_summary_owner_sums,
