@@ -454,6 +454,8 @@ static const char *const migrations[] = {
 	    "true", "true", "1", "") ";" RS_CLOSE_ROWS("true", "1") ";" RS_OPEN_MARK("true") ";",
     /* reports (store_pg_report.c): deal_dwell_day (store_sqlite.c's migration) */
     RS_DWELL_DAY_TABLE("") RS_DWELL_DAY_FILL("true") ";",
+    /* reports (store_pg_report.c): deal_stay_stage (store_sqlite.c's migration) */
+    "CREATE INDEX deal_stay_stage ON deal_stay (workspace_id, stage_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

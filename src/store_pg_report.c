@@ -115,6 +115,14 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
 #define DEAL_F "f.workspace_id = $1::bigint AND f.deal_id = $2::bigint"
 #define WS_Y   "y.workspace_id = $1::bigint"
 #define WS_F   "f.workspace_id = $1::bigint"
+/*
+ * The stays of the deals that were in stage $2 (deal_stay_stage), all of
+ * them, and the deals without history in it now (sq_sum_stage's).
+ */
+#define STAGE_Y                                                                                    \
+	"y.workspace_id = $1::bigint AND y.deal_id IN (SELECT x.deal_id FROM deal_stay x"          \
+	" WHERE x.workspace_id = $1::bigint AND x.stage_id = $2::bigint)"
+#define STAGE_F "f.workspace_id = $1::bigint AND f.stage_id = $2::bigint"
 /* The deals with an amount or probability change at or after $3. */
 #define CHANGED                                                                                    \
 	"SELECT c.deal_id FROM deal_change c WHERE c.workspace_id = $1::bigint"                    \
@@ -326,7 +334,7 @@ static const char *const rq_sql[] = {
     [RQ_OPEN_STAGE_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_open WHERE workspace_id = $1::bigint "
 					    "AND stage_id = $2::bigint" OPEN_STALE,
     [RQ_OPEN_STAGE_FILL - PG_EXT_REPORT] =
-	RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
+	RS_OPEN_ROWS(STAGE_Y, STAGE_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
     [RQ_OPEN_STAGE_MARK - PG_EXT_REPORT] =
 	RS_OPEN_MARK("s.workspace_id = $1::bigint AND s.id = $2::bigint"),
 };

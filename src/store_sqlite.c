@@ -573,6 +573,12 @@ static const char *const migrations[] = {
      * the bucket counts and the rows of one bucket.
      */
     RS_DWELL_DAY_TABLE("WITHOUT ROWID") RS_DWELL_DAY_FILL("true") ";",
+    /*
+     * reports (store_sqlite_report.c): deal_stay_stage, the deals that were
+     * in a stage, so that a change of its probability recomputes the
+     * deal_open rows of those deals only (sq_sum_stage).
+     */
+    "CREATE INDEX deal_stay_stage ON deal_stay (workspace_id, stage_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

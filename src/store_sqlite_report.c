@@ -731,13 +731,25 @@ static int run_script(struct sqlite_store *s, const char *sql, int64_t ws, int64
 	" ON p.workspace_id = s.workspace_id AND p.stage_id = s.id WHERE s.workspace_id = ?1"      \
 	" AND s.id = ?2 AND p.probability IS NOT s.probability)"
 
+/*
+ * The stays of the deals that were in stage ?2 (deal_stay_stage), every one
+ * of theirs (a stay ends where the deal's next begins), and the deals without
+ * history in it now: the only ones with deal_open rows of the stage.
+ */
+#define STAGE_Y                                                                                    \
+	"y.workspace_id = ?1 AND y.deal_id IN (SELECT x.deal_id FROM deal_stay x"                  \
+	" WHERE x.workspace_id = ?1 AND x.stage_id = ?2)"
+#define STAGE_F "f.workspace_id = ?1 AND f.stage_id = ?2"
+
 int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 {
 	/* deal_open's expected values: recomputed only when the probability changed */
 	static const char open_sql[] =
 	    "DELETE FROM deal_open WHERE workspace_id = ?1 AND stage_id = ?2" OPEN_STALE
-	    ";" RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = ?2" OPEN_STALE) ";" RS_OPEN_MARK(
-		"s.workspace_id = ?1 AND s.id = ?2");
+	    ";" RS_OPEN_ROWS(
+		STAGE_Y, STAGE_F, "1",
+		" AND y.stage_id = ?2" OPEN_STALE) ";" RS_OPEN_MARK("s.workspace_id = ?1 AND s.id "
+								    "= ?2");
 	int rc = run_ws2(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
 
 	if (!rc)

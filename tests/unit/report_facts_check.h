@@ -882,6 +882,14 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 			if (tx && !open)
 				cr_assert_eq(db->ops->begin(db, 1), 0);
 			open = tx;
+			if (i == 30 && (round == 1 || round == 5)) {
+				/* mid-round, deals touched and not yet flushed: a probability */
+				struct stage *g = &f.stages[2];
+
+				cr_assert_eq(db->ops->stage_get(db, ws, g->id, g), 0);
+				g->probability = round == 1 ? 5 : 95;
+				cr_assert_eq(db->ops->stage_update(db, g), 0);
+			}
 			if (f.nids < 20 || (op < 3 && f.nids < 400))
 				fc_create(&f);
 			else if (op < 6)
