@@ -1823,19 +1823,25 @@ int report_cycles_init(struct report_cycles *c, const struct report_input *in,
 						   &c->n[b]);
 	if (rc)
 		return rc;
+	/* the overall row's values are the owners' side by side: no copy of their own */
+	c->all_of_owners = c->g[REPORT_BY_ALL] && c->g[REPORT_BY_OWNER];
 	for (b = 0; b < 3; b++) {
-		if (!c->g[b])
+		if (!c->g[b] || (b == REPORT_BY_ALL && c->all_of_owners))
 			continue;
 		c->at[b] = malloc(2 * (c->n[b] ? c->n[b] : 1) * sizeof(size_t));
 		c->end[b] = malloc(2 * (c->n[b] ? c->n[b] : 1) * sizeof(size_t));
 		if (!c->at[b] || !c->end[b])
 			return ERR_NOMEM;
-		for (k = 0; k < c->n[b]; k++) {
-			c->at[b][2 * k] = pos;
-			pos += (size_t)c->g[b][k].won;
-			c->end[b][2 * k] = c->at[b][2 * k + 1] = pos;
-			pos += won_only ? 0 : (size_t)c->g[b][k].lost;
-			c->end[b][2 * k + 1] = pos;
+		/* every group's won values, then every group's lost values */
+		for (int lost = 0; lost < 2; lost++) {
+			c->lo[b][lost] = pos;
+			for (k = 0; k < c->n[b]; k++) {
+				c->at[b][2 * k + lost] = pos;
+				pos += lost ? (won_only ? 0 : (size_t)c->g[b][k].lost)
+					    : (size_t)c->g[b][k].won;
+				c->end[b][2 * k + lost] = pos;
+			}
+			c->hi[b][lost] = pos;
 		}
 	}
 	c->vals = malloc((pos ? pos : 1) * sizeof(*c->vals));
@@ -1888,7 +1894,7 @@ int report_cycles_add(void *ctx, const struct report_close *x)
 	for (size_t b = 0; b < 3; b++) {
 		size_t slot = 2 * row[b] + !x->won;
 
-		if (!c->g[b])
+		if (!c->at[b])
 			continue;
 		if (c->at[b][slot] == c->end[b][slot])
 			return ERR_DB;
@@ -1899,19 +1905,38 @@ int report_cycles_add(void *ctx, const struct report_close *x)
 
 int report_cycles_finish(struct report_cycles *c)
 {
-	for (size_t b = 0; b < 3; b++)
+	static const size_t order[] = {REPORT_BY_OWNER, REPORT_BY_PERIOD, REPORT_BY_ALL};
+
+	/* the overall row last: its selection moves the owners' values across their groups */
+	for (size_t o = 0; o < 3; o++) {
+		size_t b = order[o];
+
 		for (size_t k = 0; c->g[b] && k < c->n[b]; k++) {
 			struct report_closed *r = &c->g[b][k];
-			size_t w = 2 * k, l = 2 * k + 1;
+			const size_t *lo = c->lo[b], *hi = c->hi[b];
 
-			if (c->at[b][w] != c->end[b][w] || c->at[b][l] != c->end[b][l])
+			if (b == REPORT_BY_ALL && c->all_of_owners) {
+				lo = c->lo[REPORT_BY_OWNER];
+				hi = c->hi[REPORT_BY_OWNER];
+				if (hi[0] - lo[0] != (size_t)r->won ||
+				    (!c->won_only && hi[1] - lo[1] != (size_t)r->lost))
+					return ERR_DB;
+				report_stats_of(c->vals + lo[0], (size_t)r->won, &r->won_cycle);
+				if (!c->won_only)
+					report_stats_of(c->vals + lo[1], (size_t)r->lost,
+							&r->lost_cycle);
+				continue;
+			}
+			if (c->at[b][2 * k] != c->end[b][2 * k] ||
+			    c->at[b][2 * k + 1] != c->end[b][2 * k + 1])
 				return ERR_DB;
-			report_stats_of(c->vals + c->end[b][w] - r->won, (size_t)r->won,
+			report_stats_of(c->vals + c->end[b][2 * k] - r->won, (size_t)r->won,
 					&r->won_cycle);
 			if (!c->won_only)
-				report_stats_of(c->vals + c->end[b][l] - r->lost, (size_t)r->lost,
-						&r->lost_cycle);
+				report_stats_of(c->vals + c->end[b][2 * k + 1] - r->lost,
+						(size_t)r->lost, &r->lost_cycle);
 		}
+	}
 	return 0;
 }
 

@@ -451,6 +451,8 @@ struct report_cycles {
 	int won_only;
 	int64_t *vals;
 	size_t *at[3], *end[3];	      /* per group: next free place won, lost; their ends */
+	size_t lo[3][2], hi[3][2];    /* per grouping: where its won, lost values lie */
+	int all_of_owners;	      /* the overall row's values are the owners' */
 	int64_t last_day, last_owner; /* the last lookups (the closes come mostly in runs) */
 	size_t day_row, owner_row;
 	int day_ok, owner_ok;
