@@ -8,6 +8,7 @@
  * calendar (no time zones: every stored time is UTC).
  */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1127,16 +1128,24 @@ int report_leaderboard_sums(const struct report_input *in, const struct report_c
 			    size_t *n)
 {
 	struct report_closed *k = NULL;
-	struct report_leader *w = NULL;
-	size_t nk = 0, nw = 0, i, j;
+	size_t nk = 0;
 	int rc = report_closed_group(c, nc, REPORT_BY_OWNER, REPORT_GROUP_MONTH, &k, &nk);
 
-	if (rc)
-		return rc;
-	w = calloc(nk + ng + 1, sizeof(*w));
-	rc = ERR_NOMEM;
+	if (!rc)
+		rc = report_leaderboard_groups(in, k, nk, g, ng, out, n);
+	free(k);
+	return rc;
+}
+
+int report_leaderboard_groups(const struct report_input *in, const struct report_closed *k,
+			      size_t nk, const struct report_sum *g, size_t ng,
+			      struct report_leader **out, size_t *n)
+{
+	struct report_leader *w = calloc(nk + ng + 1, sizeof(*w));
+	size_t nw = 0, i, j;
+
 	if (!w)
-		goto out;
+		return ERR_NOMEM;
 	for (i = 0; i < nk; i++, nw++) {
 		w[nw].owner_id = k[i].key;
 		w[nw].won = k[i].won;
@@ -1165,32 +1174,39 @@ int report_leaderboard_sums(const struct report_input *in, const struct report_c
 		qsort(w, nw, sizeof(*w), cmp_leader);
 	*out = w;
 	*n = nw;
-	w = NULL;
-	rc = 0;
-out:
-	free(k);
-	free(w);
-	return rc;
+	return 0;
 }
 
-int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout)
+/*
+ * count_strided counts the int64_t keys at keys, keys + step... (n of them),
+ * each weight times the int64_t at weights the same way (1 when NULL), into
+ * a new array of (key, count) by key.
+ */
+static int count_strided(const char *keys, const char *weights, size_t step, size_t n,
+			 struct report_count **out, size_t *nout)
 {
 	struct keymap m = {0};
 	struct report_count *v = NULL;
+	int64_t key, w = 1;
 	size_t k, i;
 	int rc = ERR_NOMEM;
 
-	for (i = 0; i < n; i++)
-		if (keymap_id(&m, keys[i], &k))
+	for (i = 0; i < n; i++) {
+		memcpy(&key, keys + i * step, sizeof(key));
+		if (keymap_id(&m, key, &k))
 			goto out;
+	}
 	v = calloc(m.n ? m.n : 1, sizeof(*v));
 	if (!v)
 		goto out;
 	for (k = 0; k < m.n; k++)
 		v[k].key = m.keys[k];
 	for (i = 0; i < n; i++) {
-		keymap_id(&m, keys[i], &k); /* a known key: found, never added */
-		v[k].count++;
+		memcpy(&key, keys + i * step, sizeof(key));
+		if (weights)
+			memcpy(&w, weights + i * step, sizeof(w));
+		keymap_id(&m, key, &k); /* a known key: found, never added */
+		v[k].count += w;
 	}
 	if (m.n > 1)
 		qsort(v, m.n, sizeof(*v), cmp_i64); /* by key, the first member */
@@ -1202,6 +1218,82 @@ out:
 	keymap_release(&m);
 	free(v);
 	return rc;
+}
+
+int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout)
+{
+	return count_strided((const char *)keys, NULL, sizeof(*keys), n, out, nout);
+}
+
+int report_count_sums(const struct report_sum *g, size_t n, int by_owner, struct report_count **out,
+		      size_t *nout)
+{
+	const char *base = (const char *)g;
+	size_t key = by_owner ? offsetof(struct report_sum, owner_id)
+			      : offsetof(struct report_sum, stage_id);
+
+	return count_strided(n ? base + key : NULL,
+			     n ? base + offsetof(struct report_sum, deals) : NULL, sizeof(*g), n,
+			     out, nout);
+}
+
+static size_t pair_hash(int64_t a, int64_t b, size_t cap)
+{
+	uint64_t h = (uint64_t)a * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)b;
+
+	return (size_t)(h * UINT64_C(0xC2B2AE3D27D4EB4F) >> 32) & (cap - 1);
+}
+
+int report_pairs_add(struct report_pairs *p, int64_t stage_id, int64_t owner_id)
+{
+	size_t h = 0;
+
+	if (p->cap)
+		for (h = pair_hash(stage_id, owner_id, p->cap); p->tab[h];
+		     h = (h + 1) & (p->cap - 1)) {
+			struct report_sum *x = &p->v[p->tab[h] - 1];
+
+			if (x->stage_id == stage_id && x->owner_id == owner_id) {
+				x->deals++;
+				return 0;
+			}
+		}
+	if (2 * (p->n + 1) > p->cap) { /* a new pair: keep the table at most half full */
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		size_t *tab = calloc(cap, sizeof(*tab));
+		struct report_sum *v = realloc(p->v, cap / 2 * sizeof(*v));
+
+		if (v)
+			p->v = v;
+		if (!tab || !v) {
+			free(tab);
+			return ERR_NOMEM;
+		}
+		for (size_t k = 0; k < p->n; k++) {
+			for (h = pair_hash(p->v[k].stage_id, p->v[k].owner_id, cap); tab[h];
+			     h = (h + 1) & (cap - 1))
+				;
+			tab[h] = k + 1;
+		}
+		free(p->tab);
+		p->tab = tab;
+		p->cap = cap;
+		for (h = pair_hash(stage_id, owner_id, cap); tab[h]; h = (h + 1) & (cap - 1))
+			;
+	}
+	memset(&p->v[p->n], 0, sizeof(p->v[p->n]));
+	p->v[p->n].stage_id = stage_id;
+	p->v[p->n].owner_id = owner_id;
+	p->v[p->n].deals = 1;
+	p->tab[h] = ++p->n;
+	return 0;
+}
+
+void report_pairs_release(struct report_pairs *p)
+{
+	free(p->tab);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
 }
 
 /* ---- the forecast ---- */
@@ -1713,6 +1805,150 @@ int report_closed_tallies(const struct report_input *in, const struct report_tal
 	*out = v;
 	*n = nv;
 	return 0;
+}
+
+int report_cycles_init(struct report_cycles *c, const struct report_input *in,
+		       const struct report_tally *t, size_t nt, unsigned wanted,
+		       enum report_group g, int won_only)
+{
+	size_t pos = 0, b, k;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->group = g;
+	c->won_only = won_only;
+	for (b = 0; b < 3 && !rc; b++)
+		if (wanted & (1u << b))
+			rc = report_closed_tallies(in, t, nt, (enum report_by)b, g, &c->g[b],
+						   &c->n[b]);
+	if (rc)
+		return rc;
+	/* the overall row's values are the owners' side by side: no copy of their own */
+	c->all_of_owners = c->g[REPORT_BY_ALL] && c->g[REPORT_BY_OWNER];
+	for (b = 0; b < 3; b++) {
+		if (!c->g[b] || (b == REPORT_BY_ALL && c->all_of_owners))
+			continue;
+		c->at[b] = malloc(2 * (c->n[b] ? c->n[b] : 1) * sizeof(size_t));
+		c->end[b] = malloc(2 * (c->n[b] ? c->n[b] : 1) * sizeof(size_t));
+		if (!c->at[b] || !c->end[b])
+			return ERR_NOMEM;
+		/* every group's won values, then every group's lost values */
+		for (int lost = 0; lost < 2; lost++) {
+			c->lo[b][lost] = pos;
+			for (k = 0; k < c->n[b]; k++) {
+				c->at[b][2 * k + lost] = pos;
+				pos += lost ? (won_only ? 0 : (size_t)c->g[b][k].lost)
+					    : (size_t)c->g[b][k].won;
+				c->end[b][2 * k + lost] = pos;
+			}
+			c->hi[b][lost] = pos;
+		}
+	}
+	c->vals = malloc((pos ? pos : 1) * sizeof(*c->vals));
+	return c->vals ? 0 : ERR_NOMEM;
+}
+
+/* closed_row sets *row to the group of key in v[0..n) (by key); ERR_DB when there is none. */
+static int closed_row(const struct report_closed *v, size_t n, int64_t key, size_t *row)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || v[lo].key != key)
+		return ERR_DB;
+	*row = lo;
+	return 0;
+}
+
+int report_cycles_add(void *ctx, const struct report_close *x)
+{
+	struct report_cycles *c = ctx;
+	size_t row[3] = {0, 0, 0};
+	int64_t day = x->at / REPORT_DAY - (x->at % REPORT_DAY < 0);
+
+	if (c->won_only && !x->won)
+		return 0;
+	if (c->g[REPORT_BY_OWNER] && (!c->owner_ok || x->owner_id != c->last_owner)) {
+		if (closed_row(c->g[REPORT_BY_OWNER], c->n[REPORT_BY_OWNER], x->owner_id,
+			       &c->owner_row))
+			return ERR_DB;
+		c->last_owner = x->owner_id;
+		c->owner_ok = 1;
+	}
+	if (c->g[REPORT_BY_PERIOD] && (!c->day_ok || day != c->last_day)) {
+		if (closed_row(c->g[REPORT_BY_PERIOD], c->n[REPORT_BY_PERIOD],
+			       report_period_of(day * REPORT_DAY, c->group), &c->day_row))
+			return ERR_DB;
+		c->last_day = day;
+		c->day_ok = 1;
+	}
+	row[REPORT_BY_OWNER] = c->owner_row;
+	row[REPORT_BY_PERIOD] = c->day_row;
+	for (size_t b = 0; b < 3; b++) {
+		size_t slot = 2 * row[b] + !x->won;
+
+		if (!c->at[b])
+			continue;
+		if (c->at[b][slot] == c->end[b][slot])
+			return ERR_DB;
+		c->vals[c->at[b][slot]++] = x->cycle;
+	}
+	return 0;
+}
+
+int report_cycles_finish(struct report_cycles *c)
+{
+	static const size_t order[] = {REPORT_BY_OWNER, REPORT_BY_PERIOD, REPORT_BY_ALL};
+
+	/* the overall row last: its selection moves the owners' values across their groups */
+	for (size_t o = 0; o < 3; o++) {
+		size_t b = order[o];
+
+		for (size_t k = 0; c->g[b] && k < c->n[b]; k++) {
+			struct report_closed *r = &c->g[b][k];
+			const size_t *lo = c->lo[b], *hi = c->hi[b];
+
+			if (b == REPORT_BY_ALL && c->all_of_owners) {
+				lo = c->lo[REPORT_BY_OWNER];
+				hi = c->hi[REPORT_BY_OWNER];
+				if (hi[0] - lo[0] != (size_t)r->won ||
+				    (!c->won_only && hi[1] - lo[1] != (size_t)r->lost))
+					return ERR_DB;
+				report_stats_of(c->vals + lo[0], (size_t)r->won, &r->won_cycle);
+				if (!c->won_only)
+					report_stats_of(c->vals + lo[1], (size_t)r->lost,
+							&r->lost_cycle);
+				continue;
+			}
+			if (c->at[b][2 * k] != c->end[b][2 * k] ||
+			    c->at[b][2 * k + 1] != c->end[b][2 * k + 1])
+				return ERR_DB;
+			report_stats_of(c->vals + c->end[b][2 * k] - r->won, (size_t)r->won,
+					&r->won_cycle);
+			if (!c->won_only)
+				report_stats_of(c->vals + c->end[b][2 * k + 1] - r->lost,
+						(size_t)r->lost, &r->lost_cycle);
+		}
+	}
+	return 0;
+}
+
+void report_cycles_release(struct report_cycles *c)
+{
+	for (size_t b = 0; b < 3; b++) {
+		free(c->g[b]);
+		free(c->at[b]);
+		free(c->end[b]);
+	}
+	free(c->vals);
+	memset(c, 0, sizeof(*c));
 }
 
 int report_as_of_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,

@@ -286,6 +286,14 @@ struct report_sum;
 int report_leaderboard_sums(const struct report_input *in, const struct report_close *c, size_t nc,
 			    const struct report_sum *g, size_t ng, struct report_leader **out,
 			    size_t *n);
+/*
+ * report_leaderboard_groups is report_leaderboard_sums from the deals closed
+ * in the period already grouped by owner, k[0..nk) (report_closed_group, or
+ * struct report_cycles below), in owner order.
+ */
+int report_leaderboard_groups(const struct report_input *in, const struct report_closed *k,
+			      size_t nk, const struct report_sum *g, size_t ng,
+			      struct report_leader **out, size_t *n);
 
 /* One month of target close dates (key 0: deals without one, last). */
 struct report_month {
@@ -315,6 +323,27 @@ struct report_count {
 };
 /* report_count_keys counts keys[0..n) into a new array of (key, count) by key. */
 int report_count_keys(const int64_t *keys, size_t n, struct report_count **out, size_t *nout);
+/*
+ * report_count_sums adds up g[0..n)'s deals per stage (by_owner 0) or per
+ * owner (1) into a new array of (key, count) by key.
+ */
+int report_count_sums(const struct report_sum *g, size_t n, int by_owner, struct report_count **out,
+		      size_t *nout);
+/*
+ * struct report_pairs counts pairs of a stage and an owner one by one (the
+ * stalled deals as the store reads them: a GROUP BY there would sort them):
+ * v[0..n) holds each pair seen (stage_id, owner_id) and its count (deals),
+ * in order of first sight. report_pairs_add returns 0 or ERR_NOMEM;
+ * report_pairs_release frees the table, and v unless taken (set to NULL).
+ */
+struct report_pairs {
+	struct report_sum *v;
+	size_t n;
+	size_t *tab; /* index + 1 into v; 0: empty */
+	size_t cap;  /* a power of two */
+};
+int report_pairs_add(struct report_pairs *p, int64_t stage_id, int64_t owner_id);
+void report_pairs_release(struct report_pairs *p);
 /* report_months_sum adds the months of v whose key is in [first, last] into out (key 0). */
 void report_months_sum(const struct report_month *v, size_t n, int64_t first, int64_t last,
 		       struct report_month *out);
@@ -406,6 +435,44 @@ int report_time_in_stage_days(const struct report_input *in, const struct report
 int report_closed_tallies(const struct report_input *in, const struct report_tally *t, size_t nt,
 			  enum report_by by, enum report_group g, struct report_closed **out,
 			  size_t *n);
+/*
+ * struct report_cycles adds the cycles to those groups: the groups of
+ * report_closed_tallies (all, per owner, per period) give each its count
+ * beforehand, so the closes handed to report_cycles_add one by one (any
+ * order) go straight to their group's place in one array of values, and
+ * report_cycles_finish takes each group's median with a quickselect: no
+ * array of the closes, no sort. With won_only the lost deals' cycles are
+ * left empty (their counts and amounts are set) and only the won are added.
+ */
+struct report_cycles {
+	struct report_closed *g[3]; /* by enum report_by; NULL: not wanted */
+	size_t n[3];
+	enum report_group group;
+	int won_only;
+	int64_t *vals;
+	size_t *at[3], *end[3];	      /* per group: next free place won, lost; their ends */
+	size_t lo[3][2], hi[3][2];    /* per grouping: where its won, lost values lie */
+	int all_of_owners;	      /* the overall row's values are the owners' */
+	int64_t last_day, last_owner; /* the last lookups (the closes come mostly in runs) */
+	size_t day_row, owner_row;
+	int day_ok, owner_ok;
+};
+/*
+ * report_cycles_init makes the groups by wanted (a bit per enum report_by)
+ * from deal_closing's rows t[0..nt) as report_closed_tallies. Returns 0 or
+ * ERR_NOMEM; release with report_cycles_release.
+ */
+int report_cycles_init(struct report_cycles *c, const struct report_input *in,
+		       const struct report_tally *t, size_t nt, unsigned wanted,
+		       enum report_group g, int won_only);
+/*
+ * report_cycles_add adds close c (ctx: the struct report_cycles); ERR_DB
+ * when it has no place left (the store's tables disagree).
+ */
+int report_cycles_add(void *ctx, const struct report_close *c);
+/* report_cycles_finish takes the stats of every group; ERR_DB when a place is left empty. */
+int report_cycles_finish(struct report_cycles *c);
+void report_cycles_release(struct report_cycles *c);
 /*
  * report_as_of_tallies is report_as_of at the start of day `day` from
  * deal_open's changes t[0..nt) of the days before it, every deal at its

@@ -572,13 +572,26 @@ struct store_ops {
 	int (*report_closes)(struct store *s, int64_t ws, int64_t owner, int64_t from, int64_t to,
 			     struct report_close_list *out);
 	/*
-	 * report_stalled_deals reads from it, in no order, the deals in an open stage
-	 * with stalled_days entered before now minus those days (id, owner,
-	 * stage, amount, created and entered set; probability -1; kind
-	 * STAGE_OPEN, as report_input_link() would set it).
+	 * report_close_each hands fn(ctx, close) the same deals one by one (only
+	 * those in a won stage when won_only; amount left 0), in no order, and
+	 * stops at the first nonzero return of fn, which it returns: the cycle
+	 * medians need each deal's cycle, but no array of the deals.
+	 */
+	int (*report_close_each)(struct store *s, int64_t ws, int64_t owner, int64_t from,
+				 int64_t to, int won_only,
+				 int (*fn)(void *ctx, const struct report_close *c), void *ctx);
+	/*
+	 * report_stalled_deals reads from it the deals in an open stage with
+	 * stalled_days entered before now minus those days: their number per
+	 * stage and owner (counts: stage_id, owner_id, deals; in no order), and
+	 * of each such stage its first limit by entry, then id (first: id,
+	 * owner, stage and entered set; probability -1; kind STAGE_OPEN, as
+	 * report_input_link() would set it), which hold the limit longest
+	 * stalled of all. The report needs no other deal.
 	 */
 	int (*report_stalled_deals)(struct store *s, int64_t ws, int64_t owner, int64_t now,
-				    struct report_deal_list *out);
+				    size_t limit, struct report_sum_list *counts,
+				    struct report_deal_list *first);
 	/*
 	 * report_owner_sums reads the count and the sums of amount and of
 	 * money_expected() of the deals of ws per stage and owner (only owner's

@@ -489,6 +489,8 @@ static const char *const migrations[] = {
     "    RETURN k;"
     "  END $$;"
     "CREATE INDEX note_search ON note USING gin (lc_search_keys(title_units, body_units));",
+    /* reports (store_pg_report.c): deal_stay_stage (store_sqlite.c's migration) */
+    "CREATE INDEX deal_stay_stage ON deal_stay (workspace_id, stage_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -2576,6 +2578,7 @@ static const struct store_ops pg_ops = {
     .history_reset = pg_history_reset,
     .report_rebuild = pg_report_rebuild,
     .report_closes = pg_report_closes,
+    .report_close_each = pg_report_close_each,
     .report_stalled_deals = pg_report_stalled_deals,
     .report_owner_sums = pg_report_owner_sums,
     .summary_owner_sums = pg_summary_owner_sums,

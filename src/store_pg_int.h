@@ -132,8 +132,12 @@ int pg_report_changed_deals(struct store *base, int64_t ws, int64_t owner, const
 			    struct report_deal_list *deals, struct report_span_list *spans);
 int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
 		     struct report_close_list *out);
+int pg_report_close_each(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			 int won_only, int (*fn)(void *ctx, const struct report_close *c),
+			 void *ctx);
 int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
-			    struct report_deal_list *out);
+			    size_t limit, struct report_sum_list *counts,
+			    struct report_deal_list *first);
 /*
  * pg_owner_sums reads the summary per stage and owner of the deals of ws
  * (owner's only when owner > 0) with close_date in [from, to] ("" or NULL:

@@ -66,6 +66,8 @@ enum {
 	RQ_OPEN_STAGE_CLEAR,
 	RQ_OPEN_STAGE_FILL,
 	RQ_OPEN_STAGE_MARK,
+	RQ_CLOSE_EACH,
+	RQ_STALLED_FIRST,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
@@ -113,6 +115,14 @@ _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow 
 #define DEAL_F "f.workspace_id = $1::bigint AND f.deal_id = $2::bigint"
 #define WS_Y   "y.workspace_id = $1::bigint"
 #define WS_F   "f.workspace_id = $1::bigint"
+/*
+ * The stays of the deals that were in stage $2 (deal_stay_stage), all of
+ * them, and the deals without history in it now (sq_sum_stage's).
+ */
+#define STAGE_Y                                                                                    \
+	"y.workspace_id = $1::bigint AND y.deal_id IN (SELECT x.deal_id FROM deal_stay x"          \
+	" WHERE x.workspace_id = $1::bigint AND x.stage_id = $2::bigint)"
+#define STAGE_F "f.workspace_id = $1::bigint AND f.stage_id = $2::bigint"
 /* The deals with an amount or probability change at or after $3. */
 #define CHANGED                                                                                    \
 	"SELECT c.deal_id FROM deal_change c WHERE c.workspace_id = $1::bigint"                    \
@@ -180,13 +190,30 @@ static const char *const rq_sql[] = {
 	" WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
 	" AND f.entered >= $3::bigint AND f.entered < $4::bigint"
 	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
-    /* open deals longer than their stage's stalled_days in it at $3 (now) */
+    /* the same with the cycle alone, won only when $5 */
+    [RQ_CLOSE_EACH - PG_EXT_REPORT] =
+	"SELECT f.owner_id, f.entered, f.entered - f.created, (s.kind = 1)::int"
+	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" WHERE s.workspace_id = $1::bigint AND s.kind <> 0"
+	" AND ($5::bigint = 0 OR s.kind = 1)"
+	" AND f.entered >= $3::bigint AND f.entered < $4::bigint"
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
+    /* open deals longer than their stage's stalled_days in it at $3 (now), per stage and owner */
     [RQ_STALLED - PG_EXT_REPORT] =
-	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
+	"SELECT f.stage_id, f.owner_id, count(*)"
 	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
 	" WHERE s.workspace_id = $1::bigint AND s.kind = 0 AND s.stalled_days > 0"
 	" AND f.entered < $3::bigint - s.stalled_days * 86400::bigint"
-	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)",
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint) GROUP BY f.stage_id, f.owner_id",
+    /* the first $4 of them in each stage by entry, then id */
+    [RQ_STALLED_FIRST - PG_EXT_REPORT] =
+	"SELECT t.deal_id, t.owner_id, t.stage_id, t.entered FROM stage s CROSS JOIN LATERAL"
+	" (SELECT f.deal_id, f.owner_id, f.stage_id, f.entered FROM deal_fact f"
+	" WHERE f.workspace_id = s.workspace_id AND f.stage_id = s.id"
+	" AND f.entered < $3::bigint - s.stalled_days * 86400::bigint"
+	" AND ($2::bigint = 0 OR f.owner_id = $2::bigint)"
+	" ORDER BY f.entered, f.deal_id LIMIT $4::bigint) t"
+	" WHERE s.workspace_id = $1::bigint AND s.kind = 0 AND s.stalled_days > 0",
     /*
      * per stage and owner, close_date in [$3, $4] (NULL: unbounded);
      * money_expected() per deal: amount x probability / 100, rounded half
@@ -307,7 +334,7 @@ static const char *const rq_sql[] = {
     [RQ_OPEN_STAGE_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_open WHERE workspace_id = $1::bigint "
 					    "AND stage_id = $2::bigint" OPEN_STALE,
     [RQ_OPEN_STAGE_FILL - PG_EXT_REPORT] =
-	RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
+	RS_OPEN_ROWS(STAGE_Y, STAGE_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
     [RQ_OPEN_STAGE_MARK - PG_EXT_REPORT] =
 	RS_OPEN_MARK("s.workspace_id = $1::bigint AND s.id = $2::bigint"),
 };
@@ -747,14 +774,59 @@ int pg_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from
 	return 0;
 }
 
+int pg_report_close_each(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
+			 int won_only, int (*fn)(void *ctx, const struct report_close *c),
+			 void *ctx)
+{
+	struct pgp p = {.n = 0};
+	struct report_close c = {0};
+	PGresult *r = NULL;
+	int n, i, rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	pgp_i64(&p, from);
+	pgp_i64(&p, to);
+	pgp_i64(&p, won_only ? 1 : 0);
+	if ((rc = rq(pg(base), RQ_CLOSE_EACH, &p, &r, ERR_DB)))
+		return rc;
+	n = PQntuples(r);
+	for (i = 0; i < n && !rc; i++) {
+		c.owner_id = pg_col_i64(r, i, 0);
+		c.at = pg_col_i64(r, i, 1);
+		c.cycle = pg_col_i64(r, i, 2);
+		if (c.cycle < 0)
+			c.cycle = 0;
+		c.won = (int)pg_col_i64(r, i, 3);
+		rc = fn(ctx, &c);
+	}
+	PQclear(r);
+	return rc;
+}
+
 int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
-			    struct report_deal_list *out)
+			    size_t limit, struct report_sum_list *counts,
+			    struct report_deal_list *first)
 {
 	PGresult *r = NULL;
+	struct report_sum *g;
 	struct report_deal *v;
+	int64_t lim = (int64_t)limit;
 	int n, i, rc = facts_query(pg(base), RQ_STALLED, ws, owner, now, NULL, &r);
 
 	if (rc)
+		return rc;
+	if (!(g = rows_alloc(r, sizeof(*g), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		g[i].stage_id = pg_col_i64(r, i, 0);
+		g[i].owner_id = pg_col_i64(r, i, 1);
+		g[i].deals = pg_col_i64(r, i, 2);
+	}
+	PQclear(r);
+	counts->v = g;
+	counts->n = (size_t)n;
+	if ((rc = facts_query(pg(base), RQ_STALLED_FIRST, ws, owner, now, &lim, &r)))
 		return rc;
 	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
@@ -762,15 +834,13 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
 		v[i].id = pg_col_i64(r, i, 0);
 		v[i].owner_id = pg_col_i64(r, i, 1);
 		v[i].stage_id = pg_col_i64(r, i, 2);
-		v[i].amount = pg_col_i64(r, i, 3);
 		v[i].probability = -1;
-		v[i].created = pg_col_i64(r, i, 4);
-		v[i].entered = pg_col_i64(r, i, 5);
-		v[i].kind = STAGE_OPEN; /* RQ_STALLED reads open stages only */
+		v[i].entered = pg_col_i64(r, i, 3);
+		v[i].kind = STAGE_OPEN; /* RQ_STALLED_FIRST reads open stages only */
 	}
 	PQclear(r);
-	out->v = v;
-	out->n = (size_t)n;
+	first->v = v;
+	first->n = (size_t)n;
 	return 0;
 }
 

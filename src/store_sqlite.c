@@ -573,6 +573,12 @@ static const char *const migrations[] = {
      * the bucket counts and the rows of one bucket.
      */
     RS_DWELL_DAY_TABLE("WITHOUT ROWID") RS_DWELL_DAY_FILL("true") ";",
+    /*
+     * reports (store_sqlite_report.c): deal_stay_stage, the deals that were
+     * in a stage, so that a change of its probability recomputes the
+     * deal_open rows of those deals only (sq_sum_stage).
+     */
+    "CREATE INDEX deal_stay_stage ON deal_stay (workspace_id, stage_id, deal_id);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -3111,6 +3117,7 @@ static const struct store_ops sqlite_ops = {
     .report_rebuild = sqlite_report_rebuild,
     .report_sums = sqlite_report_sums,
     .report_closes = sqlite_report_closes,
+    .report_close_each = sqlite_report_close_each,
     .report_stalled_deals = sqlite_report_stalled_deals,
     .report_owner_sums = sqlite_report_owner_sums,
     .summary_owner_sums = sqlite_summary_owner_sums,

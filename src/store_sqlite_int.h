@@ -219,8 +219,12 @@ int sqlite_report_changed_deals(struct store *base, int64_t ws, int64_t owner, c
 				struct report_deal_list *deals, struct report_span_list *spans);
 int sqlite_report_closes(struct store *base, int64_t ws, int64_t owner, int64_t from, int64_t to,
 			 struct report_close_list *out);
+int sqlite_report_close_each(struct store *base, int64_t ws, int64_t owner, int64_t from,
+			     int64_t to, int won_only,
+			     int (*fn)(void *ctx, const struct report_close *c), void *ctx);
 int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
-				struct report_deal_list *out);
+				size_t limit, struct report_sum_list *counts,
+				struct report_deal_list *first);
 /*
  * The maintained deal facts, deal_fact (store_sqlite_report.c): sq_fact_deal
  * recomputes a deal's row from the deal and its last history row, in the

@@ -76,6 +76,8 @@ enum {
 	RQ_DWELL_VALUES,
 	RQ_CHANGED_DEALS,
 	RQ_CHANGED_SPANS,
+	RQ_CLOSE_EACH,
+	RQ_STALLED_FIRST,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -233,17 +235,32 @@ static const char *const rq_sql[] = {
 	" FROM stage s JOIN deal_fact f ON f.workspace_id = s.workspace_id AND f.stage_id = s.id"
 	" WHERE s.workspace_id = ?1 AND s.kind <> 0"
 	" AND f.entered >= ?3 AND f.entered < ?4 AND (?2 = 0 OR f.owner_id = ?2)",
+    /* the same with the cycle alone, won only when ?5 (the stages first: CROSS JOIN) */
+    [RQ_CLOSE_EACH - SQ_EXT_REPORT] =
+	"SELECT f.owner_id, f.entered, f.entered - f.created, s.kind = 1"
+	" FROM stage s CROSS JOIN deal_fact f WHERE s.workspace_id = ?1 AND s.kind <> 0"
+	" AND (?5 = 0 OR s.kind = 1) AND f.workspace_id = ?1 AND f.stage_id = s.id"
+	" AND f.entered >= ?3 AND f.entered < ?4 AND (?2 = 0 OR f.owner_id = ?2)",
     /*
      * open deals longer than their stage's stalled_days in it at ?3 (now):
      * the stages first (CROSS JOIN keeps that order), then a range of
      * deal_fact_stage each
      */
     [RQ_STALLED - SQ_EXT_REPORT] =
-	"SELECT f.deal_id, f.owner_id, f.stage_id, f.amount, f.created, f.entered"
-	" FROM stage s CROSS JOIN deal_fact f"
+	"SELECT f.stage_id, f.owner_id FROM stage s CROSS JOIN deal_fact f"
 	" WHERE s.workspace_id = ?1 AND s.kind = 0 AND s.stalled_days > 0"
 	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
 	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)",
+    /*
+     * the first ?4 of them in stage ?5 by entry, then id: a range of
+     * deal_fact_stage in entry order, sorted by id within a second only
+     */
+    [RQ_STALLED_FIRST - SQ_EXT_REPORT] =
+	"SELECT f.deal_id, f.owner_id, f.entered FROM stage s CROSS JOIN deal_fact f"
+	" WHERE s.workspace_id = ?1 AND s.id = ?5 AND s.kind = 0 AND s.stalled_days > 0"
+	" AND f.workspace_id = ?1 AND f.stage_id = s.id"
+	" AND f.entered < ?3 - s.stalled_days * 86400 AND (?2 = 0 OR f.owner_id = ?2)"
+	" ORDER BY f.entered, f.deal_id LIMIT ?4",
     [RQ_STAY_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay"
 				      " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_STAY_DEAL - SQ_EXT_REPORT] = STAY_FILL " AND h.deal_id = ?2",
@@ -714,13 +731,25 @@ static int run_script(struct sqlite_store *s, const char *sql, int64_t ws, int64
 	" ON p.workspace_id = s.workspace_id AND p.stage_id = s.id WHERE s.workspace_id = ?1"      \
 	" AND s.id = ?2 AND p.probability IS NOT s.probability)"
 
+/*
+ * The stays of the deals that were in stage ?2 (deal_stay_stage), every one
+ * of theirs (a stay ends where the deal's next begins), and the deals without
+ * history in it now: the only ones with deal_open rows of the stage.
+ */
+#define STAGE_Y                                                                                    \
+	"y.workspace_id = ?1 AND y.deal_id IN (SELECT x.deal_id FROM deal_stay x"                  \
+	" WHERE x.workspace_id = ?1 AND x.stage_id = ?2)"
+#define STAGE_F "f.workspace_id = ?1 AND f.stage_id = ?2"
+
 int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 {
 	/* deal_open's expected values: recomputed only when the probability changed */
 	static const char open_sql[] =
 	    "DELETE FROM deal_open WHERE workspace_id = ?1 AND stage_id = ?2" OPEN_STALE
-	    ";" RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = ?2" OPEN_STALE) ";" RS_OPEN_MARK(
-		"s.workspace_id = ?1 AND s.id = ?2");
+	    ";" RS_OPEN_ROWS(
+		STAGE_Y, STAGE_F, "1",
+		" AND y.stage_id = ?2" OPEN_STALE) ";" RS_OPEN_MARK("s.workspace_id = ?1 AND s.id "
+								    "= ?2");
 	int rc = run_ws2(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
 
 	if (!rc)
@@ -876,25 +905,91 @@ out:
 	return rc;
 }
 
-static void row_fact(sqlite3_stmt *st, void *out)
-{
-	struct report_deal *d = out;
-
-	d->id = sq_col_i64(st, 0);
-	d->owner_id = sq_col_i64(st, 1);
-	d->stage_id = sq_col_i64(st, 2);
-	d->amount = sq_col_i64(st, 3);
-	d->probability = -1;
-	d->created = sq_col_i64(st, 4);
-	d->entered = sq_col_i64(st, 5);
-	d->kind = STAGE_OPEN; /* RQ_STALLED reads open stages only */
-}
-
-int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
-				struct report_deal_list *out)
+int sqlite_report_close_each(struct store *base, int64_t ws, int64_t owner, int64_t from,
+			     int64_t to, int won_only,
+			     int (*fn)(void *ctx, const struct report_close *c), void *ctx)
 {
 	struct sqlite_store *s = sq(base);
+	struct report_close c = {0};
 	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = rq(s, RQ_CLOSE_EACH, &st);
+	if (rc)
+		goto out;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, from) | sq_bind_i64(st, 4, to) |
+	    sq_bind_i64(st, 5, won_only ? 1 : 0)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c.owner_id = sq_col_i64(st, 0);
+		c.at = sq_col_i64(st, 1);
+		c.cycle = sq_col_i64(st, 2);
+		if (c.cycle < 0)
+			c.cycle = 0;
+		c.won = sq_col_int(st, 3);
+		if ((rc = fn(ctx, &c)))
+			goto out;
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+/* stalled_first adds the first limit stalled deals of stage stage_id to out. */
+static int stalled_first(struct sqlite_store *s, int64_t ws, int64_t owner, int64_t now,
+			 size_t limit, int64_t stage_id, struct report_deal_list *out, size_t *cap)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = rq(s, RQ_STALLED_FIRST, &st);
+
+	if (rc)
+		return rc;
+	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, owner > 0 ? owner : 0) |
+	    sq_bind_i64(st, 3, now) | sq_bind_i64(st, 4, (int64_t)limit) |
+	    sq_bind_i64(st, 5, stage_id)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_deal *d;
+
+		if (grow((void **)&out->v, out->n, cap, sizeof(*out->v))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		d = &out->v[out->n++];
+		memset(d, 0, sizeof(*d));
+		d->id = sq_col_i64(st, 0);
+		d->owner_id = sq_col_i64(st, 1);
+		d->stage_id = stage_id;
+		d->probability = -1;
+		d->entered = sq_col_i64(st, 2);
+		d->kind = STAGE_OPEN; /* RQ_STALLED reads open stages only */
+	}
+	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+/*
+ * The stalled deals are counted per stage and owner here, one by one (a
+ * GROUP BY would sort them: deal_fact_stage gives them by entry), and only
+ * the first limit of each stage are read whole.
+ */
+int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64_t now,
+				size_t limit, struct report_sum_list *counts,
+				struct report_deal_list *first)
+{
+	struct sqlite_store *s = sq(base);
+	struct report_pairs p = {0};
+	sqlite3_stmt *st = NULL;
+	int64_t *done = NULL;
+	size_t cap = 0, ndone = 0, i;
 	int rc;
 
 	rc = rq(s, RQ_STALLED, &st);
@@ -905,9 +1000,44 @@ int sqlite_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, i
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	rc = step_rows(s, st, sizeof(*out->v), row_fact, (void **)&out->v, &out->n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (report_pairs_add(&p, sq_col_i64(st, 0), sq_col_i64(st, 1))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	sq_stmt_done(st);
+	st = NULL;
+	rc = 0;
+	/* the stages that have stalled deals, each once (a few: stages x owners pairs) */
+	if (!(done = malloc((p.n ? p.n : 1) * sizeof(*done)))) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < p.n && !rc; i++) {
+		size_t k;
+
+		for (k = 0; k < ndone && done[k] != p.v[i].stage_id; k++)
+			;
+		if (k < ndone)
+			continue;
+		done[ndone++] = p.v[i].stage_id;
+		rc = stalled_first(s, ws, owner, now, limit, p.v[i].stage_id, first, &cap);
+	}
+	if (!rc) {
+		counts->v = p.v;
+		counts->n = p.n;
+		p.v = NULL;
+	}
 out:
 	sq_stmt_done(st);
+	report_pairs_release(&p);
+	free(done);
+	if (rc)
+		report_deal_list_release(first);
 	return rc;
 }
 

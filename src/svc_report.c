@@ -176,6 +176,9 @@ struct inputs {
 	int64_t open_now;		 /* with tallies: the deals in an open stage now */
 	int64_t ws, owner;		 /* the workspace, the owner filter (0: none) */
 	int facts;			 /* closes or deals hold deal facts only (load_facts) */
+	struct report_cycles cyc;	 /* the closed groups with their cycles (load_cycles) */
+	struct report_sum_list stalled;	 /* with facts: stalled deals per stage and owner */
+	int cycles;			 /* cyc holds the report's groups, not closes */
 	size_t ndeals;			 /* with facts: the deals the report covers */
 };
 
@@ -190,6 +193,8 @@ static void inputs_release(struct inputs *x)
 	report_reach_list_release(&x->reach);
 	report_tally_list_release(&x->t1);
 	report_tally_list_release(&x->t2);
+	report_cycles_release(&x->cyc);
+	report_sum_list_release(&x->stalled);
 }
 
 /*
@@ -219,6 +224,32 @@ static int64_t day_of(int64_t t, int *ok)
 }
 
 /*
+ * load_cycles: cycle length and the leaderboard over whole days take the
+ * counts and amounts per group from deal_closing's rows and of each deal
+ * closed in the period its cycle alone (the leaderboard: the won deals'),
+ * straight into its group's place (struct report_cycles): the medians need
+ * the values, but no array of the deals and no second pass over them.
+ */
+static int load_cycles(struct store *st, int64_t ws, int64_t owner, int64_t from, int64_t to,
+		       struct report_result *r, struct inputs *x)
+{
+	int lb = r->q.kind == REPORT_LEADERBOARD;
+	unsigned wanted = lb ? 1u << REPORT_BY_OWNER
+			     : 1u << REPORT_BY_ALL | 1u << REPORT_BY_OWNER | 1u << REPORT_BY_PERIOD;
+	int rc = st->ops->report_tallies(st, REPORT_TALLY_CLOSE_OWNER, ws, owner, from, to, &x->t1);
+
+	x->cycles = 1;
+	if (!rc)
+		rc = report_cycles_init(&x->cyc, &x->in, x->t1.v, x->t1.n, wanted, r->q.group, lb);
+	if (!rc)
+		rc = st->ops->report_close_each(st, ws, owner, r->from, r->to, lb,
+						report_cycles_add, &x->cyc);
+	if (!rc)
+		rc = report_cycles_finish(&x->cyc);
+	return rc;
+}
+
+/*
  * load_facts reads only the deals a report counts one by one - the deals
  * closed in the period, or the stalled ones - with their entry into their
  * current stage kept by the store; the per stage and owner sums give the
@@ -244,11 +275,16 @@ static int load_facts(struct store *st, int64_t ws, int64_t owner, struct report
 							from, to, &x->t1),
 				"report");
 	}
+	if ((r->q.kind == REPORT_CYCLE_LENGTH || r->q.kind == REPORT_LEADERBOARD) && days &&
+	    st->ops->report_tallies && st->ops->report_close_each)
+		return fail_std(e, load_cycles(st, ws, owner, from, to, r, x), "report");
 	if (r->q.kind != REPORT_STALLED)
 		return fail_std(
 		    e, st->ops->report_closes(st, ws, owner, r->from, r->to, &x->closes), "report");
-	/* the store sets each deal's kind: open */
-	if ((rc = st->ops->report_stalled_deals(st, ws, owner, r->now, &x->deals)))
+	/* the counts, and the first deals that hold the longest stalled; the store sets their kind
+	 */
+	if ((rc = st->ops->report_stalled_deals(st, ws, owner, r->now, (size_t)r->q.limit,
+						&x->stalled, &x->deals)))
 		return fail_std(e, rc, "report");
 	x->in.deals = x->deals.v;
 	x->in.ndeals = x->deals.n;
@@ -508,19 +544,30 @@ static int stalled_report(struct store *st, const struct actor *a, struct report
 
 	if ((rc = report_stalled(&x->in, (size_t)r->q.limit, &v, &n)))
 		goto out;
-	r->stalled_total = n;
-	rc = ERR_NOMEM;
-	keys = malloc((n ? n : 1) * sizeof(*keys));
-	if (!keys)
-		goto out;
-	for (i = 0; i < n; i++)
-		keys[i] = x->in.deals[v[i].deal].stage_id;
-	if ((rc = report_count_keys(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
-		goto out;
-	for (i = 0; i < n; i++)
-		keys[i] = x->in.deals[v[i].deal].owner_id;
-	if ((rc = report_count_keys(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
-		goto out;
+	if (x->facts) { /* the deals read are the first few: the counts come apart */
+		r->stalled_total = 0;
+		for (i = 0; i < x->stalled.n; i++)
+			r->stalled_total += (size_t)x->stalled.v[i].deals;
+		if ((rc = report_count_sums(x->stalled.v, x->stalled.n, 0, &r->stalled_by_stage,
+					    &r->nstalled_by_stage)) ||
+		    (rc = report_count_sums(x->stalled.v, x->stalled.n, 1, &r->stalled_by_owner,
+					    &r->nstalled_by_owner)))
+			goto out;
+	} else {
+		r->stalled_total = n;
+		rc = ERR_NOMEM;
+		keys = malloc((n ? n : 1) * sizeof(*keys));
+		if (!keys)
+			goto out;
+		for (i = 0; i < n; i++)
+			keys[i] = x->in.deals[v[i].deal].stage_id;
+		if ((rc = report_count_keys(keys, n, &r->stalled_by_stage, &r->nstalled_by_stage)))
+			goto out;
+		for (i = 0; i < n; i++)
+			keys[i] = x->in.deals[v[i].deal].owner_id;
+		if ((rc = report_count_keys(keys, n, &r->stalled_by_owner, &r->nstalled_by_owner)))
+			goto out;
+	}
 	r->nstalled = n < (size_t)r->q.limit ? n : (size_t)r->q.limit;
 	r->stalled = calloc(r->nstalled ? r->nstalled : 1, sizeof(*r->stalled));
 	rc = ERR_NOMEM;
@@ -573,6 +620,17 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 	switch (r->q.kind) {
 	case REPORT_WIN_RATE:
 	case REPORT_CYCLE_LENGTH:
+		if (x.cycles) {
+			struct report_closed **out[] = {&r->all, &r->by_owner, &r->by_period};
+			size_t *n[] = {&r->nall, &r->nby_owner, &r->nby_period};
+
+			for (size_t i = 0; i < 3; i++) {
+				*out[i] = x.cyc.g[i];
+				*n[i] = x.cyc.n[i];
+				x.cyc.g[i] = NULL;
+			}
+			break;
+		}
 		if (x.facts) {
 			rc = closed_groups(&x, r);
 			break;
@@ -618,6 +676,12 @@ static int report_tx(struct store *st, const struct actor *a, struct report_resu
 			rc = as_of_changed(st, x.ws, x.owner, r, &x);
 		break;
 	case REPORT_LEADERBOARD:
+		if (x.cycles) {
+			rc = report_leaderboard_groups(&x.in, x.cyc.g[REPORT_BY_OWNER],
+						       x.cyc.n[REPORT_BY_OWNER], x.sums.v, x.sums.n,
+						       &r->leaders, &r->nleaders);
+			break;
+		}
 		rc = x.facts ? report_leaderboard_sums(&x.in, x.closes.v, x.closes.n, x.sums.v,
 						       x.sums.n, &r->leaders, &r->nleaders)
 			     : report_leaderboard(&x.in, r->from, r->to, &r->leaders, &r->nleaders);

@@ -232,10 +232,15 @@ static int fc_cmp_close(const void *a, const void *b)
 	return x->won - y->won;
 }
 
-static int fc_cmp_deal(const void *a, const void *b)
+/* by stage, entry, id: each stage's longest stalled first */
+static int fc_cmp_stalled(const void *a, const void *b)
 {
 	const struct report_deal *x = a, *y = b;
 
+	if (x->stage_id != y->stage_id)
+		return x->stage_id < y->stage_id ? -1 : 1;
+	if (x->entered != y->entered)
+		return x->entered < y->entered ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -489,6 +494,48 @@ static void fc_check_win_rate(struct fc *f, struct report_input *in, int64_t own
 			free(x);
 			free(y);
 		}
+	/* cycle length and the leaderboard: those groups with the cycles read one by one */
+	for (int won_only = 0; won_only <= 1; won_only++)
+		for (int g = REPORT_GROUP_MONTH; g <= REPORT_GROUP_QUARTER; g++) {
+			struct report_cycles cy;
+
+			cr_assert_eq(report_cycles_init(&cy, in, c.v, c.n, 7u, (enum report_group)g,
+							won_only),
+				     0);
+			cr_assert_eq(f->db->ops->report_close_each(f->db, f->ws, owner, from, to,
+								   won_only, report_cycles_add,
+								   &cy),
+				     0);
+			cr_assert_eq(report_cycles_finish(&cy), 0);
+			for (int by = REPORT_BY_ALL; by <= REPORT_BY_PERIOD; by++) {
+				struct report_closed *x = NULL;
+				size_t nx = 0;
+
+				cr_assert_eq(report_closed_by(in, from, to, (enum report_by)by,
+							      (enum report_group)g, &x, &nx),
+					     0);
+				cr_assert_eq(nx, cy.n[by]);
+				for (size_t i = 0; i < nx; i++) {
+					const struct report_closed *y = &cy.g[by][i];
+
+					cr_assert_eq(x[i].key, y->key);
+					cr_assert_eq(x[i].won, y->won);
+					cr_assert_eq(x[i].lost, y->lost);
+					cr_assert_eq(x[i].won_amount, y->won_amount);
+					cr_assert_eq(x[i].lost_amount, y->lost_amount);
+					cr_assert_eq(memcmp(&x[i].won_cycle, &y->won_cycle,
+							    sizeof(y->won_cycle)),
+						     0, "cycles by %d row %zu: won", by, i);
+					if (!won_only)
+						cr_assert_eq(
+						    memcmp(&x[i].lost_cycle, &y->lost_cycle,
+							   sizeof(y->lost_cycle)),
+						    0, "cycles by %d row %zu: lost", by, i);
+				}
+				free(x);
+			}
+			report_cycles_release(&cy);
+		}
 	report_tally_list_release(&c);
 }
 
@@ -653,29 +700,59 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 
 	fc_check_win_rate(f, &in, owner, from, to);
 
-	/* the stalled deals (in no order) */
-	cr_assert_eq(db->ops->report_stalled_deals(db, f->ws, owner, now, &stalled), 0);
-	if (stalled.n) /* qsort wants a non-null base even for 0 */
-		qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_deal);
-	for (i = 0, k = 0; i < in.ndeals; i++) {
-		const struct report_deal *d = &in.deals[i];
-		const struct report_stage *s = report_stage_find(&in, d->stage_id);
+	/* the stalled deals: their counts per stage and owner, and each stage's first ones */
+	for (size_t limit = 2; limit <= 500; limit += 498) {
+		struct report_sum_list cnt = {0};
+		struct report_deal *w = calloc(in.ndeals + 1, sizeof(*w));
+		size_t nw = 0, nf = 0, total = 0;
 
-		if (d->kind != STAGE_OPEN || !s || s->stalled_days <= 0 ||
-		    now - d->entered <= (int64_t)s->stalled_days * REPORT_DAY)
-			continue;
-		cr_assert_lt(k, stalled.n, "stalled: deal %lld missing", (long long)d->id);
-		cr_assert_eq(stalled.v[k].id, d->id);
-		cr_assert_eq(stalled.v[k].entered, d->entered, "deal %lld entered",
-			     (long long)d->id);
-		cr_assert_eq(stalled.v[k].created, d->created);
-		cr_assert_eq(stalled.v[k].owner_id, d->owner_id);
-		cr_assert_eq(stalled.v[k].stage_id, d->stage_id);
-		cr_assert_eq(stalled.v[k].kind, STAGE_OPEN);
-		k++;
+		cr_assert_not_null(w);
+		cr_assert_eq(
+		    db->ops->report_stalled_deals(db, f->ws, owner, now, limit, &cnt, &stalled), 0);
+		for (i = 0; i < in.ndeals; i++) {
+			const struct report_deal *d = &in.deals[i];
+			const struct report_stage *s = report_stage_find(&in, d->stage_id);
+
+			if (d->kind == STAGE_OPEN && s && s->stalled_days > 0 &&
+			    now - d->entered > (int64_t)s->stalled_days * REPORT_DAY)
+				w[nw++] = *d;
+		}
+		if (nw) /* qsort wants a non-null base even for 0 */
+			qsort(w, nw, sizeof(*w), fc_cmp_stalled);
+		for (i = 0; i < cnt.n; i++) {
+			int64_t m = 0;
+
+			for (k = 0; k < nw; k++)
+				m += w[k].stage_id == cnt.v[i].stage_id &&
+				     w[k].owner_id == cnt.v[i].owner_id;
+			cr_assert_eq(cnt.v[i].deals, m, "stalled in stage %lld of owner %lld",
+				     (long long)cnt.v[i].stage_id, (long long)cnt.v[i].owner_id);
+			cr_assert_gt(m, 0);
+			for (k = 0; k < i; k++)
+				cr_assert(cnt.v[k].stage_id != cnt.v[i].stage_id ||
+					  cnt.v[k].owner_id != cnt.v[i].owner_id);
+			total += (size_t)m;
+		}
+		cr_assert_eq(total, nw, "stalled: %zu counted, %zu replayed", total, nw);
+		if (stalled.n) /* qsort wants a non-null base even for 0 */
+			qsort(stalled.v, stalled.n, sizeof(*stalled.v), fc_cmp_stalled);
+		for (i = 0; i < nw; i++) {
+			/* the first limit of each stage, in the order of entry, then id */
+			if (i >= limit && w[i - limit].stage_id == w[i].stage_id)
+				continue;
+			cr_assert_lt(nf, stalled.n, "stalled: deal %lld missing",
+				     (long long)w[i].id);
+			cr_assert_eq(stalled.v[nf].id, w[i].id, "stalled %zu", nf);
+			cr_assert_eq(stalled.v[nf].entered, w[i].entered);
+			cr_assert_eq(stalled.v[nf].owner_id, w[i].owner_id);
+			cr_assert_eq(stalled.v[nf].kind, STAGE_OPEN);
+			nf++;
+		}
+		cr_assert_eq(nf, stalled.n, "stalled: %zu read, %zu wanted", stalled.n, nf);
+		report_sum_list_release(&cnt);
+		report_deal_list_release(&stalled);
+		free(w);
 	}
-	cr_assert_eq(k, stalled.n, "stalled: %zu from the facts, %zu from the history", stalled.n,
-		     k);
 
 	/* the funnel from the groups kept (deal_reach), for whole days */
 	if ((from == INT64_MIN || from % REPORT_DAY == 0) &&
@@ -805,6 +882,14 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 			if (tx && !open)
 				cr_assert_eq(db->ops->begin(db, 1), 0);
 			open = tx;
+			if (i == 30 && (round == 1 || round == 5)) {
+				/* mid-round, deals touched and not yet flushed: a probability */
+				struct stage *g = &f.stages[2];
+
+				cr_assert_eq(db->ops->stage_get(db, ws, g->id, g), 0);
+				g->probability = round == 1 ? 5 : 95;
+				cr_assert_eq(db->ops->stage_update(db, g), 0);
+			}
 			if (f.nids < 20 || (op < 3 && f.nids < 400))
 				fc_create(&f);
 			else if (op < 6)

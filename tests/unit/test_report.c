@@ -214,6 +214,56 @@ Test(report, closed_by_all_owner_period, .init = fixture)
 	free(v);
 }
 
+Test(report, cycles_from_closing_rows, .init = fixture)
+{
+	/* deal_closing's rows of the fixture: deal 1 won on day 9, deal 2 lost on day 6 */
+	const struct report_tally t[] = {
+	    {.stage_id = W, .key = 9, .deals = 1, .amount = 1000, .extra = D(9), .owner_id = 1},
+	    {.stage_id = L, .key = 6, .deals = 1, .amount = 500, .extra = D(6), .owner_id = 2},
+	};
+	struct report_close c[] = {{1, D(9), D(9), 0, 1}, {2, D(6), D(6), 0, 0}};
+	struct report_closed *v;
+	struct report_cycles cy;
+	size_t n;
+
+	cr_assert_eq(report_cycles_init(&cy, &in, t, 2, 7u, REPORT_GROUP_MONTH, 0), 0);
+	for (size_t i = 0; i < 2; i++)
+		cr_assert_eq(report_cycles_add(&cy, &c[i]), 0);
+	cr_assert_eq(report_cycles_finish(&cy), 0);
+	for (int by = REPORT_BY_ALL; by <= REPORT_BY_PERIOD; by++) {
+		cr_assert_eq(report_closed_by(&in, INT64_MIN, INT64_MAX, (enum report_by)by,
+					      REPORT_GROUP_MONTH, &v, &n),
+			     0);
+		cr_assert_eq(n, cy.n[by]);
+		for (size_t i = 0; i < n; i++) {
+			cr_expect_eq(v[i].key, cy.g[by][i].key);
+			cr_expect_eq(v[i].won_amount, cy.g[by][i].won_amount);
+			cr_expect_eq(v[i].won_cycle.median, cy.g[by][i].won_cycle.median);
+			cr_expect_eq(v[i].lost_cycle.median, cy.g[by][i].lost_cycle.median);
+			cr_expect_eq(v[i].lost_cycle.count, cy.g[by][i].lost_cycle.count);
+		}
+		free(v);
+	}
+	/* a close the rows do not count, or one missing: the tables disagree */
+	cr_expect_eq(report_cycles_add(&cy, &c[0]), ERR_DB);
+	report_cycles_release(&cy);
+	cr_assert_eq(report_cycles_init(&cy, &in, t, 2, 7u, REPORT_GROUP_MONTH, 0), 0);
+	cr_assert_eq(report_cycles_add(&cy, &c[0]), 0);
+	cr_expect_eq(report_cycles_finish(&cy), ERR_DB);
+	report_cycles_release(&cy);
+	/* won only: the lost deal is skipped, its cycles left empty */
+	cr_assert_eq(
+	    report_cycles_init(&cy, &in, t, 2, 1u << REPORT_BY_OWNER, REPORT_GROUP_MONTH, 1), 0);
+	for (size_t i = 0; i < 2; i++)
+		cr_assert_eq(report_cycles_add(&cy, &c[i]), 0);
+	cr_assert_eq(report_cycles_finish(&cy), 0);
+	cr_assert_eq(cy.n[REPORT_BY_OWNER], 2);
+	cr_expect_eq(cy.g[REPORT_BY_OWNER][0].won_cycle.median, D(9));
+	cr_expect_eq(cy.g[REPORT_BY_OWNER][1].lost, 1);
+	cr_expect_eq(cy.g[REPORT_BY_OWNER][1].lost_cycle.median, -1);
+	report_cycles_release(&cy);
+}
+
 Test(report, time_in_stage_counts_every_visit_up_to_now, .init = fixture)
 {
 	struct report_stage_time *v;
