@@ -66,9 +66,27 @@ enum {
 	RQ_OPEN_STAGE_CLEAR,
 	RQ_OPEN_STAGE_FILL,
 	RQ_OPEN_STAGE_MARK,
+	RQ_SUM_DEAL,
+	RQ_SUM_STAGE_CLEAR,
+	RQ_SUM_STAGE_FILL,
+	RQ_SUM_WS_CLEAR,
+	RQ_SUM_WS_FILL,
+	RQ_SUM_READ,
+	RQ_SUM_OWNERS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
+
+/* The month of a deal's target close date, '' for none. */
+#define CLOSE_MONTH " coalesce(substr(d.close_date, 1, 7), '')"
+/* The deal_sum rows of workspace $1, computed from its deals (SUM_GROUP ends it). */
+#define SUM_FILL                                                                                   \
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"      \
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH ", count(*),"      \
+	" sum(d.amount), sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"       \
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"       \
+	" WHERE d.workspace_id = $1::bigint"
+#define SUM_GROUP " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH
 
 #define DEAL_FACTS                                                                                 \
 	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
@@ -310,6 +328,34 @@ static const char *const rq_sql[] = {
 	RS_OPEN_ROWS(WS_Y, WS_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
     [RQ_OPEN_STAGE_MARK - PG_EXT_REPORT] =
 	RS_OPEN_MARK("s.workspace_id = $1::bigint AND s.id = $2::bigint"),
+    /* deal_sum: add $3 (1 or -1) times deal $2 to its (stage, owner, month) row */
+    [RQ_SUM_DEAL - PG_EXT_REPORT] =
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH
+	", $3::bigint, $3::bigint * d.amount,"
+	" $3::bigint * lc_expected(d.amount, coalesce(d.probability, s.probability))"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = $1::bigint AND d.id = $2::bigint"
+	" ON CONFLICT (workspace_id, stage_id, owner_id, close_month) DO UPDATE SET"
+	" deals = deal_sum.deals + excluded.deals, amount = deal_sum.amount + excluded.amount,"
+	" expected = deal_sum.expected + excluded.expected",
+    [RQ_SUM_STAGE_CLEAR - PG_EXT_REPORT] =
+	"DELETE FROM deal_sum"
+	" WHERE workspace_id = $1::bigint AND stage_id = $2::bigint",
+    [RQ_SUM_STAGE_FILL - PG_EXT_REPORT] = SUM_FILL " AND d.stage_id = $2::bigint" SUM_GROUP,
+    [RQ_SUM_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_sum WHERE workspace_id = $1::bigint",
+    [RQ_SUM_WS_FILL - PG_EXT_REPORT] = SUM_FILL SUM_GROUP,
+    /* per stage (the summary) and per stage and owner; $2 = 0: every owner */
+    [RQ_SUM_READ - PG_EXT_REPORT] =
+	"SELECT stage_id, sum(deals)::bigint, sum(amount)::bigint, sum(expected)::bigint"
+	" FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
+    [RQ_SUM_OWNERS - PG_EXT_REPORT] =
+	"SELECT stage_id, owner_id, sum(deals)::bigint, sum(amount)::bigint,"
+	" sum(expected)::bigint FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -674,6 +720,29 @@ int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
 	return rc ? rc : run_signed(s, RQ_OPEN_STAGE_MARK, ws, stage_id, 0);
 }
 
+/* ---- the maintained summary (deal_sum) ---- */
+
+int pg_sum_deal(struct pg_store *s, int64_t ws, int64_t deal_id, int sign)
+{
+	return run_signed(s, RQ_SUM_DEAL, ws, deal_id, sign);
+}
+
+int pg_sum_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
+{
+	int rc = run_signed(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
+
+	return rc ? rc : run_signed(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
+}
+
+int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out)
+{
+	struct pgp p = {.n = 0};
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	return rq(s, RQ_SUM_READ, &p, out, ERR_DB);
+}
+
 int pg_report_rebuild(struct store *base, int64_t ws)
 {
 	struct pg_store *s = pg(base);
@@ -684,6 +753,11 @@ int pg_report_rebuild(struct store *base, int64_t ws)
 	deal_set_settle(&s->dirty, ws, 0); /* every deal's rows are written anew */
 
 	pgp_i64(&p, ws);
+	for (int id = RQ_SUM_WS_CLEAR; id <= RQ_SUM_WS_FILL; id++) {
+		if ((rc = rq(s, id, &p, &r, ERR_DB)))
+			return rc;
+		PQclear(r);
+	}
 	for (int id = RQ_FACT_WS_CLEAR; id <= RQ_FACT_WS_FILL; id++) {
 		if ((rc = rq(s, id, &p, &r, ERR_DB)))
 			return rc;
@@ -808,11 +882,16 @@ int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *fro
 	PGresult *r = NULL;
 	int rc;
 
+	/* Without a close date range the maintained deal_sum answers. */
+	int ranged = (from && from[0]) || (to && to[0]);
+
 	pgp_i64(&p, ws);
 	pgp_i64(&p, owner > 0 ? owner : 0);
-	pgp_text_null(&p, from ? from : "");
-	pgp_text_null(&p, to ? to : "");
-	if ((rc = rq(s, RQ_OWNER_SUMS, &p, &r, ERR_DB)))
+	if (ranged) {
+		pgp_text_null(&p, from ? from : "");
+		pgp_text_null(&p, to ? to : "");
+	}
+	if ((rc = rq(s, ranged ? RQ_OWNER_SUMS : RQ_SUM_OWNERS, &p, &r, ERR_DB)))
 		return rc;
 	return pg_owner_sums_rows(r, out);
 }

@@ -183,6 +183,15 @@ describe('PostgreSQL: two servers, one database', { skip: PG_URL ? false : 'LITE
       const h = expectStatus(await a.api('GET', `/deals/${d.id}/history`, cred), 200).items.length;
       assert.equal(h - history0[d.id], movesOk[d.id], `deal ${d.id}: one history row per successful move`);
     }
+    // the summary from the sums kept per stage and owner (deal_sum) equals the deals summed
+    // (amount_min=0 keeps every deal, but makes the store sum the deals themselves)
+    for (const q of ['', '?group=owner']) {
+      const kept = expectStatus(await b.api('GET', `/reports/summary${q}`, cred), 200);
+      const summed = expectStatus(await a.api('GET', `/reports/summary${q}${q ? '&' : '?'}amount_min=0`, cred), 200);
+      assert.deepEqual(kept.stages, summed.stages, `summary${q}: the stages kept equal the deals summed`);
+      assert.deepEqual(kept.owners, summed.owners, `summary${q}: the owners kept equal the deals summed`);
+      assert.ok(kept.stages.length > 0);
+    }
     const retries = (a.err + b.err).split('\n').filter((x) => x.includes('retrying the transaction')).length;
     console.log(
       `pg-concurrency: ${stats.requests} requests in ${DURATION_MS / 1000} s through 2 servers, ` +
