@@ -2599,6 +2599,7 @@ static const struct store_ops pg_ops = {
     .stage_set_stalled = pg_stage_set_stalled,
     .history_reset = pg_history_reset,
     .report_rebuild = pg_report_rebuild,
+    .report_sums = pg_report_sums,
     .report_closes = pg_report_closes,
     .report_stalled_deals = pg_report_stalled_deals,
     .report_owner_sums = pg_report_owner_sums,

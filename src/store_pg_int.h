@@ -179,6 +179,7 @@ int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
 int pg_sum_deal(struct pg_store *s, int64_t ws, int64_t deal_id, int sign);
 int pg_sum_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
 int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out);
+int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out);
 int pg_note_create(struct store *s, struct note *n);
 /* pg_note_units returns the unit string the search matches for text (free it), or NULL when out of
  * memory. */

@@ -73,6 +73,7 @@ enum {
 	RQ_SUM_WS_FILL,
 	RQ_SUM_READ,
 	RQ_SUM_OWNERS,
+	RQ_SUM_MONTHS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
@@ -356,6 +357,12 @@ static const char *const rq_sql[] = {
 	" sum(expected)::bigint FROM deal_sum WHERE workspace_id = $1::bigint"
 	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
 	" GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    /* per stage and month of close date (the forecast); $2 = 0: every owner */
+    [RQ_SUM_MONTHS - PG_EXT_REPORT] =
+	"SELECT stage_id, close_month, sum(deals)::bigint, sum(amount)::bigint,"
+	" sum(expected)::bigint FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id, close_month HAVING sum(deals) > 0",
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -741,6 +748,32 @@ int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out
 	pgp_i64(&p, ws);
 	pgp_i64(&p, owner > 0 ? owner : 0);
 	return rq(s, RQ_SUM_READ, &p, out, ERR_DB);
+}
+
+int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	struct report_sum *v;
+	int n, i, rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	if ((rc = rq(pg(base), RQ_SUM_MONTHS, &p, &r, ERR_DB)))
+		return rc;
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].stage_id = pg_col_i64(r, i, 0);
+		PG_TEXT(r, i, 1, v[i].month);
+		v[i].deals = pg_col_i64(r, i, 2);
+		v[i].amount = pg_col_i64(r, i, 3);
+		v[i].expected = pg_col_i64(r, i, 4);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
 }
 
 int pg_report_rebuild(struct store *base, int64_t ws)

@@ -611,9 +611,12 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 		fc_check_as_of(f, in, owner, in->now, nd + !now_day);
 }
 
-/* fc_check_summary: the summary per stage (its stored sums) equals the deals summed, want. */
-static void fc_check_summary(struct fc *f, int64_t owner, const struct report_sum *want,
-			     size_t nwant)
+/*
+ * fc_check_summary: the summary per stage (its stored sums) equals the deals
+ * summed, want; report_sums' rows per stage and month, the deals of in.
+ */
+static void fc_check_summary(struct fc *f, const struct report_input *in, int64_t owner,
+			     const struct report_sum *want, size_t nwant)
 {
 	struct stage_sum_list sums = {0};
 	struct deal_filter g;
@@ -647,6 +650,38 @@ static void fc_check_summary(struct fc *f, int64_t owner, const struct report_su
 	}
 	cr_assert_eq(sums.n, stages);
 	stage_sum_list_release(&sums);
+	if (f->db->ops->report_sums) { /* per stage and month of close date */
+		struct report_sum_list months = {0};
+		int64_t total = 0;
+
+		cr_assert_eq(f->db->ops->report_sums(f->db, f->ws, owner, &months), 0);
+		for (k = 0; k < months.n; k++) {
+			const struct report_sum *m = &months.v[k];
+			int64_t n = 0, amount = 0, expected = 0;
+
+			for (i = 0; i < in->ndeals; i++) {
+				const struct report_deal *d = &in->deals[i];
+				const struct report_stage *rs = report_stage_find(in, d->stage_id);
+
+				if (d->stage_id != m->stage_id ||
+				    strncmp(d->close_date, m->month, 7) != 0 ||
+				    (!m->month[0] && d->close_date[0]))
+					continue;
+				n++;
+				amount += d->amount;
+				expected += money_expected(d->amount, d->probability >= 0
+									  ? d->probability
+									  : rs->probability);
+			}
+			cr_assert_eq(m->deals, n, "report_sums: stage %lld month '%s'",
+				     (long long)m->stage_id, m->month);
+			cr_assert_eq(m->amount, amount);
+			cr_assert_eq(m->expected, expected);
+			total += n;
+		}
+		cr_assert_eq(total, (int64_t)in->ndeals, "report_sums: every deal in one month");
+		report_sum_list_release(&months);
+	}
 }
 
 /* fc_compare checks the facts against the replay, for one owner filter, period and now. */
@@ -789,7 +824,7 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 		cr_assert_eq(sums.v[i].amount, wsum[i].amount);
 		cr_assert_eq(sums.v[i].expected, wsum[i].expected);
 	}
-	fc_check_summary(f, owner, wsum, nwsum);
+	fc_check_summary(f, &in, owner, wsum, nwsum);
 	free(want);
 	free(wsum);
 	report_deal_list_release(&deals);
