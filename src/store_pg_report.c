@@ -253,8 +253,9 @@ static const char *const rq_sql[] = {
      * autovacuum's next turn (until then PostgreSQL plans the deal list by
      * owner and stage as if the table were empty: 46 against 695 req/s).
      */
-    [RQ_ANALYZE - PG_EXT_REPORT] = "ANALYZE deal, stage_history, deal_fact, deal_stay, deal_reach,"
-				   " deal_dwell, deal_open, deal_closing",
+    [RQ_ANALYZE - PG_EXT_REPORT] =
+	"ANALYZE deal, deal_sum, stage_history, deal_fact, deal_stay, deal_reach,"
+	" deal_dwell, deal_open, deal_closing",
     /* the history reports' tables: deal $2 leaves ($3 = -1) or joins (1) its rows */
     [RQ_DWELL_DEAL - PG_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "$3::bigint"),
     [RQ_DWELL_PRUNE - PG_EXT_REPORT] = RS_DWELL_PRUNE(DEAL_Y, DEAL_F, "$1::bigint"),
@@ -750,22 +751,23 @@ int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out
 	return rq(s, RQ_SUM_READ, &p, out, ERR_DB);
 }
 
-int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+/*
+ * sum_rows reads the rows of r (stage, owner or month of close date, deals,
+ * amount, expected) into out, and clears r.
+ */
+static int sum_rows(PGresult *r, int by_month, struct report_sum_list *out)
 {
-	struct pgp p = {.n = 0};
-	PGresult *r = NULL;
 	struct report_sum *v;
-	int n, i, rc;
+	int n, i;
 
-	pgp_i64(&p, ws);
-	pgp_i64(&p, owner > 0 ? owner : 0);
-	if ((rc = rq(pg(base), RQ_SUM_MONTHS, &p, &r, ERR_DB)))
-		return rc;
 	if (!(v = rows_alloc(r, sizeof(*v), &n)))
 		return ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		v[i].stage_id = pg_col_i64(r, i, 0);
-		PG_TEXT(r, i, 1, v[i].month);
+		if (by_month)
+			PG_TEXT(r, i, 1, v[i].month);
+		else
+			v[i].owner_id = pg_col_i64(r, i, 1);
 		v[i].deals = pg_col_i64(r, i, 2);
 		v[i].amount = pg_col_i64(r, i, 3);
 		v[i].expected = pg_col_i64(r, i, 4);
@@ -774,6 +776,19 @@ int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_
 	out->v = v;
 	out->n = (size_t)n;
 	return 0;
+}
+
+int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	if ((rc = rq(pg(base), RQ_SUM_MONTHS, &p, &r, ERR_DB)))
+		return rc;
+	return sum_rows(r, 1, out);
 }
 
 int pg_report_rebuild(struct store *base, int64_t ws)
@@ -931,22 +946,7 @@ int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *fro
 
 int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out)
 {
-	struct report_sum *v;
-	int n, i;
-
-	if (!(v = rows_alloc(r, sizeof(*v), &n)))
-		return ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		v[i].stage_id = pg_col_i64(r, i, 0);
-		v[i].owner_id = pg_col_i64(r, i, 1);
-		v[i].deals = pg_col_i64(r, i, 2);
-		v[i].amount = pg_col_i64(r, i, 3);
-		v[i].expected = pg_col_i64(r, i, 4);
-	}
-	PQclear(r);
-	out->v = v;
-	out->n = (size_t)n;
-	return 0;
+	return sum_rows(r, 0, out);
 }
 
 int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
