@@ -6,8 +6,9 @@
 // one server and write it through either, always with If-Match. At the end:
 // every deal's state equals its last successful write (the one with the
 // highest version), no two successful writes produced the same version (a
-// lost update), every successful move left exactly one history row, and no
-// request failed with a 5xx. Prints requests, 412s, retries and lost updates.
+// lost update), every successful move left exactly one history row, the
+// summary from the sums kept equals the deals summed, and no request failed
+// with a 5xx. Prints requests, 412s, retries and lost updates.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
