@@ -491,6 +491,30 @@ static const char *const migrations[] = {
     "CREATE INDEX note_search ON note USING gin (lc_search_keys(title_units, body_units));",
     /* reports (store_pg_report.c): deal_stay_stage (store_sqlite.c's migration) */
     "CREATE INDEX deal_stay_stage ON deal_stay (workspace_id, stage_id, deal_id);",
+    /*
+     * reports (store_pg_report.c): deal_sum, the summary kept per (stage,
+     * owner, month of close date) with exact sums of amount and of
+     * money_expected() per deal (store_sqlite.c's migration); written in the
+     * transaction of every deal write (pg_sum_deal) and recomputed for a
+     * stage whose probability may have changed (pg_sum_stage).
+     */
+    "CREATE TABLE deal_sum ("
+    "  workspace_id BIGINT NOT NULL,"
+    "  stage_id BIGINT NOT NULL,"
+    "  owner_id BIGINT NOT NULL,"
+    "  close_month TEXT NOT NULL," /* YYYY-MM of close_date, '' for none */
+    "  deals BIGINT NOT NULL,"
+    "  amount BIGINT NOT NULL,"
+    "  expected BIGINT NOT NULL,"
+    "  PRIMARY KEY (workspace_id, stage_id, owner_id, close_month)"
+    ");"
+    "INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
+    "  expected)"
+    "  SELECT d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), ''),"
+    "  count(*), sum(d.amount),"
+    "  sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"
+    "  FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+    "  GROUP BY d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), '');",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1901,6 +1925,8 @@ static int pg_stage_update(struct store *base, struct stage *g)
 	pgp_i64(&p, pos);
 	rc = update(s, STMT_STAGE_UPDATE, &p, STMT_STAGE_GET, g->workspace_id, g->id);
 	if (!rc) /* reports: the probability may have changed */
+		rc = pg_sum_stage(s, g->workspace_id, g->id);
+	if (!rc)
 		rc = pg_open_stage(s, g->workspace_id, g->id);
 	if (rc)
 		return rc;
@@ -2163,6 +2189,8 @@ static int pg_deal_create(struct store *base, struct deal *d)
 	pgp_text(&p, now);
 	rc = insert_id(pg(base), STMT_DEAL_INSERT, &p, &id);
 	if (!rc)
+		rc = pg_sum_deal(pg(base), d->workspace_id, id, 1); /* reports: deal_sum */
+	if (!rc)
 		rc = pg_fact_upkeep(pg(base), d->workspace_id, id, 1); /* reports: deal_fact */
 	if (rc)
 		return rc;
@@ -2281,6 +2309,16 @@ static int pg_deal_list(struct store *base, int64_t ws, const struct deal_filter
 	return 0;
 }
 
+/*
+ * sum_undone tells whether a statement of the open transaction failed: it
+ * rolls back with the deal_sum subtraction made before the write, and
+ * takes no more statements.
+ */
+static int sum_undone(struct pg_store *s)
+{
+	return PQtransactionStatus(s->conn) == PQTRANS_INERROR;
+}
+
 static int pg_deal_update(struct store *base, struct deal *d)
 {
 	struct pgp p = {.n = 0};
@@ -2303,7 +2341,15 @@ static int pg_deal_update(struct store *base, struct deal *d)
 	pgp_text_null(&p, d->close_date);
 	pgp_text(&p, d->next_step);
 	pgp_text(&p, now);
+	/* reports: deal_sum loses the row as it was and gains it as it is */
+	if ((rc = pg_sum_deal(pg(base), d->workspace_id, d->id, -1)))
+		return rc;
 	rc = update(pg(base), STMT_DEAL_UPDATE, &p, STMT_DEAL_EXISTS, d->workspace_id, d->id);
+	if (!sum_undone(pg(base))) { /* a failed statement undid the subtraction already */
+		int sum = pg_sum_deal(pg(base), d->workspace_id, d->id, 1);
+
+		rc = rc ? rc : sum;
+	}
 	if (!rc)
 		rc = pg_fact_upkeep(pg(base), d->workspace_id, d->id, 0); /* reports: deal_fact */
 	if (rc)
@@ -2315,8 +2361,13 @@ static int pg_deal_update(struct store *base, struct deal *d)
 
 static int pg_deal_delete(struct store *base, int64_t ws, int64_t id)
 {
-	int rc = delete_by_id(pg(base), STMT_DEAL_DELETE, ws, id);
+	int rc = pg_sum_deal(pg(base), ws, id, -1); /* reports: deal_sum */
 
+	if (rc)
+		return rc;
+	rc = delete_by_id(pg(base), STMT_DEAL_DELETE, ws, id);
+	if (rc && !sum_undone(pg(base))) /* not deleted: count it again */
+		pg_sum_deal(pg(base), ws, id, 1);
 	return rc ? rc : pg_fact_delete(pg(base), ws, id); /* reports: deal_fact */
 }
 
@@ -2388,6 +2439,8 @@ static int pg_summary(struct store *base, int64_t ws, const struct deal_filter *
 				  by_owner ? SUMMARY_FILTERED DEAL_OWNER SUMMARY_TAIL
 					   : SUMMARY_FILTERED DEAL_NO_OWNER SUMMARY_TAIL,
 				  &p, &r, ERR_DB);
+	} else if (!f->close_from[0] && !f->close_to[0]) { /* reports: the maintained sums */
+		rc = pg_sum_summary(s, ws, owner, &r);
 	} else {
 		pgp_i64(&p, ws);
 		pgp_i64(&p, owner);
@@ -2577,6 +2630,7 @@ static const struct store_ops pg_ops = {
     .stage_set_stalled = pg_stage_set_stalled,
     .history_reset = pg_history_reset,
     .report_rebuild = pg_report_rebuild,
+    .report_sums = pg_report_sums,
     .report_closes = pg_report_closes,
     .report_close_each = pg_report_close_each,
     .report_stalled_deals = pg_report_stalled_deals,

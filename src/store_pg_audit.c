@@ -215,7 +215,9 @@ int pg_deal_trash(struct store *base, int64_t ws, int64_t id, int64_t by, const 
 	    (rc = run(base, TR_CHANGES, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(base, TR_NOTES, ws, id, 0, ERR_INVALID)))
 		return rc;
-	if ((rc = run(base, TR_DELETE, ws, id, 1, ERR_INUSE))) /* child rows cascade */
+	/* the live delete: deal_sum subtracts it, the child rows cascade */
+	if ((rc = pg_sum_deal(pg(base), ws, id, -1)) ||
+	    (rc = run(base, TR_DELETE, ws, id, 1, ERR_INUSE)))
 		return rc;
 	return pg_fact_delete(pg(base), ws, id); /* reports: deal_fact and deal_stay */
 }
@@ -236,6 +238,7 @@ int pg_deal_untrash(struct store *base, int64_t ws, int64_t id)
 	int rc;
 
 	if ((rc = run(base, UN_DEAL, ws, id, 1, ERR_INVALID)) ||
+	    (rc = pg_sum_deal(pg(base), ws, id, 1)) || /* reports: deal_sum counts it again */
 	    (rc = run(base, UN_HISTORY, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(base, UN_CHANGES, ws, id, 0, ERR_INVALID)) ||
 	    (rc = run(base, UN_NOTES, ws, id, 0, ERR_INVALID)) ||

@@ -141,7 +141,7 @@ int pg_report_stalled_deals(struct store *base, int64_t ws, int64_t owner, int64
 /*
  * pg_owner_sums reads the summary per stage and owner of the deals of ws
  * (owner's only when owner > 0) with close_date in [from, to] ("" or NULL:
- * unbounded); pg_owner_sums_rows reads such rows (stage, owner, count,
+ * unbounded; then from deal_sum); pg_owner_sums_rows reads such rows (stage, owner, count,
  * amount, expected) from r and clears it.
  */
 int pg_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
@@ -172,6 +172,18 @@ int pg_fact_upkeep(struct pg_store *s, int64_t ws, int64_t deal_id, int fresh);
 int pg_fact_flush(struct pg_store *s);
 /* pg_open_stage recomputes deal_open's rows of a stage whose probability changed. */
 int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
+/*
+ * The maintained summary, deal_sum (store_pg_report.c): pg_sum_deal adds
+ * sign (1 or -1) times deal_id, as it is now, to its (stage, owner, month of
+ * close date) row, in the transaction of every deal write; pg_sum_stage
+ * recomputes a stage's rows (its probability may have changed);
+ * pg_sum_summary reads them per stage (owner's only when owner > 0): the
+ * rows of row_stage_sum, in *out.
+ */
+int pg_sum_deal(struct pg_store *s, int64_t ws, int64_t deal_id, int sign);
+int pg_sum_stage(struct pg_store *s, int64_t ws, int64_t stage_id);
+int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out);
+int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out);
 int pg_note_create(struct store *s, struct note *n);
 /* pg_note_units returns the unit string the search matches for text (free it), or NULL when out of
  * memory. */

@@ -68,9 +68,28 @@ enum {
 	RQ_OPEN_STAGE_MARK,
 	RQ_CLOSE_EACH,
 	RQ_STALLED_FIRST,
+	RQ_SUM_DEAL,
+	RQ_SUM_STAGE_CLEAR,
+	RQ_SUM_STAGE_FILL,
+	RQ_SUM_WS_CLEAR,
+	RQ_SUM_WS_FILL,
+	RQ_SUM_READ,
+	RQ_SUM_OWNERS,
+	RQ_SUM_MONTHS,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)PG_EXT_VIEW, "the report statements overflow their slots");
+
+/* The month of a deal's target close date, '' for none. */
+#define CLOSE_MONTH " coalesce(substr(d.close_date, 1, 7), '')"
+/* The deal_sum rows of workspace $1, computed from its deals (SUM_GROUP ends it). */
+#define SUM_FILL                                                                                   \
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"      \
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH ", count(*),"      \
+	" sum(d.amount), sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"       \
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"       \
+	" WHERE d.workspace_id = $1::bigint"
+#define SUM_GROUP " GROUP BY d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH
 
 #define DEAL_FACTS                                                                                 \
 	"SELECT d.id, d.owner_id, d.stage_id, d.amount, d.probability, d.close_date,"              \
@@ -261,8 +280,9 @@ static const char *const rq_sql[] = {
      * autovacuum's next turn (until then PostgreSQL plans the deal list by
      * owner and stage as if the table were empty: 46 against 695 req/s).
      */
-    [RQ_ANALYZE - PG_EXT_REPORT] = "ANALYZE deal, stage_history, deal_fact, deal_stay, deal_reach,"
-				   " deal_dwell, deal_open, deal_closing",
+    [RQ_ANALYZE - PG_EXT_REPORT] =
+	"ANALYZE deal, deal_sum, stage_history, deal_fact, deal_stay, deal_reach,"
+	" deal_dwell, deal_open, deal_closing",
     /* the history reports' tables: deal $2 leaves ($3 = -1) or joins (1) its rows */
     [RQ_DWELL_DEAL - PG_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "$3::bigint"),
     [RQ_DWELL_PRUNE - PG_EXT_REPORT] = RS_DWELL_PRUNE(DEAL_Y, DEAL_F, "$1::bigint"),
@@ -337,6 +357,40 @@ static const char *const rq_sql[] = {
 	RS_OPEN_ROWS(STAGE_Y, STAGE_F, "1", " AND y.stage_id = $2::bigint" OPEN_STALE),
     [RQ_OPEN_STAGE_MARK - PG_EXT_REPORT] =
 	RS_OPEN_MARK("s.workspace_id = $1::bigint AND s.id = $2::bigint"),
+    /* deal_sum: add $3 (1 or -1) times deal $2 to its (stage, owner, month) row */
+    [RQ_SUM_DEAL - PG_EXT_REPORT] =
+	"INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals, amount,"
+	" expected) SELECT d.workspace_id, d.stage_id, d.owner_id," CLOSE_MONTH
+	", $3::bigint, $3::bigint * d.amount,"
+	" $3::bigint * lc_expected(d.amount, coalesce(d.probability, s.probability))"
+	" FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" WHERE d.workspace_id = $1::bigint AND d.id = $2::bigint"
+	" ON CONFLICT (workspace_id, stage_id, owner_id, close_month) DO UPDATE SET"
+	" deals = deal_sum.deals + excluded.deals, amount = deal_sum.amount + excluded.amount,"
+	" expected = deal_sum.expected + excluded.expected",
+    [RQ_SUM_STAGE_CLEAR - PG_EXT_REPORT] =
+	"DELETE FROM deal_sum"
+	" WHERE workspace_id = $1::bigint AND stage_id = $2::bigint",
+    [RQ_SUM_STAGE_FILL - PG_EXT_REPORT] = SUM_FILL " AND d.stage_id = $2::bigint" SUM_GROUP,
+    [RQ_SUM_WS_CLEAR - PG_EXT_REPORT] = "DELETE FROM deal_sum WHERE workspace_id = $1::bigint",
+    [RQ_SUM_WS_FILL - PG_EXT_REPORT] = SUM_FILL SUM_GROUP,
+    /* per stage (the summary) and per stage and owner; $2 = 0: every owner */
+    [RQ_SUM_READ - PG_EXT_REPORT] =
+	"SELECT stage_id, sum(deals)::bigint, sum(amount)::bigint, sum(expected)::bigint"
+	" FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id HAVING sum(deals) > 0 ORDER BY stage_id",
+    [RQ_SUM_OWNERS - PG_EXT_REPORT] =
+	"SELECT stage_id, owner_id, sum(deals)::bigint, sum(amount)::bigint,"
+	" sum(expected)::bigint FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id, owner_id HAVING sum(deals) > 0",
+    /* per stage and month of close date (the forecast); $2 = 0: every owner */
+    [RQ_SUM_MONTHS - PG_EXT_REPORT] =
+	"SELECT stage_id, close_month, sum(deals)::bigint, sum(amount)::bigint,"
+	" sum(expected)::bigint FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND ($2::bigint = 0 OR owner_id = $2::bigint)"
+	" GROUP BY stage_id, close_month HAVING sum(deals) > 0",
 };
 
 /* rq runs report statement id with p; *out gets the result. */
@@ -701,6 +755,69 @@ int pg_open_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
 	return rc ? rc : run_signed(s, RQ_OPEN_STAGE_MARK, ws, stage_id, 0);
 }
 
+/* ---- the maintained summary (deal_sum) ---- */
+
+int pg_sum_deal(struct pg_store *s, int64_t ws, int64_t deal_id, int sign)
+{
+	return run_signed(s, RQ_SUM_DEAL, ws, deal_id, sign);
+}
+
+int pg_sum_stage(struct pg_store *s, int64_t ws, int64_t stage_id)
+{
+	int rc = run_signed(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
+
+	return rc ? rc : run_signed(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
+}
+
+int pg_sum_summary(struct pg_store *s, int64_t ws, int64_t owner, PGresult **out)
+{
+	struct pgp p = {.n = 0};
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	return rq(s, RQ_SUM_READ, &p, out, ERR_DB);
+}
+
+/*
+ * sum_rows reads the rows of r (stage, owner or month of close date, deals,
+ * amount, expected) into out, and clears r.
+ */
+static int sum_rows(PGresult *r, int by_month, struct report_sum_list *out)
+{
+	struct report_sum *v;
+	int n, i;
+
+	if (!(v = rows_alloc(r, sizeof(*v), &n)))
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].stage_id = pg_col_i64(r, i, 0);
+		if (by_month)
+			PG_TEXT(r, i, 1, v[i].month);
+		else
+			v[i].owner_id = pg_col_i64(r, i, 1);
+		v[i].deals = pg_col_i64(r, i, 2);
+		v[i].amount = pg_col_i64(r, i, 3);
+		v[i].expected = pg_col_i64(r, i, 4);
+	}
+	PQclear(r);
+	out->v = v;
+	out->n = (size_t)n;
+	return 0;
+}
+
+int pg_report_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, ws);
+	pgp_i64(&p, owner > 0 ? owner : 0);
+	if ((rc = rq(pg(base), RQ_SUM_MONTHS, &p, &r, ERR_DB)))
+		return rc;
+	return sum_rows(r, 1, out);
+}
+
 int pg_report_rebuild(struct store *base, int64_t ws)
 {
 	struct pg_store *s = pg(base);
@@ -711,6 +828,11 @@ int pg_report_rebuild(struct store *base, int64_t ws)
 	deal_set_settle(&s->dirty, ws, 0); /* every deal's rows are written anew */
 
 	pgp_i64(&p, ws);
+	for (int id = RQ_SUM_WS_CLEAR; id <= RQ_SUM_WS_FILL; id++) {
+		if ((rc = rq(s, id, &p, &r, ERR_DB)))
+			return rc;
+		PQclear(r);
+	}
 	for (int id = RQ_FACT_WS_CLEAR; id <= RQ_FACT_WS_FILL; id++) {
 		if ((rc = rq(s, id, &p, &r, ERR_DB)))
 			return rc;
@@ -878,33 +1000,23 @@ int pg_owner_sums(struct pg_store *s, int64_t ws, int64_t owner, const char *fro
 	PGresult *r = NULL;
 	int rc;
 
+	/* Without a close date range the maintained deal_sum answers. */
+	int ranged = (from && from[0]) || (to && to[0]);
+
 	pgp_i64(&p, ws);
 	pgp_i64(&p, owner > 0 ? owner : 0);
-	pgp_text_null(&p, from ? from : "");
-	pgp_text_null(&p, to ? to : "");
-	if ((rc = rq(s, RQ_OWNER_SUMS, &p, &r, ERR_DB)))
+	if (ranged) {
+		pgp_text_null(&p, from ? from : "");
+		pgp_text_null(&p, to ? to : "");
+	}
+	if ((rc = rq(s, ranged ? RQ_OWNER_SUMS : RQ_SUM_OWNERS, &p, &r, ERR_DB)))
 		return rc;
 	return pg_owner_sums_rows(r, out);
 }
 
 int pg_owner_sums_rows(PGresult *r, struct report_sum_list *out)
 {
-	struct report_sum *v;
-	int n, i;
-
-	if (!(v = rows_alloc(r, sizeof(*v), &n)))
-		return ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		v[i].stage_id = pg_col_i64(r, i, 0);
-		v[i].owner_id = pg_col_i64(r, i, 1);
-		v[i].deals = pg_col_i64(r, i, 2);
-		v[i].amount = pg_col_i64(r, i, 3);
-		v[i].expected = pg_col_i64(r, i, 4);
-	}
-	PQclear(r);
-	out->v = v;
-	out->n = (size_t)n;
-	return 0;
+	return sum_rows(r, 0, out);
 }
 
 int pg_report_owner_sums(struct store *base, int64_t ws, int64_t owner, struct report_sum_list *out)

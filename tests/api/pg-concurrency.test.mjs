@@ -6,8 +6,9 @@
 // one server and write it through either, always with If-Match. At the end:
 // every deal's state equals its last successful write (the one with the
 // highest version), no two successful writes produced the same version (a
-// lost update), every successful move left exactly one history row, and no
-// request failed with a 5xx. Prints requests, 412s, retries and lost updates.
+// lost update), every successful move left exactly one history row, the
+// summary from the sums kept equals the deals summed, and no request failed
+// with a 5xx. Prints requests, 412s, retries and lost updates.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
@@ -182,6 +183,15 @@ describe('PostgreSQL: two servers, one database', { skip: PG_URL ? false : 'LITE
       }
       const h = expectStatus(await a.api('GET', `/deals/${d.id}/history`, cred), 200).items.length;
       assert.equal(h - history0[d.id], movesOk[d.id], `deal ${d.id}: one history row per successful move`);
+    }
+    // the summary from the sums kept per stage and owner (deal_sum) equals the deals summed
+    // (amount_min=0 keeps every deal, but makes the store sum the deals themselves)
+    for (const q of ['', '?group=owner']) {
+      const kept = expectStatus(await b.api('GET', `/reports/summary${q}`, cred), 200);
+      const summed = expectStatus(await a.api('GET', `/reports/summary${q}${q ? '&' : '?'}amount_min=0`, cred), 200);
+      assert.deepEqual(kept.stages, summed.stages, `summary${q}: the stages kept equal the deals summed`);
+      assert.deepEqual(kept.owners, summed.owners, `summary${q}: the owners kept equal the deals summed`);
+      assert.ok(kept.stages.length > 0);
     }
     const retries = (a.err + b.err).split('\n').filter((x) => x.includes('retrying the transaction')).length;
     console.log(

@@ -13,7 +13,8 @@
  * buckets that hold the medians, report_dwell_values; deal_closing,
  * deal_open; the deals changed since, report_changed_deals) equal the same
  * reports replayed, and deal_dwell_day's buckets deal_dwell's values; and
- * that summary_owner_sums equals one summary per owner. The writes run
+ * that summary_owner_sums equals one summary per owner, and the summary
+ * (deal_sum unless a filter narrows it) the deals summed. The writes run
  * alone, one or more operations per transaction, or a round in one group of
  * savepoints (SQLite; one transaction on PostgreSQL), with some
  * transactions rolled back: the upkeep of a transaction's deals waits for
@@ -75,6 +76,16 @@ static void fc_add_history(struct fc *f, int64_t id, int64_t from, int64_t stage
 
 static void fc_import(struct fc *f, int64_t id);
 
+/* fc_close_date gives a deal a target close date in one of four months, or none. */
+static void fc_close_date(struct fc *f, struct deal *d)
+{
+	if (fc_rand(f) % 4 == 0)
+		d->close_date[0] = '\0';
+	else
+		snprintf(d->close_date, sizeof(d->close_date), "2026-%02u-%02u", 2 + fc_rand(f) % 4,
+			 1 + fc_rand(f) % 28);
+}
+
 static void fc_create(struct fc *f)
 {
 	struct deal d;
@@ -89,6 +100,7 @@ static void fc_create(struct fc *f)
 	d.amount = (int64_t)(fc_rand(f) % 1000000);
 	d.probability = fc_rand(f) % 3 ? -1 : (int)(fc_rand(f) % 101);
 	strcpy(d.currency, "TWD");
+	fc_close_date(f, &d);
 	snprintf(d.name, sizeof(d.name), "deal %zu", f->nids);
 	fc_time(t, d.created_at);
 	cr_assert_eq(f->db->ops->deal_create(f->db, &d), 0);
@@ -155,6 +167,8 @@ static void fc_edit(struct fc *f, int64_t id)
 	d.amount = (int64_t)(fc_rand(f) % 1000000);
 	d.owner_id = f->owners[fc_rand(f) % FC_OWNERS];
 	d.probability = fc_rand(f) % 2 ? -1 : (int)(fc_rand(f) % 101);
+	if (fc_rand(f) % 2)
+		fc_close_date(f, &d);
 	cr_assert_eq(f->db->ops->deal_update(f->db, &d), 0);
 	if (fc_rand(f) % 2)
 		fc_change(f, id, "amount", amount, d.amount);
@@ -644,6 +658,79 @@ static void fc_check_history(struct fc *f, struct report_input *in, int64_t owne
 		fc_check_as_of(f, in, owner, in->now, nd + !now_day);
 }
 
+/*
+ * fc_check_summary: the summary per stage (its stored sums) equals the deals
+ * summed, want; report_sums' rows per stage and month, the deals of in.
+ */
+static void fc_check_summary(struct fc *f, const struct report_input *in, int64_t owner,
+			     const struct report_sum *want, size_t nwant)
+{
+	struct stage_sum_list sums = {0};
+	struct deal_filter g;
+	size_t i, k, stages = 0;
+
+	deal_filter_init(&g);
+	g.owner_id = owner;
+	cr_assert_eq(f->db->ops->summary(f->db, f->ws, &g, &sums), 0);
+	for (i = 0; i < FC_STAGES; i++) {
+		struct stage_sum w = {.stage_id = f->stages[i].id};
+
+		for (k = 0; k < nwant; k++)
+			if (want[k].stage_id == w.stage_id) {
+				w.count += want[k].deals;
+				w.amount += want[k].amount;
+				w.expected += want[k].expected;
+			}
+		for (k = 0; k < sums.n && sums.v[k].stage_id != w.stage_id; k++)
+			;
+		if (!w.count) {
+			cr_assert_eq(k, sums.n, "summary: stage %lld has no deals",
+				     (long long)w.stage_id);
+			continue;
+		}
+		stages++;
+		cr_assert_lt(k, sums.n, "summary: stage %lld missing", (long long)w.stage_id);
+		cr_assert_eq(sums.v[k].count, w.count, "summary: stage %lld deals",
+			     (long long)w.stage_id);
+		cr_assert_eq(sums.v[k].amount, w.amount);
+		cr_assert_eq(sums.v[k].expected, w.expected);
+	}
+	cr_assert_eq(sums.n, stages);
+	stage_sum_list_release(&sums);
+	if (f->db->ops->report_sums) { /* per stage and month of close date */
+		struct report_sum_list months = {0};
+		int64_t total = 0;
+
+		cr_assert_eq(f->db->ops->report_sums(f->db, f->ws, owner, &months), 0);
+		for (k = 0; k < months.n; k++) {
+			const struct report_sum *m = &months.v[k];
+			int64_t n = 0, amount = 0, expected = 0;
+
+			for (i = 0; i < in->ndeals; i++) {
+				const struct report_deal *d = &in->deals[i];
+				const struct report_stage *rs = report_stage_find(in, d->stage_id);
+
+				if (d->stage_id != m->stage_id ||
+				    strncmp(d->close_date, m->month, 7) != 0 ||
+				    (!m->month[0] && d->close_date[0]))
+					continue;
+				n++;
+				amount += d->amount;
+				expected += money_expected(d->amount, d->probability >= 0
+									  ? d->probability
+									  : rs->probability);
+			}
+			cr_assert_eq(m->deals, n, "report_sums: stage %lld month '%s'",
+				     (long long)m->stage_id, m->month);
+			cr_assert_eq(m->amount, amount);
+			cr_assert_eq(m->expected, expected);
+			total += n;
+		}
+		cr_assert_eq(total, (int64_t)in->ndeals, "report_sums: every deal in one month");
+		report_sum_list_release(&months);
+	}
+}
+
 /* fc_compare checks the facts against the replay, for one owner filter, period and now. */
 static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, int64_t now)
 {
@@ -814,6 +901,7 @@ static void fc_compare(struct fc *f, int64_t owner, int64_t from, int64_t to, in
 		cr_assert_eq(sums.v[i].amount, wsum[i].amount);
 		cr_assert_eq(sums.v[i].expected, wsum[i].expected);
 	}
+	fc_check_summary(f, &in, owner, wsum, nwsum);
 	free(want);
 	free(wsum);
 	report_deal_list_release(&deals);
