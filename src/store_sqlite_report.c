@@ -283,9 +283,9 @@ static const char *const rq_sql[] = {
 	" GROUP BY " REACH_KEY,
     /* the funnel's groups of the deals created on days [?3, ?4); ?2 = 0: every owner */
     [RQ_REACHES - SQ_EXT_REPORT] =
-	"SELECT reached, stage_id, sum(deals) FROM deal_reach WHERE workspace_id = ?1"
+	"SELECT reached, stage_id, deals FROM deal_reach WHERE workspace_id = ?1"
 	" AND (?2 = 0 OR owner_id = ?2) AND created_day >= ?3 AND created_day < ?4"
-	" GROUP BY reached, stage_id HAVING sum(deals) > 0",
+	" AND deals <> 0",
     /* the history reports' tables: deal ?2 leaves (?3 = -1) or joins (1) its rows */
     [RQ_DWELL_DEAL - SQ_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "?3"),
     /* deal ?2's deal_dwell rows it just left, when no deal is left in them */
@@ -829,12 +829,55 @@ int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
 }
 
+/*
+ * The funnel's groups are summed here rather than by a GROUP BY: the rows of
+ * a period (one per owner, day, stages reached and current stage) fall into
+ * a handful of groups, and SQLite's GROUP BY sorted them all first (3-4 ms
+ * of the funnel's 7 at a million deals, against under 1 ms to read them).
+ * reach_index is an open-addressing index over out->v: slot i holds a group's
+ * position + 1, 0 when free; cap is a power of two, at least twice out->n.
+ */
+struct reach_index {
+	size_t *slot;
+	size_t cap;
+};
+
+static size_t reach_hash(const char *reached, int64_t stage_id)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)stage_id;
+
+	for (const unsigned char *p = (const unsigned char *)reached; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* reach_grow doubles the index and places the groups of out again. */
+static int reach_grow(struct reach_index *x, const struct report_reach_list *out)
+{
+	size_t cap = x->cap ? x->cap * 2 : 64, *slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return ERR_NOMEM;
+	for (size_t g = 0; g < out->n; g++) {
+		size_t i = reach_hash(out->v[g].reached, out->v[g].stage_id) & (cap - 1);
+
+		while (slot[i])
+			i = (i + 1) & (cap - 1);
+		slot[i] = g + 1;
+	}
+	free(x->slot);
+	x->slot = slot;
+	x->cap = cap;
+	return 0;
+}
+
 int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t from_day,
 			  int64_t to_day, struct report_reach_list *out)
 {
 	struct sqlite_store *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
+	struct reach_index x = {0};
+	size_t cap = 0, kept = 0;
 	int rc;
 
 	out->v = NULL;
@@ -846,26 +889,53 @@ int sqlite_report_reaches(struct store *base, int64_t ws, int64_t owner, int64_t
 		rc = sq_bind_failed(s);
 		goto out;
 	}
+	if ((rc = reach_grow(&x, out)))
+		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
+		int64_t stage_id = sq_col_i64(st, 1);
+		size_t i;
 		struct report_reach *g;
 
+		t = t ? t : "";
+		for (i = reach_hash(t, stage_id) & (x.cap - 1); x.slot[i];
+		     i = (i + 1) & (x.cap - 1)) {
+			g = &out->v[x.slot[i] - 1];
+			if (g->stage_id == stage_id && strcmp(g->reached, t) == 0)
+				break;
+		}
+		if (x.slot[i]) {
+			out->v[x.slot[i] - 1].deals += sq_col_i64(st, 2);
+			continue;
+		}
 		if (grow((void **)&out->v, out->n, &cap, sizeof(*out->v))) {
 			rc = ERR_NOMEM;
 			goto out;
 		}
 		g = &out->v[out->n];
-		if (!(g->reached = strdup(t ? t : ""))) {
+		if (!(g->reached = strdup(t))) {
 			rc = ERR_NOMEM;
 			goto out;
 		}
-		g->stage_id = sq_col_i64(st, 1);
+		g->stage_id = stage_id;
 		g->deals = sq_col_i64(st, 2);
-		out->n++;
+		x.slot[i] = ++out->n;
+		if (out->n * 2 > x.cap && (rc = reach_grow(&x, out)))
+			goto out;
 	}
 	rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+	/* the groups whose deals all left (HAVING sum(deals) > 0 before) */
+	for (size_t g = 0; !rc && g < out->n; g++) {
+		if (out->v[g].deals > 0)
+			out->v[kept++] = out->v[g];
+		else
+			free(out->v[g].reached);
+	}
+	if (!rc)
+		out->n = kept;
 out:
 	sq_stmt_done(st);
+	free(x.slot);
 	if (rc)
 		report_reach_list_release(out);
 	return rc;
