@@ -198,6 +198,13 @@ describe('web app', () => {
       // names an empty one until then, so that no /favicon.ico is asked for).
       await c.pages()[0].locator('link[rel=icon][href$="/favicon.svg"]').waitFor({ state: 'attached' });
       assert.ok(!asked.includes('/favicon.ico'), `no /favicon.ico asked for: ${asked}`);
+      // SortableJS (the board's drag) is asked for only after the first screen.
+      const lazy = await c.pages()[0].waitForFunction(() => {
+        const r = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/sortable.js'));
+        return r && { asked: r.startTime, mark: performance.getEntriesByName('litecrm:first-screen')[0].startTime };
+      });
+      const { asked: lazyAt, mark } = await lazy.jsonValue();
+      assert.ok(lazyAt >= mark, `sortable.js asked for at ${lazyAt} ms, after the first screen at ${mark} ms`);
       await c.close();
     }
     console.log(`# first screen, empty cache (median of ${LOADS} loads): login page ${median(loginMs)} ms [${loginMs.join(' ')}], board with the seed deals ${median(boardMs)} ms [${boardMs.join(' ')}] after navigation start (${bytes} bytes transferred; target < 300 ms)`);
@@ -275,6 +282,52 @@ describe('web app', () => {
     assert.equal(back.json.stage, 'prospecting');
     // Leave it in qualification for the rest (same probability: the figures hold).
     await srv.api('POST', `/deals/${d.id}/move`, { ...admin, body: { stage: 'qualification' } });
+    await page.context().close();
+  });
+
+  test('a press on a card before SortableJS has arrived starts the drag when it does', async () => {
+    const page = await newPage();
+    // Hold the board's drag library until the card has been pressed.
+    let release;
+    const held = new Promise((r) => (release = r));
+    let asked = 0;
+    let seen;
+    const requested = new Promise((r) => (seen = r));
+    await page.route('**/sortable.js', async (route) => {
+      asked++;
+      seen();
+      await held;
+      await route.continue();
+    });
+    await login(page, 'admin');
+    await boardReady(page);
+    // Between two stages of the same probability, and back: the figures hold.
+    const d = await dealByName(srv, '年度維護合約');
+    const to = d.stage === 'qualification' ? 'prospecting' : 'qualification';
+    const card = page.locator(`[data-deal-id="${d.id}"]`);
+    const target = page.locator(`[data-testid=column][data-stage=${to}] .col-cards`);
+    const a = await card.boundingBox();
+    await requested;
+    await page.mouse.move(a.x + a.width / 2, a.y + 20);
+    await page.mouse.down();
+    assert.equal(asked, 1, 'sortable.js asked for once, and held');
+    assert.equal(await page.locator('.card-chosen').count(), 0, 'no drag before SortableJS');
+    release();
+    await page.locator(`.card-chosen[data-deal-id="${d.id}"]`).waitFor();
+    const b = await target.boundingBox();
+    await page.mouse.move(a.x + a.width / 2 - 10, a.y + 30, { steps: 4 });
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height - 20, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      ([id, key]) => document.querySelector(`[data-testid=column][data-stage=${key}] [data-deal-id="${id}"]`),
+      [d.id, to],
+    );
+    await page.locator('.toast').first().waitFor();
+    const admin = await srv.as('admin');
+    assert.equal((await srv.api('GET', `/deals/${d.id}`, admin)).json.stage, to);
+    assert.equal(asked, 1);
+    assert.deepEqual(page.errors, []);
+    await srv.api('POST', `/deals/${d.id}/move`, { ...admin, body: { stage: d.stage } });
     await page.context().close();
   });
 

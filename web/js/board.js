@@ -2,7 +2,6 @@
 // deals as cards; drag (mouse and touch, via SortableJS), a menu or
 // Alt+arrow keys move a deal. A move is saved with the deal's version
 // (If-Match); a failure puts the card back and says why.
-import Sortable from 'sortablejs';
 import { api, get } from './api.js';
 import { h, initials, mount, toast } from './dom.js';
 import { BOARD_COL as COL, boardQuery, filterHash, routeFilter } from './filters.js';
@@ -18,6 +17,33 @@ import { stalledBadge } from './insights.js'; // reports: stalled deals marked
 function expectedOf(d, st) {
   const p = d.probability_override ?? st.probability;
   return Math.round(d.amount * p) / 100;
+}
+
+// SortableJS is a file of its own (embed-web.mjs), asked for once the first
+// screen is drawn: evaluated with the app, it was about a third of the code
+// evaluated before the first screen. loadSortable() returns its constructor
+// (one request; asked again after a failure).
+let sortable = null;
+function loadSortable() {
+  sortable ??= import('sortablejs').then((m) => m.default, (e) => {
+    sortable = null;
+    throw e;
+  });
+  return sortable;
+}
+let Sortable = null; // once loaded
+const FIRST_SCREEN = 'litecrm:first-screen';
+
+// afterFirstScreen(fn) calls fn once the app has marked its first screen
+// (app.js firstScreen()), at once if it has.
+function afterFirstScreen(fn) {
+  if (performance.getEntriesByName(FIRST_SCREEN).length) return fn();
+  const seen = new PerformanceObserver(() => {
+    if (!performance.getEntriesByName(FIRST_SCREEN).length) return;
+    seen.disconnect();
+    fn();
+  });
+  seen.observe({ type: 'mark' });
 }
 
 // cardsOf(col, st): a column's cards as deals of the stage (the answer
@@ -230,12 +256,15 @@ export async function render(main, ctx, r, current) {
     drawn = true;
   }
 
-  // drag() makes the columns' cards draggable (SortableJS), on the first
+  // drag(ev) makes the columns' cards draggable (SortableJS), on the first
   // press on the board rather than with every draw: creating a Sortable per
   // column was on the first screen's path. The press that calls it is seen
   // first here (capture), so the listener each Sortable adds to its column
-  // still receives it and the drag starts with it.
-  function drag() {
+  // still receives it and the drag starts with it. A press before SortableJS
+  // has arrived starts the drag when it does, if the button or finger is
+  // still down (the press is given to the new Sortables again); the menu and
+  // the keyboard move need none of it.
+  function attach() {
     if (sortables.length) return;
     for (const el of boardEl.querySelectorAll('.col-cards')) {
       sortables.push(Sortable.create(el, {
@@ -252,8 +281,30 @@ export async function render(main, ctx, r, current) {
       }));
     }
   }
+  let waiting = null; // the press that waits for SortableJS
+  const RELEASE = ['pointerup', 'pointercancel', 'mouseup', 'touchend', 'touchcancel'];
+  function drag(ev) {
+    if (Sortable) return attach();
+    if (waiting) return;
+    waiting = ev;
+    const released = () => (waiting = null);
+    for (const type of RELEASE) document.addEventListener(type, released, { capture: true });
+    loadSortable().then((S) => {
+      Sortable = S;
+      const press = waiting;
+      waiting = null;
+      for (const type of RELEASE) document.removeEventListener(type, released, { capture: true });
+      if (!boardEl.isConnected) return;
+      attach();
+      if (press?.target.isConnected) press.target.dispatchEvent(new press.constructor(press.type, press));
+    }, () => {
+      waiting = null;
+      for (const type of RELEASE) document.removeEventListener(type, released, { capture: true });
+    });
+  }
   for (const type of ['pointerdown', 'mousedown', 'touchstart'])
     boardEl.addEventListener(type, drag, { capture: true, passive: true });
+  if (!Sortable) afterFirstScreen(() => loadSortable().then((S) => (Sortable = S), () => {}));
 
   mount(main,
     h('div', { class: 'page-head' },
