@@ -1630,13 +1630,14 @@ static const struct {
 	const struct route *v;
 	size_t n;
 } route_tables[] = {
-    TABLE(core_routes),	      TABLE(api_view_routes), /* saved views */
-    TABLE(api_report_routes),			      /* reports and history */
-    TABLE(api_note_routes),			      /* notes and search */
-    TABLE(api_export_routes),			      /* export downloads */
-    TABLE(api_audit_routes),			      /* audit log and deal trash */
-    TABLE(api_import_routes),			      /* the web import */
-    TABLE(api_board_routes),			      /* the pipeline board */
+    TABLE(core_routes),	       TABLE(api_view_routes), /* saved views */
+    TABLE(api_report_routes),			       /* reports and history */
+    TABLE(api_note_routes),			       /* notes and search */
+    TABLE(api_export_routes),			       /* export downloads */
+    TABLE(api_audit_routes),			       /* audit log and deal trash */
+    TABLE(api_import_routes),			       /* the web import */
+    TABLE(api_board_routes),			       /* the pipeline board */
+    TABLE(api_session_routes),			       /* the session's context */
 };
 #undef TABLE
 

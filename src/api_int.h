@@ -127,6 +127,14 @@ extern const size_t api_audit_nroutes;
 extern const struct route api_board_routes[API_BOARD_NROUTES];
 extern const size_t api_board_nroutes;
 
+/* The session's context (api_session.c): GET /context. */
+#define API_SESSION_NROUTES 1
+extern const struct route api_session_routes[API_SESSION_NROUTES];
+extern const size_t api_session_nroutes;
+
+/* api_view_json is a saved view as GET /views/{id} answers it (api_view.c). */
+json_t *api_view_json(const struct saved_view *v);
+
 /* Route flags for the tables of feature files. */
 #define API_AUTH   R_AUTH
 #define API_AUTH_B (R_AUTH | R_BODY)

@@ -18,7 +18,7 @@ static const char *const filter_keys[] = {
     "amount_min", "amount_max", "q",	  "sort",    "order",	   NULL,
 };
 
-static json_t *view_json(const struct saved_view *v)
+json_t *api_view_json(const struct saved_view *v)
 {
 	json_t *f = json_loads(v->filter, 0, NULL);
 
@@ -125,7 +125,7 @@ static int h_view_list(struct call *c)
 		return rc;
 	arr = json_array();
 	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, view_json(&l.v[i])) != 0) {
+		if (json_array_append_new(arr, api_view_json(&l.v[i])) != 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
@@ -144,7 +144,7 @@ static int h_view_create(struct call *c)
 		if (rc == 0)
 			rc = svc_view_create(c->st, &c->actor, in, v, &c->e);
 		if (rc == 0)
-			rc = api_reply_record(c, 201, view_json(v), v->version);
+			rc = api_reply_record(c, 201, api_view_json(v), v->version);
 	}
 	free(in);
 	free(v);
@@ -159,7 +159,7 @@ static int h_view_get(struct call *c)
 	if (v) {
 		rc = svc_view_get(c->st, &c->actor, c->id, v, &c->e);
 		if (rc == 0)
-			rc = api_reply_record(c, 200, view_json(v), v->version);
+			rc = api_reply_record(c, 200, api_view_json(v), v->version);
 	}
 	free(v);
 	return rc;
@@ -176,7 +176,7 @@ static int h_view_update(struct call *c)
 		if (rc == 0)
 			rc = svc_view_update(c->st, &c->actor, c->id, c->if_version, in, v, &c->e);
 		if (rc == 0)
-			rc = api_reply_record(c, 200, view_json(v), v->version);
+			rc = api_reply_record(c, 200, api_view_json(v), v->version);
 	}
 	free(in);
 	free(v);

@@ -156,6 +156,7 @@ describe('auth', () => {
     expect401(await srv.api('GET', '/deals?limit=1', { token: s.token }), 'deal list after logout');
     expect401(await srv.api('GET', '/deals/1', { token: s.token }), 'a deal after logout');
     expect401(await srv.api('GET', '/board', { token: s.token }), 'the board after logout');
+    expect401(await srv.api('GET', '/context', { token: s.token }), 'the session\'s context after logout');
     // The cookie of the same session is gone too.
     expect401(await srv.api('GET', '/me', { cookie: s.cookie }), 'after logout (cookie of the same session)');
 

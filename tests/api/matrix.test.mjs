@@ -82,6 +82,7 @@ describe('access-control matrix', () => {
     'POST /login': async () => ({ body: { username: 'amy', password: DEMO_PASSWORD } }),
     'POST /logout': async (role) => ({ cred: role === 'anon' ? {} : await freshSession(role) }),
     'GET /me': async () => ({}),
+    'GET /context': async () => ({}),
     'GET /tokens': async () => ({}),
     'POST /tokens': async () => ({ body: { name: uniq('tok') } }),
     'DELETE /tokens/{id}': async () => {

@@ -263,15 +263,15 @@ async function logout() {
 }
 
 async function loadContext() {
-  // One round trip: everything the shell and the first page need, in parallel
-  // (on the first screen, boot.js asked already).
-  const [me, stages, users, views] = await Promise.all(CONTEXT.map((path) => get(path)));
-  ctx.me = me.user;
-  ctx.ws = me.workspace;
-  ctx.privileged = me.user.role === 'admin' || me.user.role === 'manager';
-  ctx.stages = stages.items;
-  ctx.users = users.items;
-  ctx.views = views.items;
+  // One request: everything the shell and the first page need (on the first
+  // screen, boot.js asked already).
+  const c = await get(CONTEXT);
+  ctx.me = c.user;
+  ctx.ws = c.workspace;
+  ctx.privileged = c.user.role === 'admin' || c.user.role === 'manager';
+  ctx.stages = c.stages;
+  ctx.users = c.users;
+  ctx.views = c.views;
 }
 
 // route draws the page the hash names.
