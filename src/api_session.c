@@ -8,46 +8,36 @@
 #include "api_int.h"
 #include "repr.h"
 
-/* items_put sets o[name] to arr; 0, or ERR_NOMEM (arr is taken either way). */
-static int items_put(json_t *o, const char *name, json_t *arr)
+/*
+ * items_put sets o[name] to the JSON array of the n records at v (each size
+ * bytes), one(record) each; 0, or ERR_NOMEM.
+ */
+static int items_put(json_t *o, const char *name, const void *v, size_t n, size_t size,
+		     json_t *(*one)(const void *))
 {
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, one((const char *)v + i * size)) != 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
 	return arr && json_object_set_new(o, name, arr) == 0 ? 0 : ERR_NOMEM;
 }
 
-static json_t *stages_json(const struct stage_list *l)
+static json_t *stage_one(const void *s)
 {
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < l->n; i++)
-		if (json_array_append_new(arr, stage_json(&l->v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	return arr;
+	return stage_json(s);
 }
 
-static json_t *users_json(const struct user_list *l)
+static json_t *user_one(const void *u)
 {
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < l->n; i++)
-		if (json_array_append_new(arr, user_json(&l->v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	return arr;
+	return user_json(u);
 }
 
-static json_t *views_json(const struct saved_view_list *l)
+static json_t *view_one(const void *v)
 {
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < l->n; i++)
-		if (json_array_append_new(arr, api_view_json(&l->v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	return arr;
+	return api_view_json(v);
 }
 
 static int h_context(struct call *c)
@@ -74,11 +64,11 @@ static int h_context(struct call *c)
 		rc = o ? 0 : ERR_NOMEM;
 	}
 	if (rc == 0)
-		rc = items_put(o, "stages", stages_json(&stages));
+		rc = items_put(o, "stages", stages.v, stages.n, sizeof(*stages.v), stage_one);
 	if (rc == 0)
-		rc = items_put(o, "users", users_json(&users));
+		rc = items_put(o, "users", users.v, users.n, sizeof(*users.v), user_one);
 	if (rc == 0)
-		rc = items_put(o, "views", views_json(&views));
+		rc = items_put(o, "views", views.v, views.n, sizeof(*views.v), view_one);
 	stage_list_release(&stages);
 	user_list_release(&users);
 	saved_view_list_release(&views);
