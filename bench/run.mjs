@@ -873,6 +873,15 @@ async function backends(ctx) {
       two.rows.map((t) => [t.name, fmtRps(median(t.one.map((x) => x.rps))), fmtMs(median(t.one.map((x) => x.p99))),
         fmtRps(median(t.two.map((x) => x.rps))), fmtMs(median(t.two.map((x) => x.p99))), median(t.two.map((x, i) => x.rps / t.one[i].rps)).toFixed(2)]),
     );
+    console.log(`\nthe mixed load's writes (all runs; p50: the median run's, of the worse server with two)\n`);
+    printTable(
+      ['servers', 'writes', '5xx', 'p50 ms', 'retried transactions'],
+      ['one', 'two'].map((k) => {
+        const ws = two.writes[k];
+        const sum = (f) => ws.reduce((n, x) => n + x[f], 0);
+        return [k, String(sum('requests')), String(sum('e5xx')), fmtMs(median(ws.map((x) => x.p50))), String(sum('retries'))];
+      }),
+    );
     console.log(`\nerrors (non-2xx and socket, including wrk's 5 s timeouts; all runs): ${errors}`);
     if (errors) failed = true;
   } finally {
@@ -896,8 +905,10 @@ function pgVersion() {
 
 // twoServers: a second server on the same PostgreSQL database, and the
 // by-id and mixed loads driven through both at once (two wrk processes, half
-// the connections each; their req/s summed) against the first server alone
-// with all the connections, interleaved run by run.
+// the connections each, each with its own seed; their req/s summed) against
+// the first server alone with all the connections, interleaved run by run.
+// For the mixed load it also keeps the writes' figures and the transactions
+// the servers retried (their logs' "retrying the transaction" lines).
 async function twoServers(ctx) {
   const { dir, url, side, servers } = ctx;
   const first = side.pg;
@@ -907,7 +918,9 @@ async function twoServers(ctx) {
   const ids = await idRange(first.base, first.token);
   const half = Math.max(1, Math.floor(opt.connections / 2));
   const hthreads = Math.max(1, Math.floor(opt.threads / 2));
-  const mix = (threads) => ['mixed', 42, ids.min, ids.max, opt.owners, opt.companies, threads];
+  const mix = (threads, seed = 42) => ['mixed', seed, ids.min, ids.max, opt.owners, opt.companies, threads];
+  const logs = [path.join(dir, 'serve-pg.log'), path.join(dir, 'serve-pg2.log')];
+  const retried = () => logs.reduce((n, f) => n + (fs.readFileSync(f, 'utf8').match(/retrying the transaction/g) || []).length, 0);
   const loads = [
     {
       name: 'one deal by id',
@@ -917,27 +930,34 @@ async function twoServers(ctx) {
     {
       name: 'mixed 90/8/2',
       one: { url: first.base + '/', headers: [`Authorization: Bearer ${first.token}`], script: MIX_LUA, scriptArgs: mix(opt.connections), threads: opt.connections, connections: opt.connections },
-      two: (base) => ({ url: base + '/', headers: [`Authorization: Bearer ${first.token}`], script: MIX_LUA, scriptArgs: mix(half), threads: half, connections: half }),
+      two: (base, seed) => ({ url: base + '/', headers: [`Authorization: Bearer ${first.token}`], script: MIX_LUA, scriptArgs: mix(half, seed), threads: half, connections: half }),
     },
   ];
   const rows = loads.map((l) => ({ name: l.name, one: [], two: [] }));
+  const writes = { one: [], two: [] }; // per mixed run: {requests, e5xx, p50 (the worse server), retries}
+  const w = (r) => r.classes.write || { requests: 0, e5xx: 0, p50: 0 };
   let errors = 0;
   for (let r = 0; r < opt.runs; r++)
     for (const [i, l] of loads.entries()) {
+      let n0 = retried();
       const one = await wrk(l.one.url, { ...l.one, duration: opt.duration });
       await drain(first.base, first.token);
+      if (l.one.script === MIX_LUA) writes.one.push({ ...w(one), retries: retried() - n0 });
+      n0 = retried();
       const [a, b] = await Promise.all([first.base, base2].map((base, k) => {
         const o = l.two(base, 42 + 100 * k);
         return wrk(o.url, { ...o, duration: opt.duration });
       }));
       await Promise.all([drain(first.base, first.token), drain(base2, first.token)]);
       const two = { rps: a.rps + b.rps, p99: Math.max(a.p99, b.p99) };
+      if (l.one.script === MIX_LUA)
+        writes.two.push({ requests: w(a).requests + w(b).requests, e5xx: w(a).e5xx + w(b).e5xx, p50: Math.max(w(a).p50, w(b).p50), retries: retried() - n0 });
       rows[i].one.push(one);
       rows[i].two.push(two);
       errors += one.non2xx + one.socketErrors + a.non2xx + a.socketErrors + b.non2xx + b.socketErrors;
       log(`run ${r + 1}/${opt.runs} ${l.name}: one server ${one.rps.toFixed(0)} req/s, two ${a.rps.toFixed(0)} + ${b.rps.toFixed(0)} = ${two.rps.toFixed(0)} req/s`);
     }
-  return { rows, errors };
+  return { rows, errors, writes };
 }
 
 async function main() {

@@ -575,7 +575,7 @@ static int copy_deals(struct mig *m)
 			break;
 	}
 	/* Loaded in bulk: the report facts were not kept up meanwhile. */
-	if (!rc && m->bulk && m->dst->ops->report_rebuild)
+	if (!rc && m->bulk)
 		rc = m->dst->ops->report_rebuild(m->dst, m->dws);
 	return rc ? fail(m, rc, "deals") : 0;
 }

@@ -406,16 +406,37 @@ struct store_citation {
  * success write the new version back.
  */
 /*
- * begin's write for a batch: one transaction of many writes (imports). The
- * backend may trade memory for speed while it lasts.
+ * begin's write: what the transaction does, so that the backend can choose
+ * how to isolate it (SQLite runs every write alone; PostgreSQL picks an
+ * isolation level, see store_pg.c).
+ *  - STORE_TX_WRITE reads several rows and writes from what it read: stage
+ *    positions, counts, a check done by a read. The default for a write.
+ *  - STORE_TX_BATCH: one transaction of many writes (imports). The backend
+ *    may trade memory for speed while it lasts.
+ *  - STORE_TX_ROWS writes only rows each guarded by itself: an update or a
+ *    delete of a row by key that checks the row's version in the statement
+ *    (UPDATE ... WHERE version = v), inserts (a duplicate fails on a unique
+ *    key), and additions to shared rows made by the statement that writes
+ *    them (INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n). What it
+ *    reads besides may have changed by the time it writes, except the
+ *    pipeline's stages: no STORE_TX_PIPELINE transaction runs meanwhile.
+ *  - STORE_TX_PIPELINE changes the stages or recomputes what is kept for
+ *    the reports from the deals: it runs alone among the STORE_TX_ROWS ones,
+ *    and sees every one that committed before it began.
+ * An op that is not both a version-guarded row write and exact as its
+ * statements run one by one takes STORE_TX_WRITE.
  */
-#define STORE_TX_BATCH 2
+#define STORE_TX_READ	  0
+#define STORE_TX_WRITE	  1
+#define STORE_TX_BATCH	  2
+#define STORE_TX_ROWS	  3
+#define STORE_TX_PIPELINE 4
 
 struct store_ops {
 	const char *name;
 	void (*close)(struct store *s);
 
-	/* write: 0 reads, 1 writes, STORE_TX_BATCH a bulk write (svc_batch_begin). */
+	/* write: STORE_TX_READ, STORE_TX_WRITE, _BATCH (svc_batch_begin), _ROWS or _PIPELINE. */
 	int (*begin)(struct store *s, int write);
 	int (*commit)(struct store *s);
 	int (*rollback)(struct store *s);
@@ -554,12 +575,12 @@ struct store_ops {
 	/*
 	 * report_rebuild recomputes what the store keeps for the reports (the
 	 * summary's per stage and owner sums, the deal facts) from the deals of ws:
-	 * after rows were written behind litecrm's back. May be NULL.
+	 * after rows were written behind litecrm's back.
 	 */
 	int (*report_rebuild)(struct store *s, int64_t ws);
 	/*
 	 * report_sums reads those sums per stage and month of target close date
-	 * (only owner's deals when owner > 0), for the forecast. May be NULL.
+	 * (only owner's deals when owner > 0), for the forecast.
 	 */
 	int (*report_sums)(struct store *s, int64_t ws, int64_t owner, struct report_sum_list *out);
 	/*

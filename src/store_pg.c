@@ -15,22 +15,45 @@
  * SQLite's built-in one is. lc_expected() is money_expected() in SQL: the
  * same integer arithmetic (bigint division truncates toward zero, as C's).
  *
- * Transactions: a write transaction is SERIALIZABLE. Deal updates are
- * guarded by their versions already, but stage creation and renumbering read
- * the stage count and positions and then write: under SERIALIZABLE two
- * servers doing that at once cannot both commit, one gets SQLSTATE 40001,
- * which becomes ERR_RETRY and the transaction runner (WITH_TX) runs it again.
- * It is also the level CockroachDB and YugabyteDB run at natively. Reads run
- * at REPEATABLE READ: one snapshot, no predicate locks. 40001, 40P01
- * (deadlock) and 55P03 (lock not available) are ERR_RETRY; 23505 is
- * ERR_CONFLICT; 23503 is ERR_INUSE on deletes and ERR_INVALID on writes; a
- * lost connection is ERR_DB, and the next begin() reconnects.
+ * Transactions: the caller says what a write does (store.h, STORE_TX_*) and
+ * begin() picks the isolation level, one BEGIN statement per level. Reads
+ * run at REPEATABLE READ: one snapshot, no predicate locks.
+ *  - STORE_TX_ROWS (deal creates and updates, notes, sessions) runs at READ
+ *    COMMITTED: each row it updates is guarded by its version in the UPDATE
+ *    itself (a concurrent writer holds the row lock, and the WHERE is checked
+ *    again on the row it left), and the report tables' shared rows change by
+ *    increments in the statement that writes them (INSERT ... ON CONFLICT DO
+ *    UPDATE SET n = n + excluded.n, UPDATE SET n = n - 1), which row locks
+ *    make exact. Writes of different deals then wait for each other only on
+ *    the rows they share, and only for as long as those are locked. An
+ *    update that finds another version than the one it read, when the caller
+ *    named none, runs again (row_raced in svc).
+ *  - STORE_TX_WRITE and STORE_TX_BATCH (what reads several rows and writes
+ *    from what it read: stage positions, unique checks done by a read, the
+ *    trash) run at SERIALIZABLE: two servers doing that at once cannot both
+ *    commit, one gets SQLSTATE 40001, which becomes ERR_RETRY and the
+ *    transaction runner (WITH_TX) runs it again.
+ *  - STORE_TX_PIPELINE (stage changes, report rebuild) runs at SERIALIZABLE
+ *    after LOCK TABLE stage IN EXCLUSIVE MODE, and STORE_TX_ROWS takes ROW
+ *    SHARE on it first: the two conflict and nothing else does. The deal
+ *    writes read the stages' probabilities into the sums they add; a stage
+ *    change recomputes its stage's sums from the deals. Taken before the
+ *    first query, the lock makes the stage change wait for the deal writes
+ *    under way and see them all in its snapshot, and the deal writes that
+ *    follow see the new probability.
+ * A deal update locks the two deal_sum rows it leaves and joins in key
+ * order before it changes them: two deals moving between the same stages
+ * the opposite ways would otherwise deadlock. 40001, 40P01 (deadlock) and
+ * 55P03 (lock not available) are ERR_RETRY; 23505 is ERR_CONFLICT; 23503 is
+ * ERR_INUSE on deletes and ERR_INVALID on writes; a lost connection is
+ * ERR_DB, and the next begin() reconnects.
  *
  * Nothing depends on session state between statements except the prepared
  * statements themselves: no temporary tables, no SET, no LISTEN/NOTIFY, no
- * advisory locks. Every query names the workspace; every key between rows is
- * composite (workspace_id, id), and every tenant table's primary key begins
- * with workspace_id, so the workspace id can be a distribution column.
+ * advisory locks (the table locks above end with their transaction). Every
+ * query names the workspace; every key between rows is composite
+ * (workspace_id, id), and every tenant table's primary key begins with
+ * workspace_id, so the workspace id can be a distribution column.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -515,6 +538,15 @@ static const char *const migrations[] = {
     "  sum(lc_expected(d.amount, coalesce(d.probability, s.probability)))"
     "  FROM deal d JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
     "  GROUP BY d.workspace_id, d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), '');",
+    /*
+     * note search: note_search without GIN's pending list (fastupdate off).
+     * With it, the notes inserted since the list was last merged (up to
+     * gin_pending_list_limit, 4 MB) are scanned whole by every search until
+     * a vacuum merges them: right after a bulk note import each search read
+     * the list again. The list left now is merged at once.
+     */
+    "ALTER INDEX note_search SET (fastupdate = off);"
+    "SELECT gin_clean_pending_list('note_search'::regclass);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -524,6 +556,9 @@ static const char *const migrations[] = {
 enum stmt_id {
 	STMT_BEGIN,
 	STMT_BEGIN_WRITE,
+	STMT_BEGIN_ROWS,
+	STMT_LOCK_STAGES_SHARED,
+	STMT_LOCK_STAGES,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
 
@@ -584,6 +619,7 @@ enum stmt_id {
 	STMT_DEAL_UPDATE,
 	STMT_DEAL_DELETE,
 	STMT_DEAL_EXISTS,
+	STMT_DEAL_SUM_LOCK,
 
 	STMT_HISTORY_INSERT,
 	STMT_HISTORY_LIST,
@@ -627,6 +663,10 @@ _Static_assert(STMT_COUNT <= PG_STMT_COUNT, "raise PG_STMT_COUNT");
 static const char *const stmt_sql[STMT_DEAL_LIST_FIRST] = {
     [STMT_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
     [STMT_BEGIN_WRITE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
+    [STMT_BEGIN_ROWS] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+    /* STORE_TX_ROWS against STORE_TX_PIPELINE: these two conflict, nothing else does */
+    [STMT_LOCK_STAGES_SHARED] = "LOCK TABLE stage IN ROW SHARE MODE",
+    [STMT_LOCK_STAGES] = "LOCK TABLE stage IN EXCLUSIVE MODE",
     [STMT_COMMIT] = "COMMIT",
     [STMT_ROLLBACK] = "ROLLBACK",
 
@@ -771,6 +811,19 @@ static const char *const stmt_sql[STMT_DEAL_LIST_FIRST] = {
 			 " AND version = $3::bigint",
     [STMT_DEAL_DELETE] = "DELETE FROM deal WHERE workspace_id = $1::bigint AND id = $2::bigint",
     [STMT_DEAL_EXISTS] = "SELECT 1 FROM deal WHERE workspace_id = $1::bigint AND id = $2::bigint",
+    /*
+     * The deal_sum rows deal $2 leaves and joins ($3 stage, $4 owner, $5 close
+     * date), locked in key order: two deals moving between the same two
+     * stages the opposite ways would otherwise each hold the row the other
+     * waits for.
+     */
+    [STMT_DEAL_SUM_LOCK] =
+	"SELECT 1 FROM deal_sum WHERE workspace_id = $1::bigint"
+	" AND (stage_id, owner_id, close_month) IN"
+	" (SELECT d.stage_id, d.owner_id, coalesce(substr(d.close_date, 1, 7), '') FROM deal d"
+	" WHERE d.workspace_id = $1::bigint AND d.id = $2::bigint"
+	" UNION ALL SELECT $3::bigint, $4::bigint, coalesce(substr($5::text, 1, 7), ''))"
+	" ORDER BY stage_id, owner_id, close_month FOR NO KEY UPDATE",
 
     [STMT_HISTORY_INSERT] = "INSERT INTO stage_history (workspace_id, deal_id, from_stage_id,"
 			    " to_stage_id, changed_by, changed_at)"
@@ -1470,6 +1523,21 @@ static int reconnect(struct pg_store *s)
 	return 0;
 }
 
+/*
+ * begin_locked begins with statement begin and then takes lock, before any
+ * query: a snapshot (REPEATABLE READ and SERIALIZABLE take one for the whole
+ * transaction) is taken by the first query, so it sees every transaction the
+ * lock waited for. A transaction that could not take it is rolled back.
+ */
+static int begin_locked(struct pg_store *s, enum stmt_id begin, enum stmt_id lock)
+{
+	int rc = exec(s, begin, NULL, NULL, ERR_DB);
+
+	if (!rc && (rc = exec(s, lock, NULL, NULL, ERR_DB)))
+		exec(s, STMT_ROLLBACK, NULL, NULL, ERR_DB);
+	return rc;
+}
+
 static int pg_begin(struct store *base, int write)
 {
 	struct pg_store *s = pg(base);
@@ -1479,7 +1547,16 @@ static int pg_begin(struct store *base, int write)
 		return rc;
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		return ERR_DB; /* a transaction is open already: a programming error above */
-	return exec(s, write ? STMT_BEGIN_WRITE : STMT_BEGIN, NULL, NULL, ERR_DB);
+	switch (write) {
+	case STORE_TX_READ:
+		return exec(s, STMT_BEGIN, NULL, NULL, ERR_DB);
+	case STORE_TX_ROWS:
+		return begin_locked(s, STMT_BEGIN_ROWS, STMT_LOCK_STAGES_SHARED);
+	case STORE_TX_PIPELINE:
+		return begin_locked(s, STMT_BEGIN_WRITE, STMT_LOCK_STAGES);
+	default: /* STORE_TX_WRITE, STORE_TX_BATCH */
+		return exec(s, STMT_BEGIN_WRITE, NULL, NULL, ERR_DB);
+	}
 }
 
 static int pg_commit(struct store *base)
@@ -2319,6 +2396,24 @@ static int sum_undone(struct pg_store *s)
 	return PQtransactionStatus(s->conn) == PQTRANS_INERROR;
 }
 
+/* sum_lock locks the deal_sum rows d leaves and joins (STMT_DEAL_SUM_LOCK). */
+static int sum_lock(struct pg_store *s, const struct deal *d)
+{
+	struct pgp p = {.n = 0};
+	PGresult *r = NULL;
+	int rc;
+
+	pgp_i64(&p, d->workspace_id);
+	pgp_i64(&p, d->id);
+	pgp_i64(&p, d->stage_id);
+	pgp_i64(&p, d->owner_id);
+	pgp_text_null(&p, d->close_date);
+	rc = exec(s, STMT_DEAL_SUM_LOCK, &p, &r, ERR_DB);
+	if (!rc)
+		PQclear(r);
+	return rc;
+}
+
 static int pg_deal_update(struct store *base, struct deal *d)
 {
 	struct pgp p = {.n = 0};
@@ -2342,7 +2437,8 @@ static int pg_deal_update(struct store *base, struct deal *d)
 	pgp_text(&p, d->next_step);
 	pgp_text(&p, now);
 	/* reports: deal_sum loses the row as it was and gains it as it is */
-	if ((rc = pg_sum_deal(pg(base), d->workspace_id, d->id, -1)))
+	if ((rc = sum_lock(pg(base), d)) ||
+	    (rc = pg_sum_deal(pg(base), d->workspace_id, d->id, -1)))
 		return rc;
 	rc = update(pg(base), STMT_DEAL_UPDATE, &p, STMT_DEAL_EXISTS, d->workspace_id, d->id);
 	if (!sum_undone(pg(base))) { /* a failed statement undid the subtraction already */
@@ -2839,10 +2935,8 @@ static int ops_complete(char *errbuf, size_t errsz)
 		    off == offsetof(struct store_ops, note_get_many) ||
 		    off == offsetof(struct store_ops, bulk_hint) ||
 		    off == offsetof(struct store_ops, bulk_flush) ||
-		    off == offsetof(struct store_ops, report_rebuild) ||
 		    off == offsetof(struct store_ops, group_begin) ||
-		    off == offsetof(struct store_ops, group_end) ||
-		    off == offsetof(struct store_ops, report_sums))
+		    off == offsetof(struct store_ops, group_end))
 			continue;
 		memcpy(&f, b + off, sizeof(f));
 		if (!f) {

@@ -18,6 +18,11 @@
 #include "svc_sec.h"
 #include "text.h"
 
+int row_raced(int rc, int64_t if_version)
+{
+	return rc == ERR_STALE && !if_version ? ERR_RETRY : rc;
+}
+
 int tx_finish(struct store *st, int rc)
 {
 	if (rc == 0) {
@@ -365,7 +370,7 @@ int svc_workspace_create(struct store *st, struct workspace *w, const char *admi
 	admin.active = 1;
 	if (auth_password_hash(admin_password, hash))
 		return fail_std(e, ERR_NOMEM, "user");
-	WITH_TX(st, 1, rc, workspace_create_tx(st, &nw, &admin, hash, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, workspace_create_tx(st, &nw, &admin, hash, e));
 	if (rc)
 		return rc;
 	*w = nw;
@@ -439,7 +444,7 @@ int svc_workspace_update(struct store *st, const struct actor *a, int64_t if_ver
 
 	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "workspace");
-	WITH_TX(st, 1, rc, workspace_update_tx(st, a, if_version, in, &w, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, workspace_update_tx(st, a, if_version, in, &w, e));
 	if (rc == 0)
 		*out = w;
 	return rc;
@@ -568,7 +573,7 @@ int svc_login_from(struct store *st, const char *ws_slug, const char *username,
 	t.user_id = u.id;
 	t.kind = TOKEN_SESSION;
 	ts_after(t.expires_at, svc_auth_policy()->session_max);
-	WITH_TX(st, 1, rc, login_tx(st, &t, addr, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, login_tx(st, &t, addr, e));
 	if (rc)
 		return rc;
 	login_throttle_ok(st, key, addr);
@@ -625,7 +630,7 @@ static int session_idle_check(struct store *st, const struct token *t, struct er
 	if (now - last < every)
 		return 0;
 	store_now(stamp);
-	WITH_TX(st, 1, rc, token_touch_tx(st, t, stamp));
+	WITH_TX(st, STORE_TX_ROWS, rc, token_touch_tx(st, t, stamp));
 	return rc == ERR_RETRY ? 0 : fail_std(e, rc, "session"); /* a busy touch can wait */
 }
 
@@ -670,7 +675,7 @@ int svc_logout(struct store *st, const struct actor *a, struct errinfo *e)
 
 	if (!a->token_id)
 		return 0;
-	WITH_TX(st, 1, rc, logout_tx(st, a, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, logout_tx(st, a, e));
 	return rc;
 }
 
@@ -690,7 +695,7 @@ int svc_token_create(struct store *st, const struct actor *a, const char *name,
 	t.workspace_id = a->workspace_id;
 	t.user_id = a->user_id;
 	t.kind = TOKEN_API;
-	WITH_TX(st, 1, rc, api_token_tx(st, a, &t, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, api_token_tx(st, a, &t, e));
 	if (rc)
 		return rc;
 	memcpy(secret_out, secret, AUTH_TOKEN_LEN);
@@ -734,7 +739,7 @@ int svc_token_delete(struct store *st, const struct actor *a, int64_t id, struct
 {
 	int rc;
 
-	WITH_TX(st, 1, rc, token_delete_tx(st, a, id, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, token_delete_tx(st, a, id, e));
 	return rc;
 }
 
@@ -788,7 +793,7 @@ int svc_user_create(struct store *st, const struct actor *a, struct user *u, con
 	nu.workspace_id = a->workspace_id;
 	if (auth_password_hash(password, hash))
 		return fail_std(e, ERR_NOMEM, "user");
-	WITH_TX(st, 1, rc, user_create_tx(st, a, &nu, hash, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, user_create_tx(st, a, &nu, hash, e));
 	if (rc == 0)
 		*u = nu;
 	return rc;
@@ -918,7 +923,7 @@ int svc_user_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	if (!is_admin_actor(a) &&
 	    (a->user_id != id || (in->set & ~(unsigned)(USER_SET_DISPLAY | USER_SET_EMAIL))))
 		return fail_std(e, ERR_FORBIDDEN, "user");
-	WITH_TX(st, 1, rc, user_update_tx(st, a, id, if_version, in, &u, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, user_update_tx(st, a, id, if_version, in, &u, e));
 	if (rc == 0)
 		*out = u;
 	return rc;
@@ -974,6 +979,6 @@ int svc_user_passwd(struct store *st, const struct actor *a, int64_t id, const c
 				   "the current password is wrong");
 	if (auth_password_hash(new_password, hash))
 		return fail_std(e, ERR_NOMEM, "user");
-	WITH_TX(st, 1, rc, passwd_write_tx(st, a, id, hash, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, passwd_write_tx(st, a, id, hash, e));
 	return rc;
 }

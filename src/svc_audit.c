@@ -88,7 +88,7 @@ static int audit_vadd(struct store *st, const struct actor *a, const char *actio
 		return e ? fail_std(e, rc, "audit") : rc;
 	if (!own_tx)
 		return st->ops->audit_add(st, &r);
-	WITH_TX(st, 1, rc, audit_add_tx(st, &r, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, audit_add_tx(st, &r, e));
 	return rc;
 }
 
@@ -217,7 +217,7 @@ int svc_trash_list(struct store *st, const struct actor *a, const char *now, str
 	int rc;
 
 	svc_audit_now(now, ts);
-	WITH_TX(st, 1, rc, trash_list_tx(st, a, ts, out, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, trash_list_tx(st, a, ts, out, e));
 	return rc;
 }
 
@@ -268,7 +268,7 @@ int svc_deal_restore(struct store *st, const struct actor *a, int64_t id, const 
 	int rc;
 
 	svc_audit_now(now, ts);
-	WITH_TX(st, 1, rc, restore_tx(st, a, id, ts, &d, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, restore_tx(st, a, id, ts, &d, e));
 	if (rc == 0 && out)
 		*out = d;
 	return rc;
@@ -295,7 +295,7 @@ int svc_trash_purge(struct store *st, const struct actor *a, int64_t id, const c
 	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "trash");
 	svc_audit_now(now, ts);
-	WITH_TX(st, 1, rc, purge_tx(st, a, id, ts, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, purge_tx(st, a, id, ts, e));
 	return rc;
 }
 
@@ -307,7 +307,7 @@ int svc_trash_sweep(struct store *st, const struct actor *a, const char *now, in
 	int rc;
 
 	svc_audit_now(now, ts);
-	WITH_TX(st, 1, rc, sweep_tx(st, a, ts, &n, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, sweep_tx(st, a, ts, &n, e));
 	if (rc == 0 && purged)
 		*purged = n;
 	return rc;

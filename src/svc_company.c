@@ -100,7 +100,7 @@ int svc_company_create(struct store *st, const struct actor *a, const struct com
 	if ((rc = company_input_apply(&c, in, e)))
 		return rc;
 	c.workspace_id = a->workspace_id;
-	WITH_TX(st, 1, rc, company_create_tx(st, &c, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, company_create_tx(st, &c, e));
 	if (rc == 0)
 		*out = c;
 	return rc;
@@ -178,7 +178,7 @@ int svc_company_update(struct store *st, const struct actor *a, int64_t id, int6
 
 	if (!is_privileged(a))
 		return fail_std(e, ERR_FORBIDDEN, "company");
-	WITH_TX(st, 1, rc, company_update_tx(st, a, id, if_version, in, &c, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, company_update_tx(st, a, id, if_version, in, &c, e));
 	if (rc == 0)
 		*out = c;
 	return rc;
@@ -214,7 +214,7 @@ int svc_company_delete(struct store *st, const struct actor *a, int64_t id, int6
 
 	if (!is_privileged(a))
 		return fail_std(e, ERR_FORBIDDEN, "company");
-	WITH_TX(st, 1, rc, company_delete_tx(st, a, id, if_version, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, company_delete_tx(st, a, id, if_version, e));
 	return rc;
 }
 
@@ -286,7 +286,7 @@ int svc_contact_create(struct store *st, const struct actor *a, const struct con
 	if ((rc = contact_input_apply(&c, in, e)))
 		return rc;
 	c.workspace_id = a->workspace_id;
-	WITH_TX(st, 1, rc, contact_create_tx(st, a, &c, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, contact_create_tx(st, a, &c, e));
 	if (rc == 0)
 		*out = c;
 	return rc;
@@ -359,7 +359,7 @@ int svc_contact_update(struct store *st, const struct actor *a, int64_t id, int6
 	struct contact c;
 	int rc;
 
-	WITH_TX(st, 1, rc, contact_update_tx(st, a, id, if_version, in, &c, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, contact_update_tx(st, a, id, if_version, in, &c, e));
 	if (rc == 0)
 		*out = c;
 	return rc;
@@ -390,6 +390,6 @@ int svc_contact_delete(struct store *st, const struct actor *a, int64_t id, int6
 {
 	int rc;
 
-	WITH_TX(st, 1, rc, contact_delete_tx(st, a, id, if_version, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, contact_delete_tx(st, a, id, if_version, e));
 	return rc;
 }

@@ -244,7 +244,7 @@ int svc_deal_create(struct store *st, const struct actor *a, const struct deal_i
 	if (!(in->set & DEAL_SET_NAME))
 		return errinfo_set(e, ERR_INVALID, "deal.name_required", "name",
 				   "name is required");
-	WITH_TX(st, 1, rc, deal_create_tx(st, a, in, &d, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, deal_create_tx(st, a, in, &d, e));
 	if (rc == 0)
 		*out = d;
 	return rc;
@@ -352,7 +352,7 @@ static int deal_update_tx(struct store *st, const struct actor *a, int64_t id, i
 			store_now(d->assigned_at);
 		}
 	}
-	if ((rc = st->ops->deal_update(st, d)))
+	if ((rc = row_raced(st->ops->deal_update(st, d), if_version)))
 		return fail_std(e, rc, "deal");
 	if (d->stage_id != old_stage && (rc = add_history(st, a, d, old_stage, e)))
 		return rc;
@@ -368,7 +368,7 @@ int svc_deal_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	struct deal d;
 	int rc;
 
-	WITH_TX(st, 1, rc, deal_update_tx(st, a, id, if_version, in, &d, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, deal_update_tx(st, a, id, if_version, in, &d, e));
 	if (rc == 0)
 		*out = d;
 	return rc;
@@ -405,7 +405,7 @@ int svc_deal_delete(struct store *st, const struct actor *a, int64_t id, int64_t
 {
 	int rc;
 
-	WITH_TX(st, 1, rc, deal_delete_tx(st, a, id, if_version, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, deal_delete_tx(st, a, id, if_version, e));
 	return rc;
 }
 

@@ -41,6 +41,15 @@
 		}                                                                                  \
 	} while (0)
 
+/*
+ * row_raced maps the status of a version-guarded write of a row read earlier
+ * in the same STORE_TX_ROWS transaction: ERR_STALE without a version from
+ * the caller (if_version 0) means another write committed in between, and
+ * the transaction runs again (ERR_RETRY) on the row as it is then. Other
+ * statuses pass unchanged.
+ */
+int row_raced(int rc, int64_t if_version);
+
 /* tx_finish commits when rc is 0, else rolls back; returns the final status. */
 int tx_finish(struct store *st, int rc);
 /* tx_pause sleeps a little longer after each failed try. */

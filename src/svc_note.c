@@ -175,7 +175,7 @@ int svc_note_create(struct store *st, const struct actor *a, const struct note_i
 	n->author_id = a->user_id;
 	memcpy(n->created_at, in->created_at, TS_LEN);
 	n->created_at[TS_LEN - 1] = '\0';
-	WITH_TX(st, 1, rc, note_create_tx(st, a, in, n, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, note_create_tx(st, a, in, n, e));
 	if (rc == 0)
 		*out = *n;
 	free(n);
@@ -251,7 +251,7 @@ static int note_update_tx(struct store *st, const struct actor *a, int64_t id, i
 		return rc;
 	if (in->set & NOTE_SET_COMPANY && (rc = note_visible(st, a, &w, n)))
 		return fail_std(e, rc, "note");
-	if ((rc = st->ops->note_update(st, n)))
+	if ((rc = row_raced(st->ops->note_update(st, n), if_version)))
 		return fail_std(e, rc, "note");
 	return fail_std(e, st->ops->note_get(st, a->workspace_id, n->id, n), "note");
 }
@@ -267,7 +267,7 @@ int svc_note_update(struct store *st, const struct actor *a, int64_t id, int64_t
 				   "the author of a note cannot change");
 	if (!(n = calloc(1, sizeof(*n))))
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
-	WITH_TX(st, 1, rc, note_update_tx(st, a, id, if_version, in, n, e));
+	WITH_TX(st, STORE_TX_ROWS, rc, note_update_tx(st, a, id, if_version, in, n, e));
 	if (rc == 0)
 		*out = *n;
 	free(n);
@@ -301,7 +301,7 @@ int svc_note_delete(struct store *st, const struct actor *a, int64_t id, int64_t
 
 	if (!(n = calloc(1, sizeof(*n))))
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
-	WITH_TX(st, 1, rc, note_delete_tx(st, a, id, if_version, n, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, note_delete_tx(st, a, id, if_version, n, e));
 	free(n);
 	return rc;
 }
@@ -532,7 +532,7 @@ static int cite(struct store *st, const struct actor *a, int64_t deal_id, int64_
 
 	if (!(n = calloc(1, sizeof(*n))))
 		return errinfo_set(e, ERR_NOMEM, "server.error", NULL, "out of memory");
-	WITH_TX(st, 1, rc, cite_tx(st, a, deal_id, note_id, on, n, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, cite_tx(st, a, deal_id, note_id, on, n, e));
 	free(n);
 	return rc;
 }

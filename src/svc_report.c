@@ -493,7 +493,7 @@ static int load_inputs(struct store *st, const struct actor *a, struct report_re
 	x->owner = owner;
 	if (q->owner_id && visible_to && q->owner_id != visible_to)
 		return 0; /* another member's deals: nothing to see */
-	if (q->kind == REPORT_FORECAST && !q->stage_id && st->ops->report_sums) {
+	if (q->kind == REPORT_FORECAST && !q->stage_id) {
 		/* The stored sums per stage, owner and month: no deal is read. */
 		if ((rc = st->ops->report_sums(st, w.id, owner, &x->sums)))
 			return fail_std(e, rc, "report");
@@ -780,9 +780,7 @@ int svc_report_rebuild(struct store *st, const struct actor *a, struct errinfo *
 	if (!is_admin_actor(a))
 		return errinfo_set(e, ERR_FORBIDDEN, "auth.forbidden", NULL,
 				   "only admins rebuild the report aggregates");
-	if (!st->ops->report_rebuild)
-		return 0;
-	WITH_TX(st, 1, rc, rebuild_tx(st, a, e));
+	WITH_TX(st, STORE_TX_PIPELINE, rc, rebuild_tx(st, a, e));
 	return rc;
 }
 

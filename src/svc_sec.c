@@ -214,7 +214,7 @@ int login_throttle_fail(struct store *st, const char *key, const char *addr)
 
 	if (!g_policy.throttle)
 		return 0;
-	WITH_TX(st, 1, rc, fail_tx(st, key, addr));
+	WITH_TX(st, STORE_TX_ROWS, rc, fail_tx(st, key, addr));
 	return rc;
 }
 
@@ -236,6 +236,6 @@ int login_throttle_ok(struct store *st, const char *key, const char *addr)
 
 	if (!g_policy.throttle)
 		return 0;
-	WITH_TX(st, 1, rc, ok_tx(st, key, addr));
+	WITH_TX(st, STORE_TX_ROWS, rc, ok_tx(st, key, addr));
 	return rc;
 }

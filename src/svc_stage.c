@@ -181,7 +181,7 @@ int svc_stage_create(struct store *st, const struct actor *a, const struct stage
 		snprintf(s.name_en, sizeof(s.name_en), "%s", s.name_zh);
 	s.workspace_id = a->workspace_id;
 	s.position = in->set & STAGE_SET_POSITION ? in->position : 0;
-	WITH_TX(st, 1, rc, stage_create_tx(st, a, &s, e));
+	WITH_TX(st, STORE_TX_PIPELINE, rc, stage_create_tx(st, a, &s, e));
 	if (rc == 0)
 		*out = s;
 	return rc;
@@ -262,7 +262,7 @@ int svc_stage_update(struct store *st, const struct actor *a, int64_t id, int64_
 
 	if (!is_admin_actor(a) && (!is_privileged(a) || in->set != STAGE_SET_PROBABILITY))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
-	WITH_TX(st, 1, rc, stage_update_tx(st, a, id, if_version, in, &s, e));
+	WITH_TX(st, STORE_TX_PIPELINE, rc, stage_update_tx(st, a, id, if_version, in, &s, e));
 	if (rc == 0)
 		*out = s;
 	return rc;
@@ -306,7 +306,7 @@ int svc_stage_delete(struct store *st, const struct actor *a, int64_t id, int64_
 
 	if (!is_admin_actor(a))
 		return fail_std(e, ERR_FORBIDDEN, "stage");
-	WITH_TX(st, 1, rc, stage_delete_tx(st, a, id, if_version, e));
+	WITH_TX(st, STORE_TX_PIPELINE, rc, stage_delete_tx(st, a, id, if_version, e));
 	return rc;
 }
 
@@ -335,6 +335,6 @@ int svc_stage_reorder(struct store *st, const struct actor *a, const int64_t *id
 			if (ids[i] == ids[j])
 				return errinfo_set(e, ERR_INVALID, "stage.order_invalid", "ids",
 						   "stage %lld is listed twice", (long long)ids[i]);
-	WITH_TX(st, 1, rc, stage_reorder_tx(st, a, ids, n, e));
+	WITH_TX(st, STORE_TX_PIPELINE, rc, stage_reorder_tx(st, a, ids, n, e));
 	return rc;
 }

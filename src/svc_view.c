@@ -101,7 +101,7 @@ int svc_view_create(struct store *st, const struct actor *a, const struct view_i
 		goto out;
 	v->workspace_id = a->workspace_id;
 	v->owner_id = a->user_id;
-	WITH_TX(st, 1, rc, view_create_tx(st, v, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, view_create_tx(st, v, e));
 	if (rc == 0)
 		*out = *v;
 out:
@@ -185,7 +185,7 @@ int svc_view_update(struct store *st, const struct actor *a, int64_t id, int64_t
 	v = malloc(sizeof(*v));
 	if (!v)
 		return fail_std(e, ERR_NOMEM, "view");
-	WITH_TX(st, 1, rc, view_update_tx(st, a, id, if_version, in, v, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, view_update_tx(st, a, id, if_version, in, v, e));
 	if (rc == 0)
 		*out = *v;
 	free(v);
@@ -222,7 +222,7 @@ int svc_view_delete(struct store *st, const struct actor *a, int64_t id, int64_t
 	v = malloc(sizeof(*v));
 	if (!v)
 		return fail_std(e, ERR_NOMEM, "view");
-	WITH_TX(st, 1, rc, view_delete_tx(st, a, id, if_version, v, e));
+	WITH_TX(st, STORE_TX_WRITE, rc, view_delete_tx(st, a, id, if_version, v, e));
 	free(v);
 	return rc;
 }

@@ -968,7 +968,7 @@ static void report_facts_check(struct store *db, int64_t ws, int64_t company, un
 			if (tx && !open && fc_rand(&f) % 8 == 0)
 				fc_undone(&f);
 			if (tx && !open)
-				cr_assert_eq(db->ops->begin(db, 1), 0);
+				cr_assert_eq(db->ops->begin(db, STORE_TX_ROWS), 0);
 			open = tx;
 			if (i == 30 && (round == 1 || round == 5)) {
 				/* mid-round, deals touched and not yet flushed: a probability */
