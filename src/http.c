@@ -81,6 +81,14 @@
 #define MALLOC_MMAP (1024 * 1024)
 /* Writes a lone writer takes from its queue at once, to commit together. */
 #define WRITE_GROUP_MAX 32
+/*
+ * The page cache of a lone writer's connection, in KiB (the others keep
+ * SQLite's 2 MB). Each write descends the B-trees of deal, stage_history and
+ * the report tables; at a million deals their inner pages outgrow 2 MB, and
+ * the writer read pages back from the OS on every write (docs/PERFORMANCE.md).
+ * Allocated only as pages are used.
+ */
+#define WRITER_CACHE_KIB (32 * 1024)
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -112,6 +120,7 @@ struct pool {
 	int stopping;
 	int nice;	  /* the threads' nice value */
 	size_t group_max; /* requests a thread takes at once (run_group) */
+	int cache_kib;	  /* the threads' page cache (store cache_size), 0: the default */
 	pthread_t *threads;
 	int nthreads;
 };
@@ -415,6 +424,7 @@ static int groupable(const struct req *rq)
 static void *worker_main(void *arg)
 {
 	struct pool *p = arg;
+	struct store *st;
 	struct req *v[WRITE_GROUP_MAX];
 	size_t n, i;
 
@@ -431,7 +441,10 @@ static void *worker_main(void *arg)
 	 * opened its own by the time it answers the first request, and the
 	 * first write should not wait for the writer's.
 	 */
-	(void)thread_store();
+	st = thread_store();
+	if (st && p->cache_kib && st->ops->cache_size)
+		(void)st->ops->cache_size(st,
+					  p->cache_kib); /* best effort: a cache, not a result */
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)
@@ -489,7 +502,7 @@ out:
 	return rc;
 }
 
-static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_max)
+static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_max, int cache_kib)
 {
 	int i;
 
@@ -498,6 +511,7 @@ static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_
 	pthread_cond_init(&p->cv, NULL);
 	p->cap = cap;
 	p->nice = nice;
+	p->cache_kib = cache_kib;
 	p->group_max = group_max > WRITE_GROUP_MAX ? WRITE_GROUP_MAX : group_max ? group_max : 1;
 	p->threads = calloc((size_t)n, sizeof(*p->threads));
 	if (!p->threads)
@@ -794,12 +808,13 @@ int http_serve(const struct http_config *cfg)
 		goto out;
 	}
 	key_up = 1;
-	rc = pool_start(&g_pool, workers, (size_t)workers * QUEUE_PER_WORKER, WORKER_NICE, 1);
+	rc = pool_start(&g_pool, workers, (size_t)workers * QUEUE_PER_WORKER, WORKER_NICE, 1, 0);
 	pool_up = 1;
 	/* Groups: a lone writer's queue fills while it writes. */
 	if (rc == 0)
 		rc = pool_start(&g_writers, writers, WRITE_QUEUE_MAX, 0,
-				writers == 1 ? WRITE_GROUP_MAX : 1);
+				writers == 1 ? WRITE_GROUP_MAX : 1,
+				writers == 1 ? WRITER_CACHE_KIB : 0);
 	if (rc != 0) {
 		fprintf(stderr, "litecrm: cannot start %d worker and %d writer threads\n", workers,
 			writers);
