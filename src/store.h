@@ -766,6 +766,12 @@ struct store_ops {
 	 * bulk_flush redoes once. Optional (NULL).
 	 */
 	int (*bulk_hint)(struct store *s, int on);
+	/*
+	 * cache_size sets the connection's page cache to kib KiB (the server gives
+	 * its lone writer a larger one than its readers: http.c). Optional (NULL:
+	 * the backend keeps no page cache per connection).
+	 */
+	int (*cache_size)(struct store *s, int kib);
 
 	/* ---- audit log and deal trash (store_sqlite_audit.c, store_pg_audit.c) ---- */
 	/* audit_add writes a (its at stamped when empty); sets a->id. */

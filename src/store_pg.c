@@ -2934,6 +2934,7 @@ static int ops_complete(char *errbuf, size_t errsz)
 		    off == offsetof(struct store_ops, note_index_defer) ||
 		    off == offsetof(struct store_ops, note_get_many) ||
 		    off == offsetof(struct store_ops, bulk_hint) ||
+		    off == offsetof(struct store_ops, cache_size) ||
 		    off == offsetof(struct store_ops, bulk_flush) ||
 		    off == offsetof(struct store_ops, group_begin) ||
 		    off == offsetof(struct store_ops, group_end))

@@ -1,9 +1,9 @@
 /*
  * store_report_sql.h - the SQL that fills the tables the history reports
  * keep (deal_dwell, deal_dwell_day, deal_open, deal_closing; docs/ARCHITECTURE.md, "Stored
- * deal facts"), shared by store_sqlite_report.c and store_pg_report.c (the
- * upkeep of a deal and `litecrm report rebuild`) and the migrations that
- * add them. The includer defines the few words the dialects spell apart:
+ * deal facts"), shared by store_sqlite_report.c and store_pg_report.c
+ * (`litecrm report rebuild` on both, PostgreSQL's upkeep of a deal; SQLite's
+ * computes the same rows in C, deal_hrows) and the migrations that add them. The includer defines the few words the dialects spell apart:
  * RS_DAY(x) (the day of x seconds, rounded down), RS_GREATEST(a, b),
  * RS_EXPECTED(amount, probability) (money_expected()) and RS_FLAG(x) (a
  * condition as 0 or 1). Y and F are

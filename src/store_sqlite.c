@@ -3150,6 +3150,7 @@ static const struct store_ops sqlite_ops = {
     .backup_to = sqlite_backup_to,
     .restore_from = sqlite_restore_from,
     .bulk_hint = sqlite_bulk_hint,
+    .cache_size = sqlite_cache_size,
     /* audit log and deal trash */
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,

@@ -274,6 +274,7 @@ int sqlite_deal_external_set(struct store *base, int64_t ws, int64_t deal_id, co
 int sqlite_backup_to(struct store *base, const char *path);
 int sqlite_restore_from(struct store *base, const char *path);
 int sqlite_bulk_hint(struct store *base, int on);
+int sqlite_cache_size(struct store *base, int kib);
 int sqlite_bulk_flush(struct store *base);
 /* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
 int sq_bulk_prepare(struct sqlite_store *s);

@@ -192,6 +192,24 @@ static void bulk_idx_free(struct sqlite_store *s)
 }
 
 /*
+ * The page cache of a connection is SQLite's default, 2 MB, unless its
+ * owner asks otherwise: the server's lone writer descends the deal,
+ * stage_history and report tables' B-trees for every write, and at a million
+ * deals their inner pages alone outgrow 2 MB, so that each write read pages
+ * back from the OS (http.c, WRITER_CACHE_KIB). The cache is allocated only as
+ * pages are used.
+ */
+int sqlite_cache_size(struct store *base, int kib)
+{
+	char sql[48];
+
+	if (kib <= 0)
+		return ERR_INVALID;
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	return sqlite3_exec(sq(base)->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+}
+
+/*
  * A bulk import's transaction outgrows the default page cache (2 MiB), and
  * SQLite then spills pages to the WAL and reads them back; once the deal
  * indexes (keys in random order) outgrow the cache every insert does I/O.

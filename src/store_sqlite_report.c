@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "money.h"
 #include "report.h"
 #include "store_sqlite_int.h"
 #include "store_report_sql.h"
@@ -62,12 +63,14 @@ enum {
 	RQ_REACH_WS_CLEAR,
 	RQ_REACH_WS_FILL,
 	RQ_REACHES,
-	RQ_DWELL_DEAL,
+	RQ_HIST_FACT,
+	RQ_HIST_STAYS,
+	RQ_DWELL_ADD,
 	RQ_DWELL_PRUNE,
-	RQ_DWELL_DAY_DEAL,
+	RQ_DWELL_DAY_ADD,
 	RQ_DWELL_DAY_PRUNE,
-	RQ_OPEN_DEAL,
-	RQ_CLOSE_DEAL,
+	RQ_OPEN_ADD,
+	RQ_CLOSE_ADD,
 	RQ_TALLY_DWELL,
 	RQ_TALLY_OPEN,
 	RQ_TALLY_CLOSE,
@@ -286,14 +289,49 @@ static const char *const rq_sql[] = {
 	"SELECT reached, stage_id, deals FROM deal_reach WHERE workspace_id = ?1"
 	" AND (?2 = 0 OR owner_id = ?2) AND created_day >= ?3 AND created_day < ?4"
 	" AND deals <> 0",
-    /* the history reports' tables: deal ?2 leaves (?3 = -1) or joins (1) its rows */
-    [RQ_DWELL_DEAL - SQ_EXT_REPORT] = RS_DWELL_ROWS(DEAL_Y, DEAL_F, "?3"),
-    /* deal ?2's deal_dwell rows it just left, when no deal is left in them */
-    [RQ_DWELL_PRUNE - SQ_EXT_REPORT] = RS_DWELL_PRUNE(DEAL_Y, DEAL_F, "?1"),
-    [RQ_DWELL_DAY_DEAL - SQ_EXT_REPORT] = RS_DWELL_DAY_ROWS(DEAL_Y, DEAL_F, "?3"),
-    [RQ_DWELL_DAY_PRUNE - SQ_EXT_REPORT] = RS_DWELL_DAY_PRUNE(DEAL_Y, DEAL_F, "?1"),
-    [RQ_OPEN_DEAL - SQ_EXT_REPORT] = RS_OPEN_ROWS(DEAL_Y, DEAL_F, "?3", ""),
-    [RQ_CLOSE_DEAL - SQ_EXT_REPORT] = RS_CLOSE_ROWS(DEAL_F, "?3"),
+    /*
+     * the history reports' tables, kept by hrows_apply: what deal ?2 counts
+     * in them is computed from its deal_fact row and its stays
+     */
+    [RQ_HIST_FACT - SQ_EXT_REPORT] =
+	"SELECT f.owner_id, f.stage_id, f.amount, f.probability, f.created, f.entered,"
+	" s.probability FROM deal_fact f LEFT JOIN stage s ON s.workspace_id = f.workspace_id"
+	" AND s.id = f.stage_id WHERE f.workspace_id = ?1 AND f.deal_id = ?2",
+    [RQ_HIST_STAYS - SQ_EXT_REPORT] =
+	"SELECT y.seq, y.stage_id, y.entered, s.probability FROM deal_stay y"
+	" LEFT JOIN stage s ON s.workspace_id = y.workspace_id AND s.id = y.stage_id"
+	" WHERE y.workspace_id = ?1 AND y.deal_id = ?2 ORDER BY y.seq",
+    /* one row's change: ?2.. its key, then the values to add */
+    [RQ_DWELL_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_dwell (workspace_id, stage_id, open, secs, owner_id, created_day,"
+	" deals) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	" ON CONFLICT (workspace_id, stage_id, open, secs, owner_id, created_day)"
+	" DO UPDATE SET deals = deal_dwell.deals + excluded.deals",
+    /* the row of that key when no deal is left in it */
+    [RQ_DWELL_PRUNE - SQ_EXT_REPORT] =
+	"DELETE FROM deal_dwell WHERE workspace_id = ?1 AND stage_id = ?2 AND open = ?3"
+	" AND secs = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = 0",
+    [RQ_DWELL_DAY_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_dwell_day (workspace_id, stage_id, open, day, owner_id, created_day,"
+	" deals, secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT (workspace_id, stage_id, open, day, owner_id, created_day)"
+	" DO UPDATE SET deals = deal_dwell_day.deals + excluded.deals,"
+	" secs = deal_dwell_day.secs + excluded.secs",
+    [RQ_DWELL_DAY_PRUNE - SQ_EXT_REPORT] =
+	"DELETE FROM deal_dwell_day WHERE workspace_id = ?1 AND stage_id = ?2 AND open = ?3"
+	" AND day = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = 0",
+    [RQ_OPEN_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_open (workspace_id, day, stage_id, owner_id, deals, amount, expected)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workspace_id, day, stage_id, owner_id)"
+	" DO UPDATE SET deals = deal_open.deals + excluded.deals,"
+	" amount = deal_open.amount + excluded.amount,"
+	" expected = deal_open.expected + excluded.expected",
+    [RQ_CLOSE_ADD - SQ_EXT_REPORT] =
+	"INSERT INTO deal_closing (workspace_id, stage_id, day, owner_id, deals, amount, cycle)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workspace_id, stage_id, day, owner_id)"
+	" DO UPDATE SET deals = deal_closing.deals + excluded.deals,"
+	" amount = deal_closing.amount + excluded.amount, cycle = deal_closing.cycle + "
+	"excluded.cycle",
     /*
      * The tallies (report.h, struct report_tally: stage, key, open, deals,
      * amount, extra) of the deals of ?2 (0: every owner), keys in [?3, ?4).
@@ -781,23 +819,243 @@ int sqlite_report_rebuild(struct store *base, int64_t ws)
 /* ---- the maintained deal facts (deal_fact) ---- */
 
 /*
- * The deal leaves its rows of the history reports' tables (deal_dwell,
- * deal_dwell_day, deal_open, deal_closing), computed from its deal_fact and
- * deal_stay rows as they are, before those change; joins them after.
+ * What one deal counts in the history reports' tables (deal_dwell,
+ * deal_dwell_day, deal_open, deal_closing): per table and key the values it
+ * adds. The upkeep computes them from the deal's deal_fact and deal_stay rows
+ * before those are rewritten (negated) and again after, and writes the sum:
+ * only the rows that change. A move changes a few (its old stay ends, the new
+ * one begins), where taking the deal out of every row it counts in and
+ * putting it back wrote each row twice, through SQL that grouped and sorted
+ * the deal's stays each time. The arithmetic is the SQL's of
+ * store_report_sql.h (RS_DWELL_ROWS, RS_DWELL_DAY_ROWS, RS_OPEN_ROWS,
+ * RS_CLOSE_ROWS), which `litecrm report rebuild` and PostgreSQL's upkeep
+ * run; tests/unit/report_facts_check.h holds both to the replay.
  */
-static int history_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
-{
-	int rc = run_ws2(s, RQ_DWELL_DEAL, ws, deal_id, sign);
+enum { H_DWELL, H_DWELL_DAY, H_OPEN, H_CLOSE };
 
+struct hrow {
+	int table;
+	int64_t k[5]; /* the key after workspace_id, in its columns' order; unused 0 */
+	int64_t v[3]; /* the values added, deals first */
+};
+
+struct hrows {
+	struct hrow *v;
+	size_t n, cap;
+};
+
+/* per table: its statements, key and value counts */
+static const struct {
+	int add, prune, nk, nv;
+} htab[] = {
+    [H_DWELL] = {RQ_DWELL_ADD, RQ_DWELL_PRUNE, 5, 1},
+    [H_DWELL_DAY] = {RQ_DWELL_DAY_ADD, RQ_DWELL_DAY_PRUNE, 5, 2},
+    [H_OPEN] = {RQ_OPEN_ADD, 0, 3, 3},
+    [H_CLOSE] = {RQ_CLOSE_ADD, 0, 3, 3},
+};
+
+/* The day of x seconds, rounded down (SQ_DAY). */
+static int64_t day_of(int64_t x)
+{
+	return x >= 0 ? x / 86400 : (x - 86399) / 86400;
+}
+
+static int hrow_add(struct hrows *r, int table, const int64_t *k, const int64_t *v)
+{
+	struct hrow *h;
+
+	if (grow((void **)&r->v, r->n, &r->cap, sizeof(*r->v)))
+		return ERR_NOMEM;
+	h = &r->v[r->n++];
+	memset(h, 0, sizeof(*h));
+	h->table = table;
+	memcpy(h->k, k, (size_t)htab[table].nk * sizeof(*k));
+	memcpy(h->v, v, (size_t)htab[table].nv * sizeof(*v));
+	return 0;
+}
+
+/* A stay: from a to the next stay's start (the last one is open). */
+struct hstay {
+	int64_t seq, stage_id, a, probability;
+};
+
+/* deal_expected is lc_expected(amount, p), an error outside its domain. */
+static int deal_expected(int64_t amount, int64_t p, int64_t *out)
+{
+	if (amount < -MONEY_MAX || amount > MONEY_MAX || p < 0 || p > 100)
+		return ERR_DB;
+	*out = money_expected(amount, (int)p);
+	return 0;
+}
+
+/* hstay_rows adds sign times what the deal of fact row f and stays y[0..n) counts in. */
+static int hstay_rows(struct hrows *r, sqlite3_stmt *f, const struct hstay *y, size_t n, int sign)
+{
+	int64_t owner = sq_col_i64(f, 0), amount = sq_col_i64(f, 2), created = sq_col_i64(f, 4);
+	int64_t entered = sq_col_i64(f, 5), cday = day_of(created);
+	int own_p = sqlite3_column_type(f, 3) != SQLITE_NULL;
+	int64_t p = sq_col_i64(f, 3);
+	int rc = 0;
+
+	own_p = own_p && p >= 0 && p <= 100;
+	for (size_t i = 0; i < n && !rc; i++) {
+		int64_t open = 0, secs = 0, a, b, e = 0;
+		size_t j;
+
+		/* deal_dwell, deal_dwell_day: per stage, at its first stay */
+		for (j = 0; j < i && y[j].stage_id != y[i].stage_id; j++)
+			;
+		if (j == i) {
+			for (j = i; j < n; j++) {
+				if (y[j].stage_id != y[i].stage_id)
+					continue;
+				if (j + 1 == n) {
+					open = 1;
+					secs -= y[j].a;
+				} else {
+					secs += y[j + 1].a - y[j].a;
+				}
+			}
+			rc = hrow_add(r, H_DWELL,
+				      (int64_t[]){y[i].stage_id, open, secs, owner, cday},
+				      (int64_t[]){sign});
+			if (!rc)
+				rc = hrow_add(
+				    r, H_DWELL_DAY,
+				    (int64_t[]){y[i].stage_id, open, day_of(secs), owner, cday},
+				    (int64_t[]){sign, sign * secs});
+		}
+		/* deal_open: the stay counts from its start (no earlier than the creation) to the
+		 * next */
+		a = y[i].seq == 1 ? created : (y[i].a > created ? y[i].a : created);
+		b = i + 1 < n ? y[i + 1].a : 0;
+		if (!rc && (i + 1 == n || a < b))
+			rc = deal_expected(amount, own_p ? p : y[i].probability, &e);
+		if (!rc && (i + 1 == n || a < b))
+			rc = hrow_add(r, H_OPEN, (int64_t[]){day_of(a), y[i].stage_id, owner},
+				      (int64_t[]){sign, sign * amount, sign * e});
+		if (!rc && i + 1 < n && a < b)
+			rc = hrow_add(r, H_OPEN, (int64_t[]){day_of(b), y[i].stage_id, owner},
+				      (int64_t[]){-sign, -sign * amount, -sign * e});
+	}
 	if (!rc)
-		rc = run_ws2(s, RQ_DWELL_DAY_DEAL, ws, deal_id, sign);
-	if (!rc && sign < 0)
-		rc = run_ws2(s, RQ_DWELL_PRUNE, ws, deal_id, 0);
-	if (!rc && sign < 0)
-		rc = run_ws2(s, RQ_DWELL_DAY_PRUNE, ws, deal_id, 0);
-	if (!rc)
-		rc = run_ws2(s, RQ_OPEN_DEAL, ws, deal_id, sign);
-	return rc ? rc : run_ws2(s, RQ_CLOSE_DEAL, ws, deal_id, sign);
+		rc = hrow_add(r, H_CLOSE, (int64_t[]){sq_col_i64(f, 1), day_of(entered), owner},
+			      (int64_t[]){sign, sign * amount,
+					  sign * (entered > created ? entered - created : 0)});
+	return rc;
+}
+
+/*
+ * deal_hrows adds sign times what the deal counts in the history reports'
+ * tables, from its deal_fact and deal_stay rows as they are (nothing without
+ * a deal_fact row; a deal without stays is in its stage since its creation).
+ */
+static int deal_hrows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign,
+		      struct hrows *r)
+{
+	sqlite3_stmt *f = NULL, *st = NULL;
+	struct hstay *y = NULL, one;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if ((rc = rq(s, RQ_HIST_FACT, &f)) || (rc = rq(s, RQ_HIST_STAYS, &st)))
+		goto out;
+	if (sq_bind_i64(f, 1, ws) | sq_bind_i64(f, 2, deal_id) | sq_bind_i64(st, 1, ws) |
+	    sq_bind_i64(st, 2, deal_id)) {
+		rc = sq_bind_failed(s);
+		goto out;
+	}
+	if ((rc = sqlite3_step(f)) != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&y, n, &cap, sizeof(*y))) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		y[n].seq = sq_col_i64(st, 0);
+		y[n].stage_id = sq_col_i64(st, 1);
+		y[n].a = sq_col_i64(st, 2);
+		y[n].probability = sq_col_i64(st, 3); /* NULL: 0, as coalesce(s.probability, 0) */
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_db_err(s, rc, ERR_DB);
+		goto out;
+	}
+	if (n == 0) {
+		one = (struct hstay){1, sq_col_i64(f, 1), sq_col_i64(f, 4), sq_col_i64(f, 6)};
+		rc = hstay_rows(r, f, &one, 1, sign);
+	} else {
+		rc = hstay_rows(r, f, y, n, sign);
+	}
+out:
+	free(y);
+	sq_stmt_done(st);
+	sq_stmt_done(f);
+	return rc;
+}
+
+static int hrow_cmp(const void *pa, const void *pb)
+{
+	const struct hrow *a = pa, *b = pb;
+
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	for (int i = 0; i < 5; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	return 0;
+}
+
+/* hrow_run runs statement id with ?1 ws and x[0..n) from ?2 on. */
+static int hrow_run(struct sqlite_store *s, int id, int64_t ws, const int64_t *x, int n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, bad;
+
+	if ((rc = rq(s, id, &st)))
+		goto out;
+	bad = sq_bind_i64(st, 1, ws);
+	for (int i = 0; i < n; i++)
+		bad |= sq_bind_i64(st, i + 2, x[i]);
+	rc = bad ? sq_bind_failed(s) : sq_step_done(s, st, ERR_DB);
+out:
+	sq_stmt_done(st);
+	return rc;
+}
+
+/*
+ * hrows_apply sums the rows of r per table and key and adds each sum that is
+ * not zero; a row the deal left is deleted when no deal is left in it
+ * (deal_dwell and deal_dwell_day: their keys hold values; deal_open's and
+ * deal_closing's rows at zero stay).
+ */
+static int hrows_apply(struct sqlite_store *s, int64_t ws, struct hrows *r)
+{
+	int rc = 0;
+
+	qsort(r->v, r->n, sizeof(*r->v), hrow_cmp);
+	for (size_t i = 0, j; i < r->n && !rc; i = j) {
+		const struct hrow *h = &r->v[i];
+		int nk = htab[h->table].nk, nv = htab[h->table].nv, zero = 1;
+		int64_t x[8];
+
+		memcpy(x, h->k, (size_t)nk * sizeof(*x));
+		memcpy(x + nk, h->v, (size_t)nv * sizeof(*x));
+		for (j = i + 1; j < r->n && hrow_cmp(h, &r->v[j]) == 0; j++)
+			for (int k = 0; k < nv; k++)
+				x[nk + k] += r->v[j].v[k];
+		for (int k = 0; k < nv; k++)
+			zero = zero && x[nk + k] == 0;
+		if (zero)
+			continue;
+		rc = hrow_run(s, htab[h->table].add, ws, x, nk + nv);
+		if (!rc && htab[h->table].prune && x[nk] < 0)
+			rc = hrow_run(s, htab[h->table].prune, ws, x, nk);
+	}
+	return rc;
 }
 
 int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
@@ -805,13 +1063,19 @@ int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
 				    RQ_STAY_DEAL};
 	static const int fresh_steps[] = {RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_DEAL};
-	int rc = fresh ? 0 : history_rows(s, ws, deal_id, -1);
+	struct hrows r = {0};
+	int rc = fresh ? 0 : deal_hrows(s, ws, deal_id, -1, &r);
 
 	if (!rc)
 		rc = fresh ? run_steps(s, fresh_steps, sizeof(fresh_steps) / sizeof(fresh_steps[0]),
 				       ws, deal_id)
 			   : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
-	return rc ? rc : history_rows(s, ws, deal_id, 1);
+	if (!rc)
+		rc = deal_hrows(s, ws, deal_id, 1, &r);
+	if (!rc)
+		rc = hrows_apply(s, ws, &r);
+	free(r.v);
+	return rc;
 }
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
@@ -823,7 +1087,12 @@ int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
 	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
-	int rc = history_rows(s, ws, deal_id, -1);
+	struct hrows r = {0};
+	int rc = deal_hrows(s, ws, deal_id, -1, &r);
+
+	if (!rc)
+		rc = hrows_apply(s, ws, &r);
+	free(r.v);
 
 	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
