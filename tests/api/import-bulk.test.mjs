@@ -94,6 +94,46 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, INDEXES), indexes);
   });
 
+  // The writing pass reads and checks the rows on a thread of its own, some
+  // hundred rows ahead of the inserts: a failure far into the file still stops
+  // the import at its own row, after the rows before it were written.
+  test('a bad row or a malformed line far into the file rolls everything back and names its row', async () => {
+    const lines = dealsCsv().split('\n');
+    const before = dbHash();
+    const cases = [
+      [3000, (l) => l.replace(/,TWD,/, ',USD,'), /row 3000, column 'currency'.*USD/],
+      [7000, (l) => l.replace(/,TWD,/, ',"TWD,'), /row 7000: malformed CSV/],
+    ];
+    for (const [row, spoil, want] of cases) {
+      const f = path.join(srv.dir, `spoilt-${row}.csv`);
+      fs.writeFileSync(f, lines.map((l, i) => (i === row - 1 ? spoil(l) : l)).join('\n'));
+      const r = await srv.cli(['import', 'deals', f]);
+      assert.notEqual(r.code, 0, show(r));
+      assert.match(r.stderr, want, show(r));
+      assert.equal(dbHash(), before, 'the database is byte for byte as before');
+    }
+  });
+
+  test('--skip-bad leaves out the bad rows of a large file and writes every other one', async () => {
+    const bad = new Set([30, 700, 5000, 11000]);
+    const lines = dealsCsv()
+      .split('\n')
+      .map((l, i) => (bad.has(i + 1) ? l.replace(/,amy,/, ',nobody,').replace(/,ben,/, ',nobody,').replace(/,chen,/, ',nobody,') : l));
+    const f = path.join(srv.dir, 'skip.csv');
+    fs.writeFileSync(f, lines.join('\n').replaceAll('BULK', 'SKIP').replaceAll('大量案件', '略過案件'));
+    const r = await srv.cli(['import', 'deals', f, '--skip-bad', '--json']);
+    assert.equal(r.code, 0, show(r));
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.created + j.updated, ROWS - bad.size, show(r));
+    assert.equal(sql(srv.db, "SELECT count(*) FROM deal WHERE external_id LIKE 'SKIP%'"), String(ROWS - REPEATS - bad.size));
+    for (const row of bad) assert.equal(sql(srv.db, `SELECT count(*) FROM deal WHERE external_id = 'SKIP${row - 1}'`), '0', `row ${row}`);
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACTS} EXCEPT ${FACT_ROWS})`), '0');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${FACT_ROWS} EXCEPT ${FACTS})`), '0');
+    assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0');
+    same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
+    assert.equal(sql(srv.db, INDEXES), indexes);
+  });
+
   test('creates and updates every row; indexes, deal_fact and deal_sum as a row-by-row write leaves them', async () => {
     const f = path.join(srv.dir, 'deals.csv');
     fs.writeFileSync(f, dealsCsv());
