@@ -13,7 +13,6 @@
 #include <csv.h>
 #include <errno.h>
 #include <iconv.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -807,16 +806,15 @@ static int find_stage(const struct stage_list *l, const char *s)
 	return -1;
 }
 
-/*
- * company_key_ref resolves the company named name, whose normalised form is
- * key, into *id (COMPANY_PENDING when new); row is the row for errors.
- */
-static int company_key_ref(struct importer *im, size_t row, const char *name, const char *key,
-			   int64_t *id, struct errinfo *e)
+/* company_ref resolves the company named in col into *id (COMPANY_PENDING when new). */
+static int company_ref(struct importer *im, const struct import_row *r, const char *name,
+		       int64_t *id, struct errinfo *e)
 {
+	char key[CAP_NAME * 2 + 1];
 	struct company c;
 	int rc;
 
+	csvfmt_norm(name, 1, key, sizeof(key));
 	*id = names_get(&im->companies, key);
 	if (*id > 0 || (*id == COMPANY_PENDING && !im->create))
 		return 0;
@@ -829,7 +827,7 @@ static int company_key_ref(struct importer *im, size_t row, const char *name, co
 	memset(&c, 0, sizeof(c));
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	if ((rc = svc_import_company_create(im->st, im->a, &c, e))) {
-		im->res->error_row = row;
+		im->res->error_row = r->row;
 		return rc;
 	}
 	im->res->companies++;
@@ -837,16 +835,6 @@ static int company_key_ref(struct importer *im, size_t row, const char *name, co
 	if (names_put(&im->companies, key, c.id))
 		return errinfo_set(e, ERR_NOMEM, "server.nomem", NULL, "out of memory");
 	return 0;
-}
-
-/* company_ref resolves the company named in col into *id (COMPANY_PENDING when new). */
-static int company_ref(struct importer *im, const struct import_row *r, const char *name,
-		       int64_t *id, struct errinfo *e)
-{
-	char key[CAP_NAME * 2 + 1];
-
-	csvfmt_norm(name, 1, key, sizeof(key));
-	return company_key_ref(im, r->row, name, key, id, e);
 }
 
 /* The checked content of one deal row. */
@@ -857,10 +845,7 @@ struct deal_row {
 	char ext[CAP_NAME + 1];
 };
 
-/*
- * deal_row_check checks row r and turns it into dr (no writes, and nothing
- * shared changes: the company is resolved after it, by company_ref).
- */
+/* deal_row_check checks row r completely and turns it into dr (no writes). */
 static int deal_row_check(struct importer *im, const struct import_row *r, struct deal_row *dr,
 			  struct errinfo *e)
 {
@@ -974,7 +959,7 @@ static int deal_row_check(struct importer *im, const struct import_row *r, struc
 		return rc;
 	if (d->next_step[0])
 		dr->set |= DEAL_SET_NEXT_STEP;
-	return 0;
+	return company_ref(im, r, dr->company, &d->company_id, e);
 }
 
 /* deal_write creates the deal of dr, or updates the one its external id names. */
@@ -1146,19 +1131,6 @@ static int keep_preview(struct import_result *res, const struct import_row *r)
 	return 0;
 }
 
-/* write_failed makes e, a failure to write row, name the row (as a check's does). */
-static void write_failed(struct importer *im, size_t row, int rc, struct errinfo *e)
-{
-	char msg[sizeof(e->message)];
-
-	snprintf(msg, sizeof(msg), "%s", e->message[0] ? e->message : err_str(rc));
-	if (strncmp(msg, "row ", 4) != 0) {
-		im->res->error_row = row;
-		snprintf(im->res->error_column, sizeof(im->res->error_column), "%s", e->field);
-		snprintf(e->message, sizeof(e->message), "row %zu: %.230s", row, msg);
-	}
-}
-
 static int on_row(const struct import_row *r, void *ctx, struct errinfo *e)
 {
 	struct importer *im = ctx;
@@ -1174,8 +1146,6 @@ static int on_row(const struct import_row *r, void *ctx, struct errinfo *e)
 	switch (im->o->kind) {
 	case IMPORT_DEALS:
 		rc = deal_row_check(im, r, &dr, e);
-		if (rc == 0)
-			rc = company_ref(im, r, dr.company, &dr.d.company_id, e);
 		if (rc == 0 && im->create)
 			rc = deal_write(im, &dr, e);
 		break;
@@ -1193,218 +1163,19 @@ static int on_row(const struct import_row *r, void *ctx, struct errinfo *e)
 		memset(e, 0, sizeof(*e));
 		return rc;
 	}
-	if (rc && im->create)
-		write_failed(im, r->row, rc, e);
+	if (rc && im->create) {
+		char msg[sizeof(e->message)];
+
+		snprintf(msg, sizeof(msg), "%s", e->message[0] ? e->message : err_str(rc));
+		if (strncmp(msg, "row ", 4) != 0) {
+			im->res->error_row = r->row;
+			snprintf(im->res->error_column, sizeof(im->res->error_column), "%s",
+				 e->field);
+			snprintf(e->message, sizeof(e->message), "row %zu: %.230s", r->row, msg);
+		}
+	}
 	if (rc == 0 && im->create)
 		im->res->imported++;
-	return rc;
-}
-
-/* ---- deals checked on a thread of their own ---- */
-
-/*
- * The writing pass of a deal import reads and checks the rows (CSV, amounts,
- * dates, stage, owner, the company's normalised name) on a thread of its
- * own while the calling thread, the only one that uses the store, resolves
- * the companies and writes the deals: on two cores the reading overlaps the
- * inserts. Checked rows travel in blocks through a ring of PIPE_BLOCKS; the
- * thread that checks waits while the ring is full, the writer while it is
- * empty. A row that fails its check is not sent: the thread stops there, so
- * the rows before it are written first and the first failure in file order
- * is the one reported, as with one thread. When the writer fails it tells
- * the other thread to stop and waits for it.
- */
-#define PIPE_ROWS   64
-#define PIPE_BLOCKS 8
-
-struct pipe_row {
-	size_t row;
-	struct deal_row dr;
-	char key[CAP_NAME * 2 + 1]; /* csvfmt_norm of dr.company */
-};
-
-struct pipe_block {
-	struct pipe_row v[PIPE_ROWS];
-	size_t n;
-};
-
-struct pipe {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct pipe_block *ring; /* PIPE_BLOCKS */
-	size_t sent, taken;	 /* blocks sent and taken back, from the start */
-	int done;		 /* the reading thread has sent its last block */
-	int stop;		 /* the writer failed: the reading thread stops */
-	/* The reading thread's own until done. */
-	struct importer im; /* the writer's, with a result of its own */
-	struct import_result res;
-	const char *data;
-	size_t len;
-	struct import_header_opts *h;
-	const struct parse_progress *pp;
-	struct pipe_block *cur; /* being filled */
-	size_t rows;
-	int rc; /* parse_csv's */
-	struct errinfo e;
-};
-
-/* pipe_send hands the block being filled to the writer. */
-static void pipe_send(struct pipe *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->sent++;
-	p->cur = NULL;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* pipe_next returns a free block to fill, or NULL once the writer has failed. */
-static struct pipe_block *pipe_next(struct pipe *p)
-{
-	struct pipe_block *b = NULL;
-
-	pthread_mutex_lock(&p->mu);
-	while (!p->stop && p->sent - p->taken == PIPE_BLOCKS)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (!p->stop) {
-		b = &p->ring[p->sent % PIPE_BLOCKS];
-		b->n = 0;
-	}
-	pthread_mutex_unlock(&p->mu);
-	return b;
-}
-
-static int pipe_on_row(const struct import_row *r, void *ctx, struct errinfo *e)
-{
-	struct pipe *p = ctx;
-	struct importer *im = &p->im;
-	struct pipe_row *x;
-	int rc;
-
-	if (im->badnext < im->nbad && im->bad[im->badnext] == r->row) {
-		im->badnext++;
-		return 0; /* rejected in pass 1 */
-	}
-	if (!p->cur && !(p->cur = pipe_next(p)))
-		return ERR_INVALID; /* the writer's failure is the one reported */
-	x = &p->cur->v[p->cur->n];
-	if ((rc = deal_row_check(im, r, &x->dr, e)))
-		return rc;
-	x->row = r->row;
-	csvfmt_norm(x->dr.company, 1, x->key, sizeof(x->key));
-	if (++p->cur->n == PIPE_ROWS)
-		pipe_send(p);
-	return 0;
-}
-
-static void *pipe_main(void *arg)
-{
-	struct pipe *p = arg;
-
-	p->rc = parse_csv(p->data, p->len, p->h, pipe_on_row, p, &p->rows, p->pp, &p->e);
-	pthread_mutex_lock(&p->mu);
-	if (p->cur)
-		p->sent++;
-	p->cur = NULL;
-	p->done = 1;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* pipe_write writes the blocks p sends until the last one or a failure. */
-static int pipe_write(struct importer *im, struct pipe *p, struct errinfo *e)
-{
-	for (;;) {
-		struct pipe_block *b;
-		int rc = 0;
-
-		pthread_mutex_lock(&p->mu);
-		while (p->taken == p->sent && !p->done)
-			pthread_cond_wait(&p->cv, &p->mu);
-		b = p->taken < p->sent ? &p->ring[p->taken % PIPE_BLOCKS] : NULL;
-		pthread_mutex_unlock(&p->mu);
-		if (!b)
-			return 0;
-		for (size_t i = 0; i < b->n && rc == 0; i++) {
-			struct pipe_row *x = &b->v[i];
-
-			rc = company_key_ref(im, x->row, x->dr.company, x->key, &x->dr.d.company_id,
-					     e);
-			if (rc == 0)
-				rc = deal_write(im, &x->dr, e);
-			if (rc)
-				write_failed(im, x->row, rc, e);
-			else
-				im->res->imported++;
-		}
-		if (rc)
-			return rc;
-		pthread_mutex_lock(&p->mu);
-		p->taken++;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-}
-
-/*
- * write_deals is the writing pass of a deal import: parse_csv with on_row,
- * with the reading and checking on a thread of its own (one thread when it
- * cannot start).
- */
-static int write_deals(struct importer *im, const char *data, size_t len,
-		       struct import_header_opts *h, size_t *rows, const struct parse_progress *pp,
-		       struct errinfo *e)
-{
-	struct pipe *p = calloc(1, sizeof(*p));
-	pthread_t t;
-	int rc;
-
-	if (p)
-		p->ring = calloc(PIPE_BLOCKS, sizeof(*p->ring));
-	if (!p || !p->ring || pthread_mutex_init(&p->mu, NULL)) {
-		if (p)
-			free(p->ring);
-		free(p);
-		return parse_csv(data, len, h, on_row, im, rows, pp, e);
-	}
-	if (pthread_cond_init(&p->cv, NULL)) {
-		pthread_mutex_destroy(&p->mu);
-		free(p->ring);
-		free(p);
-		return parse_csv(data, len, h, on_row, im, rows, pp, e);
-	}
-	p->im = *im;
-	p->im.res = &p->res;
-	p->data = data;
-	p->len = len;
-	p->h = h;
-	p->pp = pp;
-	if (pthread_create(&t, NULL, pipe_main, p)) {
-		rc = parse_csv(data, len, h, on_row, im, rows, pp, e);
-		goto out;
-	}
-	rc = pipe_write(im, p, e);
-	if (rc) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = 1;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-	}
-	pthread_join(t, NULL);
-	if (rc == 0 && p->rc) {
-		rc = p->rc;
-		*e = p->e;
-		im->res->error_row = p->res.error_row;
-		memcpy(im->res->error_column, p->res.error_column, sizeof(im->res->error_column));
-	}
-	if (rc == 0 && rows)
-		*rows = p->rows;
-out:
-	pthread_cond_destroy(&p->cv);
-	pthread_mutex_destroy(&p->mu);
-	free(p->ring);
-	free(p);
 	return rc;
 }
 
@@ -1542,9 +1313,7 @@ int import_run(struct store *st, const struct actor *a, const char *data, size_t
 	if ((rc = svc_bulk_begin(st, one ? count_lines(data, len) : res->rows, e)))
 		goto out;
 	rc = load(&im, e);
-	if (rc == 0 && o->kind == IMPORT_DEALS)
-		rc = write_deals(&im, data, len, &h, one ? &res->rows : NULL, &pp, e);
-	else if (rc == 0)
+	if (rc == 0)
 		rc = parse_csv(data, len, &h, on_row, &im, one ? &res->rows : NULL, &pp, e);
 	if (one)
 		header_done(res, &h);

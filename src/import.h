@@ -134,11 +134,7 @@ struct import_opts {
 	const char *encoding; /* NULL: detect */
 	const char *map;      /* NULL: none */
 	enum csvfmt_date_order date_order;
-	/*
-	 * Called now and then with the bytes read so far of 2 x len (two passes);
-	 * may be NULL. A deal import's writing pass calls it from its reading
-	 * thread (one call at a time, never two at once).
-	 */
+	/* Called now and then with the bytes read so far of 2 x len (two passes); may be NULL. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
 	size_t preview; /* keep this many first data rows in the result (a preview) */
