@@ -60,6 +60,7 @@ struct sqlite_store {
 	unsigned deal_stmt_key[DEAL_STMT_CACHE];
 	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
+	int cache_kib;			 /* the page cache its owner asked for (0: SQLite's 2 MB) */
 	/*
 	 * Bulk mode (sqlite_bulk_hint): the per-deal upkeep of deal_sum and
 	 * deal_fact is

@@ -206,7 +206,10 @@ int sqlite_cache_size(struct store *base, int kib)
 	if (kib <= 0)
 		return ERR_INVALID;
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
-	return sqlite3_exec(sq(base)->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+	if (sqlite3_exec(sq(base)->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ERR_DB;
+	sq(base)->cache_kib = kib; /* what a bulk import's end returns to */
+	return 0;
 }
 
 /*
@@ -225,7 +228,7 @@ int sqlite_cache_size(struct store *base, int kib)
  * row). The page cache is then 64 MiB: the rows append and the one index
  * left with keys out of order (deal_external) fits; while the indexes stay
  * it is 1 GiB (allocated only as pages are used), which keeps them in
- * memory. The defaults return afterwards.
+ * memory. The connection's own size (sqlite_cache_size) returns afterwards.
  */
 int sqlite_bulk_hint(struct store *base, int on)
 {
@@ -244,10 +247,17 @@ int sqlite_bulk_hint(struct store *base, int on)
 		sqlite3_finalize(st);
 		s->bulk_drop = (int64_t)on >= 2 * have;
 	}
+	if (on <= 0) {
+		char sql[96];
+
+		snprintf(sql, sizeof(sql),
+			 "PRAGMA cache_size = -%d; PRAGMA foreign_keys = ON;"
+			 " PRAGMA temp_store = DEFAULT",
+			 s->cache_kib > 0 ? s->cache_kib : 2000);
+		return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : ERR_DB;
+	}
 	return sqlite3_exec(s->db,
-			    on <= 0 ? "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON;"
-				      " PRAGMA temp_store = DEFAULT"
-			    : s->bulk_drop
+			    s->bulk_drop
 				? "PRAGMA cache_size = -65536; PRAGMA foreign_keys = OFF"
 				: "PRAGMA cache_size = -1048576; PRAGMA foreign_keys = OFF",
 			    NULL, NULL, NULL) == SQLITE_OK

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "model.h"
 #include "store.h"
+#include "store_sqlite_int.h"
 
 #include "report_facts_check.h"
 
@@ -163,6 +164,30 @@ Test(store, open_twice_keeps_data_and_schema)
 	cr_assert_str_eq(w.currency, "TWD");
 	cr_assert_eq(w.version, 1);
 	cr_assert_eq(strlen(w.created_at), 20, "created_at '%s'", w.created_at);
+}
+
+static int page_cache_kib(void)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	cr_assert_eq(sqlite3_prepare_v2(sq(db)->db, "PRAGMA cache_size", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v < 0 ? -v : v;
+}
+
+Test(store, page_cache_survives_a_bulk_write)
+{
+	cr_assert_eq(page_cache_kib(), 2000);
+	cr_assert_eq(db->ops->cache_size(db, 0), ERR_INVALID);
+	cr_assert_eq(db->ops->cache_size(db, 32768), 0);
+	cr_assert_eq(page_cache_kib(), 32768);
+	cr_assert_eq(db->ops->bulk_hint(db, 100), 0);
+	cr_assert_neq(page_cache_kib(), 32768, "a bulk write sets its own cache");
+	cr_assert_eq(db->ops->bulk_hint(db, 0), 0);
+	cr_assert_eq(page_cache_kib(), 32768, "the owner's size returns after a bulk write");
 }
 
 Test(store, open_missing_file_without_create)
