@@ -629,11 +629,13 @@ int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, 
 /* ---- companies by normalised name ---- */
 
 /* csvfmt_norm(name) -> company id: v[0..n) in order of addition, map over it. */
+struct name_entry {
+	char *key;
+	int64_t id;
+};
+
 struct name_table {
-	struct name_entry {
-		char *key;
-		int64_t id;
-	} * v;
+	struct name_entry *v;
 	size_t n, cap;
 	struct hashmap map;
 };
