@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hashmap.h"
 #include "import.h"
 #include "money.h"
 #include "pipeline.h"
@@ -627,88 +628,69 @@ int import_csv_parse(const char *data, size_t len, import_row_fn fn, void *ctx, 
 
 /* ---- companies by normalised name ---- */
 
-/* An open-addressing table from csvfmt_norm(name) to a company id. */
-struct name_table {
-	char **key;
-	int64_t *id;
-	size_t cap, n;
+/* csvfmt_norm(name) -> company id: v[0..n) in order of addition, map over it. */
+struct name_entry {
+	char *key;
+	int64_t id;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
+struct name_table {
+	struct name_entry *v;
+	size_t n, cap;
+	struct hashmap map;
+};
 
 static void names_free(struct name_table *t)
 {
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->key[i]);
-	free(t->key);
-	free(t->id);
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].key);
+	free(t->v);
+	hashmap_release(&t->map);
 	memset(t, 0, sizeof(*t));
 }
 
-/* names_slot returns the slot of key: its own, or the empty one where it would go. */
-static size_t names_slot(const struct name_table *t, const char *key)
+/* names_find returns the entry of key, NULL when there is none. */
+static struct name_entry *names_find(const struct name_table *t, const char *key, uint64_t h)
 {
-	size_t i = hash_str(key) & (t->cap - 1);
+	struct hashmap_iter it;
 
-	while (t->key[i] && strcmp(t->key[i], key) != 0)
-		i = (i + 1) & (t->cap - 1);
-	return i;
+	for (size_t k = hashmap_first(&t->map, h, &it); k != HASHMAP_NONE;
+	     k = hashmap_next(&t->map, &it))
+		if (!strcmp(t->v[k].key, key))
+			return &t->v[k];
+	return NULL;
 }
 
 static int64_t names_get(const struct name_table *t, const char *key)
 {
-	size_t i;
+	struct name_entry *x = names_find(t, key, hashmap_hash_str(key));
 
-	if (!t->cap)
-		return 0;
-	i = names_slot(t, key);
-	return t->key[i] ? t->id[i] : 0;
+	return x ? x->id : 0;
 }
 
 /* names_put adds key -> id (first one wins); 0 or ERR_NOMEM. */
 static int names_put(struct name_table *t, const char *key, int64_t id)
 {
-	size_t i;
+	uint64_t h = hashmap_hash_str(key);
+	char *dup;
 
-	if ((t->n + 1) * 2 > t->cap) {
-		struct name_table nt = {0};
-
-		nt.cap = t->cap ? t->cap * 2 : 1024;
-		nt.key = calloc(nt.cap, sizeof(*nt.key));
-		nt.id = calloc(nt.cap, sizeof(*nt.id));
-		if (!nt.key || !nt.id) {
-			free(nt.key);
-			free(nt.id);
-			return ERR_NOMEM;
-		}
-		for (i = 0; i < t->cap; i++) {
-			if (t->key[i]) {
-				size_t j = names_slot(&nt, t->key[i]);
-
-				nt.key[j] = t->key[i];
-				nt.id[j] = t->id[i];
-				nt.n++;
-			}
-		}
-		free(t->key);
-		free(t->id);
-		*t = nt;
-	}
-	i = names_slot(t, key);
-	if (t->key[i])
+	if (names_find(t, key, h))
 		return 0;
-	t->key[i] = strdup(key);
-	if (!t->key[i])
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 512;
+		struct name_entry *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return ERR_NOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	if (!(dup = strdup(key)) || hashmap_add(&t->map, h, t->n)) {
+		free(dup);
 		return ERR_NOMEM;
-	t->id[i] = id;
-	t->n++;
+	}
+	t->v[t->n].key = dup;
+	t->v[t->n++].id = id;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hashmap.h"
 #include "money.h"
 #include "report.h"
 
@@ -412,72 +413,46 @@ int report_closes_of(const struct report_input *in, int64_t from, int64_t to,
 
 /*
  * struct keymap numbers distinct int64_t keys 0, 1, 2... in order of first
- * sight (open addressing, at most half full): the groups of a report are
- * few (owners, months), the deals many.
+ * sight (keys[k] is key number k; map indexes them by the key itself): the
+ * groups of a report are few (owners, months), the deals many.
  */
 struct keymap {
-	size_t *tab; /* index + 1 into keys; 0: empty */
-	size_t cap;  /* a power of two */
+	struct hashmap map;
 	int64_t *keys;
-	size_t n;
+	size_t n, cap;
 };
-
-static size_t keymap_hash(int64_t key, size_t cap)
-{
-	return (size_t)((uint64_t)key * UINT64_C(0x9E3779B97F4A7C15) >> 32) & (cap - 1);
-}
-
-static int keymap_grow(struct keymap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 16;
-	size_t *tab = calloc(cap, sizeof(*tab));
-	int64_t *keys = realloc(m->keys, cap / 2 * sizeof(*keys));
-
-	if (keys)
-		m->keys = keys;
-	if (!tab || !keys) {
-		free(tab);
-		return ERR_NOMEM;
-	}
-	for (size_t k = 0; k < m->n; k++) {
-		size_t h = keymap_hash(m->keys[k], cap);
-
-		while (tab[h])
-			h = (h + 1) & (cap - 1);
-		tab[h] = k + 1;
-	}
-	free(m->tab);
-	m->tab = tab;
-	m->cap = cap;
-	return 0;
-}
 
 /* keymap_id sets *id to the number of key, adding it when new. */
 static int keymap_id(struct keymap *m, int64_t key, size_t *id)
 {
-	size_t h = 0;
+	struct hashmap_iter it;
+	size_t k;
 
-	if (m->cap)
-		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
-			if (m->keys[m->tab[h] - 1] == key) {
-				*id = m->tab[h] - 1;
-				return 0;
-			}
-	if (2 * (m->n + 1) > m->cap) { /* a new key: keep the table at most half full */
-		if (keymap_grow(m))
+	for (k = hashmap_first(&m->map, (uint64_t)key, &it); k != HASHMAP_NONE;
+	     k = hashmap_next(&m->map, &it))
+		if (m->keys[k] == key) {
+			*id = k;
+			return 0;
+		}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		int64_t *keys = realloc(m->keys, cap * sizeof(*keys));
+
+		if (!keys)
 			return ERR_NOMEM;
-		for (h = keymap_hash(key, m->cap); m->tab[h]; h = (h + 1) & (m->cap - 1))
-			;
+		m->keys = keys;
+		m->cap = cap;
 	}
+	if (hashmap_add(&m->map, (uint64_t)key, m->n))
+		return ERR_NOMEM;
 	m->keys[m->n] = key;
-	m->tab[h] = ++m->n;
-	*id = m->n - 1;
+	*id = m->n++;
 	return 0;
 }
 
 static void keymap_release(struct keymap *m)
 {
-	free(m->tab);
+	hashmap_release(&m->map);
 	free(m->keys);
 }
 
@@ -1237,61 +1212,39 @@ int report_count_sums(const struct report_sum *g, size_t n, int by_owner, struct
 			     out, nout);
 }
 
-static size_t pair_hash(int64_t a, int64_t b, size_t cap)
-{
-	uint64_t h = (uint64_t)a * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)b;
-
-	return (size_t)(h * UINT64_C(0xC2B2AE3D27D4EB4F) >> 32) & (cap - 1);
-}
-
 int report_pairs_add(struct report_pairs *p, int64_t stage_id, int64_t owner_id)
 {
-	size_t h = 0;
+	uint64_t h = (uint64_t)stage_id * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)owner_id;
+	struct hashmap_iter it;
+	size_t k;
 
-	if (p->cap)
-		for (h = pair_hash(stage_id, owner_id, p->cap); p->tab[h];
-		     h = (h + 1) & (p->cap - 1)) {
-			struct report_sum *x = &p->v[p->tab[h] - 1];
-
-			if (x->stage_id == stage_id && x->owner_id == owner_id) {
-				x->deals++;
-				return 0;
-			}
+	for (k = hashmap_first(&p->map, h, &it); k != HASHMAP_NONE; k = hashmap_next(&p->map, &it))
+		if (p->v[k].stage_id == stage_id && p->v[k].owner_id == owner_id) {
+			p->v[k].deals++;
+			return 0;
 		}
-	if (2 * (p->n + 1) > p->cap) { /* a new pair: keep the table at most half full */
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		size_t *tab = calloc(cap, sizeof(*tab));
-		struct report_sum *v = realloc(p->v, cap / 2 * sizeof(*v));
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 32;
+		struct report_sum *v = realloc(p->v, cap * sizeof(*v));
 
-		if (v)
-			p->v = v;
-		if (!tab || !v) {
-			free(tab);
+		if (!v)
 			return ERR_NOMEM;
-		}
-		for (size_t k = 0; k < p->n; k++) {
-			for (h = pair_hash(p->v[k].stage_id, p->v[k].owner_id, cap); tab[h];
-			     h = (h + 1) & (cap - 1))
-				;
-			tab[h] = k + 1;
-		}
-		free(p->tab);
-		p->tab = tab;
+		p->v = v;
 		p->cap = cap;
-		for (h = pair_hash(stage_id, owner_id, cap); tab[h]; h = (h + 1) & (cap - 1))
-			;
 	}
+	if (hashmap_add(&p->map, h, p->n))
+		return ERR_NOMEM;
 	memset(&p->v[p->n], 0, sizeof(p->v[p->n]));
 	p->v[p->n].stage_id = stage_id;
 	p->v[p->n].owner_id = owner_id;
 	p->v[p->n].deals = 1;
-	p->tab[h] = ++p->n;
+	p->n++;
 	return 0;
 }
 
 void report_pairs_release(struct report_pairs *p)
 {
-	free(p->tab);
+	hashmap_release(&p->map);
 	free(p->v);
 	memset(p, 0, sizeof(*p));
 }

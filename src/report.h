@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
 #include "model.h"
 
 #define REPORT_DAY 86400
@@ -338,9 +339,8 @@ int report_count_sums(const struct report_sum *g, size_t n, int by_owner, struct
  */
 struct report_pairs {
 	struct report_sum *v;
-	size_t n;
-	size_t *tab; /* index + 1 into v; 0: empty */
-	size_t cap;  /* a power of two */
+	size_t n, cap;	    /* v's entries, and its room */
+	struct hashmap map; /* v's entries by stage and owner */
 };
 int report_pairs_add(struct report_pairs *p, int64_t stage_id, int64_t owner_id);
 void report_pairs_release(struct report_pairs *p);
