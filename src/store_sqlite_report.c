@@ -1037,7 +1037,8 @@ static int hrows_apply(struct sqlite_store *s, int64_t ws, struct hrows *r)
 {
 	int rc = 0;
 
-	qsort(r->v, r->n, sizeof(*r->v), hrow_cmp);
+	if (r->n > 1) /* qsort's array may not be NULL, even empty */
+		qsort(r->v, r->n, sizeof(*r->v), hrow_cmp);
 	for (size_t i = 0, j; i < r->n && !rc; i = j) {
 		const struct hrow *h = &r->v[i];
 		int nk = htab[h->table].nk, nv = htab[h->table].nv, zero = 1;

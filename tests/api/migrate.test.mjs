@@ -48,6 +48,7 @@ describe('litecrm migrate', () => {
       demo: false,
       init: async (ctx) => {
         out = await runCli(['migrate', '--from', src.db, '--to', ctx.db]);
+        assert.equal(out.code, 0, `migrate failed: ${out.stderr}`);
       },
     });
   });
