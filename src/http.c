@@ -82,18 +82,13 @@
 /* Writes a lone writer takes from its queue at once, to commit together. */
 #define WRITE_GROUP_MAX 32
 /*
- * The page cache of a lone writer's connection, in KiB. Each write descends the B-trees of deal,
- * stage_history and the report tables; at a million deals their inner pages outgrow 2 MB, and the
- * writer read pages back from the OS on every write (docs/PERFORMANCE.md). Allocated only as pages
- * are used.
+ * The page cache of a lone writer's connection, in KiB (the others keep
+ * SQLite's 2 MB). Each write descends the B-trees of deal, stage_history and
+ * the report tables; at a million deals their inner pages outgrow 2 MB, and
+ * the writer read pages back from the OS on every write (docs/PERFORMANCE.md).
+ * Allocated only as pages are used.
  */
 #define WRITER_CACHE_KIB (32 * 1024)
-/*
- * The page cache of every other connection (the event threads' and the
- * workers'), in KiB: at a million deals a deal by id read about 7 KB a
- * request from the OS with SQLite's 2 MB, 4 KB with 8 MiB.
- */
-#define READER_CACHE_KIB (8 * 1024)
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -154,8 +149,6 @@ static struct store *thread_store(void)
 		fprintf(stderr, "litecrm: cannot open database '%s': %s\n", g_cfg->db, err);
 		return NULL;
 	}
-	if (st->ops->cache_size)
-		(void)st->ops->cache_size(st, READER_CACHE_KIB); /* best effort */
 	pthread_setspecific(g_store_key, st);
 	return st;
 }
@@ -449,9 +442,9 @@ static void *worker_main(void *arg)
 	 * first write should not wait for the writer's.
 	 */
 	st = thread_store();
-	/* the writer's larger page cache; best effort: a cache, not a result */
 	if (st && p->cache_kib && st->ops->cache_size)
-		(void)st->ops->cache_size(st, p->cache_kib);
+		(void)st->ops->cache_size(st,
+					  p->cache_kib); /* best effort: a cache, not a result */
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)
