@@ -3,9 +3,9 @@
  * keep (deal_dwell, deal_dwell_day, deal_open, deal_closing; docs/ARCHITECTURE.md, "Stored
  * deal facts"), shared by store_sqlite_report.c and store_pg_report.c
  * (`litecrm report rebuild` on both, PostgreSQL's upkeep of a deal; SQLite's
- * computes the same rows in C, deal_hrows) and the migrations that add them. The includer defines the few words the dialects spell apart:
- * RS_DAY(x) (the day of x seconds, rounded down), RS_GREATEST(a, b),
- * RS_EXPECTED(amount, probability) (money_expected()) and RS_FLAG(x) (a
+ * computes the same rows in C, deal_hrows) and the migrations that add them. The includer defines
+ * the few words the dialects spell apart: RS_DAY(x) (the day of x seconds, rounded down),
+ * RS_GREATEST(a, b), RS_EXPECTED(amount, probability) (money_expected()) and RS_FLAG(x) (a
  * condition as 0 or 1). Y and F are
  * the conditions on deal_stay y and deal_fact f (a workspace: ?1, one deal:
  * ?2, every row: "1"), SIGN (1 or -1) adds or removes the rows, STAGE
