@@ -747,18 +747,12 @@ static int h_token_list(struct call *c)
 {
 	struct token_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_token_list(c->st, &c->actor, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, token_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, token_json);
 	token_list_release(&l);
 	return api_reply_items(c, arr);
 }
@@ -838,18 +832,12 @@ static int h_user_list(struct call *c)
 {
 	struct user_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_user_list(c->st, &c->actor, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, user_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, user_json);
 	user_list_release(&l);
 	return api_reply_items(c, arr);
 }
@@ -955,18 +943,12 @@ static int reply_stages(struct call *c)
 {
 	struct stage_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_stage_list(c->st, &c->actor, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, stage_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, stage_json);
 	stage_list_release(&l);
 	return api_reply_items(c, arr);
 }
@@ -1073,7 +1055,6 @@ static int h_company_list(struct call *c)
 	int64_t limit = 50, offset = 0;
 	const char *q = api_query_get(c->req, "q");
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = api_query_int(c, "limit", 1, 500, &limit);
@@ -1090,12 +1071,7 @@ static int h_company_list(struct call *c)
 	rc = svc_company_list(c->st, &c->actor, &f, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, company_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, company_json);
 	company_list_release(&l);
 	if (!arr)
 		return ERR_NOMEM;
@@ -1155,18 +1131,12 @@ static int h_company_contacts(struct call *c)
 {
 	struct contact_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_contact_list(c->st, &c->actor, c->id, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, contact_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, contact_json);
 	contact_list_release(&l);
 	return api_reply_items(c, arr);
 }
@@ -1353,18 +1323,12 @@ static int h_deal_history(struct call *c)
 {
 	struct history_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_deal_history(c->st, &c->actor, c->id, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, stage_change_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, stage_change_json);
 	history_list_release(&l);
 	return api_reply_items(c, arr);
 }

@@ -87,12 +87,7 @@ static int h_audit_list(struct call *c)
 
 	if ((rc = audit_query(c, &f)) || (rc = svc_audit_list(c->st, &c->actor, &f, &l, &c->e)))
 		return rc;
-	arr = json_array();
-	for (size_t i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, audit_entry_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, audit_entry_json);
 	/* a full page may have more behind it: next names the keyset cursor */
 	next = l.n == (size_t)f.limit && l.n > 0 ? json_integer(l.v[l.n - 1].id) : json_null();
 	audit_list_release(&l);
@@ -111,12 +106,7 @@ static int h_trash_list(struct call *c)
 
 	if ((rc = svc_trash_list(c->st, &c->actor, NULL, &l, &c->e)))
 		return rc;
-	arr = json_array();
-	for (size_t i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, trash_entry_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, trash_entry_json);
 	trash_list_release(&l);
 	return api_reply_items(c, arr);
 }

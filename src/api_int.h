@@ -72,6 +72,20 @@ int api_reply(struct call *c, int status, json_t *o);
 int api_reply_record(struct call *c, int status, json_t *o, int64_t version);
 /* api_reply_empty answers 204. */
 int api_reply_empty(struct call *c);
+/*
+ * API_JSON_ARRAY sets arr to a new JSON array of one(&v[i]) for the n
+ * records at v, or to NULL when memory runs out.
+ */
+#define API_JSON_ARRAY(arr, v, n, one)                                                             \
+	do {                                                                                       \
+		(arr) = json_array();                                                              \
+		for (size_t i_ = 0; (arr) && i_ < (n); i_++)                                       \
+			if (json_array_append_new((arr), one(&(v)[i_])) != 0) {                    \
+				json_decref(arr);                                                  \
+				(arr) = NULL;                                                      \
+			}                                                                          \
+	} while (0)
+
 /* api_reply_items answers {"items":[...]} with an array it takes. */
 int api_reply_items(struct call *c, json_t *arr);
 /* api_parse_body reads the request object into dst by its field list. */

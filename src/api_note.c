@@ -62,13 +62,9 @@ static int reply_note(struct call *c, int status, const struct note *n)
 
 static int reply_notes(struct call *c, struct note_list *l)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 
-	for (size_t i = 0; arr && i < l->n; i++)
-		if (json_array_append_new(arr, note_json(&l->v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l->v, l->n, note_json);
 	note_list_release(l);
 	if (!arr)
 		return ERR_NOMEM;
@@ -166,12 +162,7 @@ static int h_note_deals(struct call *c)
 
 	if ((rc = svc_note_deals(c->st, &c->actor, c->id, &l, &c->e)))
 		return rc;
-	arr = json_array();
-	for (size_t i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, deal_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, deal_json);
 	deal_list_release(&l);
 	if (!arr)
 		return ERR_NOMEM;
@@ -276,12 +267,7 @@ static int h_search(struct call *c)
 		return api_bad_param(c, "kind", "is not company, contact, deal, note or all");
 	if ((rc = svc_search(c->st, &c->actor, q, kinds, (int)limit, (int)offset, &r, &c->e)))
 		return rc;
-	arr = json_array();
-	for (size_t i = 0; arr && i < r.n; i++)
-		if (json_array_append_new(arr, search_hit_json(&r.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, r.v, r.n, search_hit_json);
 	totals = search_totals_json(&r, kinds, 0);
 	exact = search_totals_json(&r, kinds, 1);
 	search_result_release(&r);

@@ -8,38 +8,6 @@
 #include "api_int.h"
 #include "repr.h"
 
-/*
- * items_put sets o[name] to the JSON array of the n records at v (each size
- * bytes), one(record) each; 0, or ERR_NOMEM.
- */
-static int items_put(json_t *o, const char *name, const void *v, size_t n, size_t size,
-		     json_t *(*one)(const void *))
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < n; i++)
-		if (json_array_append_new(arr, one((const char *)v + i * size)) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	return arr && json_object_set_new(o, name, arr) == 0 ? 0 : ERR_NOMEM;
-}
-
-static json_t *stage_one(const void *s)
-{
-	return stage_json(s);
-}
-
-static json_t *user_one(const void *u)
-{
-	return user_json(u);
-}
-
-static json_t *view_one(const void *v)
-{
-	return api_view_json(v);
-}
-
 static int h_context(struct call *c)
 {
 	struct user u;
@@ -60,15 +28,16 @@ static int h_context(struct call *c)
 	if (rc == 0)
 		rc = svc_view_list(c->st, &c->actor, &views, &c->e);
 	if (rc == 0) {
-		o = json_pack("{s:o,s:o}", "user", user_json(&u), "workspace", workspace_json(&w));
+		json_t *sa, *ua, *va;
+
+		API_JSON_ARRAY(sa, stages.v, stages.n, stage_json);
+		API_JSON_ARRAY(ua, users.v, users.n, user_json);
+		API_JSON_ARRAY(va, views.v, views.n, api_view_json);
+		/* json_pack releases what it was given when one of them is NULL */
+		o = json_pack("{s:o,s:o,s:o,s:o,s:o}", "user", user_json(&u), "workspace",
+			      workspace_json(&w), "stages", sa, "users", ua, "views", va);
 		rc = o ? 0 : ERR_NOMEM;
 	}
-	if (rc == 0)
-		rc = items_put(o, "stages", stages.v, stages.n, sizeof(*stages.v), stage_one);
-	if (rc == 0)
-		rc = items_put(o, "users", users.v, users.n, sizeof(*users.v), user_one);
-	if (rc == 0)
-		rc = items_put(o, "views", views.v, views.n, sizeof(*views.v), view_one);
 	stage_list_release(&stages);
 	user_list_release(&users);
 	saved_view_list_release(&views);

@@ -117,18 +117,12 @@ static int h_view_list(struct call *c)
 {
 	struct saved_view_list l = {0};
 	json_t *arr;
-	size_t i;
 	int rc;
 
 	rc = svc_view_list(c->st, &c->actor, &l, &c->e);
 	if (rc != 0)
 		return rc;
-	arr = json_array();
-	for (i = 0; arr && i < l.n; i++)
-		if (json_array_append_new(arr, api_view_json(&l.v[i])) != 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
+	API_JSON_ARRAY(arr, l.v, l.n, api_view_json);
 	saved_view_list_release(&l);
 	return api_reply_items(c, arr);
 }
