@@ -41,7 +41,7 @@ const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [
   --soak SECONDS     find the mixed load's maximum rate, then hold 70% of it
                      for SECONDS: errors, p99 and resident memory every 30 s
   --count            instruction counts (valgrind callgrind) of serving each
-                     scenario's request 1,000 times
+                     scenario's request 1,000 times, and where they go by library
   --pg, --backends sqlite,pg
                      both backends: start a throw-away PostgreSQL 15 cluster
                      (scripts/pg-test-cluster.sh), copy the workspace into it
@@ -666,6 +666,45 @@ async function soak(ctx) {
 
 // ---- instruction counts ----
 
+// The libraries the breakdown of --count names, by the start of their file name.
+const LIBS = [
+  { name: 'litecrm', re: /^litecrm$/ },
+  { name: 'SQLite', re: /^libsqlite3\./ },
+  { name: 'MHD', re: /^libmicrohttpd\./ },
+  { name: 'jansson', re: /^libjansson\./ },
+  { name: 'sodium', re: /^libsodium\./ },
+  { name: 'libc', re: /^libc\./ },
+];
+
+/*
+ * where reads a callgrind profile of `total` instructions with
+ * callgrind_annotate (self cost per function) and returns the share of each
+ * of LIBS, of the rest, and the three functions with the most, as table
+ * cells. A function without a symbol (a static one in a stripped library)
+ * is named after its library.
+ */
+function where(file, total) {
+  const r = spawnSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', '--auto=no', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) return [...LIBS.map(() => '-'), '-', `callgrind_annotate failed: ${(r.stderr || '').trim().slice(0, 80)}`];
+  const by = new Map(LIBS.map((l) => [l.name, 0]));
+  let other = 0;
+  const fns = new Map();
+  for (const m of r.stdout.matchAll(/^\s*([\d,]+) \([\s\d.]+%\)\s+(\S.*?) \[(.+)\]$/gm)) {
+    const ir = Number(m[1].replaceAll(',', ''));
+    if (ir >= total * 0.999) continue; // the threads' entry points: everything below them
+    const lib = path.basename(m[3]);
+    const known = LIBS.find((l) => l.re.test(lib));
+    if (known) by.set(known.name, by.get(known.name) + ir);
+    else other += ir;
+    let fn = m[2].replace(/^.*:/, '');
+    if (/^0x[0-9a-f]+$/.test(fn)) fn = `(${known ? known.name : lib})`;
+    fn = fn.replace(/^__(\w+?)_(avx2|avx|sse\d*|evex|erms)\w*$/, '$1');
+    fns.set(fn, (fns.get(fn) || 0) + ir);
+  }
+  const top = [...fns].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return [...LIBS.map((l) => fmtPct(by.get(l.name) / total)), fmtPct(other / total), top.map(([fn, ir]) => `${fn} ${fmtPct(ir / total)}`).join(', ')];
+}
+
 /*
  * count serves each scenario's request N times from a server running in
  * valgrind's callgrind (one event thread, one worker) and prints the
@@ -718,6 +757,7 @@ async function count(ctx) {
       { key: 'login', name: 'login (argon2id)', n: opt.smoke ? 2 : 10, f: () => send(base, '/api/v1/login', { method: 'POST', body: { workspace: 'bench', username: 'admin', password: PASSWORD } }) },
     ];
     const rows = [];
+    const shares = [];
     let k = 0;
     for (const s of scen.filter((x) => wanted(x.key))) {
       const srv = s.srv || api;
@@ -727,25 +767,30 @@ async function count(ctx) {
       const label = `scenario${k++}`;
       run('callgrind_control', ['-d', label, String(srv.pid)]);
       let ir = NaN;
+      let kept = null;
       for (const f of fs.readdirSync(dir).filter((x) => x.startsWith(`callgrind.out.${srv.pid}`))) {
         const text = fs.readFileSync(path.join(dir, f), 'utf8');
         if (!text.includes(`trigger: Client Request: ${label}`) && !text.includes(label)) continue;
         const m = /^(?:summary|totals): (\d+)/m.exec(text);
         if (m) ir = Number(m[1]);
-        // --keep keeps each scenario's profile for callgrind_annotate.
-        if (opt.keep) fs.renameSync(path.join(dir, f), path.join(dir, `callgrind.${s.key}`));
-        else fs.rmSync(path.join(dir, f));
+        // Each scenario's profile stays for the breakdown below (and with
+        // --keep for callgrind_annotate).
+        kept = path.join(dir, `callgrind.${s.key}`);
+        fs.renameSync(path.join(dir, f), kept);
       }
+      if (Number.isFinite(ir)) shares.push([s.name, ...where(kept ?? '', ir)]);
       const per = ir / s.n;
       rows.push([s.name, String(s.n), Number.isFinite(ir) ? ir.toLocaleString('en') : '-', Math.round(per).toLocaleString('en'), Math.round(per * 1000).toLocaleString('en')]);
       log(`count ${s.name}: ${ir} instructions for ${s.n}`);
     }
     console.log(`litecrm bench --count: ${ctx.counts.deals.toLocaleString('en')} deals; valgrind callgrind, one event thread, one worker; instructions executed by the server`);
     printTable(['scenario', 'requests', 'instructions', 'per request', 'x 1,000'], rows);
+    console.log('\nwhere they go: each library\'s own instructions (callgrind_annotate, exclusive), and the functions with the most');
+    printTable(['scenario', ...LIBS.map((l) => l.name), 'other', 'top functions'], shares);
     if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ options: opt, counts: rows }, null, 2) + '\n');
   } finally {
     for (const s of servers) await stopServe(s);
-    for (const f of fs.readdirSync(dir).filter((x) => x.startsWith('callgrind.out'))) fs.rmSync(path.join(dir, f));
+    for (const f of fs.readdirSync(dir).filter((x) => x.startsWith('callgrind.out') || (!opt.keep && x.startsWith('callgrind.')))) fs.rmSync(path.join(dir, f));
   }
   return false;
 }
