@@ -63,6 +63,8 @@ const USAGE = `usage: bench/run [--quick | --smoke | --soak SECONDS | --count] [
   --only KEYS        only these scenarios, e.g. hello,get,list (keys: hello,
                      get, list, create, move, summary, mixed; with --count
                      also board, login): their table, nothing else
+  --perf             then one more run of each scenario under perf (the whole
+                     machine sampled): where the server's time goes, by library
   --json FILE        also write the results as JSON
   --keep             keep the temporary directory (database, logs)
   --generate         generate the data, keep it and stop (then --db FILE)
@@ -144,6 +146,7 @@ function parseArgs(argv) {
         break;
       }
       case '--keep': opt.keep = true; break;
+      case '--perf': opt.perf = true; break;
       case '--generate': opt.generate = true; opt.keep = true; break;
       case '-h':
       case '--help':
@@ -461,6 +464,7 @@ async function bench(ctx) {
     }
   }
 
+  if (opt.perf) await perfTable(ctx, chosen, mixed);
   if (opt.only) return onlyTable(ctx, scenarios, mixed, results);
 
   // Login interference: the same scenarios while argon2id logins run back to back.
@@ -588,6 +592,72 @@ async function bench(ctx) {
       }
   }
   return failed;
+}
+
+/*
+ * perfTable runs each scenario once more while perf samples the whole
+ * machine (cpu-clock, 999 Hz: the VM has no hardware counters) and prints,
+ * for the server that scenario drives, its share of the machine's samples
+ * and wrk's, then where the server's samples fall: the kernel (system
+ * calls, loopback TCP), each library, and the three symbols with the most.
+ * Unlike --count, this sees the kernel and the waits.
+ */
+async function perfTable(ctx, chosen, mixed) {
+  if (spawnSync('perf', ['--version'], { encoding: 'utf8' }).error) {
+    log('--perf: perf not found (Debian package linux-perf); skipped');
+    return;
+  }
+  const LIB = [
+    ['kernel', /^\[kernel/],
+    ['SQLite', /^libsqlite3\./],
+    ['MHD', /^libmicrohttpd\./],
+    ['litecrm', /^litecrm$/],
+    ['jansson', /^libjansson\./],
+    ['libc', /^libc\./],
+  ];
+  // One report per run, every sample by thread, library and symbol.
+  const samples = (file) => {
+    const r = spawnSync('perf', ['report', '-i', file, '--stdio', '--no-children', '-g', 'none', '--sort', 'pid,dso,sym', '-t', '|'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    return (r.stdout || '')
+      .split('\n')
+      .map((l) => l.split('|').map((x) => x.trim()))
+      .filter((c) => c.length === 4 && /%$/.test(c[0]))
+      .map(([p, t, dso, sym]) => ({ pct: parseFloat(p), tid: parseInt(t, 10), comm: t.replace(/^\d+:/, ''), dso: path.basename(dso), sym: sym.replace(/^\[[.k]\]\s+/, '') }));
+  };
+  const threads = (pid) => {
+    try {
+      return new Set(fs.readdirSync(`/proc/${pid}/task`).map(Number));
+    } catch {
+      return new Set([pid]);
+    }
+  };
+  const rows = [];
+  for (const s of chosen) {
+    const pid = s.key === 'hello' ? ctx.hello.pid : ctx.api.pid;
+    const file = path.join(ctx.dir, `perf.${s.key}`);
+    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '999', '-a', '-o', file, '--', 'sleep', String(opt.duration)], { stdio: 'ignore' });
+    await sleep(100);
+    await wrk(s.url, { ...s, duration: Math.max(1, opt.duration - 0.3) });
+    const tids = threads(pid);
+    await once(rec, 'exit');
+    const all = samples(file);
+    const mine = all.filter((x) => tids.has(x.tid));
+    const sum = (xs) => xs.reduce((a, x) => a + x.pct, 0);
+    const server = sum(mine);
+    const client = sum(all.filter((x) => x.comm === 'wrk'));
+    const libs = LIB.map(([, re]) => sum(mine.filter((x) => re.test(x.dso))));
+    const other = server - libs.reduce((a, b) => a + b, 0);
+    const bySym = new Map();
+    for (const x of mine) bySym.set(x.sym, (bySym.get(x.sym) || 0) + x.pct);
+    const of = (p) => (server > 0 ? `${((100 * p) / server).toFixed(1)}%` : '-');
+    const syms = [...bySym].sort((p, q) => q[1] - p[1]).slice(0, 3).map(([sym, p]) => `${sym} ${of(p)}`);
+    rows.push([s.name || 'mixed 90/8/2', `${server.toFixed(1)}%`, `${client.toFixed(1)}%`, ...libs.map(of), of(other), syms.join(', ')]);
+    if (!opt.keep) fs.rmSync(file, { force: true });
+  }
+  console.log(`\nwhere the time goes (perf, the whole machine sampled during one more ${opt.duration} s run of each; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
+  console.log('server and wrk: their shares of all samples of both cores; then the shares of the server\'s samples');
+  printTable(['scenario', 'server', 'wrk', ...LIB.map(([n]) => n), 'other', 'top symbols (of the server\'s samples)'], rows);
+  console.log('');
 }
 
 // onlyTable prints the table of the scenarios --only chose (ratios need hello).
