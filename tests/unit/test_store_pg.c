@@ -19,6 +19,7 @@
 #include "search.h"
 #include "store.h"
 #include "store_checks.h"
+#include "store_pg_int.h"
 
 #include "report_facts_check.h"
 
@@ -283,9 +284,26 @@ Test(store_pg, audit_log_and_deal_trash)
 	check_audit_and_trash(db, ws1.id, ws2.id, u1.id, co1.id, st1.id);
 }
 
+/* pg_int: the first column of the first row of sql, on the test's connection. */
+static long long pg_int(const char *sql)
+{
+	PGresult *r = PQexec(((struct pg_store *)db)->conn, sql);
+	long long v;
+
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s: %s", sql,
+		     PQerrorMessage(((struct pg_store *)db)->conn));
+	v = PQntuples(r) > 0 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	return v;
+}
+
 /* The deal facts the reports read equal a replay of the stage history. */
 Test(store_pg, report_facts_equal_history_replay)
 {
 	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
+	cr_assert_gt(pg_int("SELECT count(*) FROM deal_dwell"), 0);
+	/* rows no deal counts in any more: the readers skip them, the upkeep deletes them */
+	cr_assert_eq(pg_int("SELECT count(*) FROM deal_dwell WHERE deals = 0"), 0);
+	cr_assert_eq(pg_int("SELECT count(*) FROM deal_dwell_day WHERE deals = 0"), 0);
 	report_facts_check(db, ws2.id, co2.id, 7u, 3); /* and after report rebuild */
 }
