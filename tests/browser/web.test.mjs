@@ -174,8 +174,12 @@ describe('web app', () => {
     const loginMs = [];
     for (let i = 0; i < LOADS; i++) {
       const c = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+      const asked = [];
+      c.on('request', (r) => asked.push(new URL(r.url()).pathname));
       const at = await firstScreen(c, srv.base + '/');
       assert.ok(at.login && at.cards === 0, `the login form is the first screen: ${JSON.stringify(at)}`);
+      // Without a session the login form is drawn without asking for data.
+      assert.ok(!asked.some((p) => p.startsWith('/api/')), `login page asked for ${asked}`);
       loginMs.push(at.ms);
       await c.close();
     }
@@ -209,6 +213,9 @@ describe('web app', () => {
       });
       const { asked: lazyAt, mark } = await lazy.jsonValue();
       assert.ok(lazyAt >= mark, `sortable.js asked for at ${lazyAt} ms, after the first screen at ${mark} ms`);
+      // boot.js sent the first screen's two requests and the app took their
+      // answers (api.js prime()): each asked for once, and nothing else.
+      assert.deepEqual(asked.filter((p) => p.startsWith('/api/')).sort(), ['/api/v1/board', '/api/v1/context'], `asked for ${asked}`);
       await c.close();
     }
     console.log(`# first screen, empty cache (median of ${LOADS} loads): login page ${median(loginMs)} ms [${loginMs.join(' ')}], board with the seed deals ${median(boardMs)} ms [${boardMs.join(' ')}] after navigation start (${bytes} bytes transferred; target < 300 ms)`);
