@@ -1123,6 +1123,15 @@ static int hrow_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* run_bound steps the write st when binding it went well (bad 0), then lets it go. */
+static int run_bound(struct sqlite_store *s, sqlite3_stmt *st, int bad)
+{
+	int rc = bad ? sq_bind_failed(s) : sq_step_done(s, st, ERR_DB);
+
+	sq_stmt_done(st);
+	return rc;
+}
+
 /* hrow_run runs statement id with ?1 ws and x[0..n) from ?2 on. */
 static int hrow_run(struct sqlite_store *s, int id, int64_t ws, const int64_t *x, int n)
 {
@@ -1130,14 +1139,11 @@ static int hrow_run(struct sqlite_store *s, int id, int64_t ws, const int64_t *x
 	int rc, bad;
 
 	if ((rc = rq(s, id, &st)))
-		goto out;
+		return rc;
 	bad = sq_bind_i64(st, 1, ws);
 	for (int i = 0; i < n; i++)
 		bad |= sq_bind_i64(st, i + 2, x[i]);
-	rc = bad ? sq_bind_failed(s) : sq_step_done(s, st, ERR_DB);
-out:
-	sq_stmt_done(st);
-	return rc;
+	return run_bound(s, st, bad);
 }
 
 /*
@@ -1188,14 +1194,10 @@ static int reach_run(struct sqlite_store *s, int id, int64_t ws, const struct hd
 
 	if ((rc = rq(s, id, &st)))
 		return rc;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, h->owner) |
-	    sq_bind_i64(st, 3, day_of(h->created)) | sq_bind_text(st, 4, h->reached) |
-	    sq_bind_i64(st, 5, h->stage_id))
-		rc = sq_bind_failed(s);
-	else
-		rc = sq_step_done(s, st, ERR_DB);
-	sq_stmt_done(st);
-	return rc;
+	return run_bound(s, st,
+			 sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, h->owner) |
+			     sq_bind_i64(st, 3, day_of(h->created)) |
+			     sq_bind_text(st, 4, h->reached) | sq_bind_i64(st, 5, h->stage_id));
 }
 
 /* fact_put writes deal_fact's row of deal deal_id from h. */
@@ -1206,16 +1208,13 @@ static int fact_put(struct sqlite_store *s, int64_t ws, int64_t deal_id, const s
 
 	if ((rc = rq(s, RQ_FACT_PUT, &st)))
 		return rc;
-	if (sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, deal_id) | sq_bind_i64(st, 3, h->owner) |
-	    sq_bind_i64(st, 4, h->stage_id) | sq_bind_i64(st, 5, h->amount) |
-	    (h->has_p ? sq_bind_i64(st, 6, h->p) : sqlite3_bind_null(st, 6)) |
-	    sq_bind_text(st, 7, h->reached) | sq_bind_i64(st, 8, h->created) |
-	    sq_bind_i64(st, 9, h->entered))
-		rc = sq_bind_failed(s);
-	else
-		rc = sq_step_done(s, st, ERR_DB);
-	sq_stmt_done(st);
-	return rc;
+	return run_bound(s, st,
+			 sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, deal_id) |
+			     sq_bind_i64(st, 3, h->owner) | sq_bind_i64(st, 4, h->stage_id) |
+			     sq_bind_i64(st, 5, h->amount) |
+			     (h->has_p ? sq_bind_i64(st, 6, h->p) : sqlite3_bind_null(st, 6)) |
+			     sq_bind_text(st, 7, h->reached) | sq_bind_i64(st, 8, h->created) |
+			     sq_bind_i64(st, 9, h->entered));
 }
 
 /*
