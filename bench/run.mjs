@@ -437,7 +437,19 @@ async function bench(ctx) {
   const auth = `Authorization: Bearer ${token}`;
   const mixArgs = (mode, threads) => [mode, 42, ids.min, ids.max, opt.owners, opt.companies, threads];
   const memory = { samples: [] };
-  const sampler = () => memory.samples.push(rssKB(api.pid));
+  // The write-ahead log's size, sampled with the memory: it must stay bounded under writes.
+  const wal = { run: 0, max: 0 };
+  const walBytes = () => {
+    try {
+      return fs.statSync(`${db}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  const sampler = () => {
+    memory.samples.push(rssKB(api.pid));
+    wal.run = Math.max(wal.run, walBytes());
+  };
 
   const scenarios = [
     { key: 'hello', name: 'hello-world (same MHD set-up)', url: `http://127.0.0.1:${hello.port}/`, headers: [] },
@@ -457,12 +469,15 @@ async function bench(ctx) {
   const results = Object.fromEntries([...scenarios, mixed].map((s) => [s.key, []]));
   for (let r = 0; r < opt.runs; r++) {
     for (const s of chosen) {
+      wal.run = 0;
       const res = await wrk(s.url, { ...s, duration: opt.duration, sampler });
       results[s.key].push(res);
+      wal.max = Math.max(wal.max, wal.run);
       const extra = res.classes.read ? ` reads p99 ${res.classes.read.p99} ms` : '';
-      log(`run ${r + 1}/${opt.runs} ${s.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} ms p99 ${res.p99} ms errors ${res.non2xx + res.socketErrors}${extra}`);
+      log(`run ${r + 1}/${opt.runs} ${s.key}: ${res.rps.toFixed(0)} req/s p50 ${res.p50} ms p99 ${res.p99} ms errors ${res.non2xx + res.socketErrors}${extra} wal ${(wal.run / 1048576).toFixed(1)} MB`);
     }
   }
+  log(`write-ahead log at most ${(wal.max / 1048576).toFixed(1)} MB (sampled every 100 ms)`);
 
   if (opt.perf) await perfTable(ctx, chosen, mixed);
   if (opt.only) return onlyTable(ctx, scenarios, mixed, results);

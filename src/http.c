@@ -89,6 +89,18 @@
  * Allocated only as pages are used.
  */
 #define WRITER_CACHE_KIB (32 * 1024)
+/*
+ * A lone writer's checkpoints (copying SQLite's write-ahead log into the
+ * database, with an fsync of each) run on a thread of their own once the log
+ * holds LOG_PAGES pages (SQLite's own default, about 4 MB); at its commits
+ * the writer copies the log itself only past LOG_CAP pages (about 64 MB of
+ * log), should that thread fall behind, and then waits for the readers so
+ * the log starts over. Run by the writer, a checkpoint held up every request
+ * of the group that committed it (docs/PERFORMANCE.md).
+ */
+#define LOG_PAGES 1000
+#define LOG_TAIL  64
+#define LOG_CAP	  16000
 
 enum req_state { REQ_NEW = 0, REQ_QUEUED, REQ_ANSWERED };
 
@@ -121,12 +133,24 @@ struct pool {
 	int nice;	  /* the threads' nice value */
 	size_t group_max; /* requests a thread takes at once (run_group) */
 	int cache_kib;	  /* the threads' page cache (store cache_size), 0: the default */
+	int log_hand_off; /* the threads leave their checkpoints to the checkpointer */
 	pthread_t *threads;
 	int nthreads;
 };
 
 static const struct http_config *g_cfg;
 static struct pool g_pool, g_writers;
+/*
+ * The checkpointer: woken by the lone writer's commits (log_wake); the writer
+ * holds gate while it runs a group, the checkpointer for its last pass.
+ */
+static struct {
+	pthread_mutex_t mu, gate;
+	pthread_cond_t cv;
+	int due, stopping, up;
+	pthread_t thread;
+} g_log = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
 static pthread_key_t g_store_key;
 static atomic_int g_in_flight;
 
@@ -386,6 +410,75 @@ static void fill_request(struct req *rq, const char *method, const char *url)
 	}
 }
 
+/* ---- the checkpointer ---- */
+
+/* log_wake runs on the writer after a commit that left LOG_PAGES or more in the log. */
+static void log_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g_log.mu);
+	if (!g_log.due) {
+		g_log.due = 1;
+		pthread_cond_signal(&g_log.cv);
+	}
+	pthread_mutex_unlock(&g_log.mu);
+}
+
+/*
+ * log_main copies the log into the database each time the writer wakes it,
+ * on a connection of its own. The bulk of it goes while the writer commits
+ * (a PASSIVE checkpoint takes no lock the writer needs), a few passes while
+ * more than LOG_TAIL pages were added meanwhile; the rest between two groups
+ * (gate), waiting for the readers still in the log (RESTART), so that the
+ * next group starts the log over: under a steady load the log never came to
+ * an end that was copied, and grew to LOG_CAP.
+ */
+static void *log_main(void *arg)
+{
+	struct store *st = thread_store();
+	int left;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&g_log.mu);
+		while (!g_log.due && !g_log.stopping)
+			pthread_cond_wait(&g_log.cv, &g_log.mu);
+		g_log.due = 0;
+		if (g_log.stopping) {
+			pthread_mutex_unlock(&g_log.mu);
+			break;
+		}
+		pthread_mutex_unlock(&g_log.mu);
+		if (!st || !st->ops->log_checkpoint)
+			continue; /* past LOG_CAP the writer copies */
+		for (int i = 0; i < 4; i++)
+			if (st->ops->log_checkpoint(st, 0, &left) || left <= LOG_TAIL)
+				break;
+		pthread_mutex_lock(&g_log.gate);
+		(void)st->ops->log_checkpoint(st, 1, &left);
+		pthread_mutex_unlock(&g_log.gate);
+	}
+	return NULL;
+}
+
+static void log_start(void)
+{
+	g_log.due = g_log.stopping = 0;
+	g_log.up = pthread_create(&g_log.thread, NULL, log_main, NULL) == 0;
+}
+
+static void log_stop(void)
+{
+	if (!g_log.up)
+		return;
+	pthread_mutex_lock(&g_log.mu);
+	g_log.stopping = 1;
+	pthread_cond_signal(&g_log.cv);
+	pthread_mutex_unlock(&g_log.mu);
+	pthread_join(g_log.thread, NULL);
+	g_log.up = 0;
+}
+
 /* ---- the worker and writer pools ---- */
 
 /*
@@ -445,6 +538,8 @@ static void *worker_main(void *arg)
 	if (st && p->cache_kib && st->ops->cache_size)
 		(void)st->ops->cache_size(st,
 					  p->cache_kib); /* best effort: a cache, not a result */
+	if (st && p->log_hand_off && g_log.up && st->ops->log_hand_off)
+		(void)st->ops->log_hand_off(st, LOG_PAGES, LOG_CAP, log_wake, NULL);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (!p->head && !p->stopping)
@@ -463,7 +558,11 @@ static void *worker_main(void *arg)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 
+		if (p->log_hand_off)
+			pthread_mutex_lock(&g_log.gate);
 		run_group(v, n);
+		if (p->log_hand_off)
+			pthread_mutex_unlock(&g_log.gate);
 		for (i = 0; i < n; i++) {
 			atomic_store(&v[i]->state, REQ_ANSWERED);
 			MHD_resume_connection(v[i]->conn);
@@ -502,7 +601,8 @@ out:
 	return rc;
 }
 
-static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_max, int cache_kib)
+static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_max, int cache_kib,
+		      int log_hand_off)
 {
 	int i;
 
@@ -512,6 +612,7 @@ static int pool_start(struct pool *p, int n, size_t cap, int nice, size_t group_
 	p->cap = cap;
 	p->nice = nice;
 	p->cache_kib = cache_kib;
+	p->log_hand_off = log_hand_off;
 	p->group_max = group_max > WRITE_GROUP_MAX ? WRITE_GROUP_MAX : group_max ? group_max : 1;
 	p->threads = calloc((size_t)n, sizeof(*p->threads));
 	if (!p->threads)
@@ -808,13 +909,16 @@ int http_serve(const struct http_config *cfg)
 		goto out;
 	}
 	key_up = 1;
-	rc = pool_start(&g_pool, workers, (size_t)workers * QUEUE_PER_WORKER, WORKER_NICE, 1, 0);
+	rc = pool_start(&g_pool, workers, (size_t)workers * QUEUE_PER_WORKER, WORKER_NICE, 1, 0, 0);
 	pool_up = 1;
+	/* A lone writer hands its checkpoints off (best effort: else it runs them). */
+	if (rc == 0 && writers == 1)
+		log_start();
 	/* Groups: a lone writer's queue fills while it writes. */
 	if (rc == 0)
 		rc = pool_start(&g_writers, writers, WRITE_QUEUE_MAX, 0,
 				writers == 1 ? WRITE_GROUP_MAX : 1,
-				writers == 1 ? WRITER_CACHE_KIB : 0);
+				writers == 1 ? WRITER_CACHE_KIB : 0, writers == 1);
 	if (rc != 0) {
 		fprintf(stderr, "litecrm: cannot start %d worker and %d writer threads\n", workers,
 			writers);
@@ -867,6 +971,7 @@ int http_serve(const struct http_config *cfg)
 		close(fd);
 	fd = -1;
 	pool_stop(&g_writers);
+	log_stop();
 	pool_stop(&g_pool);
 	pool_up = 0;
 	for (waited = 0; atomic_load(&g_in_flight) > 0 && waited < 5000; waited += 10)
@@ -877,6 +982,7 @@ out:
 		MHD_stop_daemon(d);
 	if (pool_up) {
 		pool_stop(&g_writers);
+		log_stop();
 		pool_stop(&g_pool);
 	}
 	if (fd >= 0)

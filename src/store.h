@@ -772,6 +772,24 @@ struct store_ops {
 	 * the backend keeps no page cache per connection).
 	 */
 	int (*cache_size)(struct store *s, int kib);
+	/*
+	 * log_hand_off stops the connection from copying its write-ahead log
+	 * into the database at its own commits (SQLite's automatic checkpoint,
+	 * with its two fsyncs) while the log holds fewer than cap pages; a
+	 * commit that leaves pages or more calls wake(arg), so that another
+	 * connection copies them (log_checkpoint). The server's lone writer
+	 * hands its checkpoints to a thread of their own (http.c). Optional
+	 * (NULL: the backend keeps no log of its own).
+	 */
+	int (*log_hand_off)(struct store *s, int pages, int cap, void (*wake)(void *), void *arg);
+	/*
+	 * log_checkpoint copies what it can of the write-ahead log into the
+	 * database without waiting for the writer or the readers (PASSIVE), or
+	 * with restart set copies all of it, waiting for a writer and for the
+	 * readers still in the log (RESTART), so that the next write starts the
+	 * log over. Sets *left to the pages of the log not copied. Optional (NULL).
+	 */
+	int (*log_checkpoint)(struct store *s, int restart, int *left);
 
 	/* ---- audit log and deal trash (store_sqlite_audit.c, store_pg_audit.c) ---- */
 	/* audit_add writes a (its at stamped when empty); sets a->id. */

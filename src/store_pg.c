@@ -2935,6 +2935,8 @@ static int ops_complete(char *errbuf, size_t errsz)
 		    off == offsetof(struct store_ops, note_get_many) ||
 		    off == offsetof(struct store_ops, bulk_hint) ||
 		    off == offsetof(struct store_ops, cache_size) ||
+		    off == offsetof(struct store_ops, log_hand_off) ||
+		    off == offsetof(struct store_ops, log_checkpoint) ||
 		    off == offsetof(struct store_ops, bulk_flush) ||
 		    off == offsetof(struct store_ops, group_begin) ||
 		    off == offsetof(struct store_ops, group_end))

@@ -3151,6 +3151,8 @@ static const struct store_ops sqlite_ops = {
     .restore_from = sqlite_restore_from,
     .bulk_hint = sqlite_bulk_hint,
     .cache_size = sqlite_cache_size,
+    .log_hand_off = sqlite_log_hand_off,
+    .log_checkpoint = sqlite_log_checkpoint,
     /* audit log and deal trash */
     .audit_add = sqlite_audit_add,
     .audit_list = sqlite_audit_list,

@@ -61,6 +61,10 @@ struct sqlite_store {
 	sqlite3_stmt *summary_stmt[2];	 /* [by owner] */
 	sqlite3_stmt *ext[SQ_EXT_COUNT]; /* the feature files' statements */
 	int cache_kib;			 /* the page cache its owner asked for (0: SQLite's 2 MB) */
+	/* sqlite_log_hand_off: checkpoints left to another connection below log_cap pages */
+	int log_pages, log_cap;
+	void (*log_wake)(void *);
+	void *log_arg;
 	/*
 	 * Bulk mode (sqlite_bulk_hint): the per-deal upkeep of deal_sum and
 	 * deal_fact is
@@ -276,6 +280,8 @@ int sqlite_backup_to(struct store *base, const char *path);
 int sqlite_restore_from(struct store *base, const char *path);
 int sqlite_bulk_hint(struct store *base, int on);
 int sqlite_cache_size(struct store *base, int kib);
+int sqlite_log_hand_off(struct store *base, int pages, int cap, void (*wake)(void *), void *arg);
+int sqlite_log_checkpoint(struct store *base, int restart, int *left);
 int sqlite_bulk_flush(struct store *base);
 /* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
 int sq_bulk_prepare(struct sqlite_store *s);

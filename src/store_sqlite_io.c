@@ -213,6 +213,53 @@ int sqlite_cache_size(struct store *base, int kib)
 }
 
 /*
+ * The log hook of a connection that hands its checkpoints off: called after
+ * each commit (its lock released) with the pages the write-ahead log holds.
+ * Under log_cap it only wakes the connection that checkpoints; past it (that
+ * one fell behind, or readers kept the log from starting over) this
+ * connection copies the log itself and waits for the readers still in it
+ * (RESTART, within the busy timeout), so that the next write starts the log
+ * over: the log cannot grow without bound.
+ */
+static int log_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sqlite_store *s = arg;
+
+	if (pages >= s->log_cap)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	else if (pages >= s->log_pages)
+		s->log_wake(s->log_arg);
+	return SQLITE_OK;
+}
+
+int sqlite_log_hand_off(struct store *base, int pages, int cap, void (*wake)(void *), void *arg)
+{
+	struct sqlite_store *s = sq(base);
+
+	if (pages <= 0 || cap < pages || !wake)
+		return ERR_INVALID;
+	s->log_pages = pages;
+	s->log_cap = cap;
+	s->log_wake = wake;
+	s->log_arg = arg;
+	sqlite3_wal_hook(s->db, log_hook, s); /* replaces the automatic checkpoint */
+	return 0;
+}
+
+int sqlite_log_checkpoint(struct store *base, int restart, int *left)
+{
+	struct sqlite_store *s = sq(base);
+	int log = 0, copied = 0;
+	int rc = sqlite3_wal_checkpoint_v2(
+	    s->db, NULL, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log,
+	    &copied);
+
+	*left = log > copied ? log - copied : 0;
+	/* BUSY: another checkpoint is running (the writer's, past its cap) */
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : sq_db_err(s, rc, ERR_DB);
+}
+
+/*
  * A bulk import's transaction outgrows the default page cache (2 MiB), and
  * SQLite then spills pages to the WAL and reads them back; once the deal
  * indexes (keys in random order) outgrow the cache every insert does I/O.

@@ -17,6 +17,7 @@
  *
  * Statements live in s->ext[] from SQ_EXT_REPORT on.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,18 +50,18 @@ enum {
 	RQ_SUM_MONTHS,
 	RQ_SUM_OWNERS,
 	RQ_SUM_OWNERS_CLOSE,
-	RQ_FACT_DEAL,
+	RQ_FACT_PUT,
 	RQ_FACT_DELETE,
 	RQ_FACT_WS_CLEAR,
 	RQ_FACT_WS_FILL,
 	RQ_CLOSES,
 	RQ_STALLED,
 	RQ_STAY_CLEAR,
-	RQ_STAY_DEAL,
+	RQ_STAY_PUT,
 	RQ_STAY_WS_CLEAR,
 	RQ_STAY_WS_FILL,
-	RQ_REACH_SUB,
-	RQ_REACH_ADD,
+	RQ_REACH_LEAVE,
+	RQ_REACH_JOIN,
 	RQ_REACH_WS_CLEAR,
 	RQ_REACH_WS_FILL,
 	RQ_REACHES,
@@ -82,6 +83,10 @@ enum {
 	RQ_CHANGED_SPANS,
 	RQ_CLOSE_EACH,
 	RQ_STALLED_FIRST,
+	RQ_FACT_SRC,
+	RQ_HIST_SRC,
+	RQ_STAY_SET,
+	RQ_STAY_CUT,
 	RQ_END
 };
 _Static_assert((int)RQ_END <= (int)SQ_EXT_VIEW, "the report statements overflow their slot range");
@@ -223,12 +228,15 @@ static const char *const rq_sql[] = {
 	" WHERE d.workspace_id = ?1 AND (?2 = 0 OR d.owner_id = ?2)"
 	" AND (?3 IS NULL OR d.close_date >= ?3) AND (?4 IS NULL OR d.close_date <= ?4)"
 	" GROUP BY d.stage_id, d.owner_id",
-    [RQ_FACT_DEAL - SQ_EXT_REPORT] =
-	FACT_FILL " AND d.id = ?2 ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
-		  " owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
-		  " amount = excluded.amount, probability = excluded.probability,"
-		  " reached = excluded.reached, created = excluded.created,"
-		  " entered = excluded.entered",
+    /* deal ?2's row, its values computed by sq_fact_rows */
+    [RQ_FACT_PUT - SQ_EXT_REPORT] =
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount, probability,"
+	" reached, created, entered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	" ON CONFLICT (workspace_id, deal_id) DO UPDATE SET"
+	" owner_id = excluded.owner_id, stage_id = excluded.stage_id,"
+	" amount = excluded.amount, probability = excluded.probability,"
+	" reached = excluded.reached, created = excluded.created,"
+	" entered = excluded.entered",
     [RQ_FACT_DELETE - SQ_EXT_REPORT] = "DELETE FROM deal_fact"
 				       " WHERE workspace_id = ?1 AND deal_id = ?2",
     [RQ_FACT_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_fact WHERE workspace_id = ?1",
@@ -267,17 +275,22 @@ static const char *const rq_sql[] = {
 	" ORDER BY f.entered, f.deal_id LIMIT ?4",
     [RQ_STAY_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay"
 				      " WHERE workspace_id = ?1 AND deal_id = ?2",
-    [RQ_STAY_DEAL - SQ_EXT_REPORT] = STAY_FILL " AND h.deal_id = ?2",
+    /* deal ?2's stay ?3: new, changed, the ones after it gone */
+    [RQ_STAY_PUT - SQ_EXT_REPORT] = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id,"
+				    " entered) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [RQ_STAY_SET - SQ_EXT_REPORT] = "UPDATE deal_stay SET stage_id = ?4, entered = ?5"
+				    " WHERE workspace_id = ?1 AND deal_id = ?2 AND seq = ?3",
+    [RQ_STAY_CUT - SQ_EXT_REPORT] = "DELETE FROM deal_stay"
+				    " WHERE workspace_id = ?1 AND deal_id = ?2 AND seq > ?3",
     [RQ_STAY_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_stay WHERE workspace_id = ?1",
     [RQ_STAY_WS_FILL - SQ_EXT_REPORT] = STAY_FILL,
-    /* deal_reach: deal ?2 leaves its group (before its facts change), joins its group */
-    [RQ_REACH_SUB - SQ_EXT_REPORT] =
-	"UPDATE deal_reach SET deals = deals - 1"
-	" WHERE (workspace_id, owner_id, created_day, reached, stage_id) IN"
-	" (SELECT " REACH_KEY " FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2)",
-    [RQ_REACH_ADD - SQ_EXT_REPORT] =
+    /* deal_reach: a deal leaves its group ?2.. (owner, day, reached, stage), joins one */
+    [RQ_REACH_LEAVE - SQ_EXT_REPORT] =
+	"UPDATE deal_reach SET deals = deals - 1 WHERE workspace_id = ?1 AND owner_id = ?2"
+	" AND created_day = ?3 AND reached = ?4 AND stage_id = ?5",
+    [RQ_REACH_JOIN - SQ_EXT_REPORT] =
 	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
-	" SELECT " REACH_KEY ", 1 FROM deal_fact f WHERE f.workspace_id = ?1 AND f.deal_id = ?2"
+	" VALUES (?1, ?2, ?3, ?4, ?5, 1)"
 	" ON CONFLICT (workspace_id, owner_id, created_day, reached, stage_id)"
 	" DO UPDATE SET deals = deal_reach.deals + 1",
     [RQ_REACH_WS_CLEAR - SQ_EXT_REPORT] = "DELETE FROM deal_reach WHERE workspace_id = ?1",
@@ -296,8 +309,24 @@ static const char *const rq_sql[] = {
      */
     [RQ_HIST_FACT - SQ_EXT_REPORT] =
 	"SELECT f.owner_id, f.stage_id, f.amount, f.probability, f.created, f.entered,"
-	" s.probability FROM deal_fact f LEFT JOIN stage s ON s.workspace_id = f.workspace_id"
-	" AND s.id = f.stage_id WHERE f.workspace_id = ?1 AND f.deal_id = ?2",
+	" s.probability, f.reached FROM deal_fact f LEFT JOIN stage s"
+	" ON s.workspace_id = f.workspace_id AND s.id = f.stage_id"
+	" WHERE f.workspace_id = ?1 AND f.deal_id = ?2",
+    /*
+     * what deal_fact and deal_stay hold of deal ?2, from the deal and its
+     * history (FACT_FILL, STAY_FILL): the same columns as the two above,
+     * the history in the order the stays are numbered in (stage_history_span)
+     */
+    [RQ_FACT_SRC - SQ_EXT_REPORT] = "SELECT d.owner_id, d.stage_id, d.amount, d.probability, " SECS(
+	"d.created_at") ", 0,"
+			" s.probability FROM deal d LEFT JOIN stage s ON s.workspace_id = "
+			"d.workspace_id"
+			" AND s.id = d.stage_id WHERE d.workspace_id = ?1 AND d.id = ?2",
+    [RQ_HIST_SRC - SQ_EXT_REPORT] = "SELECT 0, h.to_stage_id, " SECS(
+	"h.changed_at") ", s.probability FROM stage_history h"
+			" LEFT JOIN stage s ON s.workspace_id = h.workspace_id AND s.id = "
+			"h.to_stage_id"
+			" WHERE h.workspace_id = ?1 AND h.deal_id = ?2 ORDER BY h.changed_at, h.id",
     [RQ_HIST_STAYS - SQ_EXT_REPORT] =
 	"SELECT y.seq, y.stage_id, y.entered, s.probability FROM deal_stay y"
 	" LEFT JOIN stage s ON s.workspace_id = y.workspace_id AND s.id = y.stage_id"
@@ -308,10 +337,10 @@ static const char *const rq_sql[] = {
 	" deals) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	" ON CONFLICT (workspace_id, stage_id, open, secs, owner_id, created_day)"
 	" DO UPDATE SET deals = deal_dwell.deals + excluded.deals",
-    /* the row of that key when no deal is left in it */
+    /* the row of that key when taking ?7 deals from it leaves none */
     [RQ_DWELL_PRUNE - SQ_EXT_REPORT] =
 	"DELETE FROM deal_dwell WHERE workspace_id = ?1 AND stage_id = ?2 AND open = ?3"
-	" AND secs = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = 0",
+	" AND secs = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = ?7",
     [RQ_DWELL_DAY_ADD - SQ_EXT_REPORT] =
 	"INSERT INTO deal_dwell_day (workspace_id, stage_id, open, day, owner_id, created_day,"
 	" deals, secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -320,7 +349,7 @@ static const char *const rq_sql[] = {
 	" secs = deal_dwell_day.secs + excluded.secs",
     [RQ_DWELL_DAY_PRUNE - SQ_EXT_REPORT] =
 	"DELETE FROM deal_dwell_day WHERE workspace_id = ?1 AND stage_id = ?2 AND open = ?3"
-	" AND day = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = 0",
+	" AND day = ?4 AND owner_id = ?5 AND created_day = ?6 AND deals = ?7",
     [RQ_OPEN_ADD - SQ_EXT_REPORT] =
 	"INSERT INTO deal_open (workspace_id, day, stage_id, owner_id, deals, amount, expected)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workspace_id, day, stage_id, owner_id)"
@@ -880,6 +909,25 @@ struct hstay {
 	int64_t seq, stage_id, a, probability;
 };
 
+/*
+ * A deal as deal_fact and deal_stay hold it (RQ_HIST_FACT, RQ_HIST_STAYS), or
+ * as its deal and history rows make it (RQ_FACT_SRC, RQ_HIST_SRC): have is 0
+ * without a fact row (or deal); stage_p is its stage's probability.
+ */
+struct hdeal {
+	int have, has_p;
+	int64_t owner, stage_id, amount, p, created, entered, stage_p;
+	char *reached;
+	struct hstay *y;
+	size_t n, cap;
+};
+
+static void hdeal_free(struct hdeal *h)
+{
+	free(h->reached);
+	free(h->y);
+}
+
 /* deal_expected is lc_expected(amount, p), an error outside its domain. */
 static int deal_expected(int64_t amount, int64_t p, int64_t *out)
 {
@@ -889,16 +937,15 @@ static int deal_expected(int64_t amount, int64_t p, int64_t *out)
 	return 0;
 }
 
-/* hstay_rows adds sign times what the deal of fact row f and stays y[0..n) counts in. */
-static int hstay_rows(struct hrows *r, sqlite3_stmt *f, const struct hstay *y, size_t n, int sign)
+/* hstay_rows adds sign times what deal h, with stays y[0..n), counts in. */
+static int hstay_rows(struct hrows *r, const struct hdeal *h, const struct hstay *y, size_t n,
+		      int sign)
 {
-	int64_t owner = sq_col_i64(f, 0), amount = sq_col_i64(f, 2), created = sq_col_i64(f, 4);
-	int64_t entered = sq_col_i64(f, 5), cday = day_of(created);
-	int own_p = sqlite3_column_type(f, 3) != SQLITE_NULL;
-	int64_t p = sq_col_i64(f, 3);
+	int64_t owner = h->owner, amount = h->amount, created = h->created;
+	int64_t entered = h->entered, cday = day_of(created), p = h->p;
+	int own_p = h->has_p && p >= 0 && p <= 100;
 	int rc = 0;
 
-	own_p = own_p && p >= 0 && p <= 100;
 	for (size_t i = 0; i < n && !rc; i++) {
 		int64_t open = 0, secs = 0, a, b, e = 0;
 		size_t j;
@@ -940,62 +987,128 @@ static int hstay_rows(struct hrows *r, sqlite3_stmt *f, const struct hstay *y, s
 				      (int64_t[]){-sign, -sign * amount, -sign * e});
 	}
 	if (!rc)
-		rc = hrow_add(r, H_CLOSE, (int64_t[]){sq_col_i64(f, 1), day_of(entered), owner},
+		rc = hrow_add(r, H_CLOSE, (int64_t[]){h->stage_id, day_of(entered), owner},
 			      (int64_t[]){sign, sign * amount,
 					  sign * (entered > created ? entered - created : 0)});
 	return rc;
 }
 
 /*
- * deal_hrows adds sign times what the deal counts in the history reports'
- * tables, from its deal_fact and deal_stay rows as they are (nothing without
- * a deal_fact row; a deal without stays is in its stage since its creation).
+ * hdeal_rows adds sign times what deal h counts in the history reports'
+ * tables (nothing without a fact row; a deal without stays is in its stage
+ * since its creation).
  */
-static int deal_hrows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign,
-		      struct hrows *r)
+static int hdeal_rows(struct hrows *r, const struct hdeal *h, int sign)
 {
-	sqlite3_stmt *f = NULL, *st = NULL;
-	struct hstay *y = NULL, one;
-	size_t n = 0, cap = 0;
+	struct hstay one = {1, h->stage_id, h->created, h->stage_p};
+
+	if (!h->have)
+		return 0;
+	return h->n ? hstay_rows(r, h, h->y, h->n, sign) : hstay_rows(r, h, &one, 1, sign);
+}
+
+/*
+ * read_stays appends the rows of st (seq, stage_id, entered, probability) to
+ * h's stays, numbered from 1 in their order when number is set.
+ */
+static int read_stays(struct sqlite_store *s, sqlite3_stmt *st, int number, struct hdeal *h)
+{
 	int rc;
 
-	if ((rc = rq(s, RQ_HIST_FACT, &f)) || (rc = rq(s, RQ_HIST_STAYS, &st)))
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&h->y, h->n, &h->cap, sizeof(*h->y)))
+			return ERR_NOMEM;
+		h->y[h->n] = (struct hstay){sq_col_i64(st, 0), sq_col_i64(st, 1), sq_col_i64(st, 2),
+					    sq_col_i64(st, 3)}; /* NULL probability: 0 */
+		if (number)
+			h->y[h->n].seq = (int64_t)h->n + 1;
+		h->n++;
+	}
+	return rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
+}
+
+/*
+ * hdeal_read reads deal deal_id by statements fact (a row with the columns of
+ * RQ_HIST_FACT, reached last or computed from the stays) and stays.
+ */
+static int hdeal_read(struct sqlite_store *s, int fact, int stays, int64_t ws, int64_t deal_id,
+		      struct hdeal *h)
+{
+	sqlite3_stmt *f = NULL, *st = NULL;
+	int rc;
+
+	if ((rc = rq(s, fact, &f)) || (rc = rq(s, stays, &st)))
 		goto out;
 	if (sq_bind_i64(f, 1, ws) | sq_bind_i64(f, 2, deal_id) | sq_bind_i64(st, 1, ws) |
 	    sq_bind_i64(st, 2, deal_id)) {
 		rc = sq_bind_failed(s);
 		goto out;
 	}
-	if ((rc = sqlite3_step(f)) != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? 0 : sq_db_err(s, rc, ERR_DB);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&y, n, &cap, sizeof(*y))) {
+	if ((rc = sqlite3_step(f)) == SQLITE_ROW) {
+		h->have = 1;
+		h->owner = sq_col_i64(f, 0);
+		h->stage_id = sq_col_i64(f, 1);
+		h->amount = sq_col_i64(f, 2);
+		h->has_p = sqlite3_column_type(f, 3) != SQLITE_NULL;
+		h->p = sq_col_i64(f, 3);
+		h->created = sq_col_i64(f, 4);
+		h->entered = sq_col_i64(f, 5);
+		h->stage_p = sq_col_i64(f, 6);
+		if (sqlite3_column_count(f) > 7 &&
+		    !(h->reached = strdup(sqlite3_column_type(f, 7) == SQLITE_NULL
+					      ? ""
+					      : (const char *)sqlite3_column_text(f, 7)))) {
 			rc = ERR_NOMEM;
 			goto out;
 		}
-		y[n].seq = sq_col_i64(st, 0);
-		y[n].stage_id = sq_col_i64(st, 1);
-		y[n].a = sq_col_i64(st, 2);
-		y[n].probability = sq_col_i64(st, 3); /* NULL: 0, as coalesce(s.probability, 0) */
-		n++;
-	}
-	if (rc != SQLITE_DONE) {
+	} else if (rc != SQLITE_DONE) {
 		rc = sq_db_err(s, rc, ERR_DB);
 		goto out;
 	}
-	if (n == 0) {
-		one = (struct hstay){1, sq_col_i64(f, 1), sq_col_i64(f, 4), sq_col_i64(f, 6)};
-		rc = hstay_rows(r, f, &one, 1, sign);
-	} else {
-		rc = hstay_rows(r, f, y, n, sign);
-	}
+	rc = read_stays(s, st, stays == RQ_HIST_SRC, h);
 out:
-	free(y);
 	sq_stmt_done(st);
 	sq_stmt_done(f);
 	return rc;
+}
+
+/*
+ * hdeal_derive completes a deal read from its deal and history rows as
+ * FACT_FILL does: it entered its stage at its last history row (at its
+ * creation without history), and reached lists the stages of its history in
+ * order, each once (group_concat(DISTINCT) over stage_history_span), else its
+ * stage.
+ */
+static int hdeal_derive(struct hdeal *h)
+{
+	size_t len = 0, cap = 24 * (h->n + 1);
+	char *out = malloc(cap);
+
+	if (!out)
+		return ERR_NOMEM;
+	out[0] = '\0';
+	if (h->n == 0)
+		snprintf(out, cap, "%lld", (long long)h->stage_id);
+	for (size_t i = 0; i < h->n; i++) {
+		size_t j;
+
+		for (j = 0; j < i && h->y[j].stage_id != h->y[i].stage_id; j++)
+			;
+		if (j == i)
+			len += (size_t)snprintf(out + len, cap - len, "%s%lld", len ? "," : "",
+						(long long)h->y[i].stage_id);
+	}
+	h->entered = h->n ? h->y[h->n - 1].a : h->created;
+	h->reached = out;
+	return 0;
+}
+
+/* fact_same: a and b hold the same deal_fact row (both have one). */
+static int fact_same(const struct hdeal *a, const struct hdeal *b)
+{
+	return a->owner == b->owner && a->stage_id == b->stage_id && a->amount == b->amount &&
+	       a->has_p == b->has_p && (!a->has_p || a->p == b->p) && a->created == b->created &&
+	       a->entered == b->entered && strcmp(a->reached, b->reached) == 0;
 }
 
 static int hrow_cmp(const void *pa, const void *pb)
@@ -1010,6 +1123,15 @@ static int hrow_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* run_bound steps the write st when binding it went well (bad 0), then lets it go. */
+static int run_bound(struct sqlite_store *s, sqlite3_stmt *st, int bad)
+{
+	int rc = bad ? sq_bind_failed(s) : sq_step_done(s, st, ERR_DB);
+
+	sq_stmt_done(st);
+	return rc;
+}
+
 /* hrow_run runs statement id with ?1 ws and x[0..n) from ?2 on. */
 static int hrow_run(struct sqlite_store *s, int id, int64_t ws, const int64_t *x, int n)
 {
@@ -1017,21 +1139,20 @@ static int hrow_run(struct sqlite_store *s, int id, int64_t ws, const int64_t *x
 	int rc, bad;
 
 	if ((rc = rq(s, id, &st)))
-		goto out;
+		return rc;
 	bad = sq_bind_i64(st, 1, ws);
 	for (int i = 0; i < n; i++)
 		bad |= sq_bind_i64(st, i + 2, x[i]);
-	rc = bad ? sq_bind_failed(s) : sq_step_done(s, st, ERR_DB);
-out:
-	sq_stmt_done(st);
-	return rc;
+	return run_bound(s, st, bad);
 }
 
 /*
  * hrows_apply sums the rows of r per table and key and adds each sum that is
  * not zero; a row the deal left is deleted when no deal is left in it
  * (deal_dwell and deal_dwell_day: their keys hold values; deal_open's and
- * deal_closing's rows at zero stay).
+ * deal_closing's rows at zero stay). That delete is tried first: the row a
+ * deal leaves is mostly its own (its open stay's key holds the second it
+ * began), and then it is the only statement.
  */
 static int hrows_apply(struct sqlite_store *s, int64_t ws, struct hrows *r)
 {
@@ -1053,30 +1174,129 @@ static int hrows_apply(struct sqlite_store *s, int64_t ws, struct hrows *r)
 			zero = zero && x[nk + k] == 0;
 		if (zero)
 			continue;
+		if (htab[h->table].prune && x[nk] < 0) {
+			x[nk] = -x[nk]; /* the deals of a row the deal empties */
+			rc = hrow_run(s, htab[h->table].prune, ws, x, nk + 1);
+			if (rc || sqlite3_changes(s->db) > 0)
+				continue;
+			x[nk] = -x[nk];
+		}
 		rc = hrow_run(s, htab[h->table].add, ws, x, nk + nv);
-		if (!rc && htab[h->table].prune && x[nk] < 0)
-			rc = hrow_run(s, htab[h->table].prune, ws, x, nk);
 	}
 	return rc;
 }
 
+/* reach_run runs deal_reach's statement id for the group of deal h. */
+static int reach_run(struct sqlite_store *s, int id, int64_t ws, const struct hdeal *h)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = rq(s, id, &st)))
+		return rc;
+	return run_bound(s, st,
+			 sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, h->owner) |
+			     sq_bind_i64(st, 3, day_of(h->created)) |
+			     sq_bind_text(st, 4, h->reached) | sq_bind_i64(st, 5, h->stage_id));
+}
+
+/* fact_put writes deal_fact's row of deal deal_id from h. */
+static int fact_put(struct sqlite_store *s, int64_t ws, int64_t deal_id, const struct hdeal *h)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = rq(s, RQ_FACT_PUT, &st)))
+		return rc;
+	return run_bound(s, st,
+			 sq_bind_i64(st, 1, ws) | sq_bind_i64(st, 2, deal_id) |
+			     sq_bind_i64(st, 3, h->owner) | sq_bind_i64(st, 4, h->stage_id) |
+			     sq_bind_i64(st, 5, h->amount) |
+			     (h->has_p ? sq_bind_i64(st, 6, h->p) : sqlite3_bind_null(st, 6)) |
+			     sq_bind_text(st, 7, h->reached) | sq_bind_i64(st, 8, h->created) |
+			     sq_bind_i64(st, 9, h->entered));
+}
+
+/*
+ * stays_put brings deal_stay's rows of the deal from old (as they are,
+ * numbered 1..m) to new: the stays that differ are rewritten, the extra ones
+ * removed, the new ones added. A move adds one row.
+ */
+static int stays_put(struct sqlite_store *s, int64_t ws, int64_t deal_id, const struct hdeal *old,
+		     const struct hdeal *new)
+{
+	size_t i, m = old->n;
+	int rc = 0;
+
+	for (i = 0; i < m; i++)
+		if (old->y[i].seq != (int64_t)i + 1)
+			break;
+	if (i < m) { /* not numbered from 1 on: all anew */
+		if ((rc = run_ws2(s, RQ_STAY_CLEAR, ws, deal_id, 0)))
+			return rc;
+		m = 0;
+	}
+	if (m > new->n)
+		rc = hrow_run(s, RQ_STAY_CUT, ws, (int64_t[]){deal_id, (int64_t) new->n}, 2);
+	for (i = 0; i < new->n && !rc; i++) {
+		const struct hstay *y = &new->y[i];
+
+		if (i < m && old->y[i].stage_id == y->stage_id && old->y[i].a == y->a)
+			continue;
+		rc = hrow_run(s, i < m ? RQ_STAY_SET : RQ_STAY_PUT, ws,
+			      (int64_t[]){deal_id, y->seq, y->stage_id, y->a}, 4);
+	}
+	return rc;
+}
+
+/*
+ * sq_fact_rows brings the deal's rows of deal_fact, deal_stay, deal_reach
+ * and the history reports' tables up to date with its deal and history rows:
+ * one read of what they hold (none for a fresh deal, which has no rows yet)
+ * and one of the deal and its history, then only the writes of what
+ * changed. A move changes its fact row, adds a stay and moves the deal from
+ * one deal_reach group to another; the history tables get the difference
+ * (hrows_apply). A deal that is gone keeps its fact row (sq_fact_delete
+ * drops it), as the INSERT ... SELECT this replaces did.
+ */
 int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
-	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_CLEAR,
-				    RQ_STAY_DEAL};
-	static const int fresh_steps[] = {RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_DEAL};
+	struct hdeal old = {0}, new = {0};
 	struct hrows r = {0};
-	int rc = fresh ? 0 : deal_hrows(s, ws, deal_id, -1, &r);
+	int rc = fresh ? 0 : hdeal_read(s, RQ_HIST_FACT, RQ_HIST_STAYS, ws, deal_id, &old);
 
 	if (!rc)
-		rc = fresh ? run_steps(s, fresh_steps, sizeof(fresh_steps) / sizeof(fresh_steps[0]),
-				       ws, deal_id)
-			   : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);
+		rc = hdeal_read(s, RQ_FACT_SRC, RQ_HIST_SRC, ws, deal_id, &new);
+	if (!rc && new.have)
+		rc = hdeal_derive(&new);
+	if (!rc && !new.have && old.have) { /* no deal: its facts stay, its stays follow */
+		struct hdeal keep = old;
+
+		keep.y = new.y, keep.n = new.n, keep.cap = new.cap, keep.reached = NULL;
+		new = keep;
+		rc = (new.reached = strdup(old.reached)) ? 0 : ERR_NOMEM;
+	}
+	if (!rc && !(old.have && new.have &&fact_same(&old, &new))) {
+		if (old.have && new.have &&
+		    old.owner == new.owner &&day_of(old.created) == day_of(new.created) &&
+		    old.stage_id == new.stage_id &&strcmp(old.reached, new.reached) == 0)
+			; /* the same deal_reach group */
+		else if ((!old.have || !(rc = reach_run(s, RQ_REACH_LEAVE, ws, &old))) && new.have)
+			rc = reach_run(s, RQ_REACH_JOIN, ws, &new);
+		if (!rc && new.have)
+			rc = fact_put(s, ws, deal_id, &new);
+	}
 	if (!rc)
-		rc = deal_hrows(s, ws, deal_id, 1, &r);
+		rc = stays_put(s, ws, deal_id, &old, &new);
+	if (!rc)
+		rc = hdeal_rows(&r, &old, -1);
+	if (!rc)
+		rc = hdeal_rows(&r, &new, 1);
 	if (!rc)
 		rc = hrows_apply(s, ws, &r);
 	free(r.v);
+	hdeal_free(&old);
+	hdeal_free(&new);
 	return rc;
 }
 
@@ -1088,13 +1308,19 @@ int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 
 int sq_fact_delete(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
-	static const int steps[] = {RQ_REACH_SUB, RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	static const int steps[] = {RQ_FACT_DELETE, RQ_STAY_CLEAR};
+	struct hdeal old = {0};
 	struct hrows r = {0};
-	int rc = deal_hrows(s, ws, deal_id, -1, &r);
+	int rc = hdeal_read(s, RQ_HIST_FACT, RQ_HIST_STAYS, ws, deal_id, &old);
 
 	if (!rc)
+		rc = hdeal_rows(&r, &old, -1);
+	if (!rc)
 		rc = hrows_apply(s, ws, &r);
+	if (!rc && old.have)
+		rc = reach_run(s, RQ_REACH_LEAVE, ws, &old);
 	free(r.v);
+	hdeal_free(&old);
 
 	deal_set_drop(&s->dirty, ws, deal_id); /* its rows go: none to bring up to date */
 	return rc ? rc : run_steps(s, steps, sizeof(steps) / sizeof(steps[0]), ws, deal_id);

@@ -1028,6 +1028,58 @@ Test(store, second_connection_reads_during_write)
 }
 
 /* The deal facts the reports read equal a replay of the stage history. */
+static int log_wakes;
+
+static void log_wake_count(void *arg)
+{
+	(void)arg;
+	log_wakes++;
+}
+
+/* The write-ahead log's size in bytes (0 when there is none). */
+static long log_bytes(void)
+{
+	char p[80];
+	FILE *f;
+	long n = 0;
+
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	f = fopen(p, "rb");
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * A connection that hands its checkpoints off wakes the checkpointer past
+ * `pages` and, with nobody copying the log, copies it itself past `cap`:
+ * 400 deals (some ten pages each, 16 MB of log uncopied) stay within the cap
+ * plus one write's pages.
+ */
+Test(store, log_hand_off_wakes_and_bounds_the_log)
+{
+	long start = log_bytes(); /* the set-up's writes: the file is reused, not cut */
+	int left = -1;
+
+	cr_assert_eq(db->ops->log_hand_off(db, 0, 64, log_wake_count, NULL), ERR_INVALID);
+	cr_assert_eq(db->ops->log_hand_off(db, 16, 64, log_wake_count, NULL), 0);
+	log_wakes = 0;
+	for (int i = 0; i < 400; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "log %d", i);
+		make_deal(ws1.id, co1.id, st1[0].id, u1.id, name, 100 + i, -1, NULL);
+		cr_assert_leq(log_bytes(), start + (64 + 64) * (4096 + 24),
+			      "deal %d: log of %ld bytes", i, log_bytes());
+	}
+	cr_assert_gt(log_wakes, 0);
+	cr_assert_eq(db->ops->log_checkpoint(db, 1, &left), 0);
+	cr_assert_eq(left, 0);
+}
+
 Test(store, report_facts_equal_history_replay)
 {
 	report_facts_check(db, ws1.id, co1.id, 20261127u, -1);
