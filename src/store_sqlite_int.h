@@ -73,6 +73,17 @@ struct sqlite_store {
 	int bulk;
 	int64_t bulk_ws;
 	/*
+	 * What the deferred upkeep saw (sq_bulk_defer): the first deal created
+	 * in bulk mode, the lowest id it deferred, and whether a write of the
+	 * workspace's report rows ran meanwhile (sq_bulk_taint). The flush
+	 * computes the rows of the deals from bulk_first on in C when every
+	 * deferred deal is one of them and nothing else wrote (sq_bulk_report),
+	 * else recomputes the workspace (sqlite_report_rebuild).
+	 */
+	int64_t bulk_first;
+	int64_t bulk_min;
+	int bulk_tainted;
+	/*
 	 * A bulk write large against the deal table drops the secondary indexes
 	 * of deal and deal_fact in its transaction (at the first insert,
 	 * sq_bulk_prepare) and sqlite_bulk_flush builds them again from their
@@ -285,6 +296,20 @@ int sqlite_log_checkpoint(struct store *base, int restart, int *left);
 int sqlite_bulk_flush(struct store *base);
 /* sq_bulk_prepare drops the indexes a bulk write defers, once; 0 otherwise. */
 int sq_bulk_prepare(struct sqlite_store *s);
+/*
+ * sq_bulk_defer: whether bulk mode defers the report upkeep of deal_id of
+ * ws (fresh: the deal was just created), noting the deal for the flush.
+ */
+int sq_bulk_defer(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh);
+/* sq_bulk_taint notes a write of ws's report rows while bulk mode defers them. */
+void sq_bulk_taint(struct sqlite_store *s, int64_t ws);
+/*
+ * sq_bulk_report adds to ws's report tables the rows of its deals from id
+ * first on, none of which has any yet, computed in one pass over them
+ * (store_sqlite_report.c). *done is 0 when it wrote nothing and the rows
+ * need sqlite_report_rebuild instead.
+ */
+int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done);
 /*
  * sq_fact_upkeep: sq_fact_deal, at once outside a transaction, else once
  * per deal before the transaction (or the group's savepoint) commits

@@ -7,6 +7,7 @@
  * Statements live in s->ext[] from SQ_EXT_IO on.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -285,6 +286,9 @@ int sqlite_bulk_hint(struct store *base, int on)
 
 	s->bulk = on > 0;
 	s->bulk_ws = 0;
+	s->bulk_first = 0;
+	s->bulk_min = INT64_MAX;
+	s->bulk_tainted = 0;
 	s->bulk_drop = 0;
 	bulk_idx_free(s);
 	if (on >= 10000 &&
@@ -325,13 +329,41 @@ int sqlite_bulk_hint(struct store *base, int on)
  */
 int sq_fact_upkeep(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 {
-	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
-		s->bulk_ws = ws;
+	if (sq_bulk_defer(s, ws, deal_id, fresh))
 		return 0;
-	}
 	if (sqlite3_get_autocommit(s->db) || deal_set_add(&s->dirty, ws, deal_id, fresh))
 		return sq_fact_rows(s, ws, deal_id, fresh);
 	return 0;
+}
+
+/*
+ * The deals a bulk write creates get ids from bulk_first on, the first one's,
+ * and none of the workspace's deals from there on is another writer's: the
+ * transaction holds the write lock from its first write to its commit. When
+ * every deferred deal is one of them (an update or delete of a deal created
+ * in the same write included: the flush sees the deals as they end up),
+ * their report rows are all missing and the rest of the workspace's are
+ * right, so the flush adds theirs (sq_bulk_report) instead of recomputing
+ * the workspace. A deferred deal from before, or a write of the report rows
+ * in between (sq_bulk_taint: a stage's sums recomputed, a deal's facts
+ * written at once), leaves that to sqlite_report_rebuild.
+ */
+int sq_bulk_defer(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
+{
+	if (!s->bulk || (s->bulk_ws != 0 && s->bulk_ws != ws))
+		return 0;
+	s->bulk_ws = ws;
+	if (fresh && !s->bulk_first)
+		s->bulk_first = deal_id;
+	if (deal_id < s->bulk_min)
+		s->bulk_min = deal_id;
+	return 1;
+}
+
+void sq_bulk_taint(struct sqlite_store *s, int64_t ws)
+{
+	if (s->bulk && s->bulk_ws == ws)
+		s->bulk_tainted = 1;
 }
 
 static int fact_rows(void *s, int64_t ws, int64_t deal_id, int fresh)
@@ -418,10 +450,10 @@ static void sort_in_runs(struct sqlite_store *s)
 }
 
 /*
- * sqlite_bulk_flush builds the dropped indexes of deal again, recomputes
- * the deferred workspace's deal_sum (reading deal_summary, narrower than
- * the table) and deal_fact rows from its deals, then builds deal_fact's
- * index (after its rows are in: one sort, not a descent per row).
+ * sqlite_bulk_flush builds the dropped indexes of deal again, writes the
+ * deferred workspace's report rows (those of the new deals, or all of them
+ * again: sq_bulk_defer), then builds deal_fact's index (after its rows are
+ * in: one sort, not a descent per row).
  */
 int sqlite_bulk_flush(struct store *base)
 {
@@ -438,8 +470,14 @@ int sqlite_bulk_flush(struct store *base)
 	for (i = 1; i < s->nbulk_deal && rc == 0; i += 2)
 		if ((rc = sqlite3_exec(s->db, s->bulk_idx[i], NULL, NULL, NULL)) != SQLITE_OK)
 			rc = sq_db_err(s, rc, ERR_INVALID);
-	if (rc == 0 && ws)
-		rc = sqlite_report_rebuild(base, ws);
+	if (rc == 0 && ws) {
+		int done = 0;
+
+		if (!s->bulk_tainted && s->bulk_first && s->bulk_min >= s->bulk_first)
+			rc = sq_bulk_report(s, ws, s->bulk_first, &done);
+		if (rc == 0 && !done)
+			rc = sqlite_report_rebuild(base, ws);
+	}
 	for (; i < s->nbulk_idx && rc == 0; i += 2)
 		if ((rc = sqlite3_exec(s->db, s->bulk_idx[i], NULL, NULL, NULL)) != SQLITE_OK)
 			rc = sq_db_err(s, rc, ERR_INVALID);

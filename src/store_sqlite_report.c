@@ -757,11 +757,9 @@ static int run_steps(struct sqlite_store *s, const int *steps, size_t n, int64_t
 
 int sq_sum_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id, int sign)
 {
-	/* A bulk write recomputes its workspace's sums once, at sqlite_bulk_flush. */
-	if (s->bulk && (s->bulk_ws == 0 || s->bulk_ws == ws)) {
-		s->bulk_ws = ws;
+	/* A bulk write writes its workspace's sums once, at sqlite_bulk_flush. */
+	if (sq_bulk_defer(s, ws, deal_id, 0))
 		return 0;
-	}
 	return run_ws2(s, RQ_SUM_DEAL, ws, deal_id, sign);
 }
 
@@ -820,6 +818,7 @@ int sq_sum_stage(struct sqlite_store *s, int64_t ws, int64_t stage_id)
 								    "= ?2");
 	int rc = run_ws2(s, RQ_SUM_STAGE_CLEAR, ws, stage_id, 0);
 
+	sq_bulk_taint(s, ws); /* the stage's sums now count deferred deals */
 	if (!rc)
 		rc = run_ws2(s, RQ_SUM_STAGE_FILL, ws, stage_id, 0);
 	return rc ? rc : run_script(s, open_sql, ws, stage_id);
@@ -1302,6 +1301,7 @@ int sq_fact_rows(struct sqlite_store *s, int64_t ws, int64_t deal_id, int fresh)
 
 int sq_fact_deal(struct sqlite_store *s, int64_t ws, int64_t deal_id)
 {
+	sq_bulk_taint(s, ws);			 /* a deferred deal may have its rows now */
 	deal_set_settle(&s->dirty, ws, deal_id); /* its rows are written now */
 	return sq_fact_rows(s, ws, deal_id, 0);
 }
@@ -1794,5 +1794,392 @@ int sqlite_report_changed_deals(struct store *base, int64_t ws, int64_t owner, c
 	rc = step_spans(s, st, spans);
 out:
 	sq_stmt_done(st);
+	return rc;
+}
+
+/* ---- a bulk write's report rows (sqlite_bulk_flush) ---- */
+
+/*
+ * A bulk import adds deals that have no report rows yet to a workspace whose
+ * rows are right (sq_bulk_defer): instead of recomputing the workspace by SQL
+ * (sqlite_report_rebuild: window functions, groupings and sorts over every
+ * deal), one pass reads the new deals with their history in id order,
+ * writes their deal_fact and deal_stay rows as it goes (keys in order: they
+ * append), sums what they count in deal_sum, deal_reach and the history
+ * reports' tables (hstay_rows, the single writes' arithmetic) per table and
+ * key in memory, then adds each sum to its row, in key order. A deal with
+ * more than one history row (a move in the same import, an imported
+ * history) has its fact, stay and funnel rows written by the single writes'
+ * statements and its history rows computed from them (deal_hrows), so the
+ * order of its stays and stages reached is theirs.
+ */
+enum { B_SUM = H_CLOSE + 1, B_REACH, B_TABLES };
+
+/* One row being summed: its key after workspace_id, unused 0, and its values. */
+struct bsum {
+	int64_t k[5];
+	int64_t v[3];
+};
+
+struct btab {
+	struct bsum *v;
+	size_t n, cap;
+	struct hashmap map;
+	int nk, nv;
+};
+
+/* The months of close dates met (deal_sum's key holds their number). */
+struct bmonths {
+	char (*v)[32];
+	size_t n, cap;
+	struct hashmap map;
+};
+
+static uint64_t bsum_hash(const int64_t *k, int nk)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (int i = 0; i < nk; i++) {
+		h = (h ^ (uint64_t)k[i]) * UINT64_C(0x100000001b3);
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+/* btab_add adds v to the row of key k of t, a new row when there is none. */
+static int btab_add(struct btab *t, const int64_t *k, const int64_t *v)
+{
+	uint64_t h = bsum_hash(k, t->nk);
+	struct hashmap_iter it;
+	struct bsum *b;
+	size_t i;
+
+	for (i = hashmap_first(&t->map, h, &it); i != HASHMAP_NONE; i = hashmap_next(&t->map, &it))
+		if (!memcmp(t->v[i].k, k, (size_t)t->nk * sizeof(*k)))
+			break;
+	if (i == HASHMAP_NONE) {
+		if (grow((void **)&t->v, t->n, &t->cap, sizeof(*t->v)) ||
+		    hashmap_add(&t->map, h, t->n))
+			return ERR_NOMEM;
+		i = t->n++;
+		memset(&t->v[i], 0, sizeof(t->v[i]));
+		memcpy(t->v[i].k, k, (size_t)t->nk * sizeof(*k));
+	}
+	b = &t->v[i];
+	for (int j = 0; j < t->nv; j++)
+		b->v[j] += v[j];
+	return 0;
+}
+
+/* btab_fold adds the rows of r (hstay_rows, deal_hrows) to their tables and empties r. */
+static int btab_fold(struct btab *t, struct hrows *r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n && !rc; i++)
+		rc = btab_add(&t[r->v[i].table], r->v[i].k, r->v[i].v);
+	r->n = 0;
+	return rc;
+}
+
+/* bmonth returns in *id the number of month m (at most 31 bytes), adding it when new. */
+static int bmonth(struct bmonths *m, const char *text, int64_t *id)
+{
+	uint64_t h = hashmap_hash_str(text);
+	struct hashmap_iter it;
+	size_t i;
+
+	for (i = hashmap_first(&m->map, h, &it); i != HASHMAP_NONE; i = hashmap_next(&m->map, &it))
+		if (!strcmp(m->v[i], text))
+			break;
+	if (i == HASHMAP_NONE) {
+		if (grow((void **)&m->v, m->n, &m->cap, sizeof(*m->v)) ||
+		    hashmap_add(&m->map, h, m->n))
+			return ERR_NOMEM;
+		i = m->n++;
+		strcpy(m->v[i], text);
+	}
+	*id = (int64_t)i;
+	return 0;
+}
+
+static int bsum_cmp(const void *pa, const void *pb)
+{
+	const struct bsum *a = pa, *b = pb;
+
+	for (int i = 0; i < 5; i++)
+		if (a->k[i] != b->k[i])
+			return a->k[i] < b->k[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * bulk_sql[BS_READ]: the new deals (id from ?2 on) of workspace ?1 with
+ * their history rows, in id order, each row first in the columns
+ * deal_hrows reads of a deal_fact row (hstay_rows): owner, stage, amount, probability, created,
+ * entered, the stage's probability; then the deal's id, the history row's stage, start and stage
+ * probability (NULL without history), the month of its close date, its expected value and whether
+ * its stage exists (deal_sum's JOIN), and what deal_fact.reached holds for one history row or none.
+ * The expressions are those of FACT_FILL, STAY_FILL and SUM_FILL.
+ */
+#define B_CREATED SECS("d.created_at")
+#define B_ENTERED SECS("coalesce(h.changed_at, d.created_at)")
+#define B_STARTED SECS("h.changed_at")
+
+enum { BS_READ, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
+
+static const char *const bulk_sql[BS_COUNT] = {
+    [BS_READ] =
+	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, " B_CREATED ", " B_ENTERED ","
+	" s.probability, d.id, h.to_stage_id, " B_STARTED ", hs.probability," CLOSE_MONTH ","
+	" lc_expected(d.amount, coalesce(d.probability, s.probability)), s.id IS NOT NULL,"
+	" coalesce(CAST(h.to_stage_id AS TEXT), CAST(d.stage_id AS TEXT)) FROM deal d"
+	" LEFT JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	" LEFT JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
+	" LEFT JOIN stage hs ON hs.workspace_id = d.workspace_id AND hs.id = h.to_stage_id"
+	" WHERE d.id >= ?2 AND +d.workspace_id = ?1 ORDER BY d.id",
+    /* the deals among them with more than one history row, in id order */
+    [BS_MULTI] = "SELECT deal_id FROM stage_history WHERE workspace_id = ?1 AND deal_id >= ?2"
+		 " GROUP BY deal_id HAVING count(*) > 1 ORDER BY deal_id",
+    [BS_FACT] =
+	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount,"
+	" probability, reached, created, entered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [BS_STAY] = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
+		" VALUES (?1, ?2, 1, ?3, ?4)",
+    [BS_REACH] =
+	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	" ON CONFLICT (workspace_id, owner_id, created_day, reached, stage_id)"
+	" DO UPDATE SET deals = deal_reach.deals + excluded.deals",
+    [BS_SUM] = "INSERT INTO deal_sum (workspace_id, stage_id, owner_id, close_month, deals,"
+	       " amount, expected) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	       " ON CONFLICT (workspace_id, stage_id, owner_id, close_month) DO UPDATE SET"
+	       " deals = deal_sum.deals + excluded.deals,"
+	       " amount = deal_sum.amount + excluded.amount,"
+	       " expected = deal_sum.expected + excluded.expected",
+};
+
+struct bulk_pass {
+	struct sqlite_store *s;
+	int64_t ws;
+	sqlite3_stmt *st[BS_COUNT];
+	struct btab t[B_TABLES];
+	struct bmonths months;
+	struct hrows r;
+	int64_t *multi; /* bulk_sql[BS_MULTI]'s deals */
+	size_t nmulti, cap_multi;
+	int doubt; /* a deal the pass cannot compute as the rebuild would */
+};
+
+/* bulk_step steps st once, a statement that returns no rows, and resets it. */
+static int bulk_step(struct bulk_pass *b, sqlite3_stmt *st)
+{
+	int rc = sq_step_done(b->s, st, ERR_DB);
+
+	sq_stmt_done(st);
+	return rc;
+}
+
+/* bulk_one writes the fact and stay rows of the deal of rd's row (one history row or none). */
+static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
+{
+	sqlite3_stmt *f = b->st[BS_FACT], *y = b->st[BS_STAY];
+	int hist = sqlite3_column_type(rd, 8) != SQLITE_NULL;
+	int64_t reached = hist ? sq_col_i64(rd, 8) : sq_col_i64(rd, 1);
+	struct hstay one;
+	int rc;
+
+	if (sq_bind_i64(f, 1, b->ws) | sq_bind_i64(f, 2, sq_col_i64(rd, 7)) |
+	    sq_bind_i64(f, 3, sq_col_i64(rd, 0)) | sq_bind_i64(f, 4, sq_col_i64(rd, 1)) |
+	    sq_bind_i64(f, 5, sq_col_i64(rd, 2)) |
+	    sqlite3_bind_value(f, 6, sqlite3_column_value(rd, 3)) |
+	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 14)) |
+	    sq_bind_i64(f, 8, sq_col_i64(rd, 4)) | sq_bind_i64(f, 9, sq_col_i64(rd, 5)))
+		return sq_bind_failed(b->s);
+	if ((rc = bulk_step(b, f)))
+		return rc;
+	if (hist) {
+		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 7)) |
+		    sq_bind_i64(y, 3, sq_col_i64(rd, 8)) | sq_bind_i64(y, 4, sq_col_i64(rd, 9)))
+			return sq_bind_failed(b->s);
+		if ((rc = bulk_step(b, y)))
+			return rc;
+		one = (struct hstay){1, sq_col_i64(rd, 8), sq_col_i64(rd, 9), sq_col_i64(rd, 10)};
+	} else {
+		one = (struct hstay){1, sq_col_i64(rd, 1), sq_col_i64(rd, 4), sq_col_i64(rd, 6)};
+	}
+	/* deal_reach's key: reached holds the one stage as text (b->st[BS_FACT]'s ?7) */
+	if (sqlite3_column_type(rd, 14) != SQLITE_TEXT)
+		b->doubt = 1;
+	rc = btab_add(
+	    &b->t[B_REACH],
+	    (int64_t[]){sq_col_i64(rd, 0), day_of(sq_col_i64(rd, 4)), reached, sq_col_i64(rd, 1)},
+	    (int64_t[]){1});
+	if (!rc)
+		rc = hstay_rows(&b->r, rd, &one, 1, 1);
+	return rc ? rc : btab_fold(b->t, &b->r);
+}
+
+/*
+ * bulk_many writes the fact, stay and funnel rows of deal id (more than one
+ * history row) as the single writes do, and sums its history rows from them.
+ */
+static int bulk_many(struct bulk_pass *b, int64_t id)
+{
+	static const int steps[] = {RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_DEAL};
+	int rc = run_steps(b->s, steps, sizeof(steps) / sizeof(steps[0]), b->ws, id);
+
+	if (!rc)
+		rc = deal_hrows(b->s, b->ws, id, 1, &b->r);
+	return rc ? rc : btab_fold(b->t, &b->r);
+}
+
+/* bulk_sum adds the deal of rd's row to its deal_sum row. */
+static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd)
+{
+	const char *month = (const char *)sqlite3_column_text(rd, 11);
+	int64_t m;
+	int rc;
+
+	if (!sq_col_i64(rd, 13)) /* no stage: SUM_FILL's JOIN leaves it out */
+		return 0;
+	if (!month || strlen(month) >= sizeof(b->months.v[0]) ||
+	    sqlite3_column_type(rd, 12) == SQLITE_NULL) {
+		b->doubt = 1; /* a month too long to keep, or no expected value to add */
+		return 0;
+	}
+	if ((rc = bmonth(&b->months, month, &m)))
+		return rc;
+	return btab_add(&b->t[B_SUM], (int64_t[]){sq_col_i64(rd, 1), sq_col_i64(rd, 0), m},
+			(int64_t[]){1, sq_col_i64(rd, 2), sq_col_i64(rd, 12)});
+}
+
+/* bulk_read reads the new deals from first on, writing and summing their rows. */
+static int bulk_read(struct bulk_pass *b, int64_t first)
+{
+	sqlite3_stmt *rd = b->st[BS_READ], *mu = b->st[BS_MULTI];
+	int64_t last = 0;
+	size_t at = 0;
+	int rc;
+
+	if (sq_bind_i64(mu, 1, b->ws) | sq_bind_i64(mu, 2, first) | sq_bind_i64(rd, 1, b->ws) |
+	    sq_bind_i64(rd, 2, first))
+		return sq_bind_failed(b->s);
+	while ((rc = sqlite3_step(mu)) == SQLITE_ROW) {
+		if (grow((void **)&b->multi, b->nmulti, &b->cap_multi, sizeof(*b->multi)))
+			return ERR_NOMEM;
+		b->multi[b->nmulti++] = sq_col_i64(mu, 0);
+	}
+	if (rc != SQLITE_DONE)
+		return sq_db_err(b->s, rc, ERR_DB);
+	while (!b->doubt && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		int64_t id = sq_col_i64(rd, 7);
+
+		if (id == last) /* a further history row of a deal written whole */
+			continue;
+		last = id;
+		while (at < b->nmulti && b->multi[at] < id)
+			at++;
+		rc = bulk_sum(b, rd);
+		if (!rc)
+			rc = at < b->nmulti && b->multi[at] == id ? bulk_many(b, id)
+								  : bulk_one(b, rd);
+		if (rc)
+			return rc;
+	}
+	if (b->doubt)
+		return 0;
+	return rc == SQLITE_DONE ? 0 : sq_db_err(b->s, rc, ERR_DB);
+}
+
+/* bulk_write adds each summed row to its table, in key order. */
+static int bulk_write(struct bulk_pass *b)
+{
+	int rc = 0;
+
+	for (int i = 0; i < B_TABLES && !rc; i++) {
+		struct btab *t = &b->t[i];
+
+		if (t->n > 1)
+			qsort(t->v, t->n, sizeof(*t->v), bsum_cmp);
+		for (size_t j = 0; j < t->n && !rc; j++) {
+			const struct bsum *x = &t->v[j];
+			sqlite3_stmt *st = b->st[i == B_SUM ? BS_SUM : BS_REACH];
+			char reached[24];
+
+			if (i < B_SUM) {
+				int64_t a[8];
+
+				memcpy(a, x->k, (size_t)t->nk * sizeof(*a));
+				memcpy(a + t->nk, x->v, (size_t)t->nv * sizeof(*a));
+				rc = hrow_run(b->s, htab[i].add, b->ws, a, t->nk + t->nv);
+				continue;
+			}
+			if (i == B_SUM) {
+				if (sq_bind_i64(st, 1, b->ws) | sq_bind_i64(st, 2, x->k[0]) |
+				    sq_bind_i64(st, 3, x->k[1]) |
+				    sq_bind_text(st, 4, b->months.v[x->k[2]]) |
+				    sq_bind_i64(st, 5, x->v[0]) | sq_bind_i64(st, 6, x->v[1]) |
+				    sq_bind_i64(st, 7, x->v[2]))
+					return sq_bind_failed(b->s);
+			} else {
+				snprintf(reached, sizeof(reached), "%lld", (long long)x->k[2]);
+				if (sq_bind_i64(st, 1, b->ws) | sq_bind_i64(st, 2, x->k[0]) |
+				    sq_bind_i64(st, 3, x->k[1]) | sq_bind_text(st, 4, reached) |
+				    sq_bind_i64(st, 5, x->k[3]) | sq_bind_i64(st, 6, x->v[0]))
+					return sq_bind_failed(b->s);
+			}
+			rc = bulk_step(b, st);
+		}
+	}
+	return rc;
+}
+
+int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
+{
+	static const char mark_sql[] =
+	    "DELETE FROM deal_open_stage WHERE workspace_id = ?1;" RS_OPEN_MARK(
+		"s.workspace_id = ?1");
+	static const int shape[B_TABLES][2] = {
+	    [H_DWELL] = {5, 1}, [H_DWELL_DAY] = {5, 2}, [H_OPEN] = {3, 3},
+	    [H_CLOSE] = {3, 3}, [B_SUM] = {3, 3},	[B_REACH] = {4, 1},
+	};
+	struct bulk_pass b = {.s = s, .ws = ws};
+	int rc = 0, i;
+
+	*done = 0;
+	for (i = 0; i < B_TABLES; i++) {
+		b.t[i].nk = shape[i][0];
+		b.t[i].nv = shape[i][1];
+	}
+	for (i = 0; i < BS_COUNT && !rc; i++)
+		if ((rc = sqlite3_prepare_v2(s->db, bulk_sql[i], -1, &b.st[i], NULL)) != SQLITE_OK)
+			rc = sq_db_err(s, rc, ERR_DB);
+	if (!rc && (rc = sqlite3_exec(s->db, "SAVEPOINT bulk_report", NULL, NULL, NULL)))
+		rc = sq_db_err(s, rc, ERR_DB);
+	else if (!rc) {
+		rc = bulk_read(&b, first);
+		sqlite3_reset(b.st[BS_READ]);
+		sqlite3_reset(b.st[BS_MULTI]);
+		if (!rc && !b.doubt)
+			rc = bulk_write(&b);
+		if (!rc && !b.doubt)
+			rc = run_script(s, mark_sql, ws, 0);
+		/* in doubt, or failing: nothing of the pass stays */
+		if (rc || b.doubt)
+			sqlite3_exec(s->db, "ROLLBACK TO bulk_report", NULL, NULL, NULL);
+		sqlite3_exec(s->db, "RELEASE bulk_report", NULL, NULL, NULL);
+		*done = !rc && !b.doubt;
+	}
+	for (i = 0; i < BS_COUNT; i++)
+		sqlite3_finalize(b.st[i]);
+	for (i = 0; i < B_TABLES; i++) {
+		free(b.t[i].v);
+		hashmap_release(&b.t[i].map);
+	}
+	free(b.months.v);
+	hashmap_release(&b.months.map);
+	free(b.multi);
+	free(b.r.v);
 	return rc;
 }

@@ -1,9 +1,9 @@
 // import-bulk.test.mjs - a deal import large against the database (SQLite's
 // bulk mode: the secondary indexes of deal and deal_fact dropped and built
-// again, deal_sum and deal_fact recomputed once at the end) leaves the same
+// again, the new deals' report rows written once at the end) leaves the same
 // database a row-by-row write would: every index back, the report tables
-// equal to what the deals and their history say, and a failing import
-// leaves the file byte for byte as it was.
+// equal to what the deals and their history say and to what `litecrm report
+// rebuild` computes, and a failing import leaves the file byte for byte as it was.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -62,6 +62,31 @@ const same = (db, a, b, what) => {
   assert.equal(sql(db, `SELECT count(*) FROM (${a} EXCEPT ${b})`), '0', `${what}: rows missing`);
   assert.equal(sql(db, `SELECT count(*) FROM (${b} EXCEPT ${a})`), '0', `${what}: rows too many`);
 };
+// Every report table, rows in key order; the rows whose values are all zero
+// (which the per-deal upkeep leaves where a deal left, and a rebuild drops) left out.
+const REPORT_TABLES =
+  "SELECT 'sum', * FROM deal_sum WHERE NOT (deals = 0 AND amount = 0 AND expected = 0) ORDER BY 2, 3, 4, 5;" +
+  "SELECT 'fact', * FROM deal_fact ORDER BY 2, 3;" +
+  "SELECT 'stay', * FROM deal_stay ORDER BY 2, 3, 4;" +
+  "SELECT 'reach', * FROM deal_reach WHERE deals <> 0 ORDER BY 2, 3, 4, 5, 6;" +
+  "SELECT 'dwell', * FROM deal_dwell WHERE deals <> 0 ORDER BY 2, 3, 4, 5, 6, 7;" +
+  "SELECT 'dwell_day', * FROM deal_dwell_day WHERE NOT (deals = 0 AND secs = 0) ORDER BY 2, 3, 4, 5, 6, 7;" +
+  "SELECT 'open', * FROM deal_open WHERE NOT (deals = 0 AND amount = 0 AND expected = 0) ORDER BY 2, 3, 4, 5;" +
+  "SELECT 'closing', * FROM deal_closing WHERE NOT (deals = 0 AND amount = 0 AND cycle = 0) ORDER BY 2, 3, 4, 5;" +
+  "SELECT 'open_stage', * FROM deal_open_stage ORDER BY 2, 3;";
+// sameAsRebuild: the report tables an import left equal those `litecrm report rebuild` computes.
+const dump = (db) => execFileSync('sqlite3', [db, REPORT_TABLES], { maxBuffer: 1 << 28 }).toString();
+async function sameAsRebuild(srv) {
+  const kept = dump(srv.db);
+  const r = await srv.cli(['report', 'rebuild']);
+  assert.equal(r.code, 0, show(r));
+  const again = dump(srv.db);
+  if (kept === again) return;
+  const a = kept.split('\n');
+  const b = again.split('\n');
+  const i = a.findIndex((l, k) => l !== b[k]);
+  assert.fail(`the report tables differ from a rebuild's (${a.length} and ${b.length} rows), first at row ${i}: ${a[i]} / ${b[i]}`);
+}
 const INDEXES = "SELECT group_concat(name || ':' || sql, '\n') FROM (SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)";
 
 describe('a large deal import (SQLite bulk mode)', () => {
@@ -132,6 +157,7 @@ describe('a large deal import (SQLite bulk mode)', () => {
     assert.equal(sql(srv.db, `SELECT count(*) FROM (${SUMS} EXCEPT ${SUM_ROWS})`), '0');
     same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
     assert.equal(sql(srv.db, INDEXES), indexes);
+    await sameAsRebuild(srv);
   });
 
   test('creates and updates every row; indexes, deal_fact and deal_sum as a row-by-row write leaves them', async () => {
@@ -161,6 +187,7 @@ describe('a large deal import (SQLite bulk mode)', () => {
     // The queries still find their index.
     const plan = sql(srv.db, 'EXPLAIN QUERY PLAN SELECT id FROM deal WHERE workspace_id = 1 AND owner_id = 2 AND stage_id = 3 ORDER BY id LIMIT 50');
     assert.match(plan, /deal_owner_stage_id/);
+    await sameAsRebuild(srv);
   });
 
   test('a second large import into the same workspace adds to the report tables', async () => {
@@ -175,6 +202,36 @@ describe('a large deal import (SQLite bulk mode)', () => {
     same(srv.db, STAYS, STAY_ROWS, 'deal_stay');
     same(srv.db, REACH, REACH_ROWS, 'deal_reach');
     same(srv.db, DWELL_DAYS, DWELL_DAY_ROWS, 'deal_dwell_day');
+    assert.equal(sql(srv.db, INDEXES), indexes);
+    await sameAsRebuild(srv);
+  });
+
+  // Into a workspace whose deals moved (more than one history row, rows left
+  // at zero) and one went to the trash: a small import (the indexes stay) and
+  // a large one add exactly what a rebuild computes.
+  test('imports into a workspace with history add the rows a rebuild computes', async () => {
+    const ids = sql(srv.db, "SELECT id FROM deal WHERE external_id IS NULL ORDER BY id LIMIT 6").split('\n');
+    assert.equal(ids.length, 6);
+    for (const [i, stage] of [[0, 'qualification'], [1, 'closed_won'], [0, 'negotiation_review'], [2, 'closed_lost'], [3, 'prospecting']]) {
+      const r = await srv.cli(['deal', 'move', ids[i], stage]);
+      assert.equal(r.code, 0, show(r));
+    }
+    const d = await srv.cli(['deal', 'delete', ids[5]]);
+    assert.equal(d.code, 0, show(d));
+    const small = path.join(srv.dir, 'small.csv');
+    fs.writeFileSync(small, dealsCsv().split('\n').slice(0, 300).join('\n').replaceAll('BULK', 'SMALL') + '\n');
+    let r = await srv.cli(['import', 'deals', small, '--json']);
+    assert.equal(r.code, 0, show(r));
+    assert.equal(JSON.parse(r.stdout).created, 299);
+    await sameAsRebuild(srv);
+    const move = await srv.cli(['deal', 'move', ids[4], 'closed_won']);
+    assert.equal(move.code, 0, show(move));
+    const f = path.join(srv.dir, 'third.csv');
+    fs.writeFileSync(f, dealsCsv().replaceAll('BULK', 'THIRD').replaceAll('大量案件', '第三批案件'));
+    r = await srv.cli(['import', 'deals', f, '--json']);
+    assert.equal(r.code, 0, show(r));
+    assert.equal(JSON.parse(r.stdout).created, ROWS - REPEATS);
+    await sameAsRebuild(srv);
     assert.equal(sql(srv.db, INDEXES), indexes);
   });
 });
