@@ -2015,23 +2015,29 @@ static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
 	    &b->t[B_REACH],
 	    (int64_t[]){sq_col_i64(rd, 0), day_of(sq_col_i64(rd, 4)), reached, sq_col_i64(rd, 1)},
 	    (int64_t[]){1});
-	if (!rc)
-		rc = hstay_rows(&b->r, rd, &one, 1, 1);
+	if (!rc) {
+		struct hdeal h = {.have = 1,
+				  .has_p = sqlite3_column_type(rd, 3) != SQLITE_NULL,
+				  .owner = sq_col_i64(rd, 0),
+				  .stage_id = sq_col_i64(rd, 1),
+				  .amount = sq_col_i64(rd, 2),
+				  .p = sq_col_i64(rd, 3),
+				  .created = sq_col_i64(rd, 4),
+				  .entered = sq_col_i64(rd, 5)};
+
+		rc = hstay_rows(&b->r, &h, &one, 1, 1);
+	}
 	return rc ? rc : btab_fold(b->t, &b->r);
 }
 
 /*
- * bulk_many writes the fact, stay and funnel rows of deal id (more than one
- * history row) as the single writes do, and sums its history rows from them.
+ * bulk_many writes every report row of deal id (more than one history row)
+ * as a single write of a new deal does (sq_fact_rows): rare in an import,
+ * and each of its rows is added to what is there, as the sums' are.
  */
 static int bulk_many(struct bulk_pass *b, int64_t id)
 {
-	static const int steps[] = {RQ_FACT_DEAL, RQ_REACH_ADD, RQ_STAY_DEAL};
-	int rc = run_steps(b->s, steps, sizeof(steps) / sizeof(steps[0]), b->ws, id);
-
-	if (!rc)
-		rc = deal_hrows(b->s, b->ws, id, 1, &b->r);
-	return rc ? rc : btab_fold(b->t, &b->r);
+	return sq_fact_rows(b->s, b->ws, id, 1);
 }
 
 /* bulk_sum adds the deal of rd's row to its deal_sum row. */
