@@ -92,11 +92,12 @@
 /*
  * A lone writer's checkpoints (copying SQLite's write-ahead log into the
  * database, with an fsync of each) run on a thread of their own once the log
- * holds LOG_PAGES pages (SQLite's own default, about 4 MB); at its commits
- * the writer copies the log itself only past LOG_CAP pages (about 64 MB of
- * log), should that thread fall behind, and then waits for the readers so
- * the log starts over. Run by the writer, a checkpoint held up every request
- * of the group that committed it (docs/PERFORMANCE.md).
+ * holds LOG_PAGES pages (SQLite's own default, about 4 MB), without holding
+ * the writer up; at its commits the writer copies the log itself only past
+ * LOG_CAP pages (about 64 MB of log), and then waits for the readers so the
+ * log starts over: under a steady load of reads that is how the log starts
+ * over. Run by the writer, a checkpoint held up every request of the group
+ * that committed it (docs/PERFORMANCE.md).
  */
 #define LOG_PAGES 1000
 #define LOG_TAIL  64
@@ -140,17 +141,13 @@ struct pool {
 
 static const struct http_config *g_cfg;
 static struct pool g_pool, g_writers;
-/*
- * The checkpointer: woken by the lone writer's commits (log_wake); the writer
- * holds gate while it runs a group, the checkpointer for its last pass.
- */
+/* The checkpointer: woken by the lone writer's commits (log_wake). */
 static struct {
-	pthread_mutex_t mu, gate;
+	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int due, stopping, up;
 	pthread_t thread;
-} g_log = {
-    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+} g_log = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
 static pthread_key_t g_store_key;
 static atomic_int g_in_flight;
 
@@ -426,12 +423,12 @@ static void log_wake(void *arg)
 
 /*
  * log_main copies the log into the database each time the writer wakes it,
- * on a connection of its own. The bulk of it goes while the writer commits
- * (a PASSIVE checkpoint takes no lock the writer needs), a few passes while
- * more than LOG_TAIL pages were added meanwhile; the rest between two groups
- * (gate), waiting for the readers still in the log (RESTART), so that the
- * next group starts the log over: under a steady load the log never came to
- * an end that was copied, and grew to LOG_CAP.
+ * on a connection of its own, while the writer goes on committing: PASSIVE
+ * checkpoints take no lock the writer needs; a few passes while more than
+ * LOG_TAIL pages were added meanwhile. A RESTART between two groups, so that
+ * the next one starts the log over, held the writer off for 40% of its time
+ * (two fsyncs each, docs/PERFORMANCE.md); the log now starts over when a
+ * writer finds it copied and no reader in it, or at LOG_CAP (log_hook).
  */
 static void *log_main(void *arg)
 {
@@ -454,9 +451,6 @@ static void *log_main(void *arg)
 		for (int i = 0; i < 4; i++)
 			if (st->ops->log_checkpoint(st, 0, &left) || left <= LOG_TAIL)
 				break;
-		pthread_mutex_lock(&g_log.gate);
-		(void)st->ops->log_checkpoint(st, 1, &left);
-		pthread_mutex_unlock(&g_log.gate);
 	}
 	return NULL;
 }
@@ -558,11 +552,7 @@ static void *worker_main(void *arg)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 
-		if (p->log_hand_off)
-			pthread_mutex_lock(&g_log.gate);
 		run_group(v, n);
-		if (p->log_hand_off)
-			pthread_mutex_unlock(&g_log.gate);
 		for (i = 0; i < n; i++) {
 			atomic_store(&v[i]->state, REQ_ANSWERED);
 			MHD_resume_connection(v[i]->conn);
