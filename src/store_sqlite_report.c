@@ -1915,24 +1915,21 @@ static int bsum_cmp(const void *pa, const void *pb)
 
 /*
  * bulk_sql[BS_READ]: the new deals (id from ?2 on) of workspace ?1 with
- * their history rows, in id order, each row first in the columns
- * deal_hrows reads of a deal_fact row (hstay_rows): owner, stage, amount, probability, created,
- * entered, the stage's probability; then the deal's id, the history row's stage, start and stage
- * probability (NULL without history), the month of its close date, its expected value and whether
- * its stage exists (deal_sum's JOIN), and what deal_fact.reached holds for one history row or none.
- * The expressions are those of FACT_FILL, STAY_FILL and SUM_FILL.
+ * their history rows, in id order: the deal's owner, stage, amount,
+ * probability and created_at, the history row's changed_at (NULL without
+ * history), the stage's probability, the deal's id, the history row's stage
+ * and that stage's probability, the month of the close date, whether the
+ * deal's stage exists (deal_sum's JOIN), and what deal_fact.reached holds for
+ * one history row or none. The expressions are those of FACT_FILL, STAY_FILL
+ * and SUM_FILL, but for the seconds of the two times (bulk_secs) and the
+ * expected value (deal_expected), computed in C.
  */
-#define B_CREATED SECS("d.created_at")
-#define B_ENTERED SECS("coalesce(h.changed_at, d.created_at)")
-#define B_STARTED SECS("h.changed_at")
-
 enum { BS_READ, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
 
 static const char *const bulk_sql[BS_COUNT] = {
     [BS_READ] =
-	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, " B_CREATED ", " B_ENTERED ","
-	" s.probability, d.id, h.to_stage_id, " B_STARTED ", hs.probability," CLOSE_MONTH ","
-	" lc_expected(d.amount, coalesce(d.probability, s.probability)), s.id IS NOT NULL,"
+	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, d.created_at, h.changed_at,"
+	" s.probability, d.id, h.to_stage_id, hs.probability," CLOSE_MONTH ", s.id IS NOT NULL,"
 	" coalesce(CAST(h.to_stage_id AS TEXT), CAST(d.stage_id AS TEXT)) FROM deal d"
 	" LEFT JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
 	" LEFT JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
@@ -1980,11 +1977,72 @@ static int bulk_step(struct bulk_pass *b, sqlite3_stmt *st)
 	return rc;
 }
 
+/*
+ * bulk_secs is strftime('%s', t) for a time as litecrm writes it,
+ * "YYYY-MM-DDTHH:MM:SSZ" (store.c), and -1 for any other text, which the
+ * pass leaves to the rebuild rather than read as SQLite would.
+ */
+static int bulk_secs(const unsigned char *t, int n, int64_t *out)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int64_t y, m, d, era, yoe, doy, doe;
+	int v[6] = {0}, k = 0, leap;
+
+	if (!t || n != (int)sizeof(shape) - 1)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (shape[i] != 'd') {
+			if (t[i] != shape[i])
+				return -1;
+			k += i > 0 && shape[i - 1] == 'd';
+		} else if (t[i] < '0' || t[i] > '9') {
+			return -1;
+		} else {
+			v[k] = v[k] * 10 + (t[i] - '0');
+		}
+	}
+	y = v[0], m = v[1], d = v[2];
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap) || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 59)
+		return -1;
+	/* days since 1970-01-01 of the proleptic Gregorian date */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*out = (era * 146097 + doe - 719468) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+	return 0;
+}
+
+/* What bulk_read computes of rd's row in C. */
+struct brow {
+	int hist;	 /* the deal has a history row */
+	int64_t created; /* seconds of d.created_at */
+	int64_t started; /* of h.changed_at, 0 without */
+	int64_t entered; /* of coalesce(h.changed_at, d.created_at) */
+};
+
+/* bulk_times fills w from rd's row, noting doubt at a time bulk_secs cannot read. */
+static void bulk_times(struct bulk_pass *b, sqlite3_stmt *rd, struct brow *w)
+{
+	w->hist = sqlite3_column_type(rd, 8) != SQLITE_NULL;
+	w->started = 0;
+	if (bulk_secs(sqlite3_column_text(rd, 4), sqlite3_column_bytes(rd, 4), &w->created))
+		b->doubt = 1;
+	if (sqlite3_column_type(rd, 5) != SQLITE_NULL &&
+	    bulk_secs(sqlite3_column_text(rd, 5), sqlite3_column_bytes(rd, 5), &w->started))
+		b->doubt = 1;
+	w->entered = sqlite3_column_type(rd, 5) != SQLITE_NULL ? w->started : w->created;
+}
+
 /* bulk_one writes the fact and stay rows of the deal of rd's row (one history row or none). */
-static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
+static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
 {
 	sqlite3_stmt *f = b->st[BS_FACT], *y = b->st[BS_STAY];
-	int hist = sqlite3_column_type(rd, 8) != SQLITE_NULL;
+	int hist = w->hist;
 	int64_t reached = hist ? sq_col_i64(rd, 8) : sq_col_i64(rd, 1);
 	struct hstay one;
 	int rc;
@@ -1993,28 +2051,28 @@ static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
 	    sq_bind_i64(f, 3, sq_col_i64(rd, 0)) | sq_bind_i64(f, 4, sq_col_i64(rd, 1)) |
 	    sq_bind_i64(f, 5, sq_col_i64(rd, 2)) |
 	    sqlite3_bind_value(f, 6, sqlite3_column_value(rd, 3)) |
-	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 14)) |
-	    sq_bind_i64(f, 8, sq_col_i64(rd, 4)) | sq_bind_i64(f, 9, sq_col_i64(rd, 5)))
+	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 12)) | sq_bind_i64(f, 8, w->created) |
+	    sq_bind_i64(f, 9, w->entered))
 		return sq_bind_failed(b->s);
 	if ((rc = bulk_step(b, f)))
 		return rc;
 	if (hist) {
 		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 7)) |
-		    sq_bind_i64(y, 3, sq_col_i64(rd, 8)) | sq_bind_i64(y, 4, sq_col_i64(rd, 9)))
+		    sq_bind_i64(y, 3, sq_col_i64(rd, 8)) | sq_bind_i64(y, 4, w->started))
 			return sq_bind_failed(b->s);
 		if ((rc = bulk_step(b, y)))
 			return rc;
-		one = (struct hstay){1, sq_col_i64(rd, 8), sq_col_i64(rd, 9), sq_col_i64(rd, 10)};
+		one = (struct hstay){1, sq_col_i64(rd, 8), w->started, sq_col_i64(rd, 9)};
 	} else {
-		one = (struct hstay){1, sq_col_i64(rd, 1), sq_col_i64(rd, 4), sq_col_i64(rd, 6)};
+		one = (struct hstay){1, sq_col_i64(rd, 1), w->created, sq_col_i64(rd, 6)};
 	}
 	/* deal_reach's key: reached holds the one stage as text (b->st[BS_FACT]'s ?7) */
-	if (sqlite3_column_type(rd, 14) != SQLITE_TEXT)
+	if (sqlite3_column_type(rd, 12) != SQLITE_TEXT)
 		b->doubt = 1;
-	rc = btab_add(
-	    &b->t[B_REACH],
-	    (int64_t[]){sq_col_i64(rd, 0), day_of(sq_col_i64(rd, 4)), reached, sq_col_i64(rd, 1)},
-	    (int64_t[]){1});
+	rc =
+	    btab_add(&b->t[B_REACH],
+		     (int64_t[]){sq_col_i64(rd, 0), day_of(w->created), reached, sq_col_i64(rd, 1)},
+		     (int64_t[]){1});
 	if (!rc) {
 		struct hdeal h = {.have = 1,
 				  .has_p = sqlite3_column_type(rd, 3) != SQLITE_NULL,
@@ -2022,8 +2080,8 @@ static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
 				  .stage_id = sq_col_i64(rd, 1),
 				  .amount = sq_col_i64(rd, 2),
 				  .p = sq_col_i64(rd, 3),
-				  .created = sq_col_i64(rd, 4),
-				  .entered = sq_col_i64(rd, 5)};
+				  .created = w->created,
+				  .entered = w->entered};
 
 		rc = hstay_rows(&b->r, &h, &one, 1, 1);
 	}
@@ -2040,24 +2098,32 @@ static int bulk_many(struct bulk_pass *b, int64_t id)
 	return sq_fact_rows(b->s, b->ws, id, 1);
 }
 
-/* bulk_sum adds the deal of rd's row to its deal_sum row. */
+/*
+ * bulk_sum adds the deal of rd's row to its deal_sum row, with its expected
+ * value lc_expected(d.amount, coalesce(d.probability, s.probability)).
+ */
 static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd)
 {
-	const char *month = (const char *)sqlite3_column_text(rd, 11);
-	int64_t m;
+	const char *month = (const char *)sqlite3_column_text(rd, 10);
+	int pc = sqlite3_column_type(rd, 3) != SQLITE_NULL ? 3 : 6;
+	int64_t m, expected = 0;
 	int rc;
 
-	if (!sq_col_i64(rd, 13)) /* no stage: SUM_FILL's JOIN leaves it out */
+	/* no expected value to add, or one out of range: the rebuild's SQL fails then */
+	if (sqlite3_column_type(rd, 2) == SQLITE_NULL ||
+	    sqlite3_column_type(rd, pc) == SQLITE_NULL ||
+	    deal_expected(sq_col_i64(rd, 2), sq_col_i64(rd, pc), &expected))
+		b->doubt = 1;
+	if (!sq_col_i64(rd, 11)) /* no stage: SUM_FILL's JOIN leaves it out */
 		return 0;
-	if (!month || strlen(month) >= sizeof(b->months.v[0]) ||
-	    sqlite3_column_type(rd, 12) == SQLITE_NULL) {
-		b->doubt = 1; /* a month too long to keep, or no expected value to add */
+	if (!month || strlen(month) >= sizeof(b->months.v[0]))
+		b->doubt = 1; /* a month too long to keep */
+	if (b->doubt)
 		return 0;
-	}
 	if ((rc = bmonth(&b->months, month, &m)))
 		return rc;
 	return btab_add(&b->t[B_SUM], (int64_t[]){sq_col_i64(rd, 1), sq_col_i64(rd, 0), m},
-			(int64_t[]){1, sq_col_i64(rd, 2), sq_col_i64(rd, 12)});
+			(int64_t[]){1, sq_col_i64(rd, 2), expected});
 }
 
 /* bulk_read reads the new deals from first on, writing and summing their rows. */
@@ -2080,16 +2146,18 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 		return sq_db_err(b->s, rc, ERR_DB);
 	while (!b->doubt && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
 		int64_t id = sq_col_i64(rd, 7);
+		struct brow w;
 
 		if (id == last) /* a further history row of a deal written whole */
 			continue;
 		last = id;
 		while (at < b->nmulti && b->multi[at] < id)
 			at++;
+		bulk_times(b, rd, &w);
 		rc = bulk_sum(b, rd);
-		if (!rc)
+		if (!rc && !b->doubt)
 			rc = at < b->nmulti && b->multi[at] == id ? bulk_many(b, id)
-								  : bulk_one(b, rd);
+								  : bulk_one(b, rd, &w);
 		if (rc)
 			return rc;
 	}
