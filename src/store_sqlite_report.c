@@ -1917,24 +1917,23 @@ static int bsum_cmp(const void *pa, const void *pb)
  * bulk_sql[BS_READ]: the new deals (id from ?2 on) of workspace ?1 with
  * their history rows, in id order: the deal's owner, stage, amount,
  * probability and created_at, the history row's changed_at (NULL without
- * history), the stage's probability, the deal's id, the history row's stage
- * and that stage's probability, the month of the close date, whether the
- * deal's stage exists (deal_sum's JOIN), and what deal_fact.reached holds for
- * one history row or none. The expressions are those of FACT_FILL, STAY_FILL
- * and SUM_FILL, but for the seconds of the two times (bulk_secs) and the
- * expected value (deal_expected), computed in C.
+ * history), the deal's id, the history row's stage, the month of the close
+ * date, and what deal_fact.reached holds for one history row or none. The
+ * expressions are those of FACT_FILL, STAY_FILL and SUM_FILL, but for the
+ * seconds of the two times (bulk_secs), the stages' probabilities (their
+ * JOINs: bulk_stage) and the expected value (deal_expected), found in C.
  */
-enum { BS_READ, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
+enum { BS_READ, BS_STAGES, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
 
 static const char *const bulk_sql[BS_COUNT] = {
     [BS_READ] =
 	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, d.created_at, h.changed_at,"
-	" s.probability, d.id, h.to_stage_id, hs.probability," CLOSE_MONTH ", s.id IS NOT NULL,"
+	" d.id, h.to_stage_id," CLOSE_MONTH ","
 	" coalesce(CAST(h.to_stage_id AS TEXT), CAST(d.stage_id AS TEXT)) FROM deal d"
-	" LEFT JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
 	" LEFT JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
-	" LEFT JOIN stage hs ON hs.workspace_id = d.workspace_id AND hs.id = h.to_stage_id"
 	" WHERE d.id >= ?2 AND +d.workspace_id = ?1 ORDER BY d.id",
+    /* the workspace's stages and their probabilities, in id order */
+    [BS_STAGES] = "SELECT id, probability FROM stage WHERE workspace_id = ?1 ORDER BY id",
     /* the deals among them with more than one history row, in id order */
     [BS_MULTI] = "SELECT deal_id FROM stage_history WHERE workspace_id = ?1 AND deal_id >= ?2"
 		 " GROUP BY deal_id HAVING count(*) > 1 ORDER BY deal_id",
@@ -1963,6 +1962,8 @@ struct bulk_pass {
 	struct btab t[B_TABLES];
 	struct bmonths months;
 	struct hrows r;
+	int64_t (*stages)[2]; /* bulk_sql[BS_STAGES]'s rows */
+	size_t nstages, cap_stages;
 	int64_t *multi; /* bulk_sql[BS_MULTI]'s deals */
 	size_t nmulti, cap_multi;
 	int doubt; /* a deal the pass cannot compute as the rebuild would */
@@ -2017,9 +2018,33 @@ static int bulk_secs(const unsigned char *t, int n, int64_t *out)
 	return 0;
 }
 
+/* bulk_stage finds stage id among b's stages: 1 and its probability in *p, or 0 and 0. */
+static int bulk_stage(const struct bulk_pass *b, int64_t id, int64_t *p)
+{
+	size_t lo = 0, hi = b->nstages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->stages[mid][0] == id) {
+			*p = b->stages[mid][1];
+			return 1;
+		}
+		if (b->stages[mid][0] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*p = 0;
+	return 0;
+}
+
 /* What bulk_read computes of rd's row in C. */
 struct brow {
 	int hist;	 /* the deal has a history row */
+	int has_sp;	 /* the deal's stage exists (s.id IS NOT NULL) */
+	int64_t sp;	 /* its probability (s.probability), 0 without */
+	int64_t hp;	 /* the history row's stage's (hs.probability), 0 without */
 	int64_t created; /* seconds of d.created_at */
 	int64_t started; /* of h.changed_at, 0 without */
 	int64_t entered; /* of coalesce(h.changed_at, d.created_at) */
@@ -2028,7 +2053,12 @@ struct brow {
 /* bulk_times fills w from rd's row, noting doubt at a time bulk_secs cannot read. */
 static void bulk_times(struct bulk_pass *b, sqlite3_stmt *rd, struct brow *w)
 {
-	w->hist = sqlite3_column_type(rd, 8) != SQLITE_NULL;
+	w->hist = sqlite3_column_type(rd, 7) != SQLITE_NULL;
+	w->has_sp = bulk_stage(b, sq_col_i64(rd, 1), &w->sp);
+	if (w->hist)
+		bulk_stage(b, sq_col_i64(rd, 7), &w->hp);
+	else
+		w->hp = 0;
 	w->started = 0;
 	if (bulk_secs(sqlite3_column_text(rd, 4), sqlite3_column_bytes(rd, 4), &w->created))
 		b->doubt = 1;
@@ -2043,31 +2073,31 @@ static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
 {
 	sqlite3_stmt *f = b->st[BS_FACT], *y = b->st[BS_STAY];
 	int hist = w->hist;
-	int64_t reached = hist ? sq_col_i64(rd, 8) : sq_col_i64(rd, 1);
+	int64_t reached = hist ? sq_col_i64(rd, 7) : sq_col_i64(rd, 1);
 	struct hstay one;
 	int rc;
 
-	if (sq_bind_i64(f, 1, b->ws) | sq_bind_i64(f, 2, sq_col_i64(rd, 7)) |
+	if (sq_bind_i64(f, 1, b->ws) | sq_bind_i64(f, 2, sq_col_i64(rd, 6)) |
 	    sq_bind_i64(f, 3, sq_col_i64(rd, 0)) | sq_bind_i64(f, 4, sq_col_i64(rd, 1)) |
 	    sq_bind_i64(f, 5, sq_col_i64(rd, 2)) |
 	    sqlite3_bind_value(f, 6, sqlite3_column_value(rd, 3)) |
-	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 12)) | sq_bind_i64(f, 8, w->created) |
+	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 9)) | sq_bind_i64(f, 8, w->created) |
 	    sq_bind_i64(f, 9, w->entered))
 		return sq_bind_failed(b->s);
 	if ((rc = bulk_step(b, f)))
 		return rc;
 	if (hist) {
-		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 7)) |
-		    sq_bind_i64(y, 3, sq_col_i64(rd, 8)) | sq_bind_i64(y, 4, w->started))
+		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 6)) |
+		    sq_bind_i64(y, 3, sq_col_i64(rd, 7)) | sq_bind_i64(y, 4, w->started))
 			return sq_bind_failed(b->s);
 		if ((rc = bulk_step(b, y)))
 			return rc;
-		one = (struct hstay){1, sq_col_i64(rd, 8), w->started, sq_col_i64(rd, 9)};
+		one = (struct hstay){1, sq_col_i64(rd, 7), w->started, w->hp};
 	} else {
-		one = (struct hstay){1, sq_col_i64(rd, 1), w->created, sq_col_i64(rd, 6)};
+		one = (struct hstay){1, sq_col_i64(rd, 1), w->created, w->sp};
 	}
 	/* deal_reach's key: reached holds the one stage as text (b->st[BS_FACT]'s ?7) */
-	if (sqlite3_column_type(rd, 12) != SQLITE_TEXT)
+	if (sqlite3_column_type(rd, 9) != SQLITE_TEXT)
 		b->doubt = 1;
 	rc =
 	    btab_add(&b->t[B_REACH],
@@ -2102,19 +2132,18 @@ static int bulk_many(struct bulk_pass *b, int64_t id)
  * bulk_sum adds the deal of rd's row to its deal_sum row, with its expected
  * value lc_expected(d.amount, coalesce(d.probability, s.probability)).
  */
-static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd)
+static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
 {
-	const char *month = (const char *)sqlite3_column_text(rd, 10);
-	int pc = sqlite3_column_type(rd, 3) != SQLITE_NULL ? 3 : 6;
+	const char *month = (const char *)sqlite3_column_text(rd, 8);
+	int own_p = sqlite3_column_type(rd, 3) != SQLITE_NULL;
 	int64_t m, expected = 0;
 	int rc;
 
 	/* no expected value to add, or one out of range: the rebuild's SQL fails then */
-	if (sqlite3_column_type(rd, 2) == SQLITE_NULL ||
-	    sqlite3_column_type(rd, pc) == SQLITE_NULL ||
-	    deal_expected(sq_col_i64(rd, 2), sq_col_i64(rd, pc), &expected))
+	if (sqlite3_column_type(rd, 2) == SQLITE_NULL || (!own_p && !w->has_sp) ||
+	    deal_expected(sq_col_i64(rd, 2), own_p ? sq_col_i64(rd, 3) : w->sp, &expected))
 		b->doubt = 1;
-	if (!sq_col_i64(rd, 11)) /* no stage: SUM_FILL's JOIN leaves it out */
+	if (!w->has_sp) /* no stage: SUM_FILL's JOIN leaves it out */
 		return 0;
 	if (!month || strlen(month) >= sizeof(b->months.v[0]))
 		b->doubt = 1; /* a month too long to keep */
@@ -2137,6 +2166,16 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 	if (sq_bind_i64(mu, 1, b->ws) | sq_bind_i64(mu, 2, first) | sq_bind_i64(rd, 1, b->ws) |
 	    sq_bind_i64(rd, 2, first))
 		return sq_bind_failed(b->s);
+	if (sq_bind_i64(b->st[BS_STAGES], 1, b->ws))
+		return sq_bind_failed(b->s);
+	while ((rc = sqlite3_step(b->st[BS_STAGES])) == SQLITE_ROW) {
+		if (grow((void **)&b->stages, b->nstages, &b->cap_stages, sizeof(*b->stages)))
+			return ERR_NOMEM;
+		b->stages[b->nstages][0] = sq_col_i64(b->st[BS_STAGES], 0);
+		b->stages[b->nstages++][1] = sq_col_i64(b->st[BS_STAGES], 1);
+	}
+	if (rc != SQLITE_DONE)
+		return sq_db_err(b->s, rc, ERR_DB);
 	while ((rc = sqlite3_step(mu)) == SQLITE_ROW) {
 		if (grow((void **)&b->multi, b->nmulti, &b->cap_multi, sizeof(*b->multi)))
 			return ERR_NOMEM;
@@ -2145,7 +2184,7 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 	if (rc != SQLITE_DONE)
 		return sq_db_err(b->s, rc, ERR_DB);
 	while (!b->doubt && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
-		int64_t id = sq_col_i64(rd, 7);
+		int64_t id = sq_col_i64(rd, 6);
 		struct brow w;
 
 		if (id == last) /* a further history row of a deal written whole */
@@ -2154,7 +2193,7 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 		while (at < b->nmulti && b->multi[at] < id)
 			at++;
 		bulk_times(b, rd, &w);
-		rc = bulk_sum(b, rd);
+		rc = bulk_sum(b, rd, &w);
 		if (!rc && !b->doubt)
 			rc = at < b->nmulti && b->multi[at] == id ? bulk_many(b, id)
 								  : bulk_one(b, rd, &w);
@@ -2235,6 +2274,7 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 		rc = bulk_read(&b, first);
 		sqlite3_reset(b.st[BS_READ]);
 		sqlite3_reset(b.st[BS_MULTI]);
+		sqlite3_reset(b.st[BS_STAGES]);
 		if (!rc && !b.doubt)
 			rc = bulk_write(&b);
 		if (!rc && !b.doubt)
@@ -2254,6 +2294,7 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	free(b.months.v);
 	hashmap_release(&b.months.map);
 	free(b.multi);
+	free(b.stages);
 	free(b.r.v);
 	return rc;
 }
