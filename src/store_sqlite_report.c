@@ -1923,13 +1923,12 @@ static int bsum_cmp(const void *pa, const void *pb)
  * seconds of the two times (bulk_secs), the stages' probabilities (their
  * JOINs: bulk_stage) and the expected value (deal_expected), found in C.
  */
-enum { BS_READ, BS_STAGES, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
+enum { BS_READ, BS_STAGES, BS_MULTI, BS_REACH, BS_SUM, BS_COUNT };
 
 static const char *const bulk_sql[BS_COUNT] = {
     [BS_READ] =
 	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, d.created_at, h.changed_at,"
-	" d.id, h.to_stage_id," CLOSE_MONTH ","
-	" coalesce(CAST(h.to_stage_id AS TEXT), CAST(d.stage_id AS TEXT)) FROM deal d"
+	" d.id, h.to_stage_id," CLOSE_MONTH " FROM deal d"
 	" LEFT JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
 	" WHERE d.id >= ?2 AND +d.workspace_id = ?1 ORDER BY d.id",
     /* the workspace's stages and their probabilities, in id order */
@@ -1937,11 +1936,6 @@ static const char *const bulk_sql[BS_COUNT] = {
     /* the deals among them with more than one history row, in id order */
     [BS_MULTI] = "SELECT deal_id FROM stage_history WHERE workspace_id = ?1 AND deal_id >= ?2"
 		 " GROUP BY deal_id HAVING count(*) > 1 ORDER BY deal_id",
-    [BS_FACT] =
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount,"
-	" probability, reached, created, entered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [BS_STAY] = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
-		" VALUES (?1, ?2, 1, ?3, ?4)",
     [BS_REACH] =
 	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -1955,10 +1949,30 @@ static const char *const bulk_sql[BS_COUNT] = {
 	       " expected = deal_sum.expected + excluded.expected",
 };
 
+/*
+ * The deal_fact and deal_stay rows of the deals with one history row or none
+ * go in BINS_ROWS at a time, one statement of that many rows (bins_put): a
+ * statement's start and end cost about what a row's insert does.
+ */
+enum { BINS_ROWS = 64, BINS_COLS = 9 };
+
+struct bins {
+	const char *head;   /* the INSERT up to VALUES */
+	const char *tuple;  /* one row's parameters */
+	int ncol;	    /* parameters per row */
+	int null_col;	    /* the column bound NULL where isnull is set, -1 for none */
+	int text_col;	    /* the column bound as the text of its integer, -1 for none */
+	sqlite3_stmt *full; /* the statement of BINS_ROWS rows */
+	int64_t v[BINS_ROWS][BINS_COLS];
+	unsigned char isnull[BINS_ROWS];
+	int n;
+};
+
 struct bulk_pass {
 	struct sqlite_store *s;
 	int64_t ws;
 	sqlite3_stmt *st[BS_COUNT];
+	struct bins fact, stay;
 	struct btab t[B_TABLES];
 	struct bmonths months;
 	struct hrows r;
@@ -2068,37 +2082,104 @@ static void bulk_times(struct bulk_pass *b, sqlite3_stmt *rd, struct brow *w)
 	w->entered = sqlite3_column_type(rd, 5) != SQLITE_NULL ? w->started : w->created;
 }
 
+/* bins_prepare prepares the INSERT of n rows of x. */
+static int bins_prepare(struct bulk_pass *b, const struct bins *x, int n, sqlite3_stmt **st)
+{
+	size_t head = strlen(x->head), tuple = strlen(x->tuple),
+	       len = head + (size_t)n * (tuple + 1);
+	char *sql = malloc(len + 1), *p;
+	int rc;
+
+	if (!sql)
+		return ERR_NOMEM;
+	memcpy(sql, x->head, head);
+	p = sql + head;
+	for (int i = 0; i < n; i++) {
+		memcpy(p, x->tuple, tuple);
+		p += tuple;
+		*p++ = i + 1 < n ? ',' : '\0';
+	}
+	rc = sqlite3_prepare_v2(b->s->db, sql, -1, st, NULL);
+	free(sql);
+	return rc == SQLITE_OK ? 0 : sq_db_err(b->s, rc, ERR_DB);
+}
+
+/* bins_flush inserts the rows x holds. */
+static int bins_flush(struct bulk_pass *b, struct bins *x)
+{
+	sqlite3_stmt *st = x->full;
+	int rc = 0, k = 1;
+
+	if (x->n == 0)
+		return 0;
+	if (x->n < BINS_ROWS || !st) {
+		if ((rc = bins_prepare(b, x, x->n, &st)))
+			return rc;
+		if (x->n == BINS_ROWS)
+			x->full = st;
+	}
+	for (int i = 0; i < x->n && !rc; i++)
+		for (int j = 0; j < x->ncol && !rc; j++, k++) {
+			char text[24];
+
+			if (j == x->null_col && x->isnull[i]) {
+				rc = sqlite3_bind_null(st, k);
+			} else if (j == x->text_col) {
+				snprintf(text, sizeof(text), "%lld", (long long)x->v[i][j]);
+				rc = sqlite3_bind_text(st, k, text, -1, SQLITE_TRANSIENT);
+			} else {
+				rc = sqlite3_bind_int64(st, k, x->v[i][j]);
+			}
+		}
+	rc = rc ? sq_bind_failed(b->s) : bulk_step(b, st);
+	if (st != x->full)
+		sqlite3_finalize(st);
+	x->n = 0;
+	return rc;
+}
+
+/* bins_put adds row v (x->ncol values) to x, inserting the rows once there are BINS_ROWS. */
+static int bins_put(struct bulk_pass *b, struct bins *x, const int64_t *v, int isnull)
+{
+	memcpy(x->v[x->n], v, (size_t)x->ncol * sizeof(*v));
+	x->isnull[x->n] = (unsigned char)isnull;
+	return ++x->n == BINS_ROWS ? bins_flush(b, x) : 0;
+}
+
 /* bulk_one writes the fact and stay rows of the deal of rd's row (one history row or none). */
 static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
 {
-	sqlite3_stmt *f = b->st[BS_FACT], *y = b->st[BS_STAY];
 	int hist = w->hist;
 	int64_t reached = hist ? sq_col_i64(rd, 7) : sq_col_i64(rd, 1);
 	struct hstay one;
 	int rc;
 
-	if (sq_bind_i64(f, 1, b->ws) | sq_bind_i64(f, 2, sq_col_i64(rd, 6)) |
-	    sq_bind_i64(f, 3, sq_col_i64(rd, 0)) | sq_bind_i64(f, 4, sq_col_i64(rd, 1)) |
-	    sq_bind_i64(f, 5, sq_col_i64(rd, 2)) |
-	    sqlite3_bind_value(f, 6, sqlite3_column_value(rd, 3)) |
-	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 9)) | sq_bind_i64(f, 8, w->created) |
-	    sq_bind_i64(f, 9, w->entered))
-		return sq_bind_failed(b->s);
-	if ((rc = bulk_step(b, f)))
+	/*
+	 * deal_fact.reached holds the one stage as text, CAST(... AS TEXT) of an
+	 * integer; probability is bound as the integer it holds, or NULL
+	 */
+	if (sqlite3_column_type(rd, hist ? 7 : 1) != SQLITE_INTEGER ||
+	    (sqlite3_column_type(rd, 3) != SQLITE_INTEGER &&
+	     sqlite3_column_type(rd, 3) != SQLITE_NULL)) {
+		b->doubt = 1;
+		return 0;
+	}
+	rc = bins_put(b, &b->fact,
+		      (int64_t[]){b->ws, sq_col_i64(rd, 6), sq_col_i64(rd, 0), sq_col_i64(rd, 1),
+				  sq_col_i64(rd, 2), sq_col_i64(rd, 3), reached, w->created,
+				  w->entered},
+		      sqlite3_column_type(rd, 3) == SQLITE_NULL);
+	if (rc)
 		return rc;
 	if (hist) {
-		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 6)) |
-		    sq_bind_i64(y, 3, sq_col_i64(rd, 7)) | sq_bind_i64(y, 4, w->started))
-			return sq_bind_failed(b->s);
-		if ((rc = bulk_step(b, y)))
+		if ((rc = bins_put(
+			 b, &b->stay,
+			 (int64_t[]){b->ws, sq_col_i64(rd, 6), sq_col_i64(rd, 7), w->started}, 0)))
 			return rc;
 		one = (struct hstay){1, sq_col_i64(rd, 7), w->started, w->hp};
 	} else {
 		one = (struct hstay){1, sq_col_i64(rd, 1), w->created, w->sp};
 	}
-	/* deal_reach's key: reached holds the one stage as text (b->st[BS_FACT]'s ?7) */
-	if (sqlite3_column_type(rd, 9) != SQLITE_TEXT)
-		b->doubt = 1;
 	rc =
 	    btab_add(&b->t[B_REACH],
 		     (int64_t[]){sq_col_i64(rd, 0), day_of(w->created), reached, sq_col_i64(rd, 1)},
@@ -2257,7 +2338,22 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	    [H_DWELL] = {5, 1}, [H_DWELL_DAY] = {5, 2}, [H_OPEN] = {3, 3},
 	    [H_CLOSE] = {3, 3}, [B_SUM] = {3, 3},	[B_REACH] = {4, 1},
 	};
-	struct bulk_pass b = {.s = s, .ws = ws};
+	struct bulk_pass b = {
+	    .s = s,
+	    .ws = ws,
+	    .fact = {.head = "INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id,"
+			     " amount, probability, reached, created, entered) VALUES ",
+		     .tuple = "(?,?,?,?,?,?,?,?,?)",
+		     .ncol = 9,
+		     .null_col = 5,
+		     .text_col = 6},
+	    .stay = {.head = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id,"
+			     " entered) VALUES ",
+		     .tuple = "(?,?,1,?,?)",
+		     .ncol = 4,
+		     .null_col = -1,
+		     .text_col = -1},
+	};
 	int rc = 0, i;
 
 	*done = 0;
@@ -2272,6 +2368,10 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 		rc = sq_db_err(s, rc, ERR_DB);
 	else if (!rc) {
 		rc = bulk_read(&b, first);
+		if (!rc && !b.doubt)
+			rc = bins_flush(&b, &b.fact);
+		if (!rc && !b.doubt)
+			rc = bins_flush(&b, &b.stay);
 		sqlite3_reset(b.st[BS_READ]);
 		sqlite3_reset(b.st[BS_MULTI]);
 		sqlite3_reset(b.st[BS_STAGES]);
@@ -2287,6 +2387,8 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	}
 	for (i = 0; i < BS_COUNT; i++)
 		sqlite3_finalize(b.st[i]);
+	sqlite3_finalize(b.fact.full);
+	sqlite3_finalize(b.stay.full);
 	for (i = 0; i < B_TABLES; i++) {
 		free(b.t[i].v);
 		hashmap_release(&b.t[i].map);
