@@ -1952,7 +1952,10 @@ static const char *const bulk_sql[BS_COUNT] = {
 /*
  * The deal_fact and deal_stay rows of the deals with one history row or none
  * go in BINS_ROWS at a time, one statement of that many rows (bins_put): a
- * statement's start and end cost about what a row's insert does.
+ * statement's start and end cost about what a row's insert does. OR FAIL:
+ * a statement of many rows that may abort opens a statement journal, whose
+ * upkeep in a transaction of a million rows costs more than the rows (a
+ * conflict, which new deals cannot have, fails the pass all the same).
  */
 enum { BINS_ROWS = 64, BINS_COLS = 9 };
 
@@ -2341,13 +2344,14 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	struct bulk_pass b = {
 	    .s = s,
 	    .ws = ws,
-	    .fact = {.head = "INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id,"
-			     " amount, probability, reached, created, entered) VALUES ",
+	    .fact = {.head =
+			 "INSERT OR FAIL INTO deal_fact (workspace_id, deal_id, owner_id, stage_id,"
+			 " amount, probability, reached, created, entered) VALUES ",
 		     .tuple = "(?,?,?,?,?,?,?,?,?)",
 		     .ncol = 9,
 		     .null_col = 5,
 		     .text_col = 6},
-	    .stay = {.head = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id,"
+	    .stay = {.head = "INSERT OR FAIL INTO deal_stay (workspace_id, deal_id, seq, stage_id,"
 			     " entered) VALUES ",
 		     .tuple = "(?,?,1,?,?)",
 		     .ncol = 4,
