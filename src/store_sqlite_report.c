@@ -1915,37 +1915,27 @@ static int bsum_cmp(const void *pa, const void *pb)
 
 /*
  * bulk_sql[BS_READ]: the new deals (id from ?2 on) of workspace ?1 with
- * their history rows, in id order, each row first in the columns
- * deal_hrows reads of a deal_fact row (hstay_rows): owner, stage, amount, probability, created,
- * entered, the stage's probability; then the deal's id, the history row's stage, start and stage
- * probability (NULL without history), the month of its close date, its expected value and whether
- * its stage exists (deal_sum's JOIN), and what deal_fact.reached holds for one history row or none.
- * The expressions are those of FACT_FILL, STAY_FILL and SUM_FILL.
+ * their history rows, in id order: the deal's owner, stage, amount,
+ * probability and created_at, the history row's changed_at (NULL without
+ * history), the deal's id, the history row's stage, the month of the close
+ * date, and what deal_fact.reached holds for one history row or none. The
+ * expressions are those of FACT_FILL, STAY_FILL and SUM_FILL, but for the
+ * seconds of the two times (bulk_secs), the stages' probabilities (their
+ * JOINs: bulk_stage) and the expected value (deal_expected), found in C.
  */
-#define B_CREATED SECS("d.created_at")
-#define B_ENTERED SECS("coalesce(h.changed_at, d.created_at)")
-#define B_STARTED SECS("h.changed_at")
-
-enum { BS_READ, BS_MULTI, BS_FACT, BS_STAY, BS_REACH, BS_SUM, BS_COUNT };
+enum { BS_READ, BS_STAGES, BS_MULTI, BS_REACH, BS_SUM, BS_COUNT };
 
 static const char *const bulk_sql[BS_COUNT] = {
     [BS_READ] =
-	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, " B_CREATED ", " B_ENTERED ","
-	" s.probability, d.id, h.to_stage_id, " B_STARTED ", hs.probability," CLOSE_MONTH ","
-	" lc_expected(d.amount, coalesce(d.probability, s.probability)), s.id IS NOT NULL,"
-	" coalesce(CAST(h.to_stage_id AS TEXT), CAST(d.stage_id AS TEXT)) FROM deal d"
-	" LEFT JOIN stage s ON s.workspace_id = d.workspace_id AND s.id = d.stage_id"
+	"SELECT d.owner_id, d.stage_id, d.amount, d.probability, d.created_at, h.changed_at,"
+	" d.id, h.to_stage_id," CLOSE_MONTH " FROM deal d"
 	" LEFT JOIN stage_history h ON h.workspace_id = d.workspace_id AND h.deal_id = d.id"
-	" LEFT JOIN stage hs ON hs.workspace_id = d.workspace_id AND hs.id = h.to_stage_id"
 	" WHERE d.id >= ?2 AND +d.workspace_id = ?1 ORDER BY d.id",
+    /* the workspace's stages and their probabilities, in id order */
+    [BS_STAGES] = "SELECT id, probability FROM stage WHERE workspace_id = ?1 ORDER BY id",
     /* the deals among them with more than one history row, in id order */
     [BS_MULTI] = "SELECT deal_id FROM stage_history WHERE workspace_id = ?1 AND deal_id >= ?2"
 		 " GROUP BY deal_id HAVING count(*) > 1 ORDER BY deal_id",
-    [BS_FACT] =
-	"INSERT INTO deal_fact (workspace_id, deal_id, owner_id, stage_id, amount,"
-	" probability, reached, created, entered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [BS_STAY] = "INSERT INTO deal_stay (workspace_id, deal_id, seq, stage_id, entered)"
-		" VALUES (?1, ?2, 1, ?3, ?4)",
     [BS_REACH] =
 	"INSERT INTO deal_reach (workspace_id, owner_id, created_day, reached, stage_id, deals)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -1959,13 +1949,38 @@ static const char *const bulk_sql[BS_COUNT] = {
 	       " expected = deal_sum.expected + excluded.expected",
 };
 
+/*
+ * The deal_fact and deal_stay rows of the deals with one history row or none
+ * go in BINS_ROWS at a time, one statement of that many rows (bins_put): a
+ * statement's start and end cost about what a row's insert does. OR FAIL:
+ * a statement of many rows that may abort opens a statement journal, whose
+ * upkeep in a transaction of a million rows costs more than the rows (a
+ * conflict, which new deals cannot have, fails the pass all the same).
+ */
+enum { BINS_ROWS = 64, BINS_COLS = 9 };
+
+struct bins {
+	const char *head;   /* the INSERT up to VALUES */
+	const char *tuple;  /* one row's parameters */
+	int ncol;	    /* parameters per row */
+	int null_col;	    /* the column bound NULL where isnull is set, -1 for none */
+	int text_col;	    /* the column bound as the text of its integer, -1 for none */
+	sqlite3_stmt *full; /* the statement of BINS_ROWS rows */
+	int64_t v[BINS_ROWS][BINS_COLS];
+	unsigned char isnull[BINS_ROWS];
+	int n;
+};
+
 struct bulk_pass {
 	struct sqlite_store *s;
 	int64_t ws;
 	sqlite3_stmt *st[BS_COUNT];
+	struct bins fact, stay;
 	struct btab t[B_TABLES];
 	struct bmonths months;
 	struct hrows r;
+	int64_t (*stages)[2]; /* bulk_sql[BS_STAGES]'s rows */
+	size_t nstages, cap_stages;
 	int64_t *multi; /* bulk_sql[BS_MULTI]'s deals */
 	size_t nmulti, cap_multi;
 	int doubt; /* a deal the pass cannot compute as the rebuild would */
@@ -1980,41 +1995,198 @@ static int bulk_step(struct bulk_pass *b, sqlite3_stmt *st)
 	return rc;
 }
 
-/* bulk_one writes the fact and stay rows of the deal of rd's row (one history row or none). */
-static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
+/*
+ * bulk_secs is strftime('%s', t) for a time as litecrm writes it,
+ * "YYYY-MM-DDTHH:MM:SSZ" (store.c), and -1 for any other text, which the
+ * pass leaves to the rebuild rather than read as SQLite would.
+ */
+static int bulk_secs(const unsigned char *t, int n, int64_t *out)
 {
-	sqlite3_stmt *f = b->st[BS_FACT], *y = b->st[BS_STAY];
-	int hist = sqlite3_column_type(rd, 8) != SQLITE_NULL;
-	int64_t reached = hist ? sq_col_i64(rd, 8) : sq_col_i64(rd, 1);
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int64_t y, m, d, era, yoe, doy, doe;
+	int v[6] = {0}, k = 0, leap;
+
+	if (!t || n != (int)sizeof(shape) - 1)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (shape[i] != 'd') {
+			if (t[i] != shape[i])
+				return -1;
+			k += i > 0 && shape[i - 1] == 'd';
+		} else if (t[i] < '0' || t[i] > '9') {
+			return -1;
+		} else {
+			v[k] = v[k] * 10 + (t[i] - '0');
+		}
+	}
+	y = v[0], m = v[1], d = v[2];
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap) || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 59)
+		return -1;
+	/* days since 1970-01-01 of the proleptic Gregorian date */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*out = (era * 146097 + doe - 719468) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+	return 0;
+}
+
+/* bulk_stage finds stage id among b's stages: 1 and its probability in *p, or 0 and 0. */
+static int bulk_stage(const struct bulk_pass *b, int64_t id, int64_t *p)
+{
+	size_t lo = 0, hi = b->nstages;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->stages[mid][0] == id) {
+			*p = b->stages[mid][1];
+			return 1;
+		}
+		if (b->stages[mid][0] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*p = 0;
+	return 0;
+}
+
+/* What bulk_read computes of rd's row in C. */
+struct brow {
+	int hist;	 /* the deal has a history row */
+	int has_sp;	 /* the deal's stage exists (s.id IS NOT NULL) */
+	int64_t sp;	 /* its probability (s.probability), 0 without */
+	int64_t hp;	 /* the history row's stage's (hs.probability), 0 without */
+	int64_t created; /* seconds of d.created_at */
+	int64_t started; /* of h.changed_at, 0 without */
+	int64_t entered; /* of coalesce(h.changed_at, d.created_at) */
+};
+
+/* bulk_times fills w from rd's row, noting doubt at a time bulk_secs cannot read. */
+static void bulk_times(struct bulk_pass *b, sqlite3_stmt *rd, struct brow *w)
+{
+	w->hist = sqlite3_column_type(rd, 7) != SQLITE_NULL;
+	w->has_sp = bulk_stage(b, sq_col_i64(rd, 1), &w->sp);
+	if (w->hist)
+		bulk_stage(b, sq_col_i64(rd, 7), &w->hp);
+	else
+		w->hp = 0;
+	w->started = 0;
+	if (bulk_secs(sqlite3_column_text(rd, 4), sqlite3_column_bytes(rd, 4), &w->created))
+		b->doubt = 1;
+	if (sqlite3_column_type(rd, 5) != SQLITE_NULL &&
+	    bulk_secs(sqlite3_column_text(rd, 5), sqlite3_column_bytes(rd, 5), &w->started))
+		b->doubt = 1;
+	w->entered = sqlite3_column_type(rd, 5) != SQLITE_NULL ? w->started : w->created;
+}
+
+/* bins_prepare prepares the INSERT of n rows of x. */
+static int bins_prepare(struct bulk_pass *b, const struct bins *x, int n, sqlite3_stmt **st)
+{
+	size_t head = strlen(x->head), tuple = strlen(x->tuple),
+	       len = head + (size_t)n * (tuple + 1);
+	char *sql = malloc(len + 1), *p;
+	int rc;
+
+	if (!sql)
+		return ERR_NOMEM;
+	memcpy(sql, x->head, head);
+	p = sql + head;
+	for (int i = 0; i < n; i++) {
+		memcpy(p, x->tuple, tuple);
+		p += tuple;
+		*p++ = i + 1 < n ? ',' : '\0';
+	}
+	rc = sqlite3_prepare_v2(b->s->db, sql, -1, st, NULL);
+	free(sql);
+	return rc == SQLITE_OK ? 0 : sq_db_err(b->s, rc, ERR_DB);
+}
+
+/* bins_flush inserts the rows x holds. */
+static int bins_flush(struct bulk_pass *b, struct bins *x)
+{
+	sqlite3_stmt *st = x->full;
+	int rc = 0, k = 1;
+
+	if (x->n == 0)
+		return 0;
+	if (x->n < BINS_ROWS || !st) {
+		if ((rc = bins_prepare(b, x, x->n, &st)))
+			return rc;
+		if (x->n == BINS_ROWS)
+			x->full = st;
+	}
+	for (int i = 0; i < x->n && !rc; i++)
+		for (int j = 0; j < x->ncol && !rc; j++, k++) {
+			char text[24];
+
+			if (j == x->null_col && x->isnull[i]) {
+				rc = sqlite3_bind_null(st, k);
+			} else if (j == x->text_col) {
+				snprintf(text, sizeof(text), "%lld", (long long)x->v[i][j]);
+				rc = sqlite3_bind_text(st, k, text, -1, SQLITE_TRANSIENT);
+			} else {
+				rc = sqlite3_bind_int64(st, k, x->v[i][j]);
+			}
+		}
+	rc = rc ? sq_bind_failed(b->s) : bulk_step(b, st);
+	if (st != x->full)
+		sqlite3_finalize(st);
+	x->n = 0;
+	return rc;
+}
+
+/* bins_put adds row v (x->ncol values) to x, inserting the rows once there are BINS_ROWS. */
+static int bins_put(struct bulk_pass *b, struct bins *x, const int64_t *v, int isnull)
+{
+	memcpy(x->v[x->n], v, (size_t)x->ncol * sizeof(*v));
+	x->isnull[x->n] = (unsigned char)isnull;
+	return ++x->n == BINS_ROWS ? bins_flush(b, x) : 0;
+}
+
+/* bulk_one writes the fact and stay rows of the deal of rd's row (one history row or none). */
+static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
+{
+	int hist = w->hist;
+	int64_t reached = hist ? sq_col_i64(rd, 7) : sq_col_i64(rd, 1);
 	struct hstay one;
 	int rc;
 
-	if (sq_bind_i64(f, 1, b->ws) | sq_bind_i64(f, 2, sq_col_i64(rd, 7)) |
-	    sq_bind_i64(f, 3, sq_col_i64(rd, 0)) | sq_bind_i64(f, 4, sq_col_i64(rd, 1)) |
-	    sq_bind_i64(f, 5, sq_col_i64(rd, 2)) |
-	    sqlite3_bind_value(f, 6, sqlite3_column_value(rd, 3)) |
-	    sqlite3_bind_value(f, 7, sqlite3_column_value(rd, 14)) |
-	    sq_bind_i64(f, 8, sq_col_i64(rd, 4)) | sq_bind_i64(f, 9, sq_col_i64(rd, 5)))
-		return sq_bind_failed(b->s);
-	if ((rc = bulk_step(b, f)))
+	/*
+	 * deal_fact.reached holds the one stage as text, CAST(... AS TEXT) of an
+	 * integer; probability is bound as the integer it holds, or NULL
+	 */
+	if (sqlite3_column_type(rd, hist ? 7 : 1) != SQLITE_INTEGER ||
+	    (sqlite3_column_type(rd, 3) != SQLITE_INTEGER &&
+	     sqlite3_column_type(rd, 3) != SQLITE_NULL)) {
+		b->doubt = 1;
+		return 0;
+	}
+	rc = bins_put(b, &b->fact,
+		      (int64_t[]){b->ws, sq_col_i64(rd, 6), sq_col_i64(rd, 0), sq_col_i64(rd, 1),
+				  sq_col_i64(rd, 2), sq_col_i64(rd, 3), reached, w->created,
+				  w->entered},
+		      sqlite3_column_type(rd, 3) == SQLITE_NULL);
+	if (rc)
 		return rc;
 	if (hist) {
-		if (sq_bind_i64(y, 1, b->ws) | sq_bind_i64(y, 2, sq_col_i64(rd, 7)) |
-		    sq_bind_i64(y, 3, sq_col_i64(rd, 8)) | sq_bind_i64(y, 4, sq_col_i64(rd, 9)))
-			return sq_bind_failed(b->s);
-		if ((rc = bulk_step(b, y)))
+		if ((rc = bins_put(
+			 b, &b->stay,
+			 (int64_t[]){b->ws, sq_col_i64(rd, 6), sq_col_i64(rd, 7), w->started}, 0)))
 			return rc;
-		one = (struct hstay){1, sq_col_i64(rd, 8), sq_col_i64(rd, 9), sq_col_i64(rd, 10)};
+		one = (struct hstay){1, sq_col_i64(rd, 7), w->started, w->hp};
 	} else {
-		one = (struct hstay){1, sq_col_i64(rd, 1), sq_col_i64(rd, 4), sq_col_i64(rd, 6)};
+		one = (struct hstay){1, sq_col_i64(rd, 1), w->created, w->sp};
 	}
-	/* deal_reach's key: reached holds the one stage as text (b->st[BS_FACT]'s ?7) */
-	if (sqlite3_column_type(rd, 14) != SQLITE_TEXT)
-		b->doubt = 1;
-	rc = btab_add(
-	    &b->t[B_REACH],
-	    (int64_t[]){sq_col_i64(rd, 0), day_of(sq_col_i64(rd, 4)), reached, sq_col_i64(rd, 1)},
-	    (int64_t[]){1});
+	rc =
+	    btab_add(&b->t[B_REACH],
+		     (int64_t[]){sq_col_i64(rd, 0), day_of(w->created), reached, sq_col_i64(rd, 1)},
+		     (int64_t[]){1});
 	if (!rc) {
 		struct hdeal h = {.have = 1,
 				  .has_p = sqlite3_column_type(rd, 3) != SQLITE_NULL,
@@ -2022,8 +2194,8 @@ static int bulk_one(struct bulk_pass *b, sqlite3_stmt *rd)
 				  .stage_id = sq_col_i64(rd, 1),
 				  .amount = sq_col_i64(rd, 2),
 				  .p = sq_col_i64(rd, 3),
-				  .created = sq_col_i64(rd, 4),
-				  .entered = sq_col_i64(rd, 5)};
+				  .created = w->created,
+				  .entered = w->entered};
 
 		rc = hstay_rows(&b->r, &h, &one, 1, 1);
 	}
@@ -2040,24 +2212,31 @@ static int bulk_many(struct bulk_pass *b, int64_t id)
 	return sq_fact_rows(b->s, b->ws, id, 1);
 }
 
-/* bulk_sum adds the deal of rd's row to its deal_sum row. */
-static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd)
+/*
+ * bulk_sum adds the deal of rd's row to its deal_sum row, with its expected
+ * value lc_expected(d.amount, coalesce(d.probability, s.probability)).
+ */
+static int bulk_sum(struct bulk_pass *b, sqlite3_stmt *rd, const struct brow *w)
 {
-	const char *month = (const char *)sqlite3_column_text(rd, 11);
-	int64_t m;
+	const char *month = (const char *)sqlite3_column_text(rd, 8);
+	int own_p = sqlite3_column_type(rd, 3) != SQLITE_NULL;
+	int64_t m, expected = 0;
 	int rc;
 
-	if (!sq_col_i64(rd, 13)) /* no stage: SUM_FILL's JOIN leaves it out */
+	/* no expected value to add, or one out of range: the rebuild's SQL fails then */
+	if (sqlite3_column_type(rd, 2) == SQLITE_NULL || (!own_p && !w->has_sp) ||
+	    deal_expected(sq_col_i64(rd, 2), own_p ? sq_col_i64(rd, 3) : w->sp, &expected))
+		b->doubt = 1;
+	if (!w->has_sp) /* no stage: SUM_FILL's JOIN leaves it out */
 		return 0;
-	if (!month || strlen(month) >= sizeof(b->months.v[0]) ||
-	    sqlite3_column_type(rd, 12) == SQLITE_NULL) {
-		b->doubt = 1; /* a month too long to keep, or no expected value to add */
+	if (!month || strlen(month) >= sizeof(b->months.v[0]))
+		b->doubt = 1; /* a month too long to keep */
+	if (b->doubt)
 		return 0;
-	}
 	if ((rc = bmonth(&b->months, month, &m)))
 		return rc;
 	return btab_add(&b->t[B_SUM], (int64_t[]){sq_col_i64(rd, 1), sq_col_i64(rd, 0), m},
-			(int64_t[]){1, sq_col_i64(rd, 2), sq_col_i64(rd, 12)});
+			(int64_t[]){1, sq_col_i64(rd, 2), expected});
 }
 
 /* bulk_read reads the new deals from first on, writing and summing their rows. */
@@ -2071,6 +2250,16 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 	if (sq_bind_i64(mu, 1, b->ws) | sq_bind_i64(mu, 2, first) | sq_bind_i64(rd, 1, b->ws) |
 	    sq_bind_i64(rd, 2, first))
 		return sq_bind_failed(b->s);
+	if (sq_bind_i64(b->st[BS_STAGES], 1, b->ws))
+		return sq_bind_failed(b->s);
+	while ((rc = sqlite3_step(b->st[BS_STAGES])) == SQLITE_ROW) {
+		if (grow((void **)&b->stages, b->nstages, &b->cap_stages, sizeof(*b->stages)))
+			return ERR_NOMEM;
+		b->stages[b->nstages][0] = sq_col_i64(b->st[BS_STAGES], 0);
+		b->stages[b->nstages++][1] = sq_col_i64(b->st[BS_STAGES], 1);
+	}
+	if (rc != SQLITE_DONE)
+		return sq_db_err(b->s, rc, ERR_DB);
 	while ((rc = sqlite3_step(mu)) == SQLITE_ROW) {
 		if (grow((void **)&b->multi, b->nmulti, &b->cap_multi, sizeof(*b->multi)))
 			return ERR_NOMEM;
@@ -2079,17 +2268,19 @@ static int bulk_read(struct bulk_pass *b, int64_t first)
 	if (rc != SQLITE_DONE)
 		return sq_db_err(b->s, rc, ERR_DB);
 	while (!b->doubt && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
-		int64_t id = sq_col_i64(rd, 7);
+		int64_t id = sq_col_i64(rd, 6);
+		struct brow w;
 
 		if (id == last) /* a further history row of a deal written whole */
 			continue;
 		last = id;
 		while (at < b->nmulti && b->multi[at] < id)
 			at++;
-		rc = bulk_sum(b, rd);
-		if (!rc)
+		bulk_times(b, rd, &w);
+		rc = bulk_sum(b, rd, &w);
+		if (!rc && !b->doubt)
 			rc = at < b->nmulti && b->multi[at] == id ? bulk_many(b, id)
-								  : bulk_one(b, rd);
+								  : bulk_one(b, rd, &w);
 		if (rc)
 			return rc;
 	}
@@ -2150,7 +2341,23 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	    [H_DWELL] = {5, 1}, [H_DWELL_DAY] = {5, 2}, [H_OPEN] = {3, 3},
 	    [H_CLOSE] = {3, 3}, [B_SUM] = {3, 3},	[B_REACH] = {4, 1},
 	};
-	struct bulk_pass b = {.s = s, .ws = ws};
+	struct bulk_pass b = {
+	    .s = s,
+	    .ws = ws,
+	    .fact = {.head =
+			 "INSERT OR FAIL INTO deal_fact (workspace_id, deal_id, owner_id, stage_id,"
+			 " amount, probability, reached, created, entered) VALUES ",
+		     .tuple = "(?,?,?,?,?,?,?,?,?)",
+		     .ncol = 9,
+		     .null_col = 5,
+		     .text_col = 6},
+	    .stay = {.head = "INSERT OR FAIL INTO deal_stay (workspace_id, deal_id, seq, stage_id,"
+			     " entered) VALUES ",
+		     .tuple = "(?,?,1,?,?)",
+		     .ncol = 4,
+		     .null_col = -1,
+		     .text_col = -1},
+	};
 	int rc = 0, i;
 
 	*done = 0;
@@ -2165,8 +2372,13 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 		rc = sq_db_err(s, rc, ERR_DB);
 	else if (!rc) {
 		rc = bulk_read(&b, first);
+		if (!rc && !b.doubt)
+			rc = bins_flush(&b, &b.fact);
+		if (!rc && !b.doubt)
+			rc = bins_flush(&b, &b.stay);
 		sqlite3_reset(b.st[BS_READ]);
 		sqlite3_reset(b.st[BS_MULTI]);
+		sqlite3_reset(b.st[BS_STAGES]);
 		if (!rc && !b.doubt)
 			rc = bulk_write(&b);
 		if (!rc && !b.doubt)
@@ -2179,6 +2391,8 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	}
 	for (i = 0; i < BS_COUNT; i++)
 		sqlite3_finalize(b.st[i]);
+	sqlite3_finalize(b.fact.full);
+	sqlite3_finalize(b.stay.full);
 	for (i = 0; i < B_TABLES; i++) {
 		free(b.t[i].v);
 		hashmap_release(&b.t[i].map);
@@ -2186,6 +2400,7 @@ int sq_bulk_report(struct sqlite_store *s, int64_t ws, int64_t first, int *done)
 	free(b.months.v);
 	hashmap_release(&b.months.map);
 	free(b.multi);
+	free(b.stages);
 	free(b.r.v);
 	return rc;
 }
