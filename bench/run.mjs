@@ -626,7 +626,7 @@ async function perfTable(ctx, chosen, mixed) {
     ['kernel', /^\[kernel/],
     ['SQLite', /^libsqlite3\./],
     ['MHD', /^libmicrohttpd\./],
-    ['litecrm', /^litecrm$/],
+    ['litecrm', BIN_RE],
     ['jansson', /^libjansson\./],
     ['libc', /^libc\./],
   ];
@@ -650,9 +650,10 @@ async function perfTable(ctx, chosen, mixed) {
   for (const s of chosen) {
     const pid = s.key === 'hello' ? ctx.hello.pid : ctx.api.pid;
     const file = path.join(ctx.dir, `perf.${s.key}`);
-    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '999', '-a', '-o', file, '--', 'sleep', String(opt.duration)], { stdio: 'ignore' });
+    // perf samples a little longer than wrk runs (wrk takes whole seconds).
+    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '999', '-a', '-o', file, '--', 'sleep', String(opt.duration + 0.5)], { stdio: 'ignore' });
     await sleep(100);
-    await wrk(s.url, { ...s, duration: Math.max(1, opt.duration - 0.3) });
+    await wrk(s.url, { ...s, duration: opt.duration });
     const tids = threads(pid);
     await once(rec, 'exit');
     const all = samples(file);
@@ -751,9 +752,11 @@ async function soak(ctx) {
 
 // ---- instruction counts ----
 
-// The libraries the breakdown of --count names, by the start of their file name.
+// The libraries the breakdown of --count names, by the start of their file name
+// (litecrm by the name of the binary run).
+const BIN_RE = new RegExp(`^${path.basename(BIN).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const LIBS = [
-  { name: 'litecrm', re: /^litecrm$/ },
+  { name: 'litecrm', re: BIN_RE },
   { name: 'SQLite', re: /^libsqlite3\./ },
   { name: 'MHD', re: /^libmicrohttpd\./ },
   { name: 'jansson', re: /^libjansson\./ },
