@@ -1997,42 +1997,15 @@ static int bulk_step(struct bulk_pass *b, sqlite3_stmt *st)
 
 /*
  * bulk_secs is strftime('%s', t) for a time as litecrm writes it,
- * "YYYY-MM-DDTHH:MM:SSZ" (store.c), and -1 for any other text, which the
- * pass leaves to the rebuild rather than read as SQLite would.
+ * "YYYY-MM-DDTHH:MM:SSZ" (store.c), and -1 for any other text (another
+ * form, a leap second), which the pass leaves to the rebuild rather than
+ * read as SQLite would.
  */
 static int bulk_secs(const unsigned char *t, int n, int64_t *out)
 {
-	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int64_t y, m, d, era, yoe, doy, doe;
-	int v[6] = {0}, k = 0, leap;
-
-	if (!t || n != (int)sizeof(shape) - 1)
+	if (!t || n != 20 || t[10] != 'T' || t[19] != 'Z' || t[17] > '5')
 		return -1;
-	for (int i = 0; i < n; i++) {
-		if (shape[i] != 'd') {
-			if (t[i] != shape[i])
-				return -1;
-			k += i > 0 && shape[i - 1] == 'd';
-		} else if (t[i] < '0' || t[i] > '9') {
-			return -1;
-		} else {
-			v[k] = v[k] * 10 + (t[i] - '0');
-		}
-	}
-	y = v[0], m = v[1], d = v[2];
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap) || v[3] > 23 ||
-	    v[4] > 59 || v[5] > 59)
-		return -1;
-	/* days since 1970-01-01 of the proleptic Gregorian date */
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*out = (era * 146097 + doe - 719468) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
-	return 0;
+	return report_time_parse((const char *)t, out) ? -1 : 0;
 }
 
 /* bulk_stage finds stage id among b's stages: 1 and its probability in *p, or 0 and 0. */
